@@ -1,0 +1,300 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Where the EU residency endpoints live; anything else needs ALLOW_NON_EU_ENDPOINTS=true. */
+export const ELEVENLABS_EU_BASE_URL = 'https://api.eu.residency.elevenlabs.io';
+export const EU_TWILIO_REGIONS = new Set(['ie1']);
+const TWILIO_EDGE_FOR_REGION: Record<string, string> = { ie1: 'dublin', au1: 'sydney', us1: 'ashburn' };
+
+/** Secrets that local mode generates once into the data folder when absent. */
+const GENERATED_SECRETS = [
+  'SUPABASE_JWT_SECRET',
+  'TWILIO_AUTH_TOKEN',
+  'ELEVENLABS_WEBHOOK_SECRET',
+  'TRANSCRIPT_KEYS',
+  'FORGET_ME_SECRET',
+  'BLIND_INDEX_KEY',
+] as const;
+
+/** Variables production refuses to start without. */
+const REQUIRED_IN_PRODUCTION = [
+  'DATABASE_URL',
+  'PUBLIC_BASE_URL',
+  'SUPABASE_URL',
+  'SUPABASE_SERVICE_ROLE_KEY',
+  'TWILIO_ACCOUNT_SID',
+  'TWILIO_AUTH_TOKEN',
+  'ELEVENLABS_API_KEY',
+  'ELEVENLABS_WEBHOOK_SECRET',
+  'SMTP_URL',
+  'MAIL_FROM',
+  'DPO_EMAIL',
+  'TRANSCRIPT_KEYS',
+  'TRANSCRIPT_KEY_ID',
+  'FORGET_ME_SECRET',
+  'BLIND_INDEX_KEY',
+] as const;
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+const optionalUrl = optionalString.pipe(z.string().url({ message: 'must be a URL' }).optional());
+
+const boolFlag = optionalString.pipe(
+  z
+    .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
+    .optional()
+    .transform((v) => v === 'true' || v === '1'),
+);
+
+const envSchema = z.object({
+  NODE_ENV: optionalString,
+  PORT: optionalString.pipe(z.coerce.number().int().min(0).max(65535).optional()),
+  DATA_DIR: optionalString,
+  DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// URL' })
+      .optional(),
+  ),
+  PUBLIC_BASE_URL: optionalUrl,
+  SUPABASE_URL: optionalUrl,
+  SUPABASE_JWT_SECRET: optionalString.pipe(z.string().min(32, { message: 'must be at least 32 characters' }).optional()),
+  SUPABASE_SERVICE_ROLE_KEY: optionalString,
+  TWILIO_ACCOUNT_SID: optionalString.pipe(
+    z
+      .string()
+      .regex(/^AC[0-9a-fA-F]{32}$/, { message: 'must look like AC followed by 32 hex digits' })
+      .optional(),
+  ),
+  TWILIO_AUTH_TOKEN: optionalString.pipe(z.string().min(16, { message: 'must be at least 16 characters' }).optional()),
+  TWILIO_REGION: optionalString,
+  TWILIO_EDGE: optionalString,
+  TWILIO_API_BASE_URL: optionalUrl,
+  ELEVENLABS_API_KEY: optionalString,
+  ELEVENLABS_WEBHOOK_SECRET: optionalString.pipe(z.string().min(16, { message: 'must be at least 16 characters' }).optional()),
+  ELEVENLABS_BASE_URL: optionalUrl,
+  ALLOW_NON_EU_ENDPOINTS: boolFlag,
+  SMTP_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^smtps?:\/\//, { message: 'must be an smtp:// or smtps:// URL' })
+      .optional(),
+  ),
+  MAIL_FROM: optionalString.pipe(z.string().email({ message: 'must be an e-mail address' }).optional()),
+  DPO_EMAIL: optionalString.pipe(z.string().email({ message: 'must be an e-mail address' }).optional()),
+  TRANSCRIPT_KEYS: optionalString,
+  TRANSCRIPT_KEY_ID: optionalString,
+  FORGET_ME_SECRET: optionalString.pipe(z.string().min(32, { message: 'must be at least 32 characters' }).optional()),
+  BLIND_INDEX_KEY: optionalString.pipe(z.string().min(32, { message: 'must be at least 32 characters' }).optional()),
+  IMPERSONATION_MAX_MINUTES: optionalString.pipe(z.coerce.number().int().min(1).max(240).optional()),
+  CRON_ENABLED: boolFlag,
+});
+
+export type Mode = 'local' | 'production';
+
+export interface AppConfig {
+  readonly mode: Mode;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly databaseUrl: string | undefined;
+  readonly publicBaseUrl: string;
+  readonly supabase: {
+    readonly url: string | undefined;
+    readonly jwtSecret: string | undefined;
+    readonly serviceRoleKey: string | undefined;
+  };
+  readonly twilio: {
+    readonly accountSid: string;
+    readonly authToken: string;
+    readonly region: string;
+    readonly edge: string;
+    readonly apiBaseUrl: string | undefined;
+  };
+  readonly elevenlabs: {
+    readonly apiKey: string | undefined;
+    readonly webhookSecret: string;
+    readonly baseUrl: string;
+  };
+  readonly allowNonEuEndpoints: boolean;
+  readonly mail: { readonly smtpUrl: string | undefined; readonly from: string };
+  readonly dpoEmail: string;
+  readonly transcriptKeys: ReadonlyMap<string, Buffer>;
+  readonly transcriptKeyId: string;
+  readonly forgetMeSecret: string;
+  readonly blindIndexKey: Buffer;
+  readonly impersonationMaxMinutes: number;
+  readonly cronEnabled: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Configuration is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadConfigOptions {
+  /** Told about secrets generated into the data folder (names only, never values). */
+  onGenerated?: (names: string[], file: string) => void;
+}
+
+/** Parses `kid:base64key,kid2:base64key` into 32-byte AES keys. */
+export function parseKeyring(value: string, problems: string[]): Map<string, Buffer> {
+  const keys = new Map<string, Buffer>();
+  for (const entry of value.split(',').map((e) => e.trim()).filter(Boolean)) {
+    const sep = entry.indexOf(':');
+    const kid = sep > 0 ? entry.slice(0, sep) : '';
+    const key = sep > 0 ? Buffer.from(entry.slice(sep + 1), 'base64') : Buffer.alloc(0);
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(kid)) {
+      problems.push('TRANSCRIPT_KEYS: each entry must be kid:base64key with a kid of letters, digits, _ or -');
+    } else if (key.length !== 32) {
+      problems.push(`TRANSCRIPT_KEYS: key "${kid}" must be 32 bytes (base64), got ${key.length}`);
+    } else {
+      keys.set(kid, key);
+    }
+  }
+  return keys;
+}
+
+function loadOrGenerateLocalSecrets(
+  dataDir: string,
+  env: Record<string, string | undefined>,
+  opts: LoadConfigOptions,
+): Record<string, string> {
+  const file = path.join(dataDir, 'secrets.json');
+  let stored: Record<string, string> = {};
+  if (existsSync(file)) {
+    stored = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+  }
+  const generated: string[] = [];
+  const make: Record<(typeof GENERATED_SECRETS)[number], () => string> = {
+    SUPABASE_JWT_SECRET: () => randomBytes(48).toString('base64url'),
+    TWILIO_AUTH_TOKEN: () => randomBytes(16).toString('hex'),
+    ELEVENLABS_WEBHOOK_SECRET: () => `wsec_${randomBytes(24).toString('hex')}`,
+    TRANSCRIPT_KEYS: () => `k1:${randomBytes(32).toString('base64')}`,
+    FORGET_ME_SECRET: () => randomBytes(32).toString('base64url'),
+    BLIND_INDEX_KEY: () => randomBytes(32).toString('base64url'),
+  };
+  for (const name of GENERATED_SECRETS) {
+    if (!env[name] && !stored[name]) {
+      stored[name] = make[name]();
+      generated.push(name);
+    }
+  }
+  if (!env.TWILIO_ACCOUNT_SID && !stored.TWILIO_ACCOUNT_SID) {
+    stored.TWILIO_ACCOUNT_SID = `AC${randomBytes(16).toString('hex')}`;
+    generated.push('TWILIO_ACCOUNT_SID');
+  }
+  if (generated.length > 0) {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    writeFileSync(file, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
+    chmodSync(file, 0o600);
+    opts.onGenerated?.(generated, file);
+  }
+  return stored;
+}
+
+function isLoopback(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\./.test(host);
+}
+
+/**
+ * Reads the configuration from the environment, once. Every problem is listed
+ * together; production mode refuses to start without its secrets, local mode
+ * generates the missing ones into the data folder and says so.
+ */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  opts: LoadConfigOptions = {},
+): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const mode: Mode = e.NODE_ENV === 'production' ? 'production' : 'local';
+  const dataDir = path.resolve(e.DATA_DIR ?? '.data');
+  const problems: string[] = [];
+
+  let values: Record<string, string | undefined> = { ...e } as Record<string, string | undefined>;
+  if (mode === 'production') {
+    for (const name of REQUIRED_IN_PRODUCTION) {
+      if (!values[name]) problems.push(`${name}: required in production`);
+    }
+    if (!e.SUPABASE_JWT_SECRET && !e.SUPABASE_URL) {
+      problems.push('SUPABASE_JWT_SECRET or SUPABASE_URL: one is required to verify access tokens');
+    }
+  } else {
+    const stored = loadOrGenerateLocalSecrets(dataDir, env, opts);
+    values = { ...stored, ...Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) };
+  }
+
+  const port = e.PORT ?? 3000;
+  const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
+
+  const transcriptKeys = values.TRANSCRIPT_KEYS ? parseKeyring(values.TRANSCRIPT_KEYS, problems) : new Map<string, Buffer>();
+  const transcriptKeyId = values.TRANSCRIPT_KEY_ID ?? [...transcriptKeys.keys()][0] ?? '';
+  if (transcriptKeys.size > 0 && !transcriptKeys.has(transcriptKeyId)) {
+    problems.push(`TRANSCRIPT_KEY_ID: "${transcriptKeyId}" is not in TRANSCRIPT_KEYS`);
+  }
+
+  const region = e.TWILIO_REGION ?? 'ie1';
+  const edge = e.TWILIO_EDGE ?? TWILIO_EDGE_FOR_REGION[region] ?? 'dublin';
+  const elevenlabsBaseUrl = (e.ELEVENLABS_BASE_URL ?? ELEVENLABS_EU_BASE_URL).replace(/\/+$/, '');
+  const allowNonEu = e.ALLOW_NON_EU_ENDPOINTS ?? false;
+  if (!allowNonEu) {
+    if (!EU_TWILIO_REGIONS.has(region)) {
+      problems.push(`TWILIO_REGION: "${region}" is outside the EU (use ie1, or set ALLOW_NON_EU_ENDPOINTS=true)`);
+    }
+    if (!isLoopback(elevenlabsBaseUrl) && new URL(elevenlabsBaseUrl).hostname !== new URL(ELEVENLABS_EU_BASE_URL).hostname) {
+      problems.push(
+        `ELEVENLABS_BASE_URL: "${elevenlabsBaseUrl}" is not the EU residency endpoint ${ELEVENLABS_EU_BASE_URL} (or set ALLOW_NON_EU_ENDPOINTS=true)`,
+      );
+    }
+    if (e.TWILIO_API_BASE_URL && !isLoopback(e.TWILIO_API_BASE_URL)) {
+      problems.push('TWILIO_API_BASE_URL: only a local fake may replace the Twilio EU region (or set ALLOW_NON_EU_ENDPOINTS=true)');
+    }
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const config: AppConfig = {
+    mode,
+    port,
+    dataDir,
+    databaseUrl: e.DATABASE_URL,
+    publicBaseUrl,
+    supabase: {
+      url: e.SUPABASE_URL,
+      jwtSecret: values.SUPABASE_JWT_SECRET,
+      serviceRoleKey: e.SUPABASE_SERVICE_ROLE_KEY,
+    },
+    twilio: {
+      accountSid: values.TWILIO_ACCOUNT_SID!,
+      authToken: values.TWILIO_AUTH_TOKEN!,
+      region,
+      edge,
+      apiBaseUrl: e.TWILIO_API_BASE_URL,
+    },
+    elevenlabs: {
+      apiKey: e.ELEVENLABS_API_KEY,
+      webhookSecret: values.ELEVENLABS_WEBHOOK_SECRET!,
+      baseUrl: elevenlabsBaseUrl,
+    },
+    allowNonEuEndpoints: allowNonEu,
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM ?? 'privacy@localhost' },
+    dpoEmail: e.DPO_EMAIL ?? 'dpo@localhost',
+    transcriptKeys,
+    transcriptKeyId,
+    forgetMeSecret: values.FORGET_ME_SECRET!,
+    blindIndexKey: Buffer.from(values.BLIND_INDEX_KEY!, 'utf8'),
+    impersonationMaxMinutes: e.IMPERSONATION_MAX_MINUTES ?? 60,
+    cronEnabled: e.CRON_ENABLED ?? true,
+  };
+  return Object.freeze(config);
+}

@@ -1,0 +1,57 @@
+-- Data-subject requests, exports, impersonations, sub-processor notices and
+-- the audit log.
+
+-- erasure_requests ------------------------------------------------------------
+drop policy if exists "Owners and admins can read erasure requests" on public.erasure_requests;
+create policy "Owners and admins can read erasure requests" on public.erasure_requests
+  for select to authenticated using (app.has_org_role(org_id, array['owner', 'admin']));
+drop policy if exists "Owners and admins can file erasure requests" on public.erasure_requests;
+create policy "Owners and admins can file erasure requests" on public.erasure_requests
+  for insert to authenticated
+  with check (app.has_org_role(org_id, array['owner', 'admin']) and requested_by = auth.uid());
+
+-- exports ---------------------------------------------------------------------
+drop policy if exists "Owners and admins can read exports" on public.exports;
+create policy "Owners and admins can read exports" on public.exports
+  for select to authenticated using (app.has_org_role(org_id, array['owner', 'admin']));
+drop policy if exists "Owners and admins can record exports" on public.exports;
+create policy "Owners and admins can record exports" on public.exports
+  for insert to authenticated
+  with check (app.has_org_role(org_id, array['owner', 'admin']) and requested_by = auth.uid());
+
+-- impersonations: the impersonated user can see that it happened -------------
+drop policy if exists "Users can see who impersonated them" on public.impersonations;
+create policy "Users can see who impersonated them" on public.impersonations
+  for select to authenticated using (target_user_id = auth.uid());
+
+-- subprocessors: public list --------------------------------------------------
+drop policy if exists "Anyone can read the sub-processor list" on public.subprocessors;
+create policy "Anyone can read the sub-processor list" on public.subprocessors
+  for select to anon, authenticated using (true);
+
+-- subprocessor_notices --------------------------------------------------------
+drop policy if exists "Owners and admins can read their sub-processor notices" on public.subprocessor_notices;
+create policy "Owners and admins can read their sub-processor notices" on public.subprocessor_notices
+  for select to authenticated using (app.has_org_role(org_id, array['owner', 'admin']));
+drop policy if exists "Owners can object to a sub-processor" on public.subprocessor_notices;
+create policy "Owners can object to a sub-processor" on public.subprocessor_notices
+  for update to authenticated
+  using (app.has_org_role(org_id, array['owner']))
+  with check (app.has_org_role(org_id, array['owner']));
+
+-- audit_logs ------------------------------------------------------------------
+drop policy if exists "Owners and admins can read their activity log" on public.audit_logs;
+create policy "Owners and admins can read their activity log" on public.audit_logs
+  for select to authenticated using (app.has_org_role(org_id, array['owner', 'admin']));
+
+-- A user writes audit rows only as themselves (or, while an operator
+-- impersonates them, as that operator acting as them), for their own
+-- organisations.
+drop policy if exists "Users can append audit rows about their own actions" on public.audit_logs;
+create policy "Users can append audit rows about their own actions" on public.audit_logs
+  for insert to authenticated
+  with check (
+    actor_id = coalesce(app.impersonator_id(), auth.uid())
+    and acting_as_id is not distinct from (case when app.impersonator_id() is not null then auth.uid() end)
+    and (org_id is null or app.is_org_member(org_id))
+  );
