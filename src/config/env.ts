@@ -52,7 +52,7 @@ const boolFlag = optionalString.pipe(
 
 const envSchema = z.object({
   NODE_ENV: optionalString,
-  PORT: optionalString.pipe(z.coerce.number().int().min(0).max(65535).optional()),
+  PORT: optionalString.pipe(z.string().regex(/^\d+$/, { message: 'must be a port number' }).transform(Number).pipe(z.number().int().max(65535)).optional()),
   DATA_DIR: optionalString,
   DATABASE_URL: optionalString.pipe(
     z
@@ -90,7 +90,7 @@ const envSchema = z.object({
   TRANSCRIPT_KEY_ID: optionalString,
   FORGET_ME_SECRET: optionalString.pipe(z.string().min(32, { message: 'must be at least 32 characters' }).optional()),
   BLIND_INDEX_KEY: optionalString.pipe(z.string().min(32, { message: 'must be at least 32 characters' }).optional()),
-  IMPERSONATION_MAX_MINUTES: optionalString.pipe(z.coerce.number().int().min(1).max(240).optional()),
+  IMPERSONATION_MAX_MINUTES: optionalString.pipe(z.string().regex(/^\d+$/, { message: 'must be a whole number of minutes' }).transform(Number).pipe(z.number().int().min(1).max(240)).optional()),
   CRON_ENABLED: boolFlag,
 });
 
@@ -221,7 +221,9 @@ export function loadConfig(
   const dataDir = path.resolve(e.DATA_DIR ?? '.data');
   const problems: string[] = [];
 
-  let values: Record<string, string | undefined> = { ...e } as Record<string, string | undefined>;
+  let values: Record<string, string | undefined> = Object.fromEntries(
+    Object.entries(e).filter(([, v]) => typeof v === 'string'),
+  ) as Record<string, string | undefined>;
   if (mode === 'production') {
     for (const name of REQUIRED_IN_PRODUCTION) {
       if (!values[name]) problems.push(`${name}: required in production`);

@@ -21,7 +21,7 @@ export interface UserDb {
 
 export function createUserDb(serviceDb: ServiceDb): UserDb {
   return {
-    run(claims, fn) {
+    run<T>(claims: JwtClaims, fn: (tx: Tx) => Promise<T>): Promise<T> {
       return serviceDb.begin(async (tx) => {
         // set_config(..., true) is SET LOCAL: it ends with the transaction and
         // never leaks to the next user of the connection.

@@ -1,0 +1,32 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { authOf, requireOperator } from '../auth/auth-middleware.js';
+import { parse } from '../http/validate.js';
+import type { ImpersonationService } from './impersonation-service.js';
+
+const startBody = z.strictObject({
+  user_id: z.string().uuid(),
+  org_id: z.string().uuid(),
+  reason: z.string().trim().min(10, { message: 'give a reason of at least 10 characters' }).max(1000),
+  duration_minutes: z.number().int().min(1).max(240).optional(),
+});
+const idParams = z.object({ id: z.string().uuid() });
+
+/** /api/admin: platform operators only. */
+export function adminRoutes(impersonations: ImpersonationService): Router {
+  const router = Router();
+  router.use(requireOperator);
+
+  router.post('/impersonations', async (req, res) => {
+    const body = parse(startBody, req.body);
+    res.status(201).json(await impersonations.start(authOf(req), body));
+  });
+  router.delete('/impersonations', async (req, res) => {
+    res.json({ ended: await impersonations.end(authOf(req)) });
+  });
+  router.delete('/impersonations/:id', async (req, res) => {
+    const { id } = parse(idParams, req.params, 'path');
+    res.json({ ended: await impersonations.end(authOf(req), id) });
+  });
+  return router;
+}

@@ -1,0 +1,56 @@
+import { currentContext } from '../lib/request-context.js';
+import type { ServiceDb, Tx } from '../db/database.js';
+
+/** Who did something. While an operator impersonates a user, both are named. */
+export interface AuditActor {
+  type: 'user' | 'operator' | 'system' | 'provider' | 'public';
+  id?: string | null;
+  actingAsId?: string | null;
+}
+
+export interface AuditEntry {
+  orgId?: string | null;
+  /** dotted lower-case verb, e.g. `member.role_changed` */
+  action: string;
+  targetType?: string;
+  targetId?: string | null;
+  /** Ids, counts, enums and keyed hashes only: audit rows can never be erased. */
+  metadata?: Record<string, unknown>;
+}
+
+export const SYSTEM_ACTOR: AuditActor = { type: 'system' };
+
+const EMAIL_LIKE = /[^\s@]+@[^\s@]+\.[^\s@]+/;
+const PHONE_LIKE = /\+?\d[\d\s().-]{7,}\d/;
+
+/** Refuses metadata that carries something that looks like an e-mail address or phone number. */
+export function assertNoPersonalData(value: unknown, where = 'metadata'): void {
+  if (typeof value === 'string') {
+    if (EMAIL_LIKE.test(value) || (PHONE_LIKE.test(value) && !/^[0-9a-f-]{36}$/i.test(value) && !/^\d{4}-\d{2}-\d{2}T/.test(value))) {
+      throw new Error(`audit ${where} must not contain personal data`);
+    }
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => assertNoPersonalData(v, `${where}[${i}]`));
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) assertNoPersonalData(v, `${where}.${k}`);
+  }
+}
+
+/**
+ * Appends one row to the audit log, in the caller's transaction when given one
+ * (so the action and its record commit together). The request id and client
+ * network come from the request context. The database links the row into the
+ * organisation's hash chain.
+ */
+export async function writeAudit(db: Tx | ServiceDb, actor: AuditActor, entry: AuditEntry): Promise<void> {
+  const metadata = entry.metadata ?? {};
+  assertNoPersonalData(metadata);
+  const ctx = currentContext();
+  await db`
+    insert into public.audit_logs
+      (org_id, actor_type, actor_id, acting_as_id, action, target_type, target_id, request_id, ip, metadata)
+    values
+      (${entry.orgId ?? null}, ${actor.type}, ${actor.id ?? null}, ${actor.actingAsId ?? null}, ${entry.action},
+       ${entry.targetType ?? null}, ${entry.targetId ?? null}, ${ctx?.requestId ?? null}, ${ctx?.ip ?? null},
+       ${db.json(metadata as never)})`;
+}

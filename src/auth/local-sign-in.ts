@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import type { ServiceDb } from '../db/database.js';
+import { normaliseEmail } from '../lib/crypto.js';
+import { BadRequestError } from '../lib/errors.js';
+import type { Mailer } from '../lib/mailer.js';
+import { issueLocalAccessToken } from './tokens.js';
+import { findOrCreateUserByEmail } from './users-repo.js';
+
+const MAGIC_LINK_AUDIENCE = 'local-magic-link';
+const MAGIC_LINK_TTL_SECONDS = 15 * 60;
+
+export interface LocalSignInDeps {
+  serviceDb: ServiceDb;
+  mailer: Mailer;
+  jwtSecret: string;
+  blindIndexKey: Buffer;
+  publicBaseUrl: string;
+}
+
+/**
+ * Local mode's passwordless sign-in, standing in for Supabase Auth's magic
+ * links: a signed, 15-minute, single-use link is e-mailed; opening it yields
+ * an access token shaped like Supabase's.
+ */
+export function createLocalSignIn(deps: LocalSignInDeps) {
+  const key = new TextEncoder().encode(deps.jwtSecret);
+
+  async function linkFor(email: string, purpose: 'sign_in' | 'invitation'): Promise<string> {
+    const token = await new SignJWT({ email: normaliseEmail(email), purpose })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setAudience(MAGIC_LINK_AUDIENCE)
+      .setJti(randomUUID())
+      .setIssuedAt()
+      .setExpirationTime(`${MAGIC_LINK_TTL_SECONDS}s`)
+      .sign(key);
+    return `${deps.publicBaseUrl}/auth/callback?token=${encodeURIComponent(token)}`;
+  }
+
+  return {
+    /** E-mails a sign-in link. Says nothing about whether the address is known. */
+    async sendMagicLink(email: string, purpose: 'sign_in' | 'invitation' = 'sign_in'): Promise<void> {
+      const link = await linkFor(email, purpose);
+      const intro =
+        purpose === 'invitation'
+          ? 'You have been invited to an organisation on the voice-agent privacy backend.'
+          : 'Here is your sign-in link.';
+      await deps.mailer.send({
+        to: normaliseEmail(email),
+        subject: purpose === 'invitation' ? 'You have been invited' : 'Your sign-in link',
+        text: `${intro}\n\nOpen this link within 15 minutes to sign in (it works once):\n${link}\n\nIf you did not ask for this, ignore this e-mail.`,
+      });
+    },
+
+    /** Exchanges a magic link's token (once) for an access token. */
+    async exchange(token: string): Promise<{ access_token: string; token_type: 'bearer'; expires_in: number; user_id: string }> {
+      let payload;
+      try {
+        ({ payload } = await jwtVerify(token, key, { audience: MAGIC_LINK_AUDIENCE, algorithms: ['HS256'] }));
+      } catch (err) {
+        throw new BadRequestError(
+          err instanceof joseErrors.JWTExpired ? 'This sign-in link has expired: ask for a new one.' : 'This sign-in link is not valid.',
+        );
+      }
+      const email = payload.email;
+      if (typeof email !== 'string' || typeof payload.jti !== 'string' || typeof payload.exp !== 'number') {
+        throw new BadRequestError('This sign-in link is not valid.');
+      }
+      const user = await deps.serviceDb.begin(async (tx) => {
+        const [fresh] = await tx`
+          insert into app.used_nonces (kind, nonce, expires_at)
+          values ('magic_link', ${payload.jti!}, to_timestamp(${payload.exp!}))
+          on conflict do nothing returning nonce`;
+        if (!fresh) throw new BadRequestError('This sign-in link has already been used: ask for a new one.');
+        const row = await findOrCreateUserByEmail(tx, deps.blindIndexKey, email);
+        await tx`update public.memberships set accepted_at = now() where user_id = ${row.id} and accepted_at is null`;
+        return row;
+      });
+      const expiresIn = 3600;
+      const accessToken = await issueLocalAccessToken(deps.jwtSecret, { sub: user.id, email, expiresInSeconds: expiresIn });
+      return { access_token: accessToken, token_type: 'bearer', expires_in: expiresIn, user_id: user.id };
+    },
+  };
+}
+
+export type LocalSignIn = ReturnType<typeof createLocalSignIn>;

@@ -1,0 +1,82 @@
+import express, { Router, type Express } from 'express';
+import helmet from 'helmet';
+import { adminRoutes } from '../admin/admin-routes.js';
+import type { ImpersonationService } from '../admin/impersonation-service.js';
+import { auditRoutes } from '../audit/audit-routes.js';
+import { requireAuth } from '../auth/auth-middleware.js';
+import type { LocalSignIn } from '../auth/local-sign-in.js';
+import { localSignInRoutes } from '../auth/local-sign-in-routes.js';
+import type { TokenVerifier } from '../auth/tokens.js';
+import type { ServiceDb } from '../db/database.js';
+import type { UserDb } from '../db/user-db.js';
+import { ForbiddenError, NotFoundError } from '../lib/errors.js';
+import { orgsRoutes } from '../orgs/orgs-routes.js';
+import type { OrgsService } from '../orgs/orgs-service.js';
+import { preferencesRoutes } from '../preferences/preferences-routes.js';
+import type { PreferencesService } from '../preferences/preferences-service.js';
+import { errorHandler } from './error-handler.js';
+import { requestContext } from './request-context-middleware.js';
+
+export interface AppDeps {
+  serviceDb: ServiceDb;
+  userDb: UserDb;
+  tokenVerifier: TokenVerifier;
+  blindIndexKey: Buffer;
+  orgs: OrgsService;
+  preferences: PreferencesService;
+  impersonations: ImpersonationService;
+  /** Present in local mode only, where this server signs people in itself. */
+  localSignIn?: LocalSignIn;
+  /** Number of reverse proxies in front of us, for the client address. */
+  trustProxy?: number | boolean;
+}
+
+/** Builds the HTTP application: security headers, request context, routes, one error handler. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.trustProxy ?? false);
+  app.use(helmet());
+  app.use(requestContext);
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await Promise.race([
+        deps.serviceDb`select 1`,
+        new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref()),
+      ]);
+      res.json({ status: 'ready', database: 'ok' });
+    } catch {
+      res.status(503).json({ status: 'not_ready', database: 'unreachable' });
+    }
+  });
+
+  const json = express.json({ limit: '100kb', strict: true });
+
+  if (deps.localSignIn) app.use('/auth', json, localSignInRoutes(deps.localSignIn));
+
+  const api = Router();
+  api.use(json);
+  api.use(requireAuth(deps));
+
+  // While impersonating, an operator stays inside the one organisation they were let into.
+  const orgScope = Router({ mergeParams: true });
+  orgScope.use('/:orgId', (req, _res, next) => {
+    const imp = req.auth?.impersonation;
+    if (imp && req.params.orgId !== imp.orgId) throw new ForbiddenError('This impersonation is limited to one organisation.');
+    next();
+  });
+  orgScope.use('/:orgId/preferences/privacy', preferencesRoutes(deps.preferences));
+  orgScope.use('/:orgId/audit-logs', auditRoutes(deps.userDb));
+  orgScope.use('/', orgsRoutes(deps.orgs));
+  api.use('/orgs', orgScope);
+  api.use('/admin', adminRoutes(deps.impersonations));
+  app.use('/api', api);
+
+  app.use((_req, _res, next) => next(new NotFoundError('No such endpoint.')));
+  app.use(errorHandler);
+  return app;
+}

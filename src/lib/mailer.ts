@@ -1,0 +1,43 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import nodemailer from 'nodemailer';
+import type { AppConfig } from '../config/env.js';
+import { logger } from './logger.js';
+
+export interface Mail {
+  to: string;
+  subject: string;
+  text: string;
+  html?: string;
+}
+
+/** Sends e-mail. Throws when the message was not accepted, so callers can retry. */
+export interface Mailer {
+  send(mail: Mail): Promise<void>;
+}
+
+/**
+ * SMTP_URL when set; otherwise (local mode) each message is written as an .eml
+ * file into the data folder's mail/ directory, so sign-in links work offline.
+ */
+export function createMailer(config: Pick<AppConfig, 'mail' | 'dataDir'>): Mailer {
+  if (config.mail.smtpUrl) {
+    const transport = nodemailer.createTransport(config.mail.smtpUrl);
+    return {
+      async send(mail) {
+        await transport.sendMail({ from: config.mail.from, ...mail });
+      },
+    };
+  }
+  const dir = path.join(config.dataDir, 'mail');
+  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  return {
+    async send(mail) {
+      const info = await transport.sendMail({ from: config.mail.from, ...mail });
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${info.messageId.replace(/[^\w.-]/g, '')}.eml`);
+      writeFileSync(file, info.message as Buffer, { mode: 0o600 });
+      logger.info({ file }, 'local mode: e-mail written to the data folder instead of being sent');
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import type { Tx } from '../db/database.js';
+
+export type OrgRole = 'owner' | 'admin' | 'member';
+
+export interface OrgRow {
+  id: string;
+  name: string;
+  created_at: Date;
+}
+
+export interface MemberRow {
+  user_id: string;
+  email: string | null;
+  role: OrgRole;
+  invited_at: Date | null;
+  accepted_at: Date | null;
+  created_at: Date;
+}
+
+/** The signed-in user's role in an organisation (RLS: only their own organisations are visible). */
+export async function findMyRole(tx: Tx, orgId: string): Promise<OrgRole | undefined> {
+  const [row] = await tx<{ role: OrgRole }[]>`
+    select role from public.memberships where org_id = ${orgId} and user_id = auth.uid()`;
+  return row?.role;
+}
+
+export async function createOrganization(tx: Tx, name: string): Promise<string> {
+  const [row] = await tx<{ id: string }[]>`select app.create_organization(${name}) as id`;
+  return row!.id;
+}
+
+export async function findOrganization(tx: Tx, orgId: string): Promise<OrgRow | undefined> {
+  const [row] = await tx<OrgRow[]>`select id, name, created_at from public.organizations where id = ${orgId}`;
+  return row;
+}
+
+export async function listMyOrganizations(tx: Tx): Promise<(OrgRow & { role: OrgRole })[]> {
+  return tx<(OrgRow & { role: OrgRole })[]>`
+    select o.id, o.name, o.created_at, m.role
+    from public.organizations o join public.memberships m on m.org_id = o.id and m.user_id = auth.uid()
+    order by o.created_at`;
+}
+
+export async function listMembers(tx: Tx, orgId: string): Promise<MemberRow[]> {
+  return tx<MemberRow[]>`
+    select m.user_id, u.email, m.role, m.invited_at, m.accepted_at, m.created_at
+    from public.memberships m join public.users u on u.id = m.user_id
+    where m.org_id = ${orgId}
+    order by m.created_at, m.user_id`;
+}
+
+export async function findMember(tx: Tx, orgId: string, userId: string): Promise<MemberRow | undefined> {
+  const [row] = await tx<MemberRow[]>`
+    select m.user_id, u.email, m.role, m.invited_at, m.accepted_at, m.created_at
+    from public.memberships m join public.users u on u.id = m.user_id
+    where m.org_id = ${orgId} and m.user_id = ${userId}`;
+  return row;
+}
+
+export async function insertMember(tx: Tx, orgId: string, userId: string, role: OrgRole): Promise<void> {
+  await tx`
+    insert into public.memberships (org_id, user_id, role, invited_by, invited_at)
+    values (${orgId}, ${userId}, ${role}, auth.uid(), now())`;
+}
+
+/** Locks the organisation's owner rows, so two concurrent demotions cannot both pass the last-owner check. */
+export async function lockOwners(tx: Tx, orgId: string): Promise<string[]> {
+  const rows = await tx<{ user_id: string }[]>`
+    select user_id from public.memberships where org_id = ${orgId} and role = 'owner' for update`;
+  return rows.map((r) => r.user_id);
+}
+
+export async function updateMemberRole(tx: Tx, orgId: string, userId: string, role: OrgRole): Promise<number> {
+  const result = await tx`update public.memberships set role = ${role} where org_id = ${orgId} and user_id = ${userId}`;
+  return result.count;
+}
+
+export async function deleteMember(tx: Tx, orgId: string, userId: string): Promise<number> {
+  const result = await tx`delete from public.memberships where org_id = ${orgId} and user_id = ${userId}`;
+  return result.count;
+}

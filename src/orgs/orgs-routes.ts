@@ -1,0 +1,57 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { authOf } from '../auth/auth-middleware.js';
+import { parse } from '../http/validate.js';
+import type { OrgsService } from './orgs-service.js';
+
+export const orgIdParams = z.object({ orgId: z.string().uuid({ message: 'must be an organisation id (uuid)' }) });
+const memberParams = orgIdParams.extend({ userId: z.string().uuid({ message: 'must be a user id (uuid)' }) });
+const role = z.enum(['owner', 'admin', 'member']);
+
+const createOrgBody = z.strictObject({ name: z.string().trim().min(1).max(200) });
+const inviteBody = z.strictObject({ email: z.string().trim().email().max(254), role: role.default('member') });
+const changeRoleBody = z.strictObject({ role });
+
+/** /api/orgs: organisations and their members. */
+export function orgsRoutes(service: OrgsService): Router {
+  const router = Router();
+
+  router.post('/', async (req, res) => {
+    const body = parse(createOrgBody, req.body);
+    res.status(201).json(await service.create(authOf(req), body.name));
+  });
+
+  router.get('/', async (req, res) => {
+    res.json({ organizations: await service.list(authOf(req)) });
+  });
+
+  router.get('/:orgId', async (req, res) => {
+    const { orgId } = parse(orgIdParams, req.params, 'path');
+    res.json(await service.get(authOf(req), orgId));
+  });
+
+  router.get('/:orgId/members', async (req, res) => {
+    const { orgId } = parse(orgIdParams, req.params, 'path');
+    res.json({ members: await service.listMembers(authOf(req), orgId) });
+  });
+
+  router.post('/:orgId/members', async (req, res) => {
+    const { orgId } = parse(orgIdParams, req.params, 'path');
+    const body = parse(inviteBody, req.body);
+    res.status(201).json(await service.invite(authOf(req), orgId, body.email, body.role));
+  });
+
+  router.patch('/:orgId/members/:userId', async (req, res) => {
+    const { orgId, userId } = parse(memberParams, req.params, 'path');
+    const body = parse(changeRoleBody, req.body);
+    res.json(await service.changeRole(authOf(req), orgId, userId, body.role));
+  });
+
+  router.delete('/:orgId/members/:userId', async (req, res) => {
+    const { orgId, userId } = parse(memberParams, req.params, 'path');
+    await service.removeMember(authOf(req), orgId, userId);
+    res.status(204).end();
+  });
+
+  return router;
+}

@@ -1,0 +1,35 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { authOf } from '../auth/auth-middleware.js';
+import { parse } from '../http/validate.js';
+import { orgIdParams } from '../orgs/orgs-routes.js';
+import { RETENTION_CHOICES, type PreferencesChange, type PreferencesService } from './preferences-service.js';
+
+const updateBody = z
+  .strictObject({
+    retention_days: z
+      .number()
+      .int()
+      .refine((v) => (RETENTION_CHOICES as readonly number[]).includes(v), {
+        message: `must be one of ${RETENTION_CHOICES.join(', ')}`,
+      }),
+    dtmf_consent: z.boolean(),
+    transcript_encryption: z.boolean(),
+  })
+  .partial()
+  .refine((b) => Object.keys(b).length > 0, { message: 'give at least one of retention_days, dtmf_consent, transcript_encryption' });
+
+/** /api/orgs/:orgId/preferences/privacy */
+export function preferencesRoutes(service: PreferencesService): Router {
+  const router = Router({ mergeParams: true });
+  router.get('/', async (req, res) => {
+    const { orgId } = parse(orgIdParams, req.params, 'path');
+    res.json(await service.read(authOf(req), orgId));
+  });
+  router.put('/', async (req, res) => {
+    const { orgId } = parse(orgIdParams, req.params, 'path');
+    const body = parse(updateBody, req.body);
+    res.json(await service.update(authOf(req), orgId, body as PreferencesChange));
+  });
+  return router;
+}

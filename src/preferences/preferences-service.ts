@@ -1,0 +1,69 @@
+import type { AuthContext } from '../auth/auth-middleware.js';
+import { writeAudit } from '../audit/audit.js';
+import type { UserDb } from '../db/user-db.js';
+import { NotFoundError } from '../lib/errors.js';
+import { ADMIN_ROLES, requireOrgRole } from '../orgs/org-access.js';
+
+export const RETENTION_CHOICES = [30, 90, 180, 365] as const;
+
+export interface PrivacyPreferences {
+  retention_days: (typeof RETENTION_CHOICES)[number];
+  dtmf_consent: boolean;
+  transcript_encryption: boolean;
+  updated_at: Date;
+}
+
+export type PreferencesChange = Partial<Omit<PrivacyPreferences, 'updated_at'>>;
+
+/** Called after a committed change, e.g. to push the retention window to the organisation's agents. */
+export type PreferencesListener = (orgId: string, before: PrivacyPreferences, after: PrivacyPreferences) => Promise<void>;
+
+/** Privacy preferences: members read, owners and admins change (audited). */
+export function createPreferencesService(deps: { userDb: UserDb; listeners?: PreferencesListener[] }) {
+  async function read(auth: AuthContext, orgId: string): Promise<PrivacyPreferences> {
+    return deps.userDb.run(auth.claims, async (tx) => {
+      await requireOrgRole(tx, orgId);
+      const [row] = await tx<PrivacyPreferences[]>`
+        select retention_days, dtmf_consent, transcript_encryption, updated_at
+        from public.privacy_preferences where org_id = ${orgId}`;
+      if (!row) throw new NotFoundError('Organisation not found.');
+      return row;
+    });
+  }
+
+  async function update(auth: AuthContext, orgId: string, change: PreferencesChange): Promise<PrivacyPreferences> {
+    const { before, after } = await deps.userDb.run(auth.claims, async (tx) => {
+      await requireOrgRole(tx, orgId, ADMIN_ROLES);
+      const [before] = await tx<PrivacyPreferences[]>`
+        select retention_days, dtmf_consent, transcript_encryption, updated_at
+        from public.privacy_preferences where org_id = ${orgId} for update`;
+      if (!before) throw new NotFoundError('Organisation not found.');
+      const [after] = await tx<PrivacyPreferences[]>`
+        update public.privacy_preferences set
+          retention_days = ${change.retention_days ?? before.retention_days},
+          dtmf_consent = ${change.dtmf_consent ?? before.dtmf_consent},
+          transcript_encryption = ${change.transcript_encryption ?? before.transcript_encryption},
+          updated_by = auth.uid()
+        where org_id = ${orgId}
+        returning retention_days, dtmf_consent, transcript_encryption, updated_at`;
+      const changed: Record<string, { from: unknown; to: unknown }> = {};
+      for (const key of ['retention_days', 'dtmf_consent', 'transcript_encryption'] as const) {
+        if (before[key] !== after![key]) changed[key] = { from: before[key], to: after![key] };
+      }
+      await writeAudit(tx, auth.actor, {
+        orgId,
+        action: 'privacy_preferences.updated',
+        targetType: 'organization',
+        targetId: orgId,
+        metadata: { changed },
+      });
+      return { before, after: after! };
+    });
+    for (const listener of deps.listeners ?? []) await listener(orgId, before, after);
+    return after;
+  }
+
+  return { read, update };
+}
+
+export type PreferencesService = ReturnType<typeof createPreferencesService>;

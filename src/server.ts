@@ -1,0 +1,62 @@
+import type { Server } from 'node:http';
+import { configOrExit, openMigratedDatabase } from './cli/bootstrap.js';
+import { buildAppDeps } from './container.js';
+import { seedDemo } from './demo/seed.js';
+import { createApp } from './http/app.js';
+import { logger } from './lib/logger.js';
+
+/** npm start: the HTTP server, on DATABASE_URL or the embedded database. */
+async function main(): Promise<void> {
+  const config = configOrExit();
+  const db = await openMigratedDatabase(config);
+  logger.info({ embedded: db.embedded, mode: config.mode }, 'database ready');
+
+  const deps = buildAppDeps(config, db.serviceDb);
+  const app = createApp({ ...deps, trustProxy: config.mode === 'production' ? 1 : false });
+
+  if (config.mode === 'local') {
+    const [{ count }] = (await db.serviceDb`select count(*)::int as count from public.organizations`) as unknown as [{ count: number }];
+    if (count === 0) {
+      const seed = await seedDemo(db.serviceDb, config);
+      logger.info({ organization_id: seed.organization_id }, 'local mode: demo organisation created');
+    }
+  }
+
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(config.port, () => resolve(s));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  logger.info({ port, public_base_url: config.publicBaseUrl }, 'listening');
+  if (config.mode === 'local') {
+    console.log(
+      [
+        '',
+        `Local mode: http://localhost:${port} (database: ${db.embedded ? 'embedded, in the data folder' : 'DATABASE_URL'})`,
+        '  Demo data and tokens:   npm run db:seed -- --json',
+        '  A token for anyone:     npm run token -- --email you@example.com',
+        '',
+      ].join('\n'),
+    );
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await db.close();
+    clearTimeout(force);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  logger.fatal({ err_name: (err as Error)?.name, message: (err as Error)?.message }, 'could not start');
+  process.exit(1);
+});
