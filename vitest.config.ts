@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+
+// With DATABASE_URL the suite runs against that PostgreSQL server, in a fresh
+// database per run; without it, against the embedded PGlite, which runs one
+// transaction at a time: test files then run one after another.
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
+    fileParallelism: Boolean(process.env.DATABASE_URL),
+    maxWorkers: process.env.DATABASE_URL ? 2 : 1,
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' },
+  },
+});
