@@ -1,0 +1,165 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { assertNoPersonalData, writeAudit } from '../src/audit/audit.js';
+import { verifyAuditChains } from '../src/audit/audit-verify.js';
+import type { ServiceDb } from '../src/db/database.js';
+import { createUserDb } from '../src/db/user-db.js';
+import { createOrg, openTestDb, testConfig, type TestOrg } from './helpers/harness.js';
+
+const run = promisify(execFile);
+let db: ServiceDb;
+const config = testConfig();
+
+beforeAll(() => {
+  db = openTestDb();
+});
+afterAll(async () => {
+  await db.end();
+});
+
+async function rowsOf(orgId: string) {
+  return db`select * from public.audit_logs where org_id = ${orgId} order by chain_index`;
+}
+
+async function attemptAs(role: 'authenticated' | 'service_role', claims: object | null, statement: string) {
+  try {
+    return await db.begin(async (tx) => {
+      await tx`select set_config('role', ${role}, true), set_config('request.jwt.claims', ${claims ? JSON.stringify(claims) : ''}, true)`;
+      const result = await tx.unsafe(statement);
+      return { count: result.count, code: undefined as string | undefined };
+    });
+  } catch (err) {
+    return { count: 0, code: (err as { code?: string }).code };
+  }
+}
+
+describe('audit log', () => {
+  let org: TestOrg;
+  beforeAll(async () => {
+    org = await createOrg(db, config);
+    for (let i = 0; i < 3; i += 1) {
+      await writeAudit(db, { type: 'user', id: org.owner.id }, { orgId: org.id, action: 'test.event', metadata: { i } });
+    }
+  });
+
+  it('cannot be updated, deleted or truncated by the application roles', async () => {
+    const before = await rowsOf(org.id);
+    expect(before).toHaveLength(3);
+    const owner = { sub: org.owner.id, role: 'authenticated' };
+    const attempts = [
+      await attemptAs('authenticated', owner, `update public.audit_logs set action = 'tampered' where org_id = '${org.id}'`),
+      await attemptAs('authenticated', owner, `delete from public.audit_logs where org_id = '${org.id}'`),
+      await attemptAs('authenticated', owner, 'truncate public.audit_logs'),
+      await attemptAs('service_role', null, `update public.audit_logs set action = 'tampered' where org_id = '${org.id}'`),
+      await attemptAs('service_role', null, `delete from public.audit_logs where org_id = '${org.id}'`),
+      await attemptAs('service_role', null, 'truncate public.audit_logs'),
+    ];
+    for (const a of attempts) expect(a.count).toBe(0);
+    // TRUNCATE is refused outright (privilege, and the trigger behind it).
+    expect(attempts[2]!.code).toBe('42501');
+    expect(attempts[5]!.code).toBe('42501');
+    expect(await rowsOf(org.id)).toEqual(before);
+  });
+
+  it('is append-only even for the table owner: the rules make UPDATE and DELETE do nothing, TRUNCATE is refused', async () => {
+    const before = await rowsOf(org.id);
+    const upd = await db`update public.audit_logs set action = 'tampered' where org_id = ${org.id}`;
+    const del = await db`delete from public.audit_logs where org_id = ${org.id}`;
+    expect(upd.count).toBe(0);
+    expect(del.count).toBe(0);
+    await expect(db`truncate public.audit_logs`).rejects.toMatchObject({ code: '42501' });
+    expect(await rowsOf(org.id)).toEqual(before);
+    const rules = await db`select rulename from pg_rules where tablename = 'audit_logs' order by rulename`;
+    expect(rules.map((r) => r.rulename)).toEqual(['prevent_audit_delete', 'prevent_audit_update']);
+  });
+
+  it('chains each organisation’s rows by hash', async () => {
+    const rows = await rowsOf(org.id);
+    rows.forEach((row, i) => {
+      expect(Number(row.chain_index)).toBe(i + 1);
+      expect(row.prev_hash).toBe(i === 0 ? null : rows[i - 1]!.row_hash);
+    });
+    const report = await verifyAuditChains(db, { orgId: org.id });
+    expect(report).toEqual({ rows: 3, chains: 1, broken: [] });
+  });
+
+  it('keeps the chain whole under concurrent writers', async () => {
+    const busy = await createOrg(db, config);
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) => writeAudit(db, { type: 'system' }, { orgId: busy.id, action: 'test.concurrent', metadata: { i } })),
+    );
+    const report = await verifyAuditChains(db, { orgId: busy.id });
+    expect(report.rows).toBe(40);
+    expect(report.broken).toEqual([]);
+  });
+
+  it('a user can only append rows about their own actions, in their own organisations', async () => {
+    const userDb = createUserDb(db);
+    const other = await createOrg(db, config);
+    await expect(
+      userDb.run({ sub: org.member.id, role: 'authenticated' }, (tx) =>
+        writeAudit(tx, { type: 'user', id: org.owner.id }, { orgId: org.id, action: 'forged.as_owner' }),
+      ),
+    ).rejects.toMatchObject({ code: '42501' });
+    await expect(
+      userDb.run({ sub: org.member.id, role: 'authenticated' }, (tx) =>
+        writeAudit(tx, { type: 'user', id: org.member.id }, { orgId: other.id, action: 'forged.elsewhere' }),
+      ),
+    ).rejects.toMatchObject({ code: '42501' });
+  });
+
+  it('refuses personal data in metadata', () => {
+    expect(() => assertNoPersonalData({ email: 'erika@example.de' })).toThrow(/personal data/);
+    expect(() => assertNoPersonalData({ nested: ['+49 30 1234567'] })).toThrow(/personal data/);
+    expect(() => assertNoPersonalData({ id: randomUUID(), at: new Date().toISOString(), n: 5 })).not.toThrow();
+  });
+
+  it('a row altered by the superuser is reported by `npm run audit:verify`', async () => {
+    const victim = await createOrg(db, config);
+    for (let i = 0; i < 4; i += 1) await writeAudit(db, { type: 'system' }, { orgId: victim.id, action: 'test.event', metadata: { i } });
+    const [third] = await db`select id from public.audit_logs where org_id = ${victim.id} and chain_index = 3`;
+    // A superuser goes around the rules: disable them, edit, restore.
+    await db.begin(async (tx) => {
+      await tx`alter table public.audit_logs disable rule prevent_audit_update`;
+      await tx`update public.audit_logs set metadata = '{"i": 99}' where id = ${third!.id}`;
+      await tx`alter table public.audit_logs enable rule prevent_audit_update`;
+    });
+    const report = await verifyAuditChains(db, { orgId: victim.id });
+    expect(report.broken).toEqual([{ chainKey: victim.id, chainIndex: '3', id: third!.id, problem: 'content_changed' }]);
+
+    const cli = await run('npx', ['tsx', 'src/cli/audit-verify.ts', '--org', victim.id], {
+      env: { ...process.env, DATABASE_URL: inject('databaseUrl'), ...secretsEnv() },
+    }).catch((err: { code: number; stdout: string }) => err);
+    expect((cli as { code?: number }).code).toBe(1);
+    expect((cli as { stdout: string }).stdout).toContain(`first broken link at #3 (row ${third!.id}): content_changed`);
+  });
+
+  it('a deleted row is reported as a gap in the chain', async () => {
+    const victim = await createOrg(db, config);
+    for (let i = 0; i < 3; i += 1) await writeAudit(db, { type: 'system' }, { orgId: victim.id, action: 'test.event', metadata: { i } });
+    await db.begin(async (tx) => {
+      await tx`alter table public.audit_logs disable rule prevent_audit_delete`;
+      await tx`delete from public.audit_logs where org_id = ${victim.id} and chain_index = 2`;
+      await tx`alter table public.audit_logs enable rule prevent_audit_delete`;
+    });
+    const report = await verifyAuditChains(db, { orgId: victim.id });
+    expect(report.broken).toMatchObject([{ chainIndex: '3', problem: 'missing_rows' }]);
+  });
+});
+
+function secretsEnv(): Record<string, string> {
+  return {
+    SUPABASE_JWT_SECRET: config.supabase.jwtSecret!,
+    TWILIO_AUTH_TOKEN: config.twilio.authToken,
+    TWILIO_ACCOUNT_SID: config.twilio.accountSid,
+    ELEVENLABS_WEBHOOK_SECRET: config.elevenlabs.webhookSecret,
+    TRANSCRIPT_KEYS: `k1:${config.transcriptKeys.get('k1')!.toString('base64')}`,
+    FORGET_ME_SECRET: config.forgetMeSecret,
+    BLIND_INDEX_KEY: config.blindIndexKey.toString('utf8'),
+    DATA_DIR: config.dataDir,
+    LOG_LEVEL: 'silent',
+  };
+}
