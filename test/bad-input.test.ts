@@ -1,0 +1,156 @@
+import { SignJWT } from 'jose';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueLocalAccessToken } from '../src/auth/tokens.js';
+import type { ServiceDb } from '../src/db/database.js';
+import { bearer, buildTestApp, createOrg, JWT_SECRET, openTestDb, testConfig, type TestOrg } from './helpers/harness.js';
+
+let db: ServiceDb;
+let app: ReturnType<typeof buildTestApp>['app'];
+let org: TestOrg;
+const config = testConfig();
+
+beforeAll(async () => {
+  db = openTestDb();
+  ({ app } = buildTestApp(db, config));
+  org = await createOrg(db, config);
+});
+afterAll(async () => {
+  await db.end();
+});
+
+function expectClearError(res: request.Response, status: number, code?: string) {
+  expect(res.status).toBe(status);
+  expect(res.body.error.message).toEqual(expect.any(String));
+  expect(res.body.error.message.length).toBeGreaterThan(5);
+  expect(res.body.request_id).toEqual(expect.any(String));
+  if (code) expect(res.body.error.code).toBe(code);
+}
+
+describe('bad input gets a clear 4xx, never a 500', () => {
+  const prefs = () => `/api/orgs/${org.id}/preferences/privacy`;
+
+  it('malformed JSON', async () => {
+    const res = await request(app).put(prefs()).set(...bearer(org.owner)).set('content-type', 'application/json').send('{"retention_days": 30,');
+    expectClearError(res, 400, 'invalid_json');
+  });
+
+  it.each([
+    ['a string for a number', { retention_days: '30' }],
+    ['a retention window that is not offered', { retention_days: 45 }],
+    ['a number for a boolean', { dtmf_consent: 1 }],
+    ['an unknown field', { retention_days: 30, keep_forever: true }],
+    ['an empty change', {}],
+    ['an array instead of an object', [1, 2]],
+    ['null', null],
+  ])('%s', async (_label, body) => {
+    const before = await db`select retention_days, dtmf_consent from public.privacy_preferences where org_id = ${org.id}`;
+    const res = await request(app).put(prefs()).set(...bearer(org.owner)).set('content-type', 'application/json').send(JSON.stringify(body));
+    expectClearError(res, 400);
+    expect(await db`select retention_days, dtmf_consent from public.privacy_preferences where org_id = ${org.id}`).toEqual(before);
+  });
+
+  it('names the offending field', async () => {
+    const res = await request(app).put(prefs()).set(...bearer(org.owner)).send({ retention_days: 45 });
+    expect(res.body.error.message).toContain('retention_days');
+    expect(res.body.error.details).toEqual([expect.objectContaining({ path: 'retention_days' })]);
+  });
+
+  it('an oversized body', async () => {
+    const res = await request(app)
+      .post('/api/orgs')
+      .set(...bearer(org.owner))
+      .send({ name: 'x'.repeat(200_000) });
+    expectClearError(res, 413, 'payload_too_large');
+  });
+
+  it('a too-long organisation name and wrong e-mail', async () => {
+    expectClearError(await request(app).post('/api/orgs').set(...bearer(org.owner)).send({ name: 'x'.repeat(201) }), 400);
+    expectClearError(
+      await request(app).post(`/api/orgs/${org.id}/members`).set(...bearer(org.owner)).send({ email: 'not-an-address' }),
+      400,
+    );
+    expectClearError(
+      await request(app).post(`/api/orgs/${org.id}/members`).set(...bearer(org.owner)).send({ email: 'a@b.example', role: 'god' }),
+      400,
+    );
+  });
+
+  it('ids that are not uuids', async () => {
+    expectClearError(await request(app).get('/api/orgs/not-a-uuid').set(...bearer(org.owner)), 400);
+    expectClearError(await request(app).delete(`/api/orgs/${org.id}/members/42`).set(...bearer(org.owner)), 400);
+    expectClearError(await request(app).get(`/api/orgs/${org.id}/audit-logs?limit=abc`).set(...bearer(org.owner)), 400);
+    expectClearError(await request(app).get(`/api/orgs/${org.id}/audit-logs?limit=5&evil=1`).set(...bearer(org.owner)), 400);
+  });
+
+  it('unknown endpoints', async () => {
+    expectClearError(await request(app).get('/api/nothing-here').set(...bearer(org.owner)), 404, 'not_found');
+  });
+});
+
+describe('bad tokens get 401 with a clear reason', () => {
+  const sign = (claims: Record<string, unknown>, secret = JWT_SECRET, exp: number | string = '1h') =>
+    new SignJWT({ role: 'authenticated', ...claims })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject((claims.sub as string) ?? org.owner.id)
+      .setAudience((claims.aud as string) ?? 'authenticated')
+      .setIssuedAt()
+      .setExpirationTime(exp)
+      .sign(new TextEncoder().encode(secret));
+
+  it.each([
+    ['no header', null, /Sign in first/],
+    ['not a bearer token', 'Basic dXNlcjpwYXNz', /Sign in first/],
+    ['garbage', 'Bearer abc.def.ghi', /malformed/],
+    ['an empty bearer', 'Bearer ', /Sign in first/],
+  ])('%s', async (_label, header, message) => {
+    const req = request(app).get('/api/orgs');
+    if (header !== null) req.set('Authorization', header);
+    const res = await req;
+    expectClearError(res, 401, 'unauthorized');
+    expect(res.body.error.message).toMatch(message);
+  });
+
+  it('expired', async () => {
+    const token = await sign({}, JWT_SECRET, Math.floor(Date.now() / 1000) - 60);
+    const res = await request(app).get('/api/orgs').set('Authorization', `Bearer ${token}`);
+    expectClearError(res, 401);
+    expect(res.body.error.message).toMatch(/expired/);
+  });
+
+  it('signed with another secret', async () => {
+    const token = await sign({}, 'another-secret-'.padEnd(48, 'z'));
+    const res = await request(app).get('/api/orgs').set('Authorization', `Bearer ${token}`);
+    expectClearError(res, 401);
+    expect(res.body.error.message).toMatch(/signature/);
+  });
+
+  it('unsigned (alg none) and a wrong audience or role', async () => {
+    const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
+    const payload = Buffer.from(JSON.stringify({ sub: org.owner.id, role: 'authenticated', aud: 'authenticated', exp: 9999999999 })).toString('base64url');
+    expectClearError(await request(app).get('/api/orgs').set('Authorization', `Bearer ${header}.${payload}.`), 401);
+    expectClearError(await request(app).get('/api/orgs').set('Authorization', `Bearer ${await sign({ aud: 'anon' })}`), 401);
+    expectClearError(await request(app).get('/api/orgs').set('Authorization', `Bearer ${await sign({ role: 'service_role' })}`), 401);
+    expectClearError(await request(app).get('/api/orgs').set('Authorization', `Bearer ${await sign({ sub: 'not-a-uuid' })}`), 401);
+  });
+
+  it('a valid token works (the control)', async () => {
+    const token = await issueLocalAccessToken(JWT_SECRET, { sub: org.owner.id, email: org.owner.email });
+    expect((await request(app).get('/api/orgs').set('Authorization', `Bearer ${token}`)).status).toBe(200);
+  });
+});
+
+describe('health', () => {
+  it('healthz and readyz', async () => {
+    expect((await request(app).get('/healthz')).body).toEqual({ status: 'ok' });
+    expect((await request(app).get('/readyz')).body).toEqual({ status: 'ready', database: 'ok' });
+  });
+
+  it('sets security headers and a request id', async () => {
+    const res = await request(app).get('/healthz').set('X-Request-Id', 'abc12345-trace');
+    expect(res.headers['x-request-id']).toBe('abc12345-trace');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['strict-transport-security']).toBeDefined();
+    expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+});
