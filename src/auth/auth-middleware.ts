@@ -78,7 +78,7 @@ export function requireAuth(deps: AuthDeps): RequestHandler {
       action: 'impersonation.request',
       targetType: 'impersonation',
       targetId: imp.id,
-      metadata: { method: req.method, path: req.path },
+      metadata: { method: req.method, path: req.originalUrl.split('?')[0] },
     });
     req.auth = {
       userId: imp.target_user_id,
