@@ -1,0 +1,82 @@
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, ELEVENLABS_EU_BASE_URL, loadConfig } from '../src/config/env.js';
+
+const tmp = () => mkdtempSync(path.join(tmpdir(), 'voice-gdpr-config-'));
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('configuration', () => {
+  it('production refuses to start and lists every missing variable', () => {
+    const problems = problemsOf({ NODE_ENV: 'production', DATA_DIR: tmp() });
+    for (const name of [
+      'DATABASE_URL',
+      'PUBLIC_BASE_URL',
+      'SUPABASE_URL',
+      'SUPABASE_SERVICE_ROLE_KEY',
+      'TWILIO_ACCOUNT_SID',
+      'TWILIO_AUTH_TOKEN',
+      'ELEVENLABS_API_KEY',
+      'ELEVENLABS_WEBHOOK_SECRET',
+      'SMTP_URL',
+      'MAIL_FROM',
+      'DPO_EMAIL',
+      'TRANSCRIPT_KEYS',
+      'TRANSCRIPT_KEY_ID',
+      'FORGET_ME_SECRET',
+      'BLIND_INDEX_KEY',
+    ]) {
+      expect(problems.some((p) => p.startsWith(`${name}:`)), name).toBe(true);
+    }
+  });
+
+  it('production lists invalid values with the variable name', () => {
+    const problems = problemsOf({ NODE_ENV: 'production', DATABASE_URL: 'mysql://x', MAIL_FROM: 'nope', PORT: 'eighty', TRANSCRIPT_KEYS: 'k1:short' });
+    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/^DATABASE_URL: /), expect.stringMatching(/^MAIL_FROM: /), expect.stringMatching(/^PORT: /)]));
+  });
+
+  it('local mode generates missing secrets once into the data folder and says so', () => {
+    const dir = tmp();
+    const told: string[][] = [];
+    const first = loadConfig({ DATA_DIR: dir }, { onGenerated: (names) => told.push(names) });
+    expect(told).toHaveLength(1);
+    expect(told[0]).toEqual(expect.arrayContaining(['SUPABASE_JWT_SECRET', 'TWILIO_AUTH_TOKEN', 'BLIND_INDEX_KEY', 'FORGET_ME_SECRET', 'TRANSCRIPT_KEYS']));
+    const file = path.join(dir, 'secrets.json');
+    expect(existsSync(file)).toBe(true);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+
+    const second = loadConfig({ DATA_DIR: dir }, { onGenerated: (names) => told.push(names) });
+    expect(told).toHaveLength(1);
+    expect(second.supabase.jwtSecret).toBe(first.supabase.jwtSecret);
+    expect(second.blindIndexKey.equals(first.blindIndexKey)).toBe(true);
+    expect(second.transcriptKeys.get(second.transcriptKeyId)!.length).toBe(32);
+    expect(JSON.parse(readFileSync(file, 'utf8')).SUPABASE_JWT_SECRET).toBe(first.supabase.jwtSecret);
+  });
+
+  it('defaults to the EU endpoints', () => {
+    const config = loadConfig({ DATA_DIR: tmp() });
+    expect(config.twilio.region).toBe('ie1');
+    expect(config.twilio.edge).toBe('dublin');
+    expect(config.elevenlabs.baseUrl).toBe(ELEVENLABS_EU_BASE_URL);
+  });
+
+  it('refuses a non-EU endpoint unless explicitly allowed', () => {
+    expect(problemsOf({ DATA_DIR: tmp(), TWILIO_REGION: 'us1' })).toEqual([expect.stringMatching(/^TWILIO_REGION: .*outside the EU/)]);
+    expect(problemsOf({ DATA_DIR: tmp(), ELEVENLABS_BASE_URL: 'https://api.elevenlabs.io' })).toEqual([
+      expect.stringMatching(/^ELEVENLABS_BASE_URL: /),
+    ]);
+    expect(problemsOf({ DATA_DIR: tmp(), TWILIO_REGION: 'us1', ALLOW_NON_EU_ENDPOINTS: 'true' })).toEqual([]);
+    // A local fake on this machine is not a transfer anywhere.
+    expect(problemsOf({ DATA_DIR: tmp(), ELEVENLABS_BASE_URL: 'http://127.0.0.1:9999', TWILIO_API_BASE_URL: 'http://127.0.0.1:9998' })).toEqual([]);
+  });
+});
