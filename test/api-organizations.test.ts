@@ -102,8 +102,8 @@ describe('members', () => {
     expect(promote.status).toBe(200);
     const stepDown = await request(app).patch(`/api/orgs/${org.id}/members/${org.owner.id}`).set(...bearer(org.owner)).send({ role: 'admin' });
     expect(stepDown.status).toBe(200);
-    const [{ owners }] = await db`select count(*)::int as owners from public.memberships where org_id = ${org.id} and role = 'owner'`;
-    expect(owners).toBe(1);
+    const [row] = await db`select count(*)::int as owners from public.memberships where org_id = ${org.id} and role = 'owner'`;
+    expect(row!.owners).toBe(1);
   });
 
   it('the database itself refuses to remove the last owner', async () => {

@@ -86,7 +86,7 @@ const seeded = new Map<string, number>(); // `${table}:${orgId}` -> rows
 async function seedOrg(): Promise<Org> {
   const id = randomUUID();
   const users: Org['users'] = [];
-  const roles: Role[] = ['owner', ...Array.from({ length: randomInt(1, 4) }, () => (['owner', 'admin', 'member'] as const)[randomInt(3)])];
+  const roles: Role[] = ['owner', ...Array.from({ length: randomInt(1, 4) }, () => (['owner', 'admin', 'member'] as const)[randomInt(3)]!)];
   for (const role of roles) users.push({ user: await createUser(db, config), role });
   await db.begin(async (tx) => {
     await tx`insert into public.organizations (id, name) values (${id}, ${`Org ${id.slice(0, 6)}`})`;
