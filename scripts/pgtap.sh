@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# Runs the pgTAP suite (supabase/tests/*.sql) against a fresh, throw-away
+# PostgreSQL database:
+#   1. creates a database with a random name,
+#   2. applies supabase/migrations/*.sql then supabase/policies/*.sql in file-name
+#      order with psql (ON_ERROR_STOP, one transaction per file, like
+#      src/db/migrate.ts), records the migrations in
+#      supabase_migrations.schema_migrations as the TypeScript runner does, and
+#      applies the policies a second time (they must be re-appliable),
+#   3. installs pgTAP once, in schema "extensions" (as on Supabase),
+#   4. runs every test file with pg_prove, or with psql if pg_prove is missing,
+#   5. drops the database (also on failure or Ctrl-C).
+# Exits non-zero if anything fails.
+#
+# Usage: scripts/pgtap.sh [test-file ...]        (default: supabase/tests/*.sql)
+# Environment:
+#   PGHOST / PGPORT / PGUSER   default 127.0.0.1 / 5432 / postgres (a superuser;
+#                              password via PGPASSWORD or ~/.pgpass if needed)
+#   PGTAP_RUNNER=psql          use the psql fallback even if pg_prove exists
+#   PGTAP_KEEP_DB=1            keep the database afterwards (for debugging)
+#   PGTAP_VERBOSE=1            pg_prove --verbose (print every assertion)
+# Needs the server-side pgTAP extension: apt-get install postgresql-15-pgtap
+# (it also brings pg_prove, from libtap-parser-sourcehandler-pgtap-perl).
+set -euo pipefail
+
+export PGHOST="${PGHOST:-127.0.0.1}"
+export PGPORT="${PGPORT:-5432}"
+export PGUSER="${PGUSER:-postgres}"
+unset PGDATABASE PGOPTIONS
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SUPABASE_DIR="$ROOT/supabase"
+DB="pgtap_$(date +%Y%m%d%H%M%S)_$(od -An -N4 -tx4 /dev/urandom | tr -d ' \n')"
+
+red() { printf '\033[31m%s\033[0m\n' "$*"; }
+green() { printf '\033[32m%s\033[0m\n' "$*"; }
+die() { red "pgtap.sh: $*" >&2; exit 1; }
+
+for tool in psql createdb dropdb; do
+  command -v "$tool" >/dev/null 2>&1 || die "$tool not found (install postgresql-client)"
+done
+
+PSQL=(psql -X -q -v ON_ERROR_STOP=1 --no-password)
+
+# Test files: arguments, or every supabase/tests/*.sql in name order.
+if (($# > 0)); then
+  TESTS=("$@")
+else
+  mapfile -t TESTS < <(find "$SUPABASE_DIR/tests" -maxdepth 1 -type f -name '*.sql' | LC_ALL=C sort)
+fi
+((${#TESTS[@]} > 0)) || die "no test files in $SUPABASE_DIR/tests"
+for f in "${TESTS[@]}"; do [[ -f "$f" ]] || die "no such test file: $f"; done
+
+created=0
+cleanup() {
+  local rc=$?
+  if ((created)); then
+    if [[ "${PGTAP_KEEP_DB:-}" == 1 ]]; then
+      echo "Kept database $DB (PGTAP_KEEP_DB=1); drop it with: dropdb -h $PGHOST -p $PGPORT -U $PGUSER $DB"
+    else
+      dropdb --no-password --if-exists --force "$DB" >/dev/null 2>&1 \
+        || dropdb --no-password --if-exists "$DB" >/dev/null 2>&1 \
+        || red "could not drop database $DB" >&2
+    fi
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+pg_isready -q 2>/dev/null || "${PSQL[@]}" -d postgres -c 'select 1' >/dev/null \
+  || die "cannot connect to PostgreSQL at $PGHOST:$PGPORT as $PGUSER"
+
+echo "== Creating database $DB on $PGHOST:$PGPORT"
+createdb --no-password "$DB"
+created=1
+
+# ---------------------------------------------------------------------------
+# Schema: migrations, then policies (like src/db/migrate.ts)
+# ---------------------------------------------------------------------------
+"${PSQL[@]}" -d "$DB" <<'SQL'
+create schema if not exists supabase_migrations;
+create table if not exists supabase_migrations.schema_migrations (
+  version text primary key,
+  statements text[],
+  name text
+);
+SQL
+
+apply() { # file
+  "${PSQL[@]}" -d "$DB" --single-transaction -c 'set client_min_messages = warning' -f "$1" \
+    || die "failed to apply ${1#"$ROOT"/}"
+}
+
+shopt -s nullglob
+migrations=("$SUPABASE_DIR"/migrations/*.sql)
+policies=("$SUPABASE_DIR"/policies/*.sql)
+shopt -u nullglob
+((${#migrations[@]} > 0)) || die "no migrations in $SUPABASE_DIR/migrations"
+mapfile -t migrations < <(printf '%s\n' "${migrations[@]}" | LC_ALL=C sort)
+mapfile -t policies < <(printf '%s\n' "${policies[@]+"${policies[@]}"}" | sed '/^$/d' | LC_ALL=C sort)
+
+for f in "${migrations[@]}"; do
+  name="$(basename "$f" .sql)"
+  [[ "$name" =~ ^([0-9]+)_(.+)$ ]] || die "migration file name must be <timestamp>_<name>.sql: $(basename "$f")"
+  echo "   migration ${name}"
+  apply "$f"
+  # psql interpolates :'var' only in scripts, not in -c
+  "${PSQL[@]}" -d "$DB" -v version="${BASH_REMATCH[1]}" -v name="${BASH_REMATCH[2]}" >/dev/null \
+    <<<"insert into supabase_migrations.schema_migrations (version, name) values (:'version', :'name');" \
+    || die "could not record migration $name"
+done
+for pass in 1 2; do
+  for f in "${policies[@]}"; do
+    ((pass == 1)) && echo "   policies  $(basename "$f" .sql)"
+    apply "$f"
+  done
+done
+echo "   (policies applied twice: they must be re-appliable)"
+
+# ---------------------------------------------------------------------------
+# pgTAP, once, outside the tests' transactions
+# ---------------------------------------------------------------------------
+if [[ "$("${PSQL[@]}" -d "$DB" -tAc "select count(*) from pg_available_extensions where name = 'pgtap'")" != 1 ]]; then
+  die "the pgTAP extension is not installed on the server (apt-get install postgresql-15-pgtap)"
+fi
+"${PSQL[@]}" -d "$DB" <<SQL
+set client_min_messages = warning;
+create schema if not exists extensions;
+create extension if not exists pgtap with schema extensions;
+grant usage on schema extensions to anon, authenticated, service_role;
+alter database "$DB" set search_path = "\$user", public, extensions;
+SQL
+
+# ---------------------------------------------------------------------------
+# Run the tests
+# ---------------------------------------------------------------------------
+echo "== Running ${#TESTS[@]} test file(s)"
+runner="${PGTAP_RUNNER:-}"
+if [[ -z "$runner" ]]; then
+  if command -v pg_prove >/dev/null 2>&1; then runner=pg_prove; else runner=psql; fi
+fi
+
+status=0
+if [[ "$runner" == pg_prove ]]; then
+  prove_args=(--dbname "$DB" --host "$PGHOST" --port "$PGPORT" --username "$PGUSER" --failures --timer)
+  [[ "${PGTAP_VERBOSE:-}" == 1 ]] && prove_args+=(--verbose)
+  pg_prove "${prove_args[@]}" "${TESTS[@]}" || status=$?
+else
+  # Fallback without pg_prove: run each file with psql and read the TAP
+  # ourselves (plan line, ok / not ok lines, psql's exit status).
+  total_files=0 failed_files=0 total_tests=0 failed_tests=0
+  for f in "${TESTS[@]}"; do
+    total_files=$((total_files + 1))
+    rel="${f#"$ROOT"/}"
+    set +e
+    out="$("${PSQL[@]}" -d "$DB" -tA --pset pager=off -f "$f" 2>&1)"
+    rc=$?
+    set -e
+    planned="$(grep -E '^1\.\.[0-9]+' <<<"$out" | head -n1 | sed -E 's/^1\.\.([0-9]+).*/\1/')"
+    ran="$(grep -cE '^(not )?ok [0-9]+' <<<"$out" || true)"
+    # "not ok ... # TODO" is an expected failure, not a failure
+    bad="$(grep -E '^not ok [0-9]+' <<<"$out" | grep -cvE '#[[:space:]]*TODO' || true)"
+    problems=()
+    ((rc == 0)) || problems+=("psql exited with status $rc")
+    [[ -n "$planned" ]] || problems+=("no plan")
+    [[ -n "$planned" && "$planned" != "$ran" ]] && problems+=("planned $planned tests but ran $ran")
+    ((bad == 0)) || problems+=("$bad failed")
+    total_tests=$((total_tests + ran))
+    failed_tests=$((failed_tests + bad))
+    if ((${#problems[@]} == 0)); then
+      [[ "${PGTAP_VERBOSE:-}" == 1 ]] && grep -E '^(ok|#)' <<<"$out"
+      printf '%s .. ok (%s tests)\n' "$rel" "$ran"
+    else
+      failed_files=$((failed_files + 1))
+      printf '%s .. FAILED: %s\n' "$rel" "$(printf '%s; ' "${problems[@]}" | sed 's/; $//')"
+      # the failing assertions with their diagnostics, and any SQL error
+      awk '/^not ok /{show=1; print; next} /^(ok |1\.\.)/{show=0; next} show || /ERROR|FATAL|psql:/' <<<"$out" | sed 's/^/    /'
+    fi
+  done
+  echo
+  if ((failed_files == 0)); then
+    echo "All tests successful."
+  else
+    echo "FAILED: $failed_files of $total_files file(s), $failed_tests failed assertion(s)."
+    status=1
+  fi
+  echo "Files=$total_files, Tests=$total_tests"
+fi
+
+echo
+if ((status == 0)); then
+  green "pgTAP: PASS (database $DB)"
+else
+  red "pgTAP: FAIL (database $DB)"
+fi
+exit "$status"
