@@ -130,6 +130,8 @@ set client_min_messages = warning;
 create schema if not exists extensions;
 create extension if not exists pgtap with schema extensions;
 grant usage on schema extensions to anon, authenticated, service_role;
+-- the migrations revoke EXECUTE from PUBLIC by default; the test helpers need it
+grant execute on all functions in schema extensions to public;
 alter database "$DB" set search_path = "\$user", public, extensions;
 SQL
 

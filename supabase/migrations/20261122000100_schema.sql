@@ -12,8 +12,9 @@ create schema if not exists app;
 revoke all on schema app from public;
 grant usage on schema app to authenticated, service_role;
 
-alter default privileges in schema public revoke execute on functions from public;
-alter default privileges in schema app revoke execute on functions from public;
+-- Functions are not executable by everyone unless granted. (A per-schema
+-- default can only add to the global one, so this is the global default.)
+alter default privileges revoke execute on functions from public;
 
 -- ---------------------------------------------------------------------------
 -- Organisations, users, memberships
@@ -358,15 +359,19 @@ alter table public.job_runs enable row level security;
 revoke all on all tables in schema public from public, anon, authenticated, service_role;
 
 grant select, update on public.organizations to authenticated;
-grant select, insert, update on public.users to authenticated;
+-- a user may create their own row and keep their display name; the e-mail
+-- address and its keyed hash come from sign-in, not from the user
+grant select, insert on public.users to authenticated;
+grant update (display_name, last_seen_at) on public.users to authenticated;
 grant select, insert, update, delete on public.memberships to authenticated;
 grant select, update on public.privacy_preferences to authenticated;
 grant select, insert, update, delete on public.agents to authenticated;
 grant select, insert, update, delete on public.phone_numbers to authenticated;
-grant select, update, delete on public.calls to authenticated;
+-- calls, leads and recordings are written by webhooks (service role); users read and delete
+grant select, delete on public.calls to authenticated;
 grant select on public.call_consents to authenticated;
-grant select, update, delete on public.leads to authenticated;
-grant select, update, delete on public.recordings to authenticated;
+grant select, delete on public.leads to authenticated;
+grant select, delete on public.recordings to authenticated;
 grant select, delete on public.transcripts to authenticated;
 grant select, insert on public.erasure_requests to authenticated;
 grant select, insert on public.exports to authenticated;

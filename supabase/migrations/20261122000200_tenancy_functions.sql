@@ -150,3 +150,5 @@ create trigger erasure_requests_touch before update on public.erasure_requests
   for each row execute function app.touch_updated_at();
 create trigger security_incidents_touch before update on public.security_incidents
   for each row execute function app.touch_updated_at();
+
+revoke execute on function app.keep_last_owner(), app.touch_updated_at() from public;

@@ -39,23 +39,24 @@ returns text
 language sql stable
 set search_path = ''
 as $$
-  select encode(pg_catalog.sha256(convert_to(concat_ws(chr(31),
-    a.id::text,
-    a.chain_key::text,
-    a.chain_index::text,
-    coalesce(a.org_id::text, '-'),
+  -- A JSON array: unambiguous field boundaries, null distinct from any string.
+  select encode(pg_catalog.sha256(convert_to(pg_catalog.jsonb_build_array(
+    a.id,
+    a.chain_key,
+    a.chain_index,
+    a.org_id,
     a.actor_type,
-    coalesce(a.actor_id::text, '-'),
-    coalesce(a.acting_as_id::text, '-'),
+    a.actor_id,
+    a.acting_as_id,
     a.action,
-    coalesce(a.target_type, '-'),
-    coalesce(a.target_id, '-'),
-    coalesce(a.request_id, '-'),
-    coalesce(a.ip, '-'),
-    a.metadata::text,
+    a.target_type,
+    a.target_id,
+    a.request_id,
+    a.ip,
+    a.metadata,
     to_char(a.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'),
-    coalesce(a.prev_hash, '-')
-  ), 'UTF8')), 'hex')
+    a.prev_hash
+  )::text, 'UTF8')), 'hex')
 $$;
 
 -- Links each new row to the end of its organisation's chain. Serialised per
@@ -134,3 +135,6 @@ create trigger prevent_consent_truncate
 
 -- Erasure is the service role's job, and only through this narrow grant.
 grant update (caller_hash, erased_at) on public.call_consents to service_role;
+
+revoke execute on function app.audit_row_hash(public.audit_logs), app.audit_chain_link(), app.refuse_truncate() from public;
+grant execute on function app.audit_row_hash(public.audit_logs) to service_role;

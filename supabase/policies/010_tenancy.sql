@@ -14,8 +14,8 @@ create policy "Owners and admins can rename their organisation" on public.organi
   with check (app.has_org_role(id, array['owner', 'admin']));
 
 -- users -----------------------------------------------------------------------
-drop policy if exists "Users can read themselves and the people they share an organisation with" on public.users;
-create policy "Users can read themselves and the people they share an organisation with" on public.users
+drop policy if exists "Users read themselves and people in their organisations" on public.users;
+create policy "Users read themselves and people in their organisations" on public.users
   for select to authenticated
   using (id = auth.uid() or app.shares_org_with(id));
 

@@ -37,11 +37,6 @@ create policy "Owners and admins can remove phone numbers" on public.phone_numbe
 drop policy if exists "Members can read calls" on public.calls;
 create policy "Members can read calls" on public.calls
   for select to authenticated using (app.is_org_member(org_id));
-drop policy if exists "Owners and admins can change calls" on public.calls;
-create policy "Owners and admins can change calls" on public.calls
-  for update to authenticated
-  using (app.has_org_role(org_id, array['owner', 'admin']))
-  with check (app.has_org_role(org_id, array['owner', 'admin']));
 drop policy if exists "Owners and admins can delete calls" on public.calls;
 create policy "Owners and admins can delete calls" on public.calls
   for delete to authenticated using (app.has_org_role(org_id, array['owner', 'admin']));
@@ -55,11 +50,6 @@ create policy "Members can read proof of consent" on public.call_consents
 drop policy if exists "Members can read leads" on public.leads;
 create policy "Members can read leads" on public.leads
   for select to authenticated using (app.is_org_member(org_id));
-drop policy if exists "Owners and admins can change leads" on public.leads;
-create policy "Owners and admins can change leads" on public.leads
-  for update to authenticated
-  using (app.has_org_role(org_id, array['owner', 'admin']))
-  with check (app.has_org_role(org_id, array['owner', 'admin']));
 drop policy if exists "Owners and admins can delete leads" on public.leads;
 create policy "Owners and admins can delete leads" on public.leads
   for delete to authenticated using (app.has_org_role(org_id, array['owner', 'admin']));
@@ -68,11 +58,6 @@ create policy "Owners and admins can delete leads" on public.leads
 drop policy if exists "Members can read recordings" on public.recordings;
 create policy "Members can read recordings" on public.recordings
   for select to authenticated using (app.is_org_member(org_id));
-drop policy if exists "Owners and admins can change recordings" on public.recordings;
-create policy "Owners and admins can change recordings" on public.recordings
-  for update to authenticated
-  using (app.has_org_role(org_id, array['owner', 'admin']))
-  with check (app.has_org_role(org_id, array['owner', 'admin']));
 drop policy if exists "Owners and admins can delete recordings" on public.recordings;
 create policy "Owners and admins can delete recordings" on public.recordings
   for delete to authenticated using (app.has_org_role(org_id, array['owner', 'admin']));

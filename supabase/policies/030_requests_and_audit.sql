@@ -8,7 +8,13 @@ create policy "Owners and admins can read erasure requests" on public.erasure_re
 drop policy if exists "Owners and admins can file erasure requests" on public.erasure_requests;
 create policy "Owners and admins can file erasure requests" on public.erasure_requests
   for insert to authenticated
-  with check (app.has_org_role(org_id, array['owner', 'admin']) and requested_by = auth.uid());
+  with check (
+    app.has_org_role(org_id, array['owner', 'admin'])
+    and requested_by = auth.uid()
+    -- a new dashboard request: its outcome is written by the backend, never by the requester
+    and source = 'dashboard' and status = 'confirmed'
+    and completed_at is null and flagged_at is null and counts = '{}'::jsonb and receipts = '[]'::jsonb
+  );
 
 -- exports ---------------------------------------------------------------------
 drop policy if exists "Owners and admins can read exports" on public.exports;
@@ -51,7 +57,8 @@ drop policy if exists "Users can append audit rows about their own actions" on p
 create policy "Users can append audit rows about their own actions" on public.audit_logs
   for insert to authenticated
   with check (
-    actor_id = coalesce(app.impersonator_id(), auth.uid())
+    actor_type = (case when app.impersonator_id() is not null then 'operator' else 'user' end)
+    and actor_id = coalesce(app.impersonator_id(), auth.uid())
     and acting_as_id is not distinct from (case when app.impersonator_id() is not null then auth.uid() end)
-    and (org_id is null or app.is_org_member(org_id))
+    and org_id is not null and app.is_org_member(org_id)
   );
