@@ -21,7 +21,7 @@ export const requestContext: RequestHandler = (req, res, next) => {
       {
         request_id: requestId,
         method: req.method,
-        path: req.path,
+        path: req.originalUrl.split('?')[0],
         status: res.statusCode,
         ms: Number(process.hrtime.bigint() - started) / 1e6,
       },

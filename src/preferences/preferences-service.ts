@@ -38,25 +38,33 @@ export function createPreferencesService(deps: { userDb: UserDb; listeners?: Pre
         select retention_days, dtmf_consent, transcript_encryption, updated_at
         from public.privacy_preferences where org_id = ${orgId} for update`;
       if (!before) throw new NotFoundError('Organisation not found.');
-      const [after] = await tx<PrivacyPreferences[]>`
-        update public.privacy_preferences set
-          retention_days = ${change.retention_days ?? before.retention_days},
-          dtmf_consent = ${change.dtmf_consent ?? before.dtmf_consent},
-          transcript_encryption = ${change.transcript_encryption ?? before.transcript_encryption},
-          updated_by = auth.uid()
-        where org_id = ${orgId}
-        returning retention_days, dtmf_consent, transcript_encryption, updated_at`;
+      const next = {
+        retention_days: change.retention_days ?? before.retention_days,
+        dtmf_consent: change.dtmf_consent ?? before.dtmf_consent,
+        transcript_encryption: change.transcript_encryption ?? before.transcript_encryption,
+      };
       const changed: Record<string, { from: unknown; to: unknown }> = {};
       for (const key of ['retention_days', 'dtmf_consent', 'transcript_encryption'] as const) {
-        if (before[key] !== after![key]) changed[key] = { from: before[key], to: after![key] };
+        if (before[key] !== next[key]) changed[key] = { from: before[key], to: next[key] };
       }
-      await writeAudit(tx, auth.actor, {
-        orgId,
-        action: 'privacy_preferences.updated',
-        targetType: 'organization',
-        targetId: orgId,
-        metadata: { changed },
-      });
+      // The change and its audit row are sent together (pipelined in one round trip).
+      const [[after]] = await Promise.all([
+        tx<PrivacyPreferences[]>`
+          update public.privacy_preferences set
+            retention_days = ${next.retention_days},
+            dtmf_consent = ${next.dtmf_consent},
+            transcript_encryption = ${next.transcript_encryption},
+            updated_by = auth.uid()
+          where org_id = ${orgId}
+          returning retention_days, dtmf_consent, transcript_encryption, updated_at`,
+        writeAudit(tx, auth.actor, {
+          orgId,
+          action: 'privacy_preferences.updated',
+          targetType: 'organization',
+          targetId: orgId,
+          metadata: { changed },
+        }),
+      ]);
       return { before, after: after! };
     });
     for (const listener of deps.listeners ?? []) await listener(orgId, before, after);

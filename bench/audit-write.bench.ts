@@ -1,0 +1,88 @@
+import express from 'express';
+import postgres from 'postgres';
+import { requireAuth, authOf } from '../src/auth/auth-middleware.js';
+import { issueLocalAccessToken } from '../src/auth/tokens.js';
+import { findOrCreateUserByEmail } from '../src/auth/users-repo.js';
+import { loadConfig } from '../src/config/env.js';
+import { buildAppDeps } from '../src/container.js';
+import { createApp } from '../src/http/app.js';
+import { errorHandler } from '../src/http/error-handler.js';
+import { requestContext } from '../src/http/request-context-middleware.js';
+import { ADMIN_ROLES, requireOrgRole } from '../src/orgs/org-access.js';
+import { benchDatabase, compare, fmt, load } from './harness.js';
+
+/**
+ * An audited API write (PUT privacy preferences, which writes audit_logs in the
+ * same transaction) against the same write without the audit call, served
+ * the same way. Goal: ratio of mean latency <= 1.15.
+ */
+export async function benchAuditedWrite(seconds: number, rounds: number): Promise<{ ratio: number; lines: string[] }> {
+  const database = await benchDatabase();
+  const sql = postgres(database.url, { max: database.embedded ? 1 : 10, onnotice: () => {} });
+  try {
+    const config = loadConfig({
+      DATA_DIR: '/tmp/voice-gdpr-bench-config',
+      DATABASE_URL: database.url,
+      SUPABASE_JWT_SECRET: 'bench-secret-'.padEnd(48, 'x'),
+      TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`,
+      TWILIO_AUTH_TOKEN: 'bench-twilio-token-0000',
+      ELEVENLABS_WEBHOOK_SECRET: 'wsec_bench_000000000000',
+      TRANSCRIPT_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
+      FORGET_ME_SECRET: 'f'.repeat(40),
+      BLIND_INDEX_KEY: 'b'.repeat(40),
+    });
+    const deps = buildAppDeps(config, sql);
+    const owner = await findOrCreateUserByEmail(sql, config.blindIndexKey, 'bench-owner@example.test');
+    const token = await issueLocalAccessToken(config.supabase.jwtSecret!, { sub: owner.id, email: 'bench-owner@example.test' });
+    const auth = { userId: owner.id, isOperator: false, claims: { sub: owner.id, role: 'authenticated' as const }, actor: { type: 'user' as const, id: owner.id } };
+    // Many organisations, as in real use: requests do not all queue on one row.
+    const orgIds: string[] = [];
+    for (let i = 0; i < 32; i += 1) orgIds.push((await deps.orgs.create(auth, `Bench ${i}`)).id);
+
+    const audited = createApp(deps);
+    // The same route, the same middleware and the same UPDATE, without writeAudit.
+    const bare = express();
+    bare.use(requestContext, express.json(), requireAuth(deps));
+    bare.put('/api/orgs/:orgId/preferences/privacy', async (req, res) => {
+      const body = req.body as { retention_days: number };
+      const row = await deps.userDb.run(authOf(req).claims, async (tx) => {
+        await requireOrgRole(tx, req.params.orgId!, ADMIN_ROLES);
+        await tx`select retention_days from public.privacy_preferences where org_id = ${req.params.orgId!} for update`;
+        const [after] = await tx`
+          update public.privacy_preferences set retention_days = ${body.retention_days}, updated_by = auth.uid()
+          where org_id = ${req.params.orgId!} returning retention_days, dtmf_consent, transcript_encryption, updated_at`;
+        return after;
+      });
+      res.json(row);
+    });
+    bare.use(errorHandler);
+
+    let flip = 0;
+    const body = () => JSON.stringify({ retention_days: (flip++ & 1) === 0 ? 30 : 90 });
+    const opts = {
+      method: 'PUT' as const,
+      path: () => `/api/orgs/${orgIds[flip % orgIds.length]}/preferences/privacy`,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body,
+      connections: database.embedded ? 4 : 16,
+      seconds,
+    };
+    const { baseline, candidate } = await compare(rounds, () => load(bare, opts), () => load(audited, opts));
+    const ratio = candidate.meanMs / baseline.meanMs;
+    return {
+      ratio,
+      lines: [
+        `audited write (PUT privacy preferences) on ${database.embedded ? 'embedded PGlite' : 'PostgreSQL'}`,
+        `  without audit: ${fmt(baseline)}`,
+        `  with audit:    ${fmt(candidate)}`,
+        `  latency ratio ${ratio.toFixed(3)} (goal <= 1.15), throughput ratio ${(candidate.rps / baseline.rps).toFixed(3)}`,
+      ],
+    };
+  } catch (err) {
+    console.error('bench failed:', err);
+    throw err;
+  } finally {
+    await sql.end();
+    await database.drop();
+  }
+}
