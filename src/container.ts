@@ -1,5 +1,6 @@
 import { createClient } from '@supabase/supabase-js';
 import { createImpersonationService } from './admin/impersonation-service.js';
+import { createAgentsService, createRetentionPusher, retentionListener } from './agents/agents-service.js';
 import { createLocalInviter, createSupabaseInviter, type Inviter } from './auth/invitations.js';
 import { createLocalSignIn, type LocalSignIn } from './auth/local-sign-in.js';
 import { createTokenVerifier } from './auth/tokens.js';
@@ -10,9 +11,30 @@ import type { AppDeps } from './http/app.js';
 import { createMailer, type Mailer } from './lib/mailer.js';
 import { createOrgsService } from './orgs/orgs-service.js';
 import { createPreferencesService } from './preferences/preferences-service.js';
+import { createCallFlowService } from './calls/call-flow-service.js';
+import { createPostCallService } from './calls/post-call-service.js';
+import type { AgentPlatform } from './providers/agent-platform.js';
+import { createElevenLabsClient } from './providers/elevenlabs-client.js';
+import { createElevenLabsPlatform } from './providers/elevenlabs-platform.js';
+import { createLocalAgentPlatform } from './providers/local-platform.js';
+import { createLocalTelephony, createTwilioTelephony, type Telephony } from './providers/telephony.js';
 
 export interface Overrides {
   mailer?: Mailer;
+  agentPlatform?: AgentPlatform;
+  telephony?: Telephony;
+}
+
+/** ElevenLabs when an API key is configured; otherwise local mode's stand-in. */
+export function buildAgentPlatform(config: AppConfig): AgentPlatform {
+  return config.elevenlabs.apiKey
+    ? createElevenLabsPlatform(createElevenLabsClient({ apiKey: config.elevenlabs.apiKey, baseUrl: config.elevenlabs.baseUrl }))
+    : createLocalAgentPlatform();
+}
+
+/** Twilio when an account is configured; otherwise local mode's stand-in that records nothing. */
+export function buildTelephony(config: AppConfig): Telephony {
+  return config.twilio.live ? createTwilioTelephony(config.twilio) : createLocalTelephony();
 }
 
 /**
@@ -21,6 +43,8 @@ export interface Overrides {
  */
 export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides: Overrides = {}): AppDeps & { mailer: Mailer } {
   const mailer = overrides.mailer ?? createMailer(config);
+  const agentPlatform = overrides.agentPlatform ?? buildAgentPlatform(config);
+  const telephony = overrides.telephony ?? buildTelephony(config);
   const userDb = createUserDb(serviceDb);
   const tokenVerifier = createTokenVerifier(config);
 
@@ -50,7 +74,31 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
     blindIndexKey: config.blindIndexKey,
     localSignIn,
     orgs: createOrgsService({ userDb, serviceDb, inviter, blindIndexKey: config.blindIndexKey }),
-    preferences: createPreferencesService({ userDb }),
+    // A changed retention window is pushed to every agent at the platform (ElevenLabs keeps
+    // conversations for 2 years otherwise); a failure there is logged, never undoes the change.
+    preferences: createPreferencesService({
+      userDb,
+      listeners: [retentionListener(createRetentionPusher({ serviceDb, platform: agentPlatform }))],
+    }),
+    agents: createAgentsService({ userDb, platform: agentPlatform }),
     impersonations: createImpersonationService({ serviceDb, maxMinutes: config.impersonationMaxMinutes }),
+    agentPlatform,
+    telephony,
+    callFlow: createCallFlowService({
+      serviceDb,
+      telephony,
+      agentPlatform,
+      publicBaseUrl: config.publicBaseUrl,
+      blindIndexKey: config.blindIndexKey,
+    }),
+    postCall: createPostCallService({
+      serviceDb,
+      telephony,
+      agentPlatform,
+      blindIndexKey: config.blindIndexKey,
+      webhookSecret: config.elevenlabs.webhookSecret,
+    }),
+    twilioAuthToken: config.twilio.authToken,
+    publicBaseUrl: config.publicBaseUrl,
   };
 }

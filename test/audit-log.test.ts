@@ -114,6 +114,8 @@ describe('audit log', () => {
   it('refuses personal data in metadata', () => {
     expect(() => assertNoPersonalData({ email: 'erika@example.de' })).toThrow(/personal data/);
     expect(() => assertNoPersonalData({ nested: ['+49 30 1234567'] })).toThrow(/personal data/);
+    expect(() => assertNoPersonalData({ caller: '4930123456789' })).toThrow(/personal data/);
+    expect(() => assertNoPersonalData({ version: 'de-2026-11-01', day: '2026-11-22' })).not.toThrow();
     expect(() => assertNoPersonalData({ id: randomUUID(), at: new Date().toISOString(), n: 5 })).not.toThrow();
     expect(() => assertNoPersonalData({ path: '/api/orgs/40250e92-0bb1-44bc-b7c0-56d26bd5e588/members/12345678-1234-1234-1234-123456789012' })).not.toThrow();
   });

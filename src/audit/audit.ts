@@ -21,9 +21,10 @@ export interface AuditEntry {
 export const SYSTEM_ACTOR: AuditActor = { type: 'system' };
 
 const EMAIL_LIKE = /[^\s@]+@[^\s@]+\.[^\s@]+/;
-const PHONE_LIKE = /\+?\d[\d\s().-]{7,}\d/;
+// an international number, or a bare run of 9 to 15 digits
+const PHONE_LIKE = /\+\d[\d\s().-]{6,}\d|(?<!\d)\d{9,15}(?!\d)/;
 // Ids and timestamps are welcome and may look like digit runs: removed before the checks.
-const HARMLESS = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d{4}-\d{2}-\d{2}T[\d:.]+Z?/gi;
+const HARMLESS = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?/gi;
 
 /** Refuses metadata that carries something that looks like an e-mail address or phone number. */
 export function assertNoPersonalData(value: unknown, where = 'metadata'): void {

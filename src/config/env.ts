@@ -74,6 +74,7 @@ const envSchema = z.object({
   TWILIO_REGION: optionalString,
   TWILIO_EDGE: optionalString,
   TWILIO_API_BASE_URL: optionalUrl,
+  TWILIO_SMS_FROM: optionalString.pipe(z.string().regex(/^\+[1-9]\d{6,14}$/, { message: 'must be an E.164 number' }).optional()),
   ELEVENLABS_API_KEY: optionalString,
   ELEVENLABS_WEBHOOK_SECRET: optionalString.pipe(z.string().min(16, { message: 'must be at least 16 characters' }).optional()),
   ELEVENLABS_BASE_URL: optionalUrl,
@@ -113,6 +114,10 @@ export interface AppConfig {
     readonly region: string;
     readonly edge: string;
     readonly apiBaseUrl: string | undefined;
+    /** Sender of SMS codes (forget-me by phone). */
+    readonly smsFrom: string | undefined;
+    /** False in local mode without a Twilio account: nothing is recorded or sent. */
+    readonly live: boolean;
   };
   readonly elevenlabs: {
     readonly apiKey: string | undefined;
@@ -282,6 +287,8 @@ export function loadConfig(
       region,
       edge,
       apiBaseUrl: e.TWILIO_API_BASE_URL,
+      smsFrom: e.TWILIO_SMS_FROM,
+      live: Boolean(e.TWILIO_ACCOUNT_SID || e.TWILIO_API_BASE_URL),
     },
     elevenlabs: {
       apiKey: e.ELEVENLABS_API_KEY,

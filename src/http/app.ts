@@ -2,6 +2,8 @@ import express, { Router, type Express } from 'express';
 import helmet from 'helmet';
 import { adminRoutes } from '../admin/admin-routes.js';
 import type { ImpersonationService } from '../admin/impersonation-service.js';
+import { agentsRoutes } from '../agents/agents-routes.js';
+import type { AgentsService } from '../agents/agents-service.js';
 import { auditRoutes } from '../audit/audit-routes.js';
 import { requireAuth } from '../auth/auth-middleware.js';
 import type { LocalSignIn } from '../auth/local-sign-in.js';
@@ -14,6 +16,12 @@ import { orgsRoutes } from '../orgs/orgs-routes.js';
 import type { OrgsService } from '../orgs/orgs-service.js';
 import { preferencesRoutes } from '../preferences/preferences-routes.js';
 import type { PreferencesService } from '../preferences/preferences-service.js';
+import type { CallFlowService } from '../calls/call-flow-service.js';
+import { elevenLabsWebhookRoutes } from '../calls/elevenlabs-webhooks.js';
+import type { PostCallService } from '../calls/post-call-service.js';
+import { twilioWebhookRoutes } from '../calls/twilio-webhooks.js';
+import type { AgentPlatform } from '../providers/agent-platform.js';
+import type { Telephony } from '../providers/telephony.js';
 import { errorHandler } from './error-handler.js';
 import { requestContext } from './request-context-middleware.js';
 
@@ -25,8 +33,16 @@ export interface AppDeps {
   orgs: OrgsService;
   preferences: PreferencesService;
   impersonations: ImpersonationService;
+  agents: AgentsService;
   /** Present in local mode only, where this server signs people in itself. */
   localSignIn?: LocalSignIn;
+  agentPlatform: AgentPlatform;
+  telephony: Telephony;
+  callFlow: CallFlowService;
+  postCall: PostCallService;
+  twilioAuthToken: string;
+  /** The URL Twilio signs webhooks against. */
+  publicBaseUrl: string;
   /** Number of reverse proxies in front of us, for the client address. */
   trustProxy?: number | boolean;
 }
@@ -58,6 +74,9 @@ export function createApp(deps: AppDeps): Express {
 
   if (deps.localSignIn) app.use('/auth', json, localSignInRoutes(deps.localSignIn));
 
+  app.use('/webhooks/twilio', twilioWebhookRoutes(deps.callFlow, { authToken: deps.twilioAuthToken, publicBaseUrl: deps.publicBaseUrl }));
+  app.use('/webhooks/elevenlabs', elevenLabsWebhookRoutes(deps.postCall));
+
   const api = Router();
   api.use(json);
   api.use(requireAuth(deps));
@@ -71,6 +90,7 @@ export function createApp(deps: AppDeps): Express {
   });
   orgScope.use('/:orgId/preferences/privacy', preferencesRoutes(deps.preferences));
   orgScope.use('/:orgId/audit-logs', auditRoutes(deps.userDb));
+  orgScope.use('/:orgId/agents', agentsRoutes(deps.agents));
   orgScope.use('/', orgsRoutes(deps.orgs));
   api.use('/orgs', orgScope);
   api.use('/admin', adminRoutes(deps.impersonations));

@@ -67,7 +67,7 @@ create table public.agents (
   id uuid primary key default gen_random_uuid(),
   org_id uuid not null references public.organizations (id) on delete cascade,
   name text not null check (length(name) between 1 and 200),
-  language text not null check (language ~ '^[a-z]{2}$'),
+  language text not null check (language ~ '^[a-z]{2}(-[a-z]{2})?$'),
   first_message text not null,
   elevenlabs_agent_id text unique,
   created_by uuid,
@@ -107,6 +107,8 @@ create table public.calls (
   consent_attempts integer not null default 0,
   recording_allowed boolean not null default false,
   elevenlabs_conversation_id text,
+  -- the TwiML that connected the call, answered again when Twilio retries a webhook
+  answer_twiml text,
   started_at timestamptz not null default now(),
   answered_at timestamptz,
   ended_at timestamptz,
@@ -138,7 +140,8 @@ create table public.call_consents (
   created_at timestamptz not null default now()
 );
 create index call_consents_org_id_idx on public.call_consents (org_id, created_at desc);
-create index call_consents_call_sid_idx on public.call_consents (twilio_call_sid);
+-- one proof per prompt: Twilio's retries of the same answer do not add rows
+create unique index call_consents_call_sid_attempt_key on public.call_consents (twilio_call_sid, attempt);
 create index call_consents_caller_hash_idx on public.call_consents (caller_hash);
 
 create table public.leads (

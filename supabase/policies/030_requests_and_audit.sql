@@ -62,3 +62,8 @@ create policy "Users can append audit rows about their own actions" on public.au
     and acting_as_id is not distinct from (case when app.impersonator_id() is not null then auth.uid() end)
     and org_id is not null and app.is_org_member(org_id)
   );
+
+-- provider_deletions: receipts of deletions at Twilio and ElevenLabs ---------
+drop policy if exists "Owners and admins can read their deletion receipts" on public.provider_deletions;
+create policy "Owners and admins can read their deletion receipts" on public.provider_deletions
+  for select to authenticated using (app.has_org_role(org_id, array['owner', 'admin']));

@@ -1,0 +1,271 @@
+import { createHash } from 'node:crypto';
+import twilio from 'twilio';
+import { buildUnrecordedFirstMessage, checkFirstMessage, consentPrompt, disclaimerFor } from '../agents/disclaimer-catalogue.js';
+import { writeAudit } from '../audit/audit.js';
+import type { ServiceDb, Tx } from '../db/database.js';
+import { queueProviderDeletion, runProviderDeletions } from '../deletions/provider-deletions.js';
+import { keyedHash } from '../lib/crypto.js';
+import { logger } from '../lib/logger.js';
+import { ProviderError, type AgentPlatform } from '../providers/agent-platform.js';
+import type { Telephony } from '../providers/telephony.js';
+import { callerCountry, CONSENT_COUNTRIES } from './caller-country.js';
+import * as repo from './calls-repo.js';
+import type { CallRouting, CallRow } from './calls-repo.js';
+
+const { VoiceResponse } = twilio.twiml;
+
+/** Consent prompts are repeated once; a second silence or wrong key counts as no consent. */
+export const MAX_CONSENT_PROMPTS = 2;
+
+const SAY_LANGUAGE: Record<string, string> = { de: 'de-DE', pl: 'pl-PL' };
+const TERMINAL_STATUSES = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
+
+export interface CallFlowDeps {
+  serviceDb: ServiceDb;
+  telephony: Telephony;
+  agentPlatform: AgentPlatform;
+  publicBaseUrl: string;
+  blindIndexKey: Buffer;
+}
+
+export interface IncomingCall {
+  CallSid: string;
+  From?: string;
+  To: string;
+  FromCountry?: string;
+}
+
+/** What the route does once the answer is sent (work that must not delay Twilio). */
+export interface Answer {
+  twiml: string;
+  after?: () => Promise<void>;
+}
+
+function politeHangup(message = 'Sorry, this number is not in service. Goodbye.'): string {
+  const r = new VoiceResponse();
+  r.say({ language: 'en-GB' }, message);
+  r.hangup();
+  return r.toString();
+}
+
+/**
+ * The call flow behind Twilio's webhooks: route the call, ask for keypad
+ * consent where the law wants it, connect the caller to the agent with a
+ * greeting that tells the truth about recording, and start a recording only
+ * with consent (or where no prompt applies). Every step is idempotent by
+ * CallSid: Twilio retries, and a retry gets the same answer.
+ */
+export function createCallFlowService(deps: CallFlowDeps) {
+  const { serviceDb: db } = deps;
+  const url = (path: string) => `${deps.publicBaseUrl}${path}`;
+
+  function consentTwiml(lang: 'de' | 'pl', attempt: number): string {
+    const prompt = consentPrompt(lang);
+    const r = new VoiceResponse();
+    const action = url(`/webhooks/twilio/consent?attempt=${attempt}`);
+    const gather = r.gather({ input: ['dtmf'], numDigits: 1, timeout: 8, action, method: 'POST', actionOnEmptyResult: true });
+    gather.say({ language: SAY_LANGUAGE[lang] as never }, prompt.text);
+    // No key at all: Twilio falls through to here, and the consent webhook counts it as no input.
+    r.redirect({ method: 'POST' }, action);
+    return r.toString();
+  }
+
+  function greetingFor(route: CallRouting, recorded: boolean): string {
+    const language = route.agent_language!;
+    const base = route.agent_first_message ?? '';
+    const message = recorded ? base : buildUnrecordedFirstMessage(language, base);
+    if (checkFirstMessage(language, message, { recorded }).ok) return message;
+    // Never connect with a greeting that breaks the rule: fall back to the catalogue's sentences.
+    const d = disclaimerFor(language)!;
+    return `${d.ai_disclosure} ${recorded ? d.recording_notice : d.not_recorded_notice}`;
+  }
+
+  /** Registers the call at the agent platform; stores the answer on the call. */
+  async function connect(tx: Tx, call: CallRow, route: CallRouting, recorded: boolean): Promise<Answer> {
+    if (!route.agent_id || !route.elevenlabs_agent_id || !route.agent_language || !disclaimerFor(route.agent_language)) {
+      logger.warn({ call_id: call.id, org_id: call.org_id }, 'the number has no usable agent');
+      return { twiml: politeHangup('Sorry, nobody can take your call right now. Please try again later. Goodbye.') };
+    }
+    let twiml: string;
+    try {
+      twiml = await deps.agentPlatform.registerCall({
+        externalAgentId: route.elevenlabs_agent_id,
+        fromNumber: call.from_number ?? '',
+        toNumber: call.to_number ?? '',
+        firstMessage: greetingFor(route, recorded),
+        language: route.agent_language,
+        dynamicVariables: { call_id: call.id, org_id: call.org_id, recorded, caller_country: call.caller_country ?? 'unknown' },
+      });
+    } catch (err) {
+      logger.error({ call_id: call.id, err_name: (err as Error).name, status: (err as ProviderError).status }, 'could not connect the call to the agent');
+      return { twiml: politeHangup('Sorry, we cannot take your call right now. Please try again later. Goodbye.') };
+    }
+    await tx`
+      update public.calls set answer_twiml = ${twiml}, recording_allowed = ${recorded}, status = 'in-progress',
+        answered_at = coalesce(answered_at, now())
+      where id = ${call.id}`;
+    return { twiml, after: recorded ? () => startRecording(call) : undefined };
+  }
+
+  /** Twilio only records a call that is in progress, i.e. after it has our answer: try a few times. */
+  async function startRecording(call: CallRow): Promise<void> {
+    for (let attempt = 1; attempt <= 3; attempt += 1) {
+      try {
+        const { recordingSid } = await deps.telephony.startRecording(call.twilio_call_sid, url('/webhooks/twilio/recording'));
+        await db`
+          insert into public.recordings (org_id, call_id, twilio_recording_sid, status)
+          values (${call.org_id}, ${call.id}, ${recordingSid}, 'in-progress')
+          on conflict (twilio_recording_sid) do nothing`;
+        return;
+      } catch (err) {
+        logger.warn({ call_id: call.id, attempt, status: (err as ProviderError).status }, 'could not start the call recording');
+        await new Promise((r) => setTimeout(r, 500 * attempt));
+      }
+    }
+    logger.error({ call_id: call.id }, 'the call is not recorded: Twilio did not start the recording');
+  }
+
+  /** Replays the answer for a webhook Twilio delivers again. */
+  function replay(call: CallRow): Answer {
+    if (call.answer_twiml) return { twiml: call.answer_twiml };
+    const lang = call.caller_country ? CONSENT_COUNTRIES[call.caller_country] : undefined;
+    if (call.consent_state === 'pending' && lang) return { twiml: consentTwiml(lang, Math.min(call.consent_attempts + 1, MAX_CONSENT_PROMPTS)) };
+    return { twiml: politeHangup('Sorry, we cannot take your call right now. Please try again later. Goodbye.') };
+  }
+
+  return {
+    /** POST /webhooks/twilio/voice */
+    async incoming(p: IncomingCall): Promise<Answer> {
+      return db.begin(async (tx) => {
+        const route = await repo.findRouting(tx, p.To);
+        if (!route) {
+          logger.warn({ call_sid: p.CallSid }, 'incoming call to a number we do not serve');
+          return { twiml: politeHangup() };
+        }
+        const country = callerCountry(p.FromCountry, p.From) ?? null;
+        const promptLanguage = route.dtmf_consent && country ? CONSENT_COUNTRIES[country] : undefined;
+        const call = await repo.insertCall(tx, {
+          orgId: route.org_id,
+          agentId: route.agent_id,
+          phoneNumberId: route.phone_number_id,
+          callSid: p.CallSid,
+          from: p.From ?? null,
+          fromHash: p.From ? keyedHash(deps.blindIndexKey, 'phone', p.From) : null,
+          to: p.To,
+          country,
+          consentState: promptLanguage ? 'pending' : 'not_required',
+        });
+        if (!call) {
+          const existing = await repo.lockCallBySid(tx, p.CallSid);
+          return replay(existing!);
+        }
+        if (promptLanguage) return { twiml: consentTwiml(promptLanguage, 1) };
+        return connect(tx, call, route, true);
+      });
+    },
+
+    /** POST /webhooks/twilio/consent?attempt=n: the key the caller pressed, or none. */
+    async consent(p: { CallSid: string; Digits?: string }, attempt: number): Promise<Answer> {
+      return db.begin(async (tx) => {
+        const call = await repo.lockCallBySid(tx, p.CallSid);
+        if (!call) {
+          logger.warn({ call_sid: p.CallSid }, 'consent answer for a call we do not know');
+          return { twiml: politeHangup() };
+        }
+        if (call.answer_twiml || call.consent_state !== 'pending' || attempt <= call.consent_attempts) return replay(call);
+        const lang = call.caller_country ? CONSENT_COUNTRIES[call.caller_country] : undefined;
+        if (!lang) return replay(call);
+
+        const digit = p.Digits && /^[0-9*#]$/.test(p.Digits) ? p.Digits : p.Digits ? p.Digits.slice(0, 1) : null;
+        const outcome = digit === '1' ? 'given' : digit === '2' ? 'refused' : digit ? 'invalid' : 'no_input';
+        const prompt = consentPrompt(lang);
+        // Proof of consent (Art. 7(1)): what was asked, in which words, and what was answered.
+        // (The call row is locked, so this check cannot race; ON CONFLICT is not
+        // available on a table with rules.)
+        await tx`
+          insert into public.call_consents
+            (org_id, call_id, twilio_call_sid, caller_hash, country, prompt_language, prompt_version, prompt_hash, digit, outcome, attempt)
+          select ${call.org_id}, ${call.id}, ${call.twilio_call_sid}, ${call.from_hash}, ${call.caller_country}, ${lang},
+                 ${prompt.version}, ${prompt.hash}, ${digit}, ${outcome}, ${attempt}
+          where not exists (
+            select 1 from public.call_consents where twilio_call_sid = ${call.twilio_call_sid} and attempt = ${attempt})`;
+        await tx`update public.calls set consent_attempts = ${attempt} where id = ${call.id}`;
+        call.consent_attempts = attempt;
+
+        if (outcome === 'no_input' || outcome === 'invalid') {
+          if (attempt < MAX_CONSENT_PROMPTS) return { twiml: consentTwiml(lang, attempt + 1) };
+        }
+        const given = outcome === 'given';
+        await tx`update public.calls set consent_state = ${given ? 'given' : 'refused'} where id = ${call.id}`;
+        await writeAudit(tx, { type: 'provider' }, {
+          orgId: call.org_id,
+          action: given ? 'call.consent_given' : 'call.consent_refused',
+          targetType: 'call',
+          targetId: call.id,
+          metadata: { outcome, attempt, prompt_version: prompt.version },
+        });
+        const route = await repo.findRouting(tx, call.to_number ?? '');
+        if (!route) return { twiml: politeHangup() };
+        return connect(tx, call, route, given);
+      });
+    },
+
+    /** POST /webhooks/twilio/status */
+    async status(p: { CallSid: string; CallStatus: string; CallDuration?: number }): Promise<void> {
+      const terminal = TERMINAL_STATUSES.has(p.CallStatus);
+      const result = await db`
+        update public.calls set
+          status = ${p.CallStatus},
+          duration_seconds = coalesce(${p.CallDuration ?? null}::int, duration_seconds),
+          ended_at = case when ${terminal} then coalesce(ended_at, now()) else ended_at end,
+          outcome = case when ${terminal} then ${p.CallStatus} else outcome end
+        where twilio_call_sid = ${p.CallSid}`;
+      if (result.count === 0) logger.warn({ call_sid: p.CallSid }, 'status update for a call we do not know');
+    },
+
+    /** POST /webhooks/twilio/recording */
+    async recording(p: {
+      CallSid: string;
+      RecordingSid: string;
+      RecordingStatus: string;
+      RecordingDuration?: number;
+      RecordingChannels?: number;
+    }): Promise<Answer['after']> {
+      const call = await repo.findCallBySid(db, p.CallSid);
+      if (!call) {
+        logger.warn({ call_sid: p.CallSid, recording_sid: p.RecordingSid }, 'recording for a call we do not know');
+        return undefined;
+      }
+      await db`
+        insert into public.recordings (org_id, call_id, twilio_recording_sid, status, duration_seconds, channels)
+        values (${call.org_id}, ${call.id}, ${p.RecordingSid}, ${p.RecordingStatus}, ${p.RecordingDuration ?? null}, ${p.RecordingChannels ?? null})
+        on conflict (twilio_recording_sid) do update set
+          status = case when recordings.deleted_at is null then excluded.status else recordings.status end,
+          duration_seconds = coalesce(excluded.duration_seconds, recordings.duration_seconds),
+          channels = coalesce(excluded.channels, recordings.channels)`;
+      if (!call.recording_allowed) {
+        // Nothing may be recorded without consent: whatever Twilio made goes, at once.
+        await db.begin(async (tx) => {
+          await queueProviderDeletion(tx, { orgId: call.org_id, provider: 'twilio', resourceType: 'recording', resourceId: p.RecordingSid, reason: 'no_consent' });
+          await tx`update public.recordings set deleted_at = coalesce(deleted_at, now()) where twilio_recording_sid = ${p.RecordingSid}`;
+        });
+        return () => runProviderDeletions(deps, { only: { provider: 'twilio', resourceType: 'recording', resourceId: p.RecordingSid } }).then(() => {});
+      }
+      if (p.RecordingStatus === 'completed') return () => fingerprint(p.RecordingSid);
+      return undefined;
+    },
+  };
+
+  /** Stores the SHA-256 of a completed recording, so a customer can verify a downloaded file. */
+  async function fingerprint(recordingSid: string): Promise<void> {
+    try {
+      const media = await deps.telephony.fetchRecordingMedia(recordingSid);
+      const sha256 = createHash('sha256').update(media).digest('hex');
+      await db`update public.recordings set sha256 = ${sha256} where twilio_recording_sid = ${recordingSid} and sha256 is null`;
+    } catch (err) {
+      logger.warn({ recording_sid: recordingSid, status: (err as ProviderError).status }, 'could not fingerprint the recording yet');
+    }
+  }
+}
+
+export type CallFlowService = ReturnType<typeof createCallFlowService>;

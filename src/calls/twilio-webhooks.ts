@@ -1,0 +1,108 @@
+import express, { Router, type RequestHandler, type Response } from 'express';
+import twilio from 'twilio';
+import { z } from 'zod';
+import { AppError } from '../lib/errors.js';
+import { logger } from '../lib/logger.js';
+import type { Answer, CallFlowService } from './call-flow-service.js';
+
+const CALL_SID = z.string().regex(/^CA[0-9a-fA-F]{32}$/, { message: 'must be a Twilio call SID' });
+const PHONE = z.string().max(64);
+
+const voiceParams = z.looseObject({
+  CallSid: CALL_SID,
+  To: z.string().regex(/^\+[1-9]\d{6,14}$/, { message: 'must be an E.164 number' }),
+  From: PHONE.optional(),
+  FromCountry: z.string().max(8).optional(),
+});
+const consentParams = z.looseObject({ CallSid: CALL_SID, Digits: z.string().max(32).optional() });
+const consentQuery = z.object({ attempt: z.coerce.number().int().min(1).max(10) });
+const statusParams = z.looseObject({
+  CallSid: CALL_SID,
+  CallStatus: z.enum(['queued', 'initiated', 'ringing', 'in-progress', 'completed', 'busy', 'failed', 'no-answer', 'canceled']),
+  CallDuration: z.coerce.number().int().min(0).max(7 * 24 * 3600).optional(),
+});
+const recordingParams = z.looseObject({
+  CallSid: CALL_SID,
+  RecordingSid: z.string().regex(/^RE[0-9a-fA-F]{32}$/, { message: 'must be a Twilio recording SID' }),
+  RecordingStatus: z.enum(['in-progress', 'completed', 'absent', 'failed', 'paused', 'stopped']),
+  RecordingDuration: z.coerce.number().int().min(-1).max(7 * 24 * 3600).optional(),
+  RecordingChannels: z.coerce.number().int().min(1).max(2).optional(),
+});
+
+/**
+ * Refuses any request whose X-Twilio-Signature does not match, before anything
+ * else happens. The URL Twilio signed is rebuilt from PUBLIC_BASE_URL (a proxy
+ * in front of us changes Host, so the Host header is never trusted).
+ * validateRequest compares in constant time.
+ */
+export function verifyTwilioSignature(authToken: string, publicBaseUrl: string): RequestHandler {
+  return (req, _res, next) => {
+    const signature = req.get('x-twilio-signature');
+    const params = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, string>;
+    if (!signature || !twilio.validateRequest(authToken, signature, `${publicBaseUrl}${req.originalUrl}`, params)) {
+      throw new AppError(403, 'invalid_signature', 'X-Twilio-Signature is missing or does not match this request.');
+    }
+    next();
+  };
+}
+
+function sendTwiml(res: Response, answer: Answer): void {
+  res.type('text/xml').send(answer.twiml);
+  if (answer.after) {
+    const after = answer.after;
+    res.on('finish', () => {
+      after().catch((err: unknown) => logger.error({ err_name: (err as Error).name }, 'post-answer work failed'));
+    });
+  }
+}
+
+/** A TwiML answer for a request we cannot use: the caller hears an apology, never an error page. */
+function safeTwiml(res: Response): void {
+  const r = new twilio.twiml.VoiceResponse();
+  r.say({ language: 'en-GB' }, 'Sorry, something went wrong with this call. Goodbye.');
+  r.hangup();
+  res.type('text/xml').send(r.toString());
+}
+
+/** /webhooks/twilio: voice, consent, status and recording callbacks (all signed). */
+export function twilioWebhookRoutes(service: CallFlowService, opts: { authToken: string; publicBaseUrl: string }): Router {
+  const router = Router();
+  router.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 200 }));
+  router.use(verifyTwilioSignature(opts.authToken, opts.publicBaseUrl));
+
+  router.post('/voice', async (req, res) => {
+    const p = voiceParams.safeParse(req.body);
+    if (!p.success) {
+      logger.warn({ issues: p.error.issues.map((i) => i.path.join('.')) }, 'unusable voice webhook');
+      return safeTwiml(res);
+    }
+    sendTwiml(res, await service.incoming(p.data));
+  });
+
+  router.post('/consent', async (req, res) => {
+    const p = consentParams.safeParse(req.body);
+    const q = consentQuery.safeParse(req.query);
+    if (!p.success || !q.success) {
+      logger.warn('unusable consent webhook');
+      return safeTwiml(res);
+    }
+    sendTwiml(res, await service.consent(p.data, q.data.attempt));
+  });
+
+  router.post('/status', async (req, res) => {
+    const p = statusParams.safeParse(req.body);
+    if (!p.success) throw new AppError(400, 'validation_failed', `Invalid status callback: ${p.error.issues[0]!.path.join('.')}: ${p.error.issues[0]!.message}`);
+    await service.status(p.data);
+    res.status(204).end();
+  });
+
+  router.post('/recording', async (req, res) => {
+    const p = recordingParams.safeParse(req.body);
+    if (!p.success) throw new AppError(400, 'validation_failed', `Invalid recording callback: ${p.error.issues[0]!.path.join('.')}: ${p.error.issues[0]!.message}`);
+    const after = await service.recording(p.data);
+    res.status(204).end();
+    if (after) after().catch((err: unknown) => logger.error({ err_name: (err as Error).name }, 'recording follow-up failed'));
+  });
+
+  return router;
+}

@@ -1,0 +1,106 @@
+import { randomBytes } from 'node:crypto';
+import type { Twilio } from 'twilio';
+import { logger } from '../lib/logger.js';
+import { ProviderError } from './agent-platform.js';
+import { createTwilioClient, type TwilioClientConfig } from './twilio-client.js';
+
+/**
+ * What the backend needs from the telephony provider (Twilio). Services depend
+ * on this interface; `src/container.ts` picks Twilio when an account is
+ * configured, otherwise (local mode only) a stand-in that records nothing.
+ */
+export interface Telephony {
+  readonly name: 'twilio' | 'local';
+  /** Starts recording a live call; Twilio reports on it to `statusCallbackUrl`. */
+  startRecording(callSid: string, statusCallbackUrl: string): Promise<{ recordingSid: string }>;
+  /** 'not_found' counts as done. */
+  deleteRecording(recordingSid: string): Promise<'deleted' | 'not_found'>;
+  /** The recording's audio (WAV), to compute its SHA-256. */
+  fetchRecordingMedia(recordingSid: string): Promise<Buffer>;
+  sendSms(to: string, body: string): Promise<void>;
+}
+
+function asProviderError(err: unknown): ProviderError {
+  const e = err as { status?: number; message?: string; code?: string | number };
+  const status = typeof e.status === 'number' ? e.status : undefined;
+  // Twilio's messages name resources, not people; keep them short anyway.
+  return new ProviderError('twilio', `Twilio request failed${status ? ` (${status})` : ''}: ${String(e.message ?? err).slice(0, 200)}`, status);
+}
+
+/** Twilio through its SDK, in the configured (EU) region and edge. */
+export function createTwilioTelephony(cfg: TwilioClientConfig & { smsFrom?: string }): Telephony {
+  const client: Twilio = createTwilioClient(cfg);
+  const apiBase = cfg.apiBaseUrl?.replace(/\/+$/, '') ?? `https://api.${cfg.edge}.${cfg.region}.twilio.com`;
+  const auth = `Basic ${Buffer.from(`${cfg.accountSid}:${cfg.authToken}`).toString('base64')}`;
+  return {
+    name: 'twilio',
+    async startRecording(callSid, statusCallbackUrl) {
+      try {
+        const rec = await client.calls(callSid).recordings.create({
+          recordingStatusCallback: statusCallbackUrl,
+          recordingStatusCallbackEvent: ['in-progress', 'completed', 'absent'],
+          recordingStatusCallbackMethod: 'POST',
+          recordingChannels: 'dual',
+        });
+        return { recordingSid: rec.sid };
+      } catch (err) {
+        throw asProviderError(err);
+      }
+    },
+    async deleteRecording(recordingSid) {
+      try {
+        await client.recordings(recordingSid).remove();
+        return 'deleted';
+      } catch (err) {
+        const e = asProviderError(err);
+        if (e.status === 404) return 'not_found';
+        throw e;
+      }
+    },
+    async fetchRecordingMedia(recordingSid) {
+      // Always from our own account's API, never from a URL a request handed us.
+      const url = `${apiBase}/2010-04-01/Accounts/${cfg.accountSid}/Recordings/${encodeURIComponent(recordingSid)}.wav`;
+      let res: Response;
+      try {
+        res = await fetch(url, { headers: { authorization: auth }, signal: AbortSignal.timeout(cfg.timeoutMs ?? 30_000) });
+      } catch (err) {
+        throw new ProviderError('twilio', `recording download failed: ${(err as Error).name}`);
+      }
+      if (!res.ok) throw new ProviderError('twilio', `recording download failed (${res.status})`, res.status);
+      return Buffer.from(await res.arrayBuffer());
+    },
+    async sendSms(to, body) {
+      if (!cfg.smsFrom) throw new ProviderError('twilio', 'no sender number configured for SMS (TWILIO_SMS_FROM)');
+      try {
+        await client.messages.create({ to, from: cfg.smsFrom, body });
+      } catch (err) {
+        throw asProviderError(err);
+      }
+    },
+  };
+}
+
+/**
+ * Local mode without a Twilio account: nothing is recorded or sent. It exists
+ * so `npm start` and the call simulator work offline; the log says what a real
+ * account would have done (without numbers or message text).
+ */
+export function createLocalTelephony(): Telephony {
+  return {
+    name: 'local',
+    async startRecording() {
+      const recordingSid = `RE${randomBytes(16).toString('hex')}`;
+      logger.info({ recording_sid: recordingSid }, 'local mode: a Twilio account would start recording this call now');
+      return { recordingSid };
+    },
+    async deleteRecording() {
+      return 'not_found';
+    },
+    async fetchRecordingMedia() {
+      throw new ProviderError('twilio', 'local mode: no Twilio account, so there is no recording to download');
+    },
+    async sendSms() {
+      logger.warn('local mode: no Twilio account, the SMS was not sent');
+    },
+  };
+}
