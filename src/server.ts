@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   if (config.mode === 'local') {
     const [{ count }] = (await db.serviceDb`select count(*)::int as count from public.organizations`) as unknown as [{ count: number }];
     if (count === 0) {
-      const seed = await seedDemo(db.serviceDb, config);
+      const seed = await seedDemo(db.serviceDb, config, deps.agentPlatform);
       logger.info({ organization_id: seed.organization_id }, 'local mode: demo organisation created');
     }
   }
@@ -35,6 +35,7 @@ async function main(): Promise<void> {
         `Local mode: http://localhost:${port} (database: ${db.embedded ? 'embedded, in the data folder' : 'DATABASE_URL'})`,
         '  Demo data and tokens:   npm run db:seed -- --json',
         '  A token for anyone:     npm run token -- --email you@example.com',
+        '  Simulate a call:        npm run call -- --from +4930123456789 --to +493012345678 --digits 1',
         '',
       ].join('\n'),
     );

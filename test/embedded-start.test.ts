@@ -64,6 +64,17 @@ describe('npm start without DATABASE_URL', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ id: seed.organization_id, role: 'owner', name: 'Demo Organisation' });
 
+    // The call simulator plays Twilio against the running server.
+    const sim = await run(process.execPath, ['--import', 'tsx', 'src/cli/call.ts', '--from', '+4930123456789', '--to', '+493012345678', '--digits', '1'], {
+      env: env(port),
+    });
+    expect(sim.stdout).toContain('<Gather input="dtmf" numDigits="1"');
+    expect(sim.stdout).toContain('You are speaking with an AI assistant. This call is recorded.');
+    const consents = await fetch(`http://127.0.0.1:${port}/api/orgs/${seed.organization_id}/audit-logs`, {
+      headers: { Authorization: `Bearer ${owner.token}` },
+    }).then((r) => r.json() as Promise<{ entries: { action: string }[] }>);
+    expect(consents.entries.map((e) => e.action)).toContain('call.consent_given');
+
     const exited = new Promise<number | null>((resolve) => server!.once('exit', (code) => resolve(code)));
     server.kill('SIGTERM');
     expect(await exited).toBe(0);

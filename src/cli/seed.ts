@@ -1,3 +1,4 @@
+import { buildAgentPlatform } from '../container.js';
 import { seedDemo } from '../demo/seed.js';
 import { configOrExit, openMigratedDatabase } from './bootstrap.js';
 
@@ -5,7 +6,7 @@ import { configOrExit, openMigratedDatabase } from './bootstrap.js';
 const config = configOrExit();
 const db = await openMigratedDatabase(config);
 try {
-  const seed = await seedDemo(db.serviceDb, config);
+  const seed = await seedDemo(db.serviceDb, config, buildAgentPlatform(config));
   if (process.argv.includes('--json')) {
     console.log(JSON.stringify(seed, null, 2));
   } else {

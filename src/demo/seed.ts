@@ -3,6 +3,7 @@ import { issueLocalAccessToken } from '../auth/tokens.js';
 import { findOrCreateUserByEmail } from '../auth/users-repo.js';
 import type { AppConfig } from '../config/env.js';
 import type { ServiceDb } from '../db/database.js';
+import type { AgentPlatform } from '../providers/agent-platform.js';
 
 export const DEMO = {
   orgName: 'Demo Organisation',
@@ -26,7 +27,11 @@ export interface DemoSeed {
  * member, an agent and its phone number, and signs a local token for each
  * user. Running it again changes nothing but the tokens.
  */
-export async function seedDemo(serviceDb: ServiceDb, config: Pick<AppConfig, 'blindIndexKey' | 'supabase'>): Promise<DemoSeed> {
+export async function seedDemo(
+  serviceDb: ServiceDb,
+  config: Pick<AppConfig, 'blindIndexKey' | 'supabase'>,
+  platform: AgentPlatform,
+): Promise<DemoSeed> {
   const people = { owner: DEMO.owner, admin: DEMO.admin, member: DEMO.member } as const;
   const result = await serviceDb.begin(async (tx) => {
     const ids: Record<string, string> = {};
@@ -60,6 +65,19 @@ export async function seedDemo(serviceDb: ServiceDb, config: Pick<AppConfig, 'bl
       on conflict (e164) do nothing`;
     return { orgId, agentId: agent!.id, ids };
   });
+
+  // The agent exists at the agent platform too (ElevenLabs, or local mode's stand-in).
+  const [agentRow] = await serviceDb<{ elevenlabs_agent_id: string | null }[]>`
+    select elevenlabs_agent_id from public.agents where id = ${result.agentId}`;
+  if (!agentRow?.elevenlabs_agent_id) {
+    const { externalId } = await platform.createAgent({
+      name: 'Demo agent',
+      language: DEMO.agentLanguage,
+      firstMessage: DEMO.agentFirstMessage,
+      retentionDays: 30,
+    });
+    await serviceDb`update public.agents set elevenlabs_agent_id = ${externalId} where id = ${result.agentId}`;
+  }
 
   const users: DemoSeed['users'] = [];
   for (const role of ['owner', 'admin', 'member'] as const) {
