@@ -12,6 +12,7 @@ import { createMailer, type Mailer } from './lib/mailer.js';
 import { createOrgsService } from './orgs/orgs-service.js';
 import { createPreferencesService } from './preferences/preferences-service.js';
 import { createCallFlowService } from './calls/call-flow-service.js';
+import { createCallsService } from './calls/calls-service.js';
 import { createPostCallService } from './calls/post-call-service.js';
 import type { AgentPlatform } from './providers/agent-platform.js';
 import { createElevenLabsClient } from './providers/elevenlabs-client.js';
@@ -98,6 +99,7 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
       blindIndexKey: config.blindIndexKey,
       webhookSecret: config.elevenlabs.webhookSecret,
     }),
+    calls: createCallsService({ userDb, deletions: { serviceDb, telephony, agentPlatform } }),
     twilioAuthToken: config.twilio.authToken,
     publicBaseUrl: config.publicBaseUrl,
   };

@@ -17,6 +17,8 @@ import type { OrgsService } from '../orgs/orgs-service.js';
 import { preferencesRoutes } from '../preferences/preferences-routes.js';
 import type { PreferencesService } from '../preferences/preferences-service.js';
 import type { CallFlowService } from '../calls/call-flow-service.js';
+import { callsRoutes } from '../calls/calls-routes.js';
+import type { CallsService } from '../calls/calls-service.js';
 import { elevenLabsWebhookRoutes } from '../calls/elevenlabs-webhooks.js';
 import type { PostCallService } from '../calls/post-call-service.js';
 import { twilioWebhookRoutes } from '../calls/twilio-webhooks.js';
@@ -40,6 +42,7 @@ export interface AppDeps {
   telephony: Telephony;
   callFlow: CallFlowService;
   postCall: PostCallService;
+  calls: CallsService;
   twilioAuthToken: string;
   /** The URL Twilio signs webhooks against. */
   publicBaseUrl: string;
@@ -90,6 +93,7 @@ export function createApp(deps: AppDeps): Express {
   });
   orgScope.use('/:orgId/preferences/privacy', preferencesRoutes(deps.preferences));
   orgScope.use('/:orgId/audit-logs', auditRoutes(deps.userDb));
+  orgScope.use('/:orgId/calls', callsRoutes(deps.calls));
   orgScope.use('/:orgId/agents', agentsRoutes(deps.agents));
   orgScope.use('/', orgsRoutes(deps.orgs));
   api.use('/orgs', orgScope);

@@ -1,0 +1,34 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { authOf } from '../auth/auth-middleware.js';
+import { parse } from '../http/validate.js';
+import { logger } from '../lib/logger.js';
+import { orgIdParams } from '../orgs/orgs-routes.js';
+import type { CallsService } from './calls-service.js';
+
+const callParams = orgIdParams.extend({ callId: z.string().uuid({ message: 'must be a call id (uuid)' }) });
+const listQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  before: z.coerce.date().optional(),
+});
+
+/** /api/orgs/:orgId/calls */
+export function callsRoutes(service: CallsService): Router {
+  const router = Router({ mergeParams: true });
+  router.get('/', async (req, res) => {
+    const { orgId } = parse(orgIdParams, req.params, 'path');
+    const q = parse(listQuery, req.query, 'query');
+    res.json({ calls: await service.list(authOf(req), orgId, q) });
+  });
+  router.get('/:callId', async (req, res) => {
+    const { orgId, callId } = parse(callParams, req.params, 'path');
+    res.json(await service.get(authOf(req), orgId, callId));
+  });
+  router.delete('/:callId', async (req, res) => {
+    const { orgId, callId } = parse(callParams, req.params, 'path');
+    const after = await service.remove(authOf(req), orgId, callId);
+    res.status(204).end();
+    after().catch((err: unknown) => logger.error({ err_name: (err as Error).name }, 'provider deletions after a call deletion failed'));
+  });
+  return router;
+}
