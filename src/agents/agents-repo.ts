@@ -1,0 +1,140 @@
+/**
+ * SQL for agents and their phone numbers. Functions taking a `Tx` run inside a user's
+ * transaction, so row-level security decides what they see and change.
+ */
+import type { ServiceDb, Tx } from '../db/database.js';
+
+/** An agent as the API shows it. */
+export interface AgentRow {
+  id: string;
+  name: string;
+  language: string;
+  first_message: string;
+  /** The E.164 number that rings this agent, or null. */
+  phone_number: string | null;
+  elevenlabs_agent_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** A phone number row, as far as the caller may see it. */
+export interface PhoneNumberRow {
+  id: string;
+  org_id: string;
+  agent_id: string | null;
+}
+
+/** What the platform needs to re-send an agent. */
+export interface AgentForSync {
+  id: string;
+  name: string;
+  language: string;
+  first_message: string;
+  elevenlabs_agent_id: string;
+}
+
+export interface AgentFields {
+  name: string;
+  language: string;
+  firstMessage: string;
+  externalId: string | null;
+}
+
+// Our API gives an agent one number; if several rows point at it (written outside the API),
+// the oldest one is shown, so the answer is stable.
+function phoneOfAgent(tx: Tx) {
+  return tx`select p.e164 from public.phone_numbers p where p.agent_id = a.id order by p.created_at, p.e164 limit 1`;
+}
+
+/** The organisation's agents, oldest first. */
+export async function listAgents(tx: Tx, orgId: string): Promise<AgentRow[]> {
+  return tx<AgentRow[]>`
+    select a.id, a.name, a.language, a.first_message, (${phoneOfAgent(tx)}) as phone_number,
+           a.elevenlabs_agent_id, a.created_at, a.updated_at
+    from public.agents a
+    where a.org_id = ${orgId}
+    order by a.created_at, a.id`;
+}
+
+/** One agent of the organisation; `lock` takes a row lock until the transaction ends. */
+export async function findAgent(tx: Tx, orgId: string, agentId: string, opts: { lock?: boolean } = {}): Promise<AgentRow | undefined> {
+  const [row] = await tx<AgentRow[]>`
+    select a.id, a.name, a.language, a.first_message, (${phoneOfAgent(tx)}) as phone_number,
+           a.elevenlabs_agent_id, a.created_at, a.updated_at
+    from public.agents a
+    where a.org_id = ${orgId} and a.id = ${agentId}
+    ${opts.lock ? tx`for update of a` : tx``}`;
+  return row;
+}
+
+/** Inserts an agent created by the signed-in user; returns its id. */
+export async function insertAgent(tx: Tx, orgId: string, fields: AgentFields): Promise<string> {
+  const [row] = await tx<{ id: string }[]>`
+    insert into public.agents (org_id, name, language, first_message, elevenlabs_agent_id, created_by)
+    values (${orgId}, ${fields.name}, ${fields.language}, ${fields.firstMessage}, ${fields.externalId}, auth.uid())
+    returning id`;
+  return row!.id;
+}
+
+/** Writes every field of an agent (updated_at is set by trigger). */
+export async function updateAgent(tx: Tx, agentId: string, fields: AgentFields): Promise<void> {
+  await tx`
+    update public.agents set
+      name = ${fields.name},
+      language = ${fields.language},
+      first_message = ${fields.firstMessage},
+      elevenlabs_agent_id = ${fields.externalId}
+    where id = ${agentId}`;
+}
+
+/** Deletes an agent; its phone numbers stay with the organisation, detached (FK `on delete set null`). */
+export async function deleteAgent(tx: Tx, agentId: string): Promise<void> {
+  await tx`delete from public.agents where id = ${agentId}`;
+}
+
+/** A phone number by E.164, if it is in one of the caller's organisations (RLS hides the rest). */
+export async function findPhoneNumber(tx: Tx, e164: string): Promise<PhoneNumberRow | undefined> {
+  const [row] = await tx<PhoneNumberRow[]>`
+    select id, org_id, agent_id from public.phone_numbers where e164 = ${e164} for update`;
+  return row;
+}
+
+/**
+ * Adds a number to the organisation, detached; returns its id, or undefined when the number
+ * already exists anywhere (numbers are unique across organisations, and RLS hides other
+ * organisations' rows, so the unique index is the only place that can tell).
+ */
+export async function insertPhoneNumber(tx: Tx, orgId: string, e164: string): Promise<string | undefined> {
+  const [row] = await tx<{ id: string }[]>`
+    insert into public.phone_numbers (org_id, e164) values (${orgId}, ${e164})
+    on conflict (e164) do nothing
+    returning id`;
+  return row?.id;
+}
+
+/** Points the agent at exactly this number (or at none): its other numbers are detached, not deleted. */
+export async function setAgentPhoneNumber(tx: Tx, agentId: string, phoneNumberId: string | null): Promise<void> {
+  await tx`
+    update public.phone_numbers set agent_id = null
+    where agent_id = ${agentId} and id is distinct from ${phoneNumberId}`;
+  if (phoneNumberId) await tx`update public.phone_numbers set agent_id = ${agentId} where id = ${phoneNumberId}`;
+}
+
+/** The organisation's retention window in days (privacy preferences). */
+export async function readRetentionDays(tx: Tx, orgId: string): Promise<number | undefined> {
+  const [row] = await tx<{ retention_days: number }[]>`
+    select retention_days from public.privacy_preferences where org_id = ${orgId}`;
+  return row?.retention_days;
+}
+
+/**
+ * The organisation's agents that exist at the platform, for background work that runs without
+ * a signed-in user (hence any handle, typically the service connection).
+ */
+export async function listAgentsForSync(db: Tx | ServiceDb, orgId: string): Promise<AgentForSync[]> {
+  return db<AgentForSync[]>`
+    select id, name, language, first_message, elevenlabs_agent_id
+    from public.agents
+    where org_id = ${orgId} and elevenlabs_agent_id is not null
+    order by created_at, id`;
+}
