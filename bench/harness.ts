@@ -61,6 +61,8 @@ export interface LoadOptions {
   body?: string | (() => string);
   connections: number;
   seconds: number;
+  /** Per-request body and headers (overrides body and headers). */
+  request?: () => { body: string; headers: Record<string, string> };
 }
 
 /** Drives an app on a loopback port with autocannon. */
@@ -80,6 +82,10 @@ export async function load(app: Express, opts: LoadOptions): Promise<LoadResult>
       requests: [
         {
           setupRequest: (req) => {
+            if (opts.request) {
+              const r = opts.request();
+              return { ...req, path: pathOf(), body: r.body, headers: { ...req.headers, ...r.headers } };
+            }
             const body = bodyOf();
             return { ...req, path: pathOf(), ...(body === undefined ? {} : { body }) };
           },

@@ -1,13 +1,22 @@
 import { benchAuditedWrite } from './audit-write.bench.js';
+import { benchIncomingCall } from './incoming-call.bench.js';
 
 /**
- * npm run bench: every figure is a ratio against a baseline measured in the
- * same run (the machine is shared and noisy). BENCH_SECONDS and BENCH_ROUNDS
- * tune the length.
+ * npm run bench [-- audit|incoming]: every figure is a ratio against a
+ * baseline measured in the same run (the machine is shared and noisy).
+ * BENCH_SECONDS and BENCH_ROUNDS tune the length; DATABASE_URL picks the
+ * server (a throw-away database is created there), else the embedded one.
  */
-process.env.LOG_LEVEL ??= 'silent';
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const only = process.argv[2];
 
-const audit = await benchAuditedWrite(seconds, rounds);
-for (const line of audit.lines) console.log(line);
+const benches: Record<string, () => Promise<{ lines: string[] }>> = {
+  audit: () => benchAuditedWrite(seconds, rounds),
+  incoming: () => benchIncomingCall(seconds, rounds),
+};
+for (const [name, run] of Object.entries(benches)) {
+  if (only && only !== name) continue;
+  const result = await run();
+  for (const line of result.lines) console.log(line);
+}

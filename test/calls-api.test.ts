@@ -88,7 +88,11 @@ describe('calls API', () => {
     }
     await waitFor(() => world.twilioFake.deletedRecordings.includes(c.recordingSid), 'recording deletion');
     await waitFor(() => world.elFake.deletedConversations.includes(c.conversationId), 'conversation deletion');
-    const receipts = await db`select provider, status, reason from public.provider_deletions where org_id = ${line.org.id} and reason = 'call_deleted' and resource_id in (${c.recordingSid}, ${c.conversationId}) order by provider`;
+    // The receipt is written just after the provider answers.
+    const receipts = await waitFor(async () => {
+      const rows = await db`select provider, status, reason from public.provider_deletions where org_id = ${line.org.id} and reason = 'call_deleted' and resource_id in (${c.recordingSid}, ${c.conversationId}) order by provider`;
+      return rows.every((r) => r.status === 'done') && rows.length === 2 ? rows : undefined;
+    }, 'deletion receipts');
     expect(receipts).toEqual([
       { provider: 'elevenlabs', status: 'done', reason: 'call_deleted' },
       { provider: 'twilio', status: 'done', reason: 'call_deleted' },

@@ -59,7 +59,19 @@ export function createCallFlowService(deps: CallFlowDeps) {
   const { serviceDb: db } = deps;
   const url = (path: string) => `${deps.publicBaseUrl}${path}`;
 
+  // The prompt TwiML depends only on language and attempt: built once each.
+  const consentTwimlCache = new Map<string, string>();
   function consentTwiml(lang: 'de' | 'pl', attempt: number): string {
+    const key = `${lang}:${attempt}`;
+    let twiml = consentTwimlCache.get(key);
+    if (!twiml) {
+      twiml = buildConsentTwiml(lang, attempt);
+      consentTwimlCache.set(key, twiml);
+    }
+    return twiml;
+  }
+
+  function buildConsentTwiml(lang: 'de' | 'pl', attempt: number): string {
     const prompt = consentPrompt(lang);
     const r = new VoiceResponse();
     const action = url(`/webhooks/twilio/consent?attempt=${attempt}`);
@@ -136,31 +148,31 @@ export function createCallFlowService(deps: CallFlowDeps) {
   return {
     /** POST /webhooks/twilio/voice */
     async incoming(p: IncomingCall): Promise<Answer> {
+      const country = callerCountry(p.FromCountry, p.From) ?? null;
+      const promptLanguage = country ? CONSENT_COUNTRIES[country] : undefined;
+      const routed = await repo.routeAndInsertCall(db, {
+        callSid: p.CallSid,
+        from: p.From ?? null,
+        fromHash: p.From ? keyedHash(deps.blindIndexKey, 'phone', p.From) : null,
+        to: p.To,
+        country,
+        countryNeedsPrompt: promptLanguage !== undefined,
+      });
+      if (!routed) {
+        logger.warn({ call_sid: p.CallSid }, 'incoming call to a number we do not serve');
+        return { twiml: politeHangup() };
+      }
+      const { call, ...route } = routed;
+      if (call?.consent_state === 'pending' && promptLanguage) return { twiml: consentTwiml(promptLanguage, 1) };
+      // Connecting (or a retry of a call we already know) happens with the call row locked.
       return db.begin(async (tx) => {
-        const route = await repo.findRouting(tx, p.To);
-        if (!route) {
-          logger.warn({ call_sid: p.CallSid }, 'incoming call to a number we do not serve');
-          return { twiml: politeHangup() };
-        }
-        const country = callerCountry(p.FromCountry, p.From) ?? null;
-        const promptLanguage = route.dtmf_consent && country ? CONSENT_COUNTRIES[country] : undefined;
-        const call = await repo.insertCall(tx, {
-          orgId: route.org_id,
-          agentId: route.agent_id,
-          phoneNumberId: route.phone_number_id,
-          callSid: p.CallSid,
-          from: p.From ?? null,
-          fromHash: p.From ? keyedHash(deps.blindIndexKey, 'phone', p.From) : null,
-          to: p.To,
-          country,
-          consentState: promptLanguage ? 'pending' : 'not_required',
-        });
+        const locked = await repo.lockCallBySid(tx, p.CallSid);
+        if (!locked) return { twiml: politeHangup() };
         if (!call) {
-          const existing = await repo.lockCallBySid(tx, p.CallSid);
-          return replay(existing!);
+          if (locked.answer_twiml || locked.consent_state === 'pending') return replay(locked);
+          if (locked.consent_state === 'refused') return replay(locked);
         }
-        if (promptLanguage) return { twiml: consentTwiml(promptLanguage, 1) };
-        return connect(tx, call, route, true);
+        return connect(tx, locked, route, locked.consent_state !== 'refused');
       });
     },
 

@@ -86,3 +86,43 @@ export async function findCallById(db: Tx | ServiceDb, id: string): Promise<Call
   const [row] = await db<CallRow[]>`select ${db.unsafe(CALL_COLUMNS)} from public.calls where id = ${id}`;
   return row;
 }
+
+/** A route joined with the call row just created for it (call_id is null when the call already existed). */
+export type RoutedCall = CallRouting & { call: CallRow | null };
+
+/**
+ * Looks up the dialled number and creates the call in one statement (one
+ * round trip, no transaction): the hot path of every incoming call. Returns
+ * undefined for a number we do not serve; `call` is null when Twilio already
+ * told us about this CallSid (a retry).
+ */
+export async function routeAndInsertCall(
+  db: ServiceDb,
+  c: { callSid: string; from: string | null; fromHash: Buffer | null; to: string; country: string | null; countryNeedsPrompt: boolean },
+): Promise<RoutedCall | undefined> {
+  const [row] = await db<(CallRouting & { call: CallRow | null })[]>`
+    with route as (
+      select n.id as phone_number_id, n.org_id, a.id as agent_id, a.language as agent_language,
+             a.first_message as agent_first_message, a.elevenlabs_agent_id,
+             coalesce(p.dtmf_consent, true) as dtmf_consent, coalesce(p.retention_days, 30) as retention_days
+      from public.phone_numbers n
+      left join public.agents a on a.id = n.agent_id
+      left join public.privacy_preferences p on p.org_id = n.org_id
+      where n.e164 = ${c.to}
+    ), created as (
+      insert into public.calls
+        (org_id, agent_id, phone_number_id, twilio_call_sid, from_number, from_hash, to_number, caller_country, consent_state, status)
+      select org_id, agent_id, phone_number_id, ${c.callSid}, ${c.from}, ${c.fromHash}, ${c.to}, ${c.country},
+             case when dtmf_consent and ${c.countryNeedsPrompt} then 'pending' else 'not_required' end, 'ringing'
+      from route
+      on conflict (twilio_call_sid) do nothing
+      returning ${db.unsafe(CALL_COLUMNS)}
+    )
+    select route.*, (select row_to_json(created) from created) as call from route`;
+  if (!row) return undefined;
+  if (row.call) {
+    // row_to_json turns bytea into text: give the hash back as bytes.
+    row.call.from_hash = c.fromHash;
+  }
+  return row;
+}

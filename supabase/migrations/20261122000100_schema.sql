@@ -119,9 +119,10 @@ create table public.calls (
   updated_at timestamptz not null default now()
 );
 create index calls_org_id_started_at_idx on public.calls (org_id, started_at desc);
-create index calls_from_hash_idx on public.calls (from_hash);
-create index calls_created_at_idx on public.calls (created_at);
-create index calls_elevenlabs_conversation_id_idx on public.calls (elevenlabs_conversation_id);
+create index calls_from_hash_idx on public.calls (from_hash) where from_hash is not null;
+-- set after the call, so an insert does not touch it
+create index calls_elevenlabs_conversation_id_idx on public.calls (elevenlabs_conversation_id)
+  where elevenlabs_conversation_id is not null;
 
 -- Proof of consent (GDPR Art. 7(1)). Append-only: see the audit migration.
 create table public.call_consents (

@@ -1,0 +1,101 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import express from 'express';
+import postgres from 'postgres';
+import twilio from 'twilio';
+import { loadConfig } from '../src/config/env.js';
+import { buildAppDeps } from '../src/container.js';
+import { createApp } from '../src/http/app.js';
+import { startElevenLabsFake } from '../test/fakes/elevenlabs-fake.js';
+import { startTwilioFake } from '../test/fakes/twilio-fake.js';
+import { benchDatabase, compare, fmt, load } from './harness.js';
+
+const FIXED_TWIML =
+  '<?xml version="1.0" encoding="UTF-8"?><Response><Gather input="dtmf" numDigits="1"><Say language="de-DE">Bitte drücken Sie die 1.</Say></Gather></Response>';
+
+/**
+ * The incoming-call webhook (signed, real database, keypad-consent path for a
+ * German caller) against a bare Express handler that returns a fixed TwiML
+ * string, same load (autocannon, 50 connections), same run.
+ * Goals: throughput ratio >= 0.5 and p99 <= 2x the bare p99.
+ */
+export async function benchIncomingCall(seconds: number, rounds: number): Promise<{ lines: string[]; throughputRatio: number; p99Ratio: number }> {
+  const database = await benchDatabase();
+  const sql = postgres(database.url, { max: database.embedded ? 1 : 10, onnotice: () => {} });
+  const twilioFake = await startTwilioFake();
+  const elFake = await startElevenLabsFake();
+  try {
+    const config = loadConfig({
+      DATA_DIR: '/tmp/voice-gdpr-bench-config',
+      DATABASE_URL: database.url,
+      PUBLIC_BASE_URL: 'https://voice.example.test',
+      SUPABASE_JWT_SECRET: 'bench-secret-'.padEnd(48, 'x'),
+      TWILIO_ACCOUNT_SID: twilioFake.accountSid,
+      TWILIO_AUTH_TOKEN: 'bench-twilio-token-0000',
+      TWILIO_API_BASE_URL: twilioFake.url,
+      ELEVENLABS_API_KEY: 'bench',
+      ELEVENLABS_BASE_URL: elFake.url,
+      ELEVENLABS_WEBHOOK_SECRET: 'wsec_bench_000000000000',
+      TRANSCRIPT_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
+      FORGET_ME_SECRET: 'f'.repeat(40),
+      BLIND_INDEX_KEY: 'b'.repeat(40),
+    });
+    const [org] = await sql`insert into public.organizations (name) values ('Bench') returning id`;
+    await sql`insert into public.privacy_preferences (org_id, dtmf_consent) values (${org!.id}, true)`;
+    const [agent] = await sql`
+      insert into public.agents (org_id, name, language, first_message, elevenlabs_agent_id)
+      values (${org!.id}, 'Bench', 'en', 'Hello! You are speaking with an AI assistant. This call is recorded.', 'agent_bench') returning id`;
+    const number = '+353100000001';
+    await sql`insert into public.phone_numbers (org_id, agent_id, e164) values (${org!.id}, ${agent!.id}, ${number})`;
+
+    const app = createApp(buildAppDeps(config, sql));
+    const bare = express();
+    bare.post('/webhooks/twilio/voice', (_req, res) => {
+      res.type('text/xml').send(FIXED_TWIML);
+    });
+
+    const url = `${config.publicBaseUrl}/webhooks/twilio/voice`;
+    const signedCall = () => {
+      const params = {
+        CallSid: `CA${randomBytes(16).toString('hex')}`,
+        AccountSid: config.twilio.accountSid,
+        From: `+4930${randomInt(10_000_000, 99_999_999)}`,
+        To: number,
+        FromCountry: 'DE',
+        CallStatus: 'ringing',
+        Direction: 'inbound',
+      };
+      return { params, signature: twilio.getExpectedTwilioSignature(config.twilio.authToken, url, params) };
+    };
+    // Pre-sign a pool of distinct calls so signing is not part of either measurement.
+    const pool = Array.from({ length: 20_000 }, signedCall);
+    let next = 0;
+    const opts = {
+      method: 'POST' as const,
+      path: '/webhooks/twilio/voice',
+      connections: 50,
+      seconds,
+      request: () => {
+        const c = pool[next++ % pool.length]!;
+        return { body: new URLSearchParams(c.params).toString(), headers: { 'x-twilio-signature': c.signature, 'content-type': 'application/x-www-form-urlencoded' } };
+      },
+    };
+    const { baseline, candidate } = await compare(rounds, () => load(bare, opts), () => load(app, opts));
+    const throughputRatio = candidate.rps / baseline.rps;
+    const p99Ratio = candidate.p99Ms / Math.max(baseline.p99Ms, 1);
+    return {
+      throughputRatio,
+      p99Ratio,
+      lines: [
+        `incoming-call webhook (signed, consent path) on ${database.embedded ? 'embedded PGlite' : 'PostgreSQL'}, 50 connections`,
+        `  bare Express, fixed TwiML: ${fmt(baseline)}`,
+        `  /webhooks/twilio/voice:    ${fmt(candidate)}`,
+        `  throughput ratio ${throughputRatio.toFixed(3)} (goal >= 0.5), p99 ratio ${p99Ratio.toFixed(2)} (goal <= 2)`,
+      ],
+    };
+  } finally {
+    await twilioFake.close();
+    await elFake.close();
+    await sql.end();
+    await database.drop();
+  }
+}
