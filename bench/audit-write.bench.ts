@@ -1,14 +1,11 @@
-import express from 'express';
 import postgres from 'postgres';
-import { requireAuth, authOf } from '../src/auth/auth-middleware.js';
 import { issueLocalAccessToken } from '../src/auth/tokens.js';
 import { findOrCreateUserByEmail } from '../src/auth/users-repo.js';
 import { loadConfig } from '../src/config/env.js';
 import { buildAppDeps } from '../src/container.js';
 import { createApp } from '../src/http/app.js';
-import { errorHandler } from '../src/http/error-handler.js';
-import { requestContext } from '../src/http/request-context-middleware.js';
 import { ADMIN_ROLES, requireOrgRole } from '../src/orgs/org-access.js';
+import type { PreferencesService, PrivacyPreferences } from '../src/preferences/preferences-service.js';
 import { benchDatabase, compare, fmt, load } from './harness.js';
 
 /**
@@ -40,25 +37,24 @@ export async function benchAuditedWrite(seconds: number, rounds: number): Promis
     for (let i = 0; i < 32; i += 1) orgIds.push((await deps.orgs.create(auth, `Bench ${i}`)).id);
 
     const audited = createApp(deps);
-    // The same route, the same middleware and the same UPDATE, without writeAudit.
-    const bare = express();
-    bare.use(requestContext, express.json(), requireAuth(deps));
-    bare.put('/api/orgs/:orgId/preferences/privacy', async (req, res) => {
-      const body = req.body as { retention_days: number };
-      const row = await deps.userDb.run(authOf(req).claims, async (tx) => {
-        await requireOrgRole(tx, req.params.orgId!, ADMIN_ROLES);
-        await tx`select retention_days from public.privacy_preferences where org_id = ${req.params.orgId!} for update`;
-        const [after] = await tx`
-          update public.privacy_preferences set retention_days = ${body.retention_days}, updated_by = auth.uid()
-          where org_id = ${req.params.orgId!} returning retention_days, dtmf_consent, transcript_encryption, updated_at`;
-        return after;
-      });
-      res.json(row);
-    });
-    bare.use(errorHandler);
+    // The same app, route, middleware and UPDATE: only the audit call is left out.
+    const unaudited: PreferencesService = {
+      read: deps.preferences.read,
+      update: (a, orgId, change) =>
+        deps.userDb.run(a.claims, async (tx) => {
+          await requireOrgRole(tx, orgId, ADMIN_ROLES);
+          const [before] = await tx`select dtmf_consent from public.privacy_preferences where org_id = ${orgId} for update`;
+          const [after] = await tx<PrivacyPreferences[]>`
+            update public.privacy_preferences set dtmf_consent = ${change.dtmf_consent ?? before!.dtmf_consent}, updated_by = auth.uid()
+            where org_id = ${orgId} returning retention_days, dtmf_consent, transcript_encryption, updated_at`;
+          return after!;
+        }),
+    };
+    const bare = createApp({ ...deps, preferences: unaudited });
 
     let flip = 0;
-    const body = () => JSON.stringify({ retention_days: (flip++ & 1) === 0 ? 30 : 90 });
+    // dtmf_consent: a change with no follow-up work beyond the write and its audit row
+    const body = () => JSON.stringify({ dtmf_consent: (flip++ & 1) === 0 });
     const opts = {
       method: 'PUT' as const,
       path: () => `/api/orgs/${orgIds[flip % orgIds.length]}/preferences/privacy`,
