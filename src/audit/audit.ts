@@ -24,7 +24,7 @@ const EMAIL_LIKE = /[^\s@]+@[^\s@]+\.[^\s@]+/;
 // an international number, or a bare run of 9 to 15 digits
 const PHONE_LIKE = /\+\d[\d\s().-]{6,}\d|(?<!\d)\d{9,15}(?!\d)/;
 // Ids and timestamps are welcome and may look like digit runs: removed before the checks.
-const HARMLESS = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?/gi;
+const HARMLESS = /\b[0-9a-f]{64}\b|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?/gi;
 
 /** Refuses metadata that carries something that looks like an e-mail address or phone number. */
 export function assertNoPersonalData(value: unknown, where = 'metadata'): void {

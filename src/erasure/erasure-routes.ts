@@ -1,0 +1,58 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { authOf } from '../auth/auth-middleware.js';
+import type { UserDb } from '../db/user-db.js';
+import { parse } from '../http/validate.js';
+import { NotFoundError } from '../lib/errors.js';
+import { ADMIN_ROLES, requireOrgRole } from '../orgs/org-access.js';
+import { orgIdParams } from '../orgs/orgs-routes.js';
+import type { ErasureService } from './erasure-service.js';
+
+export const subjectBody = z.union([
+  z.strictObject({ email: z.string().trim().email().max(254) }),
+  z.strictObject({ phone: z.string().trim().regex(/^\+?[0-9 ()./-]{7,24}$/, { message: 'must be a phone number in international format' }) }),
+]);
+
+/** Turns `{email}` / `{phone}` into an erasure subject. */
+export function subjectOf(body: z.infer<typeof subjectBody>): { type: 'email'; value: string } | { type: 'phone'; value: string } {
+  return 'email' in body ? { type: 'email', value: body.email } : { type: 'phone', value: body.phone };
+}
+
+const extensionBody = z.strictObject({ months: z.number().int().min(1).max(2), reason: z.string().trim().min(10).max(2000) });
+const requestParams = orgIdParams.extend({ requestId: z.string().uuid() });
+
+/** /api/orgs/:orgId/erasure-requests (owner, admin) */
+export function erasureRoutes(erasure: ErasureService, userDb: UserDb): Router {
+  const router = Router({ mergeParams: true });
+  router.post('/', async (req, res) => {
+    const { orgId } = parse(orgIdParams, req.params, 'path');
+    const body = parse(subjectBody, req.body);
+    res.status(202).json(await erasure.fileDashboardRequest(authOf(req), orgId, subjectOf(body)));
+  });
+  router.get('/', async (req, res) => {
+    const { orgId } = parse(orgIdParams, req.params, 'path');
+    res.json({ erasure_requests: await erasure.list(authOf(req), orgId) });
+  });
+  router.post('/:requestId/extension', async (req, res) => {
+    const { orgId, requestId } = parse(requestParams, req.params, 'path');
+    const body = parse(extensionBody, req.body);
+    const auth = authOf(req);
+    await userDb.run(auth.claims, async (tx) => {
+      await requireOrgRole(tx, orgId, ADMIN_ROLES);
+      const [mine] = await tx`select 1 from public.erasure_requests where id = ${requestId} and org_id = ${orgId}`;
+      if (!mine) throw new NotFoundError('No such erasure request in this organisation.');
+    });
+    res.json(await erasure.extend(requestId, body.months, body.reason, auth.actor));
+  });
+  return router;
+}
+
+/** DELETE /api/orgs/:orgId: account deletion (owner). */
+export function accountDeletionRoutes(erasure: ErasureService): Router {
+  const router = Router();
+  router.delete('/:orgId', async (req, res) => {
+    const { orgId } = parse(orgIdParams, req.params, 'path');
+    res.status(202).json(await erasure.deleteAccount(authOf(req), orgId));
+  });
+  return router;
+}

@@ -1,0 +1,32 @@
+/**
+ * The erasure service's contract, shared by the public forget-me flow, the
+ * dashboard and account deletion.
+ */
+export type ErasureSubject = { type: 'email'; value: string } | { type: 'phone'; value: string };
+
+export interface PublicErasureInput {
+  subject: ErasureSubject;
+  /** Where the completion notice goes (the e-mail address itself, or one the requester gave). */
+  contactEmail: string | null;
+}
+
+export interface ErasureRequestSummary {
+  id: string;
+  status: 'pending_confirmation' | 'confirmed' | 'in_progress' | 'completed' | 'flagged' | 'cancelled';
+  received_at: Date;
+  due_at: Date;
+}
+
+export interface PublicErasure {
+  /**
+   * Records an unconfirmed public request (applies to every organisation) and
+   * returns its id, whether or not we hold anything on the subject. Only a
+   * keyed hash of the subject is stored.
+   */
+  filePublicRequest(input: PublicErasureInput): Promise<ErasureRequestSummary>;
+  /**
+   * Confirms a public request (the requester proved the address or number)
+   * and starts the erasure. Confirming twice is a no-op.
+   */
+  confirmPublicRequest(requestId: string): Promise<ErasureRequestSummary>;
+}
