@@ -1,0 +1,51 @@
+/** The e-mail and SMS texts of the forget-me flow, in the language of the page the person used. */
+
+export type Lang = 'en' | 'de';
+export const LANGS: readonly Lang[] = ['en', 'de'];
+
+/** The confirmation e-mail with its link. */
+export function confirmationMail(lang: Lang, link: string, validHours: number): { subject: string; text: string } {
+  if (lang === 'de') {
+    return {
+      subject: 'Bitte bestätigen Sie Ihren Löschantrag',
+      text: [
+        'Guten Tag,',
+        '',
+        'jemand (hoffentlich Sie) hat auf unserer Seite „Meine Daten löschen“ die Löschung aller Daten zu dieser E-Mail-Adresse beantragt.',
+        '',
+        `Bitte bestätigen Sie den Antrag mit diesem Link. Er gilt ${validHours} Stunden und nur einmal:`,
+        link,
+        '',
+        'Nach der Bestätigung löschen wir bei allen Organisationen, die unseren Dienst nutzen, was wir zu dieser Adresse gespeichert haben: Kontakte, Anrufe, Transkripte und Aufzeichnungen, auch bei unseren Auftragsverarbeitern Twilio und ElevenLabs. Spätestens nach einem Monat ist das erledigt, und Sie erhalten eine Nachricht.',
+        '',
+        'Ob wir Daten zu Ihnen hatten, teilen wir aus Datenschutzgründen niemandem mit, auch nicht in dieser E-Mail.',
+        '',
+        'Wenn Sie das nicht beantragt haben, ignorieren Sie diese E-Mail einfach: Ohne Bestätigung geschieht nichts.',
+      ].join('\n'),
+    };
+  }
+  return {
+    subject: 'Please confirm your erasure request',
+    text: [
+      'Hello,',
+      '',
+      'Someone (we hope you) asked on our "Forget me" page for every piece of data about this e-mail address to be erased.',
+      '',
+      `Please confirm the request with this link. It works for ${validHours} hours, and only once:`,
+      link,
+      '',
+      'Once you confirm, we erase what we hold about this address at every organisation that uses our service: contacts, calls, transcripts and recordings, including the copies at our processors Twilio and ElevenLabs. This is done within one month at the latest, and we will tell you when it is.',
+      '',
+      'To protect everyone, we never say whether we held any data about a person, not even in this e-mail.',
+      '',
+      'If you did not ask for this, just ignore this e-mail: nothing happens without your confirmation.',
+    ].join('\n'),
+  };
+}
+
+/** The SMS carrying the code that proves a phone number. */
+export function codeSms(lang: Lang, code: string, validMinutes: number): string {
+  return lang === 'de'
+    ? `Ihr Code zur Bestätigung des Löschantrags: ${code}. Er gilt ${validMinutes} Minuten. Nicht beantragt? Dann ignorieren Sie diese Nachricht.`
+    : `Your code to confirm the erasure request: ${code}. It works for ${validMinutes} minutes. Did not ask? Ignore this message.`;
+}

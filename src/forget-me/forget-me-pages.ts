@@ -1,0 +1,276 @@
+import type { Lang } from './forget-me-messages.js';
+
+/**
+ * The forget-me pages: plain server-rendered HTML in English and German, no
+ * JavaScript, every field labelled, errors announced (role="alert") and tied
+ * to their field. Everything from outside is escaped.
+ */
+
+/** Escapes text for HTML content and attribute values. */
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+const STYLE = `
+  :root { color-scheme: light dark; }
+  body { font: 1.0625rem/1.55 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0 auto; max-width: 42rem; padding: 1rem 1.25rem 3rem; }
+  header { display: flex; justify-content: flex-end; }
+  h1 { font-size: 1.75rem; line-height: 1.2; margin-top: .5rem; }
+  h2 { font-size: 1.25rem; margin-top: 2rem; }
+  form { border: 1px solid #8888; border-radius: .5rem; padding: 1rem 1.25rem; margin: 1rem 0; }
+  label { display: block; font-weight: 600; margin-top: .75rem; }
+  .hint { display: block; font-weight: 400; font-size: .95rem; }
+  input[type=email], input[type=tel], input[type=text] { box-sizing: border-box; width: 100%; font: inherit; padding: .5rem; margin-top: .25rem; border: 1px solid #666; border-radius: .25rem; }
+  input[aria-invalid=true] { border: 2px solid #b00020; }
+  button { font: inherit; margin-top: 1rem; padding: .5rem 1rem; border-radius: .25rem; border: 1px solid #1a4fa3; background: #1a4fa3; color: #fff; cursor: pointer; }
+  button:focus-visible, a:focus-visible, input:focus-visible { outline: 3px solid #f5a623; outline-offset: 2px; }
+  .alert { border-left: 4px solid #b00020; padding: .5rem 1rem; background: #b0002014; }
+  .note { border-left: 4px solid #1a4fa3; padding: .5rem 1rem; background: #1a4fa314; }
+`;
+
+const T = {
+  en: {
+    switchLabel: 'Sprache',
+    switchTo: { lang: 'de' as Lang, name: 'Deutsch' },
+    formTitle: 'Forget me: erase your data',
+    intro: [
+      'Companies use our service to answer their phone calls with an AI voice agent. If you called one of them, we may hold your phone number, a recording and a transcript of the call, or your name and e-mail address as a contact.',
+      'Here you can ask for all of it to be erased, at every company that uses our service. You do not need an account.',
+    ],
+    stepsTitle: 'What happens',
+    steps: [
+      'You give your e-mail address or your phone number.',
+      'We send a confirmation link to the address (it works for 24 hours, once), or a 6-digit code by SMS to the number (it works for 15 minutes).',
+      'Once you confirm, we erase contacts, calls, transcripts, recordings and proofs of consent linked to it, including the copies at our processors Twilio and ElevenLabs. This is done within one month at the latest, usually within minutes.',
+      'If we have an e-mail address for you, we tell you when it is done.',
+    ],
+    secret: 'We never reveal whether we hold data about you: everybody who fills in this form gets the same answer.',
+    byEmail: 'By e-mail address',
+    emailLabel: 'Your e-mail address',
+    sendLink: 'Send confirmation link',
+    byPhone: 'By phone number',
+    phoneLabel: 'Your phone number',
+    phoneHint: 'With the country code, for example +49 30 1234567.',
+    contactLabel: 'E-mail address for the completion notice (optional)',
+    contactHint: 'Only used to tell you when the erasure is done, then forgotten.',
+    sendCode: 'Send code by SMS',
+    errEmail: 'Please enter a valid e-mail address.',
+    errPhone: 'Please enter a phone number with its country code, for example +49 30 1234567.',
+    errContact: 'The e-mail address for the completion notice is not valid. Leave it empty or correct it.',
+    errOne: 'Please give either an e-mail address or a phone number.',
+    sentTitle: 'Check your inbox',
+    sentBody: 'We have sent a confirmation link to the address you gave. It works for 24 hours, and only once. Nothing is erased until you open it.',
+    sentSpam: 'No e-mail after a few minutes? Look in your spam folder, or ask again.',
+    codeTitle: 'Enter the code from the SMS',
+    codeBody: (minutes: number, tries: number) =>
+      `We have sent a 6-digit code to the number you gave. It works for ${minutes} minutes, and you have ${tries} tries. Nothing is erased until you enter it.`,
+    codeLabel: 'Code (6 digits)',
+    confirm: 'Confirm erasure',
+    errCode: 'Please enter the 6 digits from the SMS.',
+    doneTitle: 'Your request is confirmed',
+    doneBody: (due: string) =>
+      `We are erasing what we held about you at every organisation that uses our service, and asking Twilio and ElevenLabs to erase their copies. This is complete by ${due} at the latest, usually within minutes.`,
+    doneNotice: 'If you gave us an e-mail address, we will tell you when it is done.',
+    reference: 'Reference',
+    back: 'Back to the forget-me page',
+    problems: {
+      link_invalid: ['This link is not valid', 'Please open the link exactly as it was e-mailed, or ask again.'],
+      link_expired: ['This link has expired', 'Confirmation links work for 24 hours. Please ask again: it only takes a minute.'],
+      link_used: ['This link has already been used', 'Your request was confirmed the first time you opened it. There is nothing more to do.'],
+      code_incorrect: ['That code is not right', 'Please check the SMS and try again.'],
+      code_expired: ['This code has expired', 'SMS codes work for 15 minutes. Please ask again.'],
+      code_exhausted: ['Too many wrong codes', 'This code can no longer be used. Please ask again for a new one.'],
+      code_used: ['This code has already been used', 'Your request is confirmed. There is nothing more to do.'],
+      rate_limited: ['Too many requests', 'There have been too many requests from here or for this address or number. Please wait and try again later.'],
+      delivery_failed: ['We could not send it just now', 'Please try again in a few minutes.'],
+      bad_request: ['Something is wrong with this request', 'Please go back and try again.'],
+      internal: ['Something went wrong on our side', 'Nothing was lost. Please try again in a few minutes.'],
+    } as Record<string, [string, string]>,
+    triesLeft: (n: number) => `${n} ${n === 1 ? 'try' : 'tries'} left.`,
+  },
+  de: {
+    switchLabel: 'Language',
+    switchTo: { lang: 'en' as Lang, name: 'English' },
+    formTitle: 'Meine Daten löschen',
+    intro: [
+      'Unternehmen nutzen unseren Dienst, um Anrufe mit einem KI-Sprachassistenten anzunehmen. Wenn Sie eines davon angerufen haben, speichern wir vielleicht Ihre Telefonnummer, eine Aufzeichnung und ein Transkript des Gesprächs oder Ihren Namen und Ihre E-Mail-Adresse als Kontakt.',
+      'Hier können Sie beantragen, dass all das gelöscht wird, bei jedem Unternehmen, das unseren Dienst nutzt. Sie brauchen dafür kein Konto.',
+    ],
+    stepsTitle: 'So geht es weiter',
+    steps: [
+      'Sie geben Ihre E-Mail-Adresse oder Ihre Telefonnummer an.',
+      'Wir senden einen Bestätigungslink an die Adresse (er gilt 24 Stunden und nur einmal) oder einen 6-stelligen Code per SMS an die Nummer (er gilt 15 Minuten).',
+      'Nach Ihrer Bestätigung löschen wir Kontakte, Anrufe, Transkripte, Aufzeichnungen und Einwilligungsnachweise, die dazu gehören, auch die Kopien bei unseren Auftragsverarbeitern Twilio und ElevenLabs. Spätestens nach einem Monat ist das erledigt, meist nach wenigen Minuten.',
+      'Wenn wir eine E-Mail-Adresse von Ihnen haben, sagen wir Ihnen Bescheid, sobald es erledigt ist.',
+    ],
+    secret: 'Ob wir Daten zu Ihnen haben, verraten wir nie: Alle, die dieses Formular ausfüllen, erhalten dieselbe Antwort.',
+    byEmail: 'Per E-Mail-Adresse',
+    emailLabel: 'Ihre E-Mail-Adresse',
+    sendLink: 'Bestätigungslink senden',
+    byPhone: 'Per Telefonnummer',
+    phoneLabel: 'Ihre Telefonnummer',
+    phoneHint: 'Mit Ländervorwahl, zum Beispiel +49 30 1234567.',
+    contactLabel: 'E-Mail-Adresse für die Abschlussnachricht (freiwillig)',
+    contactHint: 'Nur um Ihnen mitzuteilen, dass die Löschung erledigt ist; danach vergessen wir sie.',
+    sendCode: 'Code per SMS senden',
+    errEmail: 'Bitte geben Sie eine gültige E-Mail-Adresse ein.',
+    errPhone: 'Bitte geben Sie eine Telefonnummer mit Ländervorwahl ein, zum Beispiel +49 30 1234567.',
+    errContact: 'Die E-Mail-Adresse für die Abschlussnachricht ist ungültig. Lassen Sie das Feld leer oder korrigieren Sie sie.',
+    errOne: 'Bitte geben Sie entweder eine E-Mail-Adresse oder eine Telefonnummer an.',
+    sentTitle: 'Bitte sehen Sie in Ihr Postfach',
+    sentBody: 'Wir haben einen Bestätigungslink an die angegebene Adresse gesendet. Er gilt 24 Stunden und nur einmal. Gelöscht wird erst, wenn Sie ihn öffnen.',
+    sentSpam: 'Nach ein paar Minuten keine E-Mail? Sehen Sie im Spam-Ordner nach oder stellen Sie den Antrag erneut.',
+    codeTitle: 'Bitte geben Sie den Code aus der SMS ein',
+    codeBody: (minutes: number, tries: number) =>
+      `Wir haben einen 6-stelligen Code an die angegebene Nummer gesendet. Er gilt ${minutes} Minuten, und Sie haben ${tries} Versuche. Gelöscht wird erst, wenn Sie ihn eingeben.`,
+    codeLabel: 'Code (6 Ziffern)',
+    confirm: 'Löschung bestätigen',
+    errCode: 'Bitte geben Sie die 6 Ziffern aus der SMS ein.',
+    doneTitle: 'Ihr Antrag ist bestätigt',
+    doneBody: (due: string) =>
+      `Wir löschen bei allen Organisationen, die unseren Dienst nutzen, was wir über Sie gespeichert hatten, und beauftragen Twilio und ElevenLabs, ihre Kopien zu löschen. Spätestens am ${due} ist das erledigt, meist nach wenigen Minuten.`,
+    doneNotice: 'Wenn Sie uns eine E-Mail-Adresse genannt haben, sagen wir Ihnen Bescheid, sobald es erledigt ist.',
+    reference: 'Aktenzeichen',
+    back: 'Zurück zur Seite „Meine Daten löschen“',
+    problems: {
+      link_invalid: ['Dieser Link ist ungültig', 'Bitte öffnen Sie den Link genau so, wie er in der E-Mail steht, oder stellen Sie den Antrag erneut.'],
+      link_expired: ['Dieser Link ist abgelaufen', 'Bestätigungslinks gelten 24 Stunden. Bitte stellen Sie den Antrag erneut; das dauert nur eine Minute.'],
+      link_used: ['Dieser Link wurde schon benutzt', 'Ihr Antrag wurde beim ersten Öffnen bestätigt. Sie müssen nichts weiter tun.'],
+      code_incorrect: ['Der Code stimmt nicht', 'Bitte prüfen Sie die SMS und versuchen Sie es noch einmal.'],
+      code_expired: ['Dieser Code ist abgelaufen', 'SMS-Codes gelten 15 Minuten. Bitte stellen Sie den Antrag erneut.'],
+      code_exhausted: ['Zu viele falsche Codes', 'Dieser Code kann nicht mehr benutzt werden. Bitte fordern Sie einen neuen an.'],
+      code_used: ['Dieser Code wurde schon benutzt', 'Ihr Antrag ist bestätigt. Sie müssen nichts weiter tun.'],
+      rate_limited: ['Zu viele Anfragen', 'Von hier oder für diese Adresse oder Nummer kamen zu viele Anfragen. Bitte warten Sie und versuchen Sie es später noch einmal.'],
+      delivery_failed: ['Wir konnten gerade nichts senden', 'Bitte versuchen Sie es in ein paar Minuten noch einmal.'],
+      bad_request: ['Mit dieser Anfrage stimmt etwas nicht', 'Bitte gehen Sie zurück und versuchen Sie es noch einmal.'],
+      internal: ['Bei uns ist etwas schiefgegangen', 'Es ging nichts verloren. Bitte versuchen Sie es in ein paar Minuten noch einmal.'],
+    } as Record<string, [string, string]>,
+    triesLeft: (n: number) => `Noch ${n} ${n === 1 ? 'Versuch' : 'Versuche'}.`,
+  },
+};
+
+function layout(lang: Lang, title: string, main: string, switchHref: string): string {
+  const t = T[lang];
+  const other = t.switchTo;
+  return `<!doctype html>
+<html lang="${lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${escapeHtml(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header><nav aria-label="${t.switchLabel}"><a href="${escapeHtml(switchHref)}" hreflang="${other.lang}" lang="${other.lang}">${other.name}</a></nav></header>
+<main>
+${main}
+</main>
+</body>
+</html>
+`;
+}
+
+const formHref = (lang: Lang) => `/forget-me?lang=${lang}`;
+
+export type FormField = 'email' | 'phone' | 'contact_email';
+
+export interface FormState {
+  /** Values to put back into the fields (after a refused submission). */
+  values?: Partial<Record<FormField, string>>;
+  /** Which field is wrong; 'form' when it is the combination. */
+  error?: { field: FormField | 'form'; kind: 'email' | 'phone' | 'contact_email' | 'one' };
+}
+
+function errorText(lang: Lang, kind: NonNullable<FormState['error']>['kind']): string {
+  const t = T[lang];
+  return { email: t.errEmail, phone: t.errPhone, contact_email: t.errContact, one: t.errOne }[kind];
+}
+
+/** GET /forget-me, and the same form again with an error after a refused POST. */
+export function formPage(lang: Lang, state: FormState = {}): string {
+  const t = T[lang];
+  const v = state.values ?? {};
+  const err = state.error;
+  const invalid = (field: FormField) => (err?.field === field ? ' aria-invalid="true" aria-describedby="form-error"' : '');
+  const hidden = `<input type="hidden" name="lang" value="${lang}">`;
+  const main = `<h1>${t.formTitle}</h1>
+${err ? `<div class="alert" role="alert" id="form-error"><p>${escapeHtml(errorText(lang, err.kind))}</p></div>` : ''}
+${t.intro.map((p) => `<p>${p}</p>`).join('\n')}
+<h2>${t.stepsTitle}</h2>
+<ol>${t.steps.map((s) => `<li>${s}</li>`).join('')}</ol>
+<p class="note"><strong>${t.secret}</strong></p>
+
+<form method="post" action="/forget-me" aria-labelledby="by-email">
+<h2 id="by-email">${t.byEmail}</h2>
+${hidden}
+<label for="email">${t.emailLabel}</label>
+<input id="email" name="email" type="email" autocomplete="email" required maxlength="254" value="${escapeHtml(v.email ?? '')}"${invalid('email')}>
+<button type="submit">${t.sendLink}</button>
+</form>
+
+<form method="post" action="/forget-me" aria-labelledby="by-phone">
+<h2 id="by-phone">${t.byPhone}</h2>
+${hidden}
+<label for="phone">${t.phoneLabel} <span class="hint" id="phone-hint">${t.phoneHint}</span></label>
+<input id="phone" name="phone" type="tel" autocomplete="tel" required maxlength="32" value="${escapeHtml(v.phone ?? '')}"${err?.field === 'phone' ? ' aria-invalid="true" aria-describedby="form-error phone-hint"' : ' aria-describedby="phone-hint"'}>
+<label for="contact_email">${t.contactLabel} <span class="hint" id="contact-hint">${t.contactHint}</span></label>
+<input id="contact_email" name="contact_email" type="email" autocomplete="email" maxlength="254" value="${escapeHtml(v.contact_email ?? '')}"${err?.field === 'contact_email' ? ' aria-invalid="true" aria-describedby="form-error contact-hint"' : ' aria-describedby="contact-hint"'}>
+<button type="submit">${t.sendCode}</button>
+</form>`;
+  return layout(lang, t.formTitle, main, formHref(t.switchTo.lang));
+}
+
+/** After POST /forget-me with an e-mail address. */
+export function linkSentPage(lang: Lang): string {
+  const t = T[lang];
+  const main = `<h1>${t.sentTitle}</h1>
+<p role="status">${t.sentBody}</p>
+<p>${t.sentSpam}</p>
+<p class="note">${t.secret}</p>
+<p><a href="${formHref(lang)}">${t.back}</a></p>`;
+  return layout(lang, t.sentTitle, main, formHref(t.switchTo.lang));
+}
+
+/** After POST /forget-me with a phone number, and again after a wrong code. */
+export function codePage(
+  lang: Lang,
+  opts: { requestId: string; minutes: number; tries: number; error?: 'code_format' | { triesLeft: number } },
+): string {
+  const t = T[lang];
+  const e = opts.error;
+  const errorMessage = e === undefined ? '' : e === 'code_format' ? t.errCode : `${t.problems.code_incorrect![0]}. ${t.triesLeft(e.triesLeft)}`;
+  const main = `<h1>${t.codeTitle}</h1>
+${errorMessage ? `<div class="alert" role="alert" id="code-error"><p>${escapeHtml(errorMessage)}</p></div>` : `<p role="status">${t.codeBody(opts.minutes, opts.tries)}</p>`}
+<form method="post" action="/forget-me/verify">
+<input type="hidden" name="lang" value="${lang}">
+<input type="hidden" name="request_id" value="${escapeHtml(opts.requestId)}">
+<label for="code">${t.codeLabel}</label>
+<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxlength="7" required${errorMessage ? ' aria-invalid="true" aria-describedby="code-error"' : ''}>
+<button type="submit">${t.confirm}</button>
+</form>
+<p class="note">${t.secret}</p>
+<p><a href="${formHref(lang)}">${t.back}</a></p>`;
+  return layout(lang, t.codeTitle, main, formHref(t.switchTo.lang));
+}
+
+/** After a link or code confirmed the request. */
+export function confirmedPage(lang: Lang, request: { id: string; due_at: Date }): string {
+  const t = T[lang];
+  const due = new Intl.DateTimeFormat(lang === 'de' ? 'de-DE' : 'en-GB', { dateStyle: 'long', timeZone: 'UTC' }).format(request.due_at);
+  const main = `<h1>${t.doneTitle}</h1>
+<p role="status">${escapeHtml(t.doneBody(due))}</p>
+<p>${t.doneNotice}</p>
+<p>${t.reference}: <code>${escapeHtml(request.id)}</code></p>`;
+  return layout(lang, t.doneTitle, main, formHref(t.switchTo.lang));
+}
+
+/** A refused link, code or request: what went wrong and what to do (400, 410, 429, 503, 500). */
+export function problemPage(lang: Lang, code: string, extra?: string): string {
+  const t = T[lang];
+  const [title, body] = t.problems[code] ?? t.problems.bad_request!;
+  const main = `<h1>${escapeHtml(title)}</h1>
+<div class="alert" role="alert"><p>${escapeHtml(body)}${extra ? ` ${escapeHtml(extra)}` : ''}</p></div>
+<p><a href="${formHref(lang)}">${t.back}</a></p>`;
+  return layout(lang, title, main, formHref(t.switchTo.lang));
+}

@@ -1,0 +1,79 @@
+import type { ServiceDb, Tx } from '../db/database.js';
+
+/** SQL for the forget-me flow: rate-limit windows, SMS codes and single-use links. */
+
+/**
+ * Counts one hit for `bucket` in the window starting at `windowStart` and
+ * returns the window's count (this hit included). Windows older than
+ * `forgetBefore` are removed in the same transaction.
+ */
+export async function countHit(db: ServiceDb, bucket: Buffer, windowStart: Date, forgetBefore: Date): Promise<number> {
+  return db.begin(async (tx) => {
+    await tx`delete from app.forget_me_limits where window_start < ${forgetBefore}`;
+    const [row] = await tx<{ hits: number }[]>`
+      insert into app.forget_me_limits (bucket, window_start, hits) values (${bucket}, ${windowStart}, 1)
+      on conflict (bucket, window_start) do update set hits = app.forget_me_limits.hits + 1
+      returning hits`;
+    return row!.hits;
+  });
+}
+
+/** Stores a request's SMS code (as its keyed hash); codes long expired are removed. */
+export async function storeCode(db: ServiceDb, requestId: string, codeHash: Buffer, expiresAt: Date, forgetBefore: Date): Promise<void> {
+  await db.begin(async (tx) => {
+    await tx`delete from app.forget_me_codes where expires_at < ${forgetBefore}`;
+    await tx`
+      insert into app.forget_me_codes (request_id, code_hash, expires_at) values (${requestId}, ${codeHash}, ${expiresAt})
+      on conflict (request_id) do update set code_hash = excluded.code_hash, expires_at = excluded.expires_at,
+        attempts = 0, consumed_at = null`;
+  });
+}
+
+export interface CodeAttempt {
+  code_hash: Buffer;
+  attempts: number;
+}
+
+/**
+ * Spends one attempt on a live code and returns its hash and the attempts
+ * used so far, or undefined when there is no live code with attempts left.
+ * One statement, so concurrent guesses cannot exceed the limit.
+ */
+export async function spendAttempt(db: ServiceDb, requestId: string, now: Date, maxAttempts: number): Promise<CodeAttempt | undefined> {
+  const [row] = await db<CodeAttempt[]>`
+    update app.forget_me_codes set attempts = attempts + 1
+    where request_id = ${requestId} and consumed_at is null and expires_at > ${now} and attempts < ${maxAttempts}
+    returning code_hash, attempts`;
+  return row;
+}
+
+/** Why a code can no longer be used (after spendAttempt found none). */
+export async function codeState(db: ServiceDb, requestId: string): Promise<{ expires_at: Date; attempts: number; consumed_at: Date | null } | undefined> {
+  const [row] = await db<{ expires_at: Date; attempts: number; consumed_at: Date | null }[]>`
+    select expires_at, attempts, consumed_at from app.forget_me_codes where request_id = ${requestId}`;
+  return row;
+}
+
+/** Marks a code used; false when another request used it first. */
+export async function consumeCode(db: ServiceDb, requestId: string, now: Date): Promise<boolean> {
+  const rows = await db`update app.forget_me_codes set consumed_at = ${now} where request_id = ${requestId} and consumed_at is null returning request_id`;
+  return rows.length === 1;
+}
+
+/** Gives a consumed code back (the confirmation behind it failed, so the person may try again). */
+export async function releaseCode(db: ServiceDb, requestId: string): Promise<void> {
+  await db`update app.forget_me_codes set consumed_at = null where request_id = ${requestId}`;
+}
+
+/** Records a link's single use; false when it was used before. */
+export async function useLinkOnce(db: ServiceDb | Tx, requestId: string, expiresAt: Date): Promise<boolean> {
+  const rows = await db`
+    insert into app.used_nonces (kind, nonce, expires_at) values ('forget_me_link', ${requestId}, ${expiresAt})
+    on conflict do nothing returning nonce`;
+  return rows.length === 1;
+}
+
+/** Gives a link back (the confirmation behind it failed, so the person may try again). */
+export async function releaseLink(db: ServiceDb, requestId: string): Promise<void> {
+  await db`delete from app.used_nonces where kind = 'forget_me_link' and nonce = ${requestId}`;
+}

@@ -1,0 +1,199 @@
+import { performance } from 'node:perf_hooks';
+import express, { Router, type Request, type Response } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { z } from 'zod';
+import { parse } from '../http/validate.js';
+import { normalisePhone } from '../lib/crypto.js';
+import { AppError, ValidationError } from '../lib/errors.js';
+import { logger } from '../lib/logger.js';
+import type { Lang } from './forget-me-messages.js';
+import { codePage, confirmedPage, formPage, linkSentPage, problemPage, type FormField, type FormState } from './forget-me-pages.js';
+import { RateLimitedError, type ForgetMeService } from './forget-me-service.js';
+
+const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const email = z.string().trim().max(254).email({ message: 'must be an e-mail address' });
+const phone = z
+  .string()
+  .trim()
+  .max(32)
+  .regex(/^\+?[\d\s()./-]+$/, { message: 'must be a phone number with its country code, e.g. +49 30 1234567' })
+  .transform(normalisePhone)
+  .pipe(z.string().regex(/^\+[1-9]\d{6,14}$/, { message: 'must be a phone number with its country code, e.g. +49 30 1234567' }));
+const lang = z.enum(['en', 'de']).optional();
+
+const requestBody = z
+  .strictObject({
+    email: z.preprocess(blank, email.optional()),
+    phone: z.preprocess(blank, phone.optional()),
+    contact_email: z.preprocess(blank, email.optional()),
+    lang,
+  })
+  .superRefine((b, ctx) => {
+    if (Boolean(b.email) === Boolean(b.phone)) ctx.addIssue({ code: 'custom', path: [], message: 'give either email or phone' });
+    else if (b.email && b.contact_email) ctx.addIssue({ code: 'custom', path: ['contact_email'], message: 'only with phone' });
+  });
+
+const verifyBody = z.strictObject({
+  request_id: z.string().uuid({ message: 'must be the request id from the previous step' }),
+  code: z
+    .string()
+    .transform((c) => c.replace(/\s+/g, ''))
+    .pipe(z.string().regex(/^\d{6}$/, { message: 'must be the 6 digits from the SMS' })),
+  lang,
+});
+
+const confirmQuery = z.object({ token: z.string().min(1).max(2048), lang });
+
+/** The page's language: ?lang= (or the form's hidden field), else Accept-Language, else English. */
+function pageLang(req: Request): Lang {
+  const chosen = (req.query as Record<string, unknown>).lang ?? (req.body as Record<string, unknown> | undefined)?.lang;
+  if (chosen === 'en' || chosen === 'de') return chosen;
+  return req.acceptsLanguages('en', 'de') === 'de' ? 'de' : 'en';
+}
+
+/** A browser (form post, link) gets pages; an API client (JSON body or Accept: application/json) gets JSON. */
+function wantsHtml(req: Request): boolean {
+  return !req.is('application/json') && req.accepts(['html', 'json']) === 'html';
+}
+
+/** Waits until `minMs` have passed since `startedAt`, so that answers take the same time. */
+async function padSince(startedAt: number, minMs: number): Promise<void> {
+  const left = minMs - (performance.now() - startedAt);
+  if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
+}
+
+function sendPage(res: Response, status: number, html: string): void {
+  res.status(status).type('html').send(html);
+}
+
+/** A refused request as a page; anything not expected is logged (without its details) and shown as a 500. */
+function sendProblemPage(res: Response, lang: Lang, err: unknown): void {
+  if (err instanceof AppError) {
+    sendPage(res, err.status, problemPage(lang, err.code));
+    return;
+  }
+  const e = err as Error & { code?: string };
+  logger.error({ err_name: e?.name, err_code: e?.code, stack: e?.stack?.split('\n').slice(0, 6).join('\n') }, 'forget-me: unhandled error');
+  sendPage(res, 500, problemPage(lang, 'internal'));
+}
+
+/** Which field a refused form submission is about. */
+function formError(err: ValidationError): NonNullable<FormState['error']> {
+  const path = (err.details as { path: string }[] | undefined)?.[0]?.path;
+  if (path === 'email' || path === 'phone' || path === 'contact_email') return { field: path, kind: path };
+  return { field: 'form', kind: 'one' };
+}
+
+/**
+ * /forget-me: the public erasure page. Its own body parsers (form and JSON,
+ * 10 kB), a per-address rate limit, answers that never vary with whether we
+ * hold data (POST /forget-me is padded to a fixed minimum time), and pages in
+ * English and German.
+ */
+export function forgetMeRoutes(service: ForgetMeService): Router {
+  const router = Router();
+  const { settings } = service;
+  const parsers = [express.urlencoded({ extended: false, limit: '10kb', parameterLimit: 20 }), express.json({ limit: '10kb', strict: true })];
+
+  const limiter = (limit: number) =>
+    rateLimit({
+      windowMs: settings.perIpWindowSeconds * 1000,
+      limit,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      handler: (req, res, next) => {
+        if (wantsHtml(req)) sendPage(res, 429, problemPage(pageLang(req), 'rate_limited'));
+        else next(new RateLimitedError('Too many requests from this address: try again later.'));
+      },
+    });
+
+  router.use((_req, res, next) => {
+    // Pages with tokens and request ids are never cached or stored.
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
+
+  router.get('/', (req, res) => {
+    sendPage(res, 200, formPage(pageLang(req)));
+  });
+
+  router.post(
+    '/',
+    (_req, res, next) => {
+      res.locals.startedAt = performance.now();
+      next();
+    },
+    limiter(settings.perIpLimit),
+    ...parsers,
+    async (req, res) => {
+      const startedAt = res.locals.startedAt as number;
+      const l = pageLang(req);
+      const html = wantsHtml(req);
+      const raw = (req.body ?? {}) as Record<string, unknown>;
+      try {
+        const body = parse(requestBody, raw);
+        const receipt = await service.request({
+          subject: body.email ? { type: 'email', value: body.email } : { type: 'phone', value: body.phone! },
+          contactEmail: body.contact_email ?? null,
+          lang: l,
+        });
+        await padSince(startedAt, settings.minResponseMs);
+        if (!html) {
+          res.status(202).json(receipt);
+        } else if (receipt.channel === 'email') {
+          sendPage(res, 202, linkSentPage(l));
+        } else {
+          sendPage(res, 202, codePage(l, { requestId: receipt.request_id, minutes: receipt.expires_in_seconds / 60, tries: receipt.attempts_allowed }));
+        }
+      } catch (err) {
+        await padSince(startedAt, settings.minResponseMs);
+        if (!html) throw err;
+        if (err instanceof ValidationError) {
+          const values: Partial<Record<FormField, string>> = {};
+          for (const f of ['email', 'phone', 'contact_email'] as const) if (typeof raw[f] === 'string') values[f] = (raw[f] as string).slice(0, 254);
+          sendPage(res, 400, formPage(l, { values, error: formError(err) }));
+          return;
+        }
+        sendProblemPage(res, l, err);
+      }
+    },
+  );
+
+  router.post('/verify', limiter(settings.perIpVerifyLimit), ...parsers, async (req, res) => {
+    const l = pageLang(req);
+    const html = wantsHtml(req);
+    const raw = (req.body ?? {}) as Record<string, unknown>;
+    const requestId = typeof raw.request_id === 'string' && z.string().uuid().safeParse(raw.request_id).success ? raw.request_id : undefined;
+    const codeScreen = (error: 'code_format' | { triesLeft: number }) =>
+      codePage(l, { requestId: requestId!, minutes: settings.codeTtlSeconds / 60, tries: settings.maxCodeAttempts, error });
+    try {
+      const body = parse(verifyBody, raw);
+      const confirmed = await service.verifyCode(body.request_id, body.code);
+      if (html) sendPage(res, 200, confirmedPage(l, confirmed));
+      else res.json({ status: 'confirmed', request: { id: confirmed.id, status: confirmed.status, received_at: confirmed.received_at, due_at: confirmed.due_at } });
+    } catch (err) {
+      if (!html) throw err;
+      if (err instanceof ValidationError && requestId) sendPage(res, 400, codeScreen('code_format'));
+      else if (err instanceof AppError && err.code === 'code_incorrect' && requestId) {
+        sendPage(res, 400, codeScreen({ triesLeft: (err.details as { tries_left: number }).tries_left }));
+      } else sendProblemPage(res, l, err);
+    }
+  });
+
+  router.get('/confirm', async (req, res) => {
+    const l = pageLang(req);
+    const html = wantsHtml(req);
+    try {
+      const q = confirmQuery.safeParse(req.query);
+      if (!q.success) throw new AppError(400, 'link_invalid', 'This confirmation link is not valid: please use the link exactly as it was e-mailed.');
+      const confirmed = await service.confirmLink(q.data.token);
+      if (html) sendPage(res, 200, confirmedPage(l, confirmed));
+      else res.json({ status: 'confirmed', request: { id: confirmed.id, status: confirmed.status, received_at: confirmed.received_at, due_at: confirmed.due_at } });
+    } catch (err) {
+      if (!html) throw err;
+      sendProblemPage(res, l, err);
+    }
+  });
+
+  return router;
+}

@@ -1,0 +1,213 @@
+import { createHmac, randomInt } from 'node:crypto';
+import type { ServiceDb } from '../db/database.js';
+import type { ErasureRequestSummary, ErasureSubject, PublicErasure } from '../erasure/erasure-types.js';
+import { normaliseEmail, normalisePhone, safeEqual } from '../lib/crypto.js';
+import { AppError } from '../lib/errors.js';
+import { logger } from '../lib/logger.js';
+import type { Mailer } from '../lib/mailer.js';
+import type { Telephony } from '../providers/telephony.js';
+import { codeSms, confirmationMail, type Lang } from './forget-me-messages.js';
+import * as repo from './forget-me-repo.js';
+import { signLinkToken, verifyLinkToken } from './forget-me-token.js';
+
+/** The numbers of the forget-me flow; every one can be given to the service. */
+export interface ForgetMeSettings {
+  /** How long a confirmation link works. */
+  linkTtlSeconds: number;
+  /** How long an SMS code works. */
+  codeTtlSeconds: number;
+  /** Wrong guesses allowed per SMS code (the last one burns it). */
+  maxCodeAttempts: number;
+  /** Requests per e-mail address or phone number in one window. */
+  perIdentifierLimit: number;
+  perIdentifierWindowSeconds: number;
+  /** Requests per client address in one window (POST /forget-me). */
+  perIpLimit: number;
+  /** Code guesses per client address in one window (POST /forget-me/verify). */
+  perIpVerifyLimit: number;
+  perIpWindowSeconds: number;
+  /**
+   * Every answer to POST /forget-me takes at least this long, counted from the
+   * start of the request, so its timing cannot tell whether we hold anything.
+   */
+  minResponseMs: number;
+}
+
+export const DEFAULT_FORGET_ME_SETTINGS: ForgetMeSettings = {
+  linkTtlSeconds: 24 * 60 * 60,
+  codeTtlSeconds: 15 * 60,
+  maxCodeAttempts: 5,
+  perIdentifierLimit: 5,
+  perIdentifierWindowSeconds: 24 * 60 * 60,
+  perIpLimit: 10,
+  perIpVerifyLimit: 30,
+  perIpWindowSeconds: 15 * 60,
+  minResponseMs: 400,
+};
+
+export interface ForgetMeDeps {
+  erasure: PublicErasure;
+  serviceDb: ServiceDb;
+  mailer: Mailer;
+  telephony: Pick<Telephony, 'sendSms'>;
+  /** FORGET_ME_SECRET: signs links, hashes codes and rate-limit buckets. */
+  secret: string;
+  publicBaseUrl: string;
+  now?: () => Date;
+  settings?: Partial<ForgetMeSettings>;
+}
+
+export interface ForgetMeInput {
+  subject: ErasureSubject;
+  /** For a phone number: where the completion notice goes (optional). */
+  contactEmail: string | null;
+  lang: Lang;
+}
+
+/** What the requester is told: the same whether or not we hold anything on them. */
+export type ForgetMeReceipt =
+  | { status: 'confirmation_sent'; channel: 'email'; expires_in_seconds: number }
+  | { status: 'code_sent'; channel: 'sms'; request_id: string; expires_in_seconds: number; attempts_allowed: number };
+
+export class RateLimitedError extends AppError {
+  constructor(message = 'Too many requests for this address or number: try again later.') {
+    super(429, 'rate_limited', message);
+  }
+}
+
+/**
+ * The public forget-me flow (Art. 17 without an account). A request is filed
+ * through the erasure service, then the person proves the address (a signed,
+ * expiring, single-use link) or the number (a 6-digit SMS code, five tries)
+ * before anything is erased. Nothing here looks at whether we hold data on
+ * the person, so every request does the same work.
+ */
+export function createForgetMeService(deps: ForgetMeDeps) {
+  const settings: ForgetMeSettings = { ...DEFAULT_FORGET_ME_SETTINGS, ...deps.settings };
+  const now = deps.now ?? (() => new Date());
+  const base = deps.publicBaseUrl.replace(/\/+$/, '');
+
+  const hmac = (label: string, value: string) => createHmac('sha256', deps.secret).update(`${label}.${value}`).digest();
+  const codeHash = (requestId: string, code: string) => hmac('forget-me-sms-code', `${requestId}.${code}`);
+
+  /** Counts a request against the person's window; throws once the window is full. */
+  async function limitIdentifier(subject: ErasureSubject): Promise<void> {
+    const bucket = hmac('forget-me-rate', `${subject.type}:${subject.value}`);
+    const windowMs = settings.perIdentifierWindowSeconds * 1000;
+    const t = now().getTime();
+    const windowStart = new Date(Math.floor(t / windowMs) * windowMs);
+    const hits = await repo.countHit(deps.serviceDb, bucket, windowStart, new Date(windowStart.getTime() - windowMs));
+    if (hits > settings.perIdentifierLimit) throw new RateLimitedError();
+  }
+
+  /** The confirmation link for a request (also used to re-send one). */
+  function confirmationLink(requestId: string, lang: Lang, subjectType: ErasureSubject['type'] = 'email'): string {
+    const expiresAt = Math.floor(now().getTime() / 1000) + settings.linkTtlSeconds;
+    const token = signLinkToken(deps.secret, { requestId, subjectType, expiresAt });
+    return `${base}/forget-me/confirm?token=${token}${lang === 'en' ? '' : `&lang=${lang}`}`;
+  }
+
+  async function deliver(what: 'e-mail' | 'SMS', send: () => Promise<void>): Promise<void> {
+    try {
+      await send();
+    } catch (err) {
+      logger.warn({ err_name: (err as Error).name, channel: what }, 'forget-me: could not send the confirmation');
+      throw new AppError(503, 'delivery_failed', `We could not send the ${what} just now: please try again in a few minutes.`);
+    }
+  }
+
+  /** Files a request and sends the proof: a link by e-mail, or a code by SMS. */
+  async function request(input: ForgetMeInput): Promise<ForgetMeReceipt> {
+    const subject: ErasureSubject =
+      input.subject.type === 'email'
+        ? { type: 'email', value: normaliseEmail(input.subject.value) }
+        : { type: 'phone', value: normalisePhone(input.subject.value) };
+    await limitIdentifier(subject);
+
+    if (subject.type === 'email') {
+      const filed = await deps.erasure.filePublicRequest({ subject, contactEmail: subject.value });
+      const mail = confirmationMail(input.lang, confirmationLink(filed.id, input.lang), settings.linkTtlSeconds / 3600);
+      await deliver('e-mail', () => deps.mailer.send({ to: subject.value, ...mail }));
+      return { status: 'confirmation_sent', channel: 'email', expires_in_seconds: settings.linkTtlSeconds };
+    }
+
+    const contactEmail = input.contactEmail ? normaliseEmail(input.contactEmail) : null;
+    const filed = await deps.erasure.filePublicRequest({ subject, contactEmail });
+    const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+    const t = now().getTime();
+    await repo.storeCode(
+      deps.serviceDb,
+      filed.id,
+      codeHash(filed.id, code),
+      new Date(t + settings.codeTtlSeconds * 1000),
+      new Date(t - 24 * 60 * 60 * 1000),
+    );
+    await deliver('SMS', () => deps.telephony.sendSms(subject.value, codeSms(input.lang, code, settings.codeTtlSeconds / 60)));
+    return {
+      status: 'code_sent',
+      channel: 'sms',
+      request_id: filed.id,
+      expires_in_seconds: settings.codeTtlSeconds,
+      attempts_allowed: settings.maxCodeAttempts,
+    };
+  }
+
+  /** Confirms the request behind a proof that was just used up; gives the proof back if that fails. */
+  async function confirm(requestId: string, release: () => Promise<void>): Promise<ErasureRequestSummary> {
+    try {
+      return await deps.erasure.confirmPublicRequest(requestId);
+    } catch (err) {
+      await release().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /**
+   * Opens a confirmation link: checks the signature (constant-time) and the
+   * expiry, uses the link up (app.used_nonces), then confirms the request.
+   * A tampered (400), expired or used (410) link changes nothing.
+   */
+  async function confirmLink(token: string): Promise<ErasureRequestSummary> {
+    const check = verifyLinkToken(deps.secret, token, Math.floor(now().getTime() / 1000));
+    if (!check.ok) {
+      throw check.reason === 'expired'
+        ? new AppError(410, 'link_expired', 'This confirmation link has expired: please ask again on the forget-me page.')
+        : new AppError(400, 'link_invalid', 'This confirmation link is not valid: please use the link exactly as it was e-mailed.');
+    }
+    const { requestId, expiresAt } = check.claims;
+    const fresh = await repo.useLinkOnce(deps.serviceDb, requestId, new Date(expiresAt * 1000));
+    if (!fresh) throw new AppError(410, 'link_used', 'This confirmation link has already been used: your request is confirmed.');
+    return confirm(requestId, () => repo.releaseLink(deps.serviceDb, requestId));
+  }
+
+  /**
+   * Checks an SMS code for a request: five tries (the fifth wrong one burns
+   * the code), compared as keyed hashes in constant time; the right code
+   * confirms the request, once.
+   */
+  async function verifyCode(requestId: string, code: string): Promise<ErasureRequestSummary> {
+    const at = now();
+    const attempt = await repo.spendAttempt(deps.serviceDb, requestId, at, settings.maxCodeAttempts);
+    if (!attempt) {
+      const state = await repo.codeState(deps.serviceDb, requestId);
+      if (state?.consumed_at) throw new AppError(410, 'code_used', 'This code has already been used: your request is confirmed.');
+      if (state && state.attempts >= settings.maxCodeAttempts) {
+        throw new AppError(410, 'code_exhausted', 'Too many wrong codes: please ask again on the forget-me page.');
+      }
+      throw new AppError(410, 'code_expired', 'This code has expired or does not exist: please ask again on the forget-me page.');
+    }
+    if (!safeEqual(codeHash(requestId, code), attempt.code_hash)) {
+      const triesLeft = settings.maxCodeAttempts - attempt.attempts;
+      if (triesLeft <= 0) throw new AppError(410, 'code_exhausted', 'Too many wrong codes: please ask again on the forget-me page.');
+      throw new AppError(400, 'code_incorrect', `That code is not right. ${triesLeft} ${triesLeft === 1 ? 'try' : 'tries'} left.`, { tries_left: triesLeft });
+    }
+    if (!(await repo.consumeCode(deps.serviceDb, requestId, at))) {
+      throw new AppError(410, 'code_used', 'This code has already been used: your request is confirmed.');
+    }
+    return confirm(requestId, () => repo.releaseCode(deps.serviceDb, requestId));
+  }
+
+  return { settings, request, confirmationLink, confirmLink, verifyCode };
+}
+
+export type ForgetMeService = ReturnType<typeof createForgetMeService>;
