@@ -2,6 +2,10 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { authOf, requireOperator } from '../auth/auth-middleware.js';
 import { parse } from '../http/validate.js';
+import { incidentsRoutes } from '../incidents/incidents-routes.js';
+import type { IncidentsService } from '../incidents/incidents-service.js';
+import { adminSubprocessorRoutes } from '../subprocessors/subprocessors-routes.js';
+import type { SubprocessorsService } from '../subprocessors/subprocessors-service.js';
 import type { ImpersonationService } from './impersonation-service.js';
 
 const startBody = z.strictObject({
@@ -13,9 +17,12 @@ const startBody = z.strictObject({
 const idParams = z.object({ id: z.string().uuid() });
 
 /** /api/admin: platform operators only. */
-export function adminRoutes(impersonations: ImpersonationService): Router {
+export function adminRoutes(deps: { impersonations: ImpersonationService; incidents: IncidentsService; subprocessors: SubprocessorsService }): Router {
+  const { impersonations } = deps;
   const router = Router();
   router.use(requireOperator);
+  router.use('/incidents', incidentsRoutes(deps.incidents));
+  router.use('/subprocessors', adminSubprocessorRoutes(deps.subprocessors));
 
   router.post('/impersonations', async (req, res) => {
     const body = parse(startBody, req.body);
