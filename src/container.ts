@@ -13,6 +13,8 @@ import { createOrgsService } from './orgs/orgs-service.js';
 import { createPreferencesService } from './preferences/preferences-service.js';
 import { createCallFlowService } from './calls/call-flow-service.js';
 import { createCallsService } from './calls/calls-service.js';
+import { createErasureService } from './erasure/erasure-service.js';
+import { createForgetMeService } from './forget-me/forget-me-service.js';
 import { createPostCallService } from './calls/post-call-service.js';
 import type { AgentPlatform } from './providers/agent-platform.js';
 import { createElevenLabsClient } from './providers/elevenlabs-client.js';
@@ -67,6 +69,17 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
     inviter = createLocalInviter(localSignIn, config.blindIndexKey);
   }
 
+  const erasure = createErasureService({
+    serviceDb,
+    userDb,
+    telephony,
+    agentPlatform,
+    mailer,
+    blindIndexKey: config.blindIndexKey,
+    dpoEmail: config.dpoEmail,
+    publicBaseUrl: config.publicBaseUrl,
+  });
+
   return {
     serviceDb,
     userDb,
@@ -100,6 +113,15 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
       webhookSecret: config.elevenlabs.webhookSecret,
     }),
     calls: createCallsService({ userDb, deletions: { serviceDb, telephony, agentPlatform } }),
+    erasure,
+    forgetMe: createForgetMeService({
+      erasure,
+      serviceDb,
+      mailer,
+      telephony,
+      secret: config.forgetMeSecret,
+      publicBaseUrl: config.publicBaseUrl,
+    }),
     twilioAuthToken: config.twilio.authToken,
     publicBaseUrl: config.publicBaseUrl,
   };

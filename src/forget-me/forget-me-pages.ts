@@ -17,6 +17,7 @@ const STYLE = `
   header { display: flex; justify-content: flex-end; }
   h1 { font-size: 1.75rem; line-height: 1.2; margin-top: .5rem; }
   h2 { font-size: 1.25rem; margin-top: 2rem; }
+  form h2 { margin-top: 0; }
   form { border: 1px solid #8888; border-radius: .5rem; padding: 1rem 1.25rem; margin: 1rem 0; }
   label { display: block; font-weight: 600; margin-top: .75rem; }
   .hint { display: block; font-weight: 400; font-size: .95rem; }
@@ -212,9 +213,11 @@ ${hidden}
 <form method="post" action="/forget-me" aria-labelledby="by-phone">
 <h2 id="by-phone">${t.byPhone}</h2>
 ${hidden}
-<label for="phone">${t.phoneLabel} <span class="hint" id="phone-hint">${t.phoneHint}</span></label>
+<label for="phone">${t.phoneLabel}</label>
+<span class="hint" id="phone-hint">${t.phoneHint}</span>
 <input id="phone" name="phone" type="tel" autocomplete="tel" required maxlength="32" value="${escapeHtml(v.phone ?? '')}"${err?.field === 'phone' ? ' aria-invalid="true" aria-describedby="form-error phone-hint"' : ' aria-describedby="phone-hint"'}>
-<label for="contact_email">${t.contactLabel} <span class="hint" id="contact-hint">${t.contactHint}</span></label>
+<label for="contact_email">${t.contactLabel}</label>
+<span class="hint" id="contact-hint">${t.contactHint}</span>
 <input id="contact_email" name="contact_email" type="email" autocomplete="email" maxlength="254" value="${escapeHtml(v.contact_email ?? '')}"${err?.field === 'contact_email' ? ' aria-invalid="true" aria-describedby="form-error contact-hint"' : ' aria-describedby="contact-hint"'}>
 <button type="submit">${t.sendCode}</button>
 </form>`;

@@ -24,6 +24,11 @@ import type { PostCallService } from '../calls/post-call-service.js';
 import { twilioWebhookRoutes } from '../calls/twilio-webhooks.js';
 import type { AgentPlatform } from '../providers/agent-platform.js';
 import type { Telephony } from '../providers/telephony.js';
+import { accountDeletionRoutes, erasureRoutes } from '../erasure/erasure-routes.js';
+import type { ErasureService } from '../erasure/erasure-service.js';
+import { forgetMeRoutes } from '../forget-me/forget-me-routes.js';
+import type { ForgetMeService } from '../forget-me/forget-me-service.js';
+import { preferencesPage } from '../preferences/preferences-page.js';
 import { errorHandler } from './error-handler.js';
 import { requestContext } from './request-context-middleware.js';
 
@@ -43,6 +48,8 @@ export interface AppDeps {
   callFlow: CallFlowService;
   postCall: PostCallService;
   calls: CallsService;
+  erasure: ErasureService;
+  forgetMe: ForgetMeService;
   twilioAuthToken: string;
   /** The URL Twilio signs webhooks against. */
   publicBaseUrl: string;
@@ -79,6 +86,9 @@ export function createApp(deps: AppDeps): Express {
 
   app.use('/webhooks/twilio', twilioWebhookRoutes(deps.callFlow, { authToken: deps.twilioAuthToken, publicBaseUrl: deps.publicBaseUrl }));
   app.use('/webhooks/elevenlabs', elevenLabsWebhookRoutes(deps.postCall));
+  // Public pages (each with its own body parsers and headers).
+  app.use('/forget-me', forgetMeRoutes(deps.forgetMe));
+  app.use('/preferences/privacy', preferencesPage());
 
   const api = Router();
   api.use(json);
@@ -94,6 +104,8 @@ export function createApp(deps: AppDeps): Express {
   orgScope.use('/:orgId/preferences/privacy', preferencesRoutes(deps.preferences));
   orgScope.use('/:orgId/audit-logs', auditRoutes(deps.userDb));
   orgScope.use('/:orgId/calls', callsRoutes(deps.calls));
+  orgScope.use('/:orgId/erasure-requests', erasureRoutes(deps.erasure, deps.userDb));
+  orgScope.use('/', accountDeletionRoutes(deps.erasure));
   orgScope.use('/:orgId/agents', agentsRoutes(deps.agents));
   orgScope.use('/', orgsRoutes(deps.orgs));
   api.use('/orgs', orgScope);

@@ -138,6 +138,7 @@ const STYLE = `
   body { font: 1.0625rem/1.55 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0 auto; max-width: 42rem; padding: 1rem 1.25rem 3rem; }
   h1 { font-size: 1.75rem; }
   h2 { font-size: 1.25rem; margin-top: 2rem; }
+  form h2 { margin-top: 0; }
   form, .box { border: 1px solid #8888; border-radius: .5rem; padding: 1rem 1.25rem; margin: 1rem 0; }
   label { display: block; font-weight: 600; margin-top: .75rem; }
   label.inline { display: inline; font-weight: 400; margin: 0 0 0 .25rem; }
@@ -172,8 +173,9 @@ function page(nonce: string): string {
 
 <form id="token-form" aria-labelledby="token-heading">
 <h2 id="token-heading">Sign in</h2>
-<label for="token">Access token <span class="hint">Paste your access token. It stays in this page and is sent only to this server's API.</span></label>
-<input id="token" name="token" type="password" autocomplete="off" spellcheck="false" required>
+<label for="token">Access token</label>
+<span class="hint" id="token-hint">Paste your access token. It stays in this page and is sent only to this server's API.</span>
+<input id="token" name="token" type="password" autocomplete="off" spellcheck="false" required aria-describedby="token-hint">
 <button type="submit">Use token</button>
 <p id="token-status" role="status" aria-live="polite"></p>
 </form>
@@ -188,8 +190,9 @@ function page(nonce: string): string {
 <section id="settings" hidden>
 <form id="prefs-form" aria-labelledby="prefs-heading">
 <h2 id="prefs-heading">Retention and privacy</h2>
-<label for="retention">Keep transcripts, recordings and lead names for <span class="hint">Older data is erased every night, here and at Twilio and ElevenLabs.</span></label>
-<select id="retention" name="retention_days">${retention}</select>
+<label for="retention">Keep transcripts, recordings and lead names for</label>
+<span class="hint" id="retention-hint">Older data is erased every night, here and at Twilio and ElevenLabs.</span>
+<select id="retention" name="retention_days" aria-describedby="retention-hint">${retention}</select>
 <p><input id="dtmf" name="dtmf_consent" type="checkbox"><label class="inline" for="dtmf">Ask callers from Germany, Austria, Switzerland and Poland to press 1 before anything is recorded</label></p>
 <p><input id="encryption" name="transcript_encryption" type="checkbox"><label class="inline" for="encryption">Encrypt transcripts (AES-256-GCM, key held by the backend only)</label></p>
 <button type="submit">Save settings</button>
@@ -204,8 +207,9 @@ function page(nonce: string): string {
 <input id="kind-phone" type="radio" name="kind" value="phone" checked><label class="inline" for="kind-phone">Phone number</label>
 <input id="kind-email" type="radio" name="kind" value="email"><label class="inline" for="kind-email">E-mail address</label>
 </fieldset>
-<label for="subject">Phone number or e-mail address <span class="hint">Phone numbers with the country code, e.g. +49 30 1234567.</span></label>
-<input id="subject" name="subject" type="text" autocomplete="off" required maxlength="254">
+<label for="subject">Phone number or e-mail address</label>
+<span class="hint" id="subject-hint">Phone numbers with the country code, e.g. +49 30 1234567.</span>
+<input id="subject" name="subject" type="text" autocomplete="off" required maxlength="254" aria-describedby="subject-hint">
 <p><input id="understood" type="checkbox" required><label class="inline" for="understood">I understand this erases the data permanently</label></p>
 <button type="submit" class="danger">Erase</button>
 <p id="erase-status" role="status" aria-live="polite"></p>
