@@ -29,6 +29,16 @@ export interface IncidentInput {
 
 export type IncidentChange = Partial<IncidentInput>;
 
+export interface IncidentRow {
+  id: string;
+  title: string;
+  severity: string;
+  detected_at: Date;
+  notified_at: Date | null;
+  last_paged_at: Date | null;
+  [column: string]: unknown;
+}
+
 const FIELDS = [
   'title', 'severity', 'description', 'affected_org_ids', 'aware_at', 'detected_at', 'contained_at', 'nature', 'data_categories',
   'approx_subjects', 'approx_records', 'contact_point', 'likely_consequences', 'measures', 'art34_required', 'art34_exemption',
@@ -67,11 +77,11 @@ export function createIncidentsService(deps: { serviceDb: ServiceDb; mailer: Mai
   const now = deps.now ?? (() => new Date());
 
   async function get(id: string) {
-    const [row] = await db`select * from public.security_incidents where id = ${id}`;
+    const [row] = await db<IncidentRow[]>`select * from public.security_incidents where id = ${id}`;
     if (!row) throw new NotFoundError('No such incident.');
     const pages = await db`select paged_at, recipient, result, error, hours_left from public.incident_pages where incident_id = ${id} order by paged_at desc limit 50`;
-    const history = await db`select kind, actor_id, changes, created_at from public.security_incident_events where incident_id = ${id} order by created_at`;
-    return { ...row, hours_left: row.notified_at ? null : Number(hoursLeft(row.detected_at as Date, now()).toFixed(1)), pages, history };
+    const history = await db<{ kind: string; actor_id: string | null; changes: unknown; created_at: Date }[]>`select kind, actor_id, changes, created_at from public.security_incident_events where incident_id = ${id} order by created_at`;
+    return { ...row, hours_left: row.notified_at ? null : Number(hoursLeft(row.detected_at, now()).toFixed(1)), pages, history };
   }
 
   return {
