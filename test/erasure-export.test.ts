@@ -229,6 +229,46 @@ describe('erasure', () => {
   });
 });
 
+describe('extensions and expiry through the API', () => {
+  it('an owner extends a dashboard request by telling the requester at an address they give; an operator extends a public one', async () => {
+    const line = await createAgentLine(db, world, { dtmfConsent: true });
+    const filed = await request(world.app).post(`/api/orgs/${line.org.id}/erasure-requests`).set(...bearer(line.org.owner)).send({ phone: uniquePhone() });
+    const url = `/api/orgs/${line.org.id}/erasure-requests/${filed.body.id}/extension`;
+    // Completed already (nothing to erase): closed.
+    expect((await request(world.app).post(url).set(...bearer(line.org.owner)).send({ months: 1, reason: 'Waiting for the processor.' })).status).toBe(409);
+    await db`update public.erasure_requests set status = 'in_progress', completed_at = null where id = ${filed.body.id}`;
+    const noAddress = await request(world.app).post(url).set(...bearer(line.org.owner)).send({ months: 1, reason: 'Waiting for the processor.' });
+    expect(noAddress.status).toBe(422);
+    expect(noAddress.body.error.code).toBe('requester_unreachable');
+    expect((await request(world.app).post(url).set(...bearer(line.org.member)).send({ months: 1, reason: 'Waiting for the processor.', requester_email: 'p@example.test' })).status).toBe(403);
+    const ok = await request(world.app).post(url).set(...bearer(line.org.owner)).send({ months: 1, reason: 'Waiting for the processor to confirm.', requester_email: 'person@example.test' });
+    expect(ok.status).toBe(200);
+    await smtp.waitFor((m) => m.to.includes('person@example.test') && m.text.includes('Waiting for the processor to confirm.'));
+    const [row] = await db`select contact_email, extension_notified_at is not null as told from public.erasure_requests where id = ${filed.body.id}`;
+    expect(row).toEqual({ contact_email: null, told: true });
+
+    const operator = await (await import('./helpers/harness.js')).createUser(db, world.config, { operator: true });
+    const [pub] = await db<{ id: string }[]>`
+      insert into public.erasure_requests (source, subject_type, contact_email, status, confirmed_at, due_at)
+      values ('public', 'email', 'pub@example.test', 'in_progress', now(), now() + interval '20 days') returning id`;
+    const adminExt = await request(world.app).post(`/api/admin/erasure-requests/${pub!.id}/extension`).set(...bearer(operator)).send({ months: 2, reason: 'A large volume of recordings to delete.' });
+    expect(adminExt.status).toBe(200);
+    expect((await request(world.app).post(`/api/admin/erasure-requests/${pub!.id}/extension`).set(...bearer(line.org.owner)).send({ months: 2, reason: 'A large volume of recordings.' })).status).toBe(403);
+  });
+
+  it('public requests never confirmed are cancelled after two days and their address forgotten', async () => {
+    const [old] = await db<{ id: string }[]>`
+      insert into public.erasure_requests (source, subject_type, contact_email, status, received_at, due_at)
+      values ('public', 'email', 'never@example.test', 'pending_confirmation', now() - interval '3 days', now() + interval '27 days') returning id`;
+    const fresh = await deps.erasure.filePublicRequest({ subject: { type: 'email', value: 'fresh@example.test' }, contactEmail: 'fresh@example.test' });
+    const { expired } = await deps.erasure.expireUnconfirmed();
+    expect(expired).toBeGreaterThanOrEqual(1);
+    const rows = await db`select id, status, contact_email from public.erasure_requests where id in (${old!.id}, ${fresh.id})`;
+    expect(rows.find((r) => r.id === old!.id)).toMatchObject({ status: 'cancelled', contact_email: null });
+    expect(rows.find((r) => r.id === fresh.id)).toMatchObject({ status: 'pending_confirmation' });
+  });
+});
+
 describe('account deletion', () => {
   it('owner only; removes the organisation and its agents, recordings and conversations at the providers', async () => {
     const line = await createAgentLine(db, world, { dtmfConsent: false });

@@ -2,6 +2,8 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { authOf, requireOperator } from '../auth/auth-middleware.js';
 import { parse } from '../http/validate.js';
+import { adminErasureRoutes } from '../erasure/erasure-routes.js';
+import type { ErasureService } from '../erasure/erasure-service.js';
 import { incidentsRoutes } from '../incidents/incidents-routes.js';
 import type { IncidentsService } from '../incidents/incidents-service.js';
 import { adminSubprocessorRoutes } from '../subprocessors/subprocessors-routes.js';
@@ -17,12 +19,18 @@ const startBody = z.strictObject({
 const idParams = z.object({ id: z.string().uuid() });
 
 /** /api/admin: platform operators only. */
-export function adminRoutes(deps: { impersonations: ImpersonationService; incidents: IncidentsService; subprocessors: SubprocessorsService }): Router {
+export function adminRoutes(deps: {
+  impersonations: ImpersonationService;
+  incidents: IncidentsService;
+  subprocessors: SubprocessorsService;
+  erasure: ErasureService;
+}): Router {
   const { impersonations } = deps;
   const router = Router();
   router.use(requireOperator);
   router.use('/incidents', incidentsRoutes(deps.incidents));
   router.use('/subprocessors', adminSubprocessorRoutes(deps.subprocessors));
+  router.use('/erasure-requests', adminErasureRoutes(deps.erasure));
 
   router.post('/impersonations', async (req, res) => {
     const body = parse(startBody, req.body);

@@ -18,7 +18,8 @@ function erasureFor(ctx: JobContext) {
 
 /**
  * Every minute: run confirmed requests a crash left behind, work the provider
- * deletions, complete (and notify) or flag requests.
+ * deletions, complete (and notify) or flag requests, cancel public requests
+ * never confirmed.
  */
 export const erasureWorkJob: JobDefinition = {
   name: 'erasure-work',
@@ -27,7 +28,8 @@ export const erasureWorkJob: JobDefinition = {
     const erasure = erasureFor(ctx);
     const { resumed } = await erasure.resumeConfirmed();
     const worked = await erasure.workProviders();
-    return { resumed, ...worked };
+    const { expired } = await erasure.expireUnconfirmed();
+    return { resumed, ...worked, expired };
   },
 };
 

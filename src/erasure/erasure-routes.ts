@@ -18,7 +18,13 @@ export function subjectOf(body: z.infer<typeof subjectBody>): { type: 'email'; v
   return 'email' in body ? { type: 'email', value: body.email } : { type: 'phone', value: body.phone };
 }
 
-const extensionBody = z.strictObject({ months: z.number().int().min(1).max(2), reason: z.string().trim().min(10).max(2000) });
+const extensionBody = z.strictObject({
+  months: z.number().int().min(1).max(2),
+  reason: z.string().trim().min(10).max(2000),
+  /** where to tell the requester, when we hold no address for them (dashboard requests) */
+  requester_email: z.string().trim().email().max(254).optional(),
+});
+const adminRequestParams = z.object({ id: z.string().uuid() });
 const requestParams = orgIdParams.extend({ requestId: z.string().uuid() });
 
 /** /api/orgs/:orgId/erasure-requests (owner, admin) */
@@ -42,7 +48,18 @@ export function erasureRoutes(erasure: ErasureService, userDb: UserDb): Router {
       const [mine] = await tx`select 1 from public.erasure_requests where id = ${requestId} and org_id = ${orgId}`;
       if (!mine) throw new NotFoundError('No such erasure request in this organisation.');
     });
-    res.json(await erasure.extend(requestId, body.months, body.reason, auth.actor));
+    res.json(await erasure.extend(requestId, body.months, body.reason, auth.actor, { requesterEmail: body.requester_email }));
+  });
+  return router;
+}
+
+/** /api/admin/erasure-requests (operators): public requests belong to no organisation. */
+export function adminErasureRoutes(erasure: ErasureService): Router {
+  const router = Router();
+  router.post('/:id/extension', async (req, res) => {
+    const { id } = parse(adminRequestParams, req.params, 'path');
+    const body = parse(extensionBody, req.body);
+    res.json(await erasure.extend(id, body.months, body.reason, authOf(req).actor, { requesterEmail: body.requester_email }));
   });
   return router;
 }

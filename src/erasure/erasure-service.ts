@@ -295,7 +295,7 @@ export function createErasureService(deps: ErasureDeps) {
      * Extends a request's deadline by up to two months: valid only before the
      * deadline and only when the requester is told, with the reasons.
      */
-    async extend(requestId: string, months: number, reason: string, actor: AuditActor = SYSTEM_ACTOR) {
+    async extend(requestId: string, months: number, reason: string, actor: AuditActor = SYSTEM_ACTOR, opts: { requesterEmail?: string } = {}) {
       if (months < 1 || months > MAX_EXTENSION_MONTHS) throw new UnprocessableError('invalid_extension', 'An extension is one or two months.');
       if (reason.trim().length < 10) throw new UnprocessableError('invalid_extension', 'Give the requester the reasons for the extension.');
       const [r] = await db<{ id: string; org_id: string | null; status: string; due_at: Date; extended_until: Date | null; contact_email: string | null }[]>`
@@ -304,11 +304,13 @@ export function createErasureService(deps: ErasureDeps) {
       if (r.status === 'completed' || r.status === 'cancelled') throw new ConflictError('That request is closed.');
       if (r.extended_until) throw new ConflictError('That request was already extended.');
       if (now() >= r.due_at) throw new UnprocessableError('extension_too_late', 'The one-month deadline has passed: an extension is only valid if the requester is told before it.');
-      if (!r.contact_email) throw new UnprocessableError('requester_unreachable', 'We have no address to tell the requester, so an extension would not be valid.');
+      // A dashboard request has no address of ours: the organisation gives one to tell (and it is not kept).
+      const to = r.contact_email ?? opts.requesterEmail;
+      if (!to) throw new UnprocessableError('requester_unreachable', 'We have no address to tell the requester (give requester_email), so an extension would not be valid.');
       const until = new Date(r.due_at);
       until.setUTCMonth(until.getUTCMonth() + months);
       await deps.mailer.send({
-        to: r.contact_email,
+        to,
         subject: 'Your erasure request: more time needed / Ihr Löschantrag: Fristverlängerung',
         text: `We need more time to complete your erasure request ${r.id}, until ${until.toISOString().slice(0, 10)}.\nReason: ${reason}\n\nWir benötigen mehr Zeit für Ihren Löschantrag ${r.id}, bis ${until.toISOString().slice(0, 10)}.\nGrund: ${reason}`,
       });
@@ -324,6 +326,17 @@ export function createErasureService(deps: ErasureDeps) {
       const deletions = await runProviderDeletions(deps);
       const progressed = await progress();
       return { ...deletions, ...progressed };
+    },
+
+    /**
+     * Public requests never confirmed (the link lasts 24 hours) are cancelled
+     * after two days, and the address they carried is forgotten.
+     */
+    async expireUnconfirmed(): Promise<{ expired: number }> {
+      const result = await db`
+        update public.erasure_requests set status = 'cancelled', contact_email = null
+        where status = 'pending_confirmation' and received_at < ${now()}::timestamptz - interval '2 days'`;
+      return { expired: result.count };
     },
 
     /**

@@ -381,7 +381,9 @@ grant select, insert on public.erasure_requests to authenticated;
 grant select, insert on public.exports to authenticated;
 grant select on public.impersonations to authenticated;
 grant select on public.subprocessors to anon, authenticated;
-grant select, update on public.subprocessor_notices to authenticated;
+grant select on public.subprocessor_notices to authenticated;
+-- owners object; whether an objection is resolved is the operator's to say
+grant update (objected_at, objection_reason) on public.subprocessor_notices to authenticated;
 
 -- service_role: the backend's cross-organisation work (webhooks, jobs, operators).
 grant select, insert, update, delete on
