@@ -450,6 +450,9 @@ describe('rate limits', () => {
     const page = await postForm(ip, { email: uniqueEmail('ip') });
     expect(page.status).toBe(429);
     expect(page.text).toContain('Too many requests');
+    const german = await postForm(ip, { email: uniqueEmail('ip'), lang: 'de' });
+    expect(german.status).toBe(429);
+    expect(german.text).toContain('Zu viele Anfragen');
     // Another client is not affected.
     expect((await postJson(newIp(), { email: uniqueEmail('ip') })).status).toBe(202);
   });

@@ -123,8 +123,8 @@ export function forgetMeRoutes(service: ForgetMeService): Router {
       res.locals.startedAt = performance.now();
       next();
     },
-    limiter(settings.perIpLimit),
     ...parsers,
+    limiter(settings.perIpLimit),
     async (req, res) => {
       const startedAt = res.locals.startedAt as number;
       const l = pageLang(req);
@@ -159,7 +159,8 @@ export function forgetMeRoutes(service: ForgetMeService): Router {
     },
   );
 
-  router.post('/verify', limiter(settings.perIpVerifyLimit), ...parsers, async (req, res) => {
+  // Bodies are parsed (10 kB at most) before the limiter, so its 429 page is in the form's language.
+  router.post('/verify', ...parsers, limiter(settings.perIpVerifyLimit), async (req, res) => {
     const l = pageLang(req);
     const html = wantsHtml(req);
     const raw = (req.body ?? {}) as Record<string, unknown>;
