@@ -1,11 +1,13 @@
 import { benchAuditedWrite } from './audit-write.bench.js';
 import { benchIncomingCall } from './incoming-call.bench.js';
+import { benchTranscriptEncryption } from './encryption.bench.js';
 
 /**
- * npm run bench [-- audit|incoming]: every figure is a ratio against a
+ * npm run bench [-- audit|incoming|encryption]: every figure is a ratio against a
  * baseline measured in the same run (the machine is shared and noisy).
  * BENCH_SECONDS and BENCH_ROUNDS tune the length; DATABASE_URL picks the
  * server (a throw-away database is created there), else the embedded one.
+ * BENCH_ROWS sets the number of transcripts the encryption bench seeds.
  */
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -14,6 +16,7 @@ const only = process.argv[2];
 const benches: Record<string, () => Promise<{ lines: string[] }>> = {
   audit: () => benchAuditedWrite(seconds, rounds),
   incoming: () => benchIncomingCall(seconds, rounds),
+  encryption: () => benchTranscriptEncryption(rounds),
 };
 for (const [name, run] of Object.entries(benches)) {
   if (only && only !== name) continue;

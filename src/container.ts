@@ -21,6 +21,7 @@ import { createElevenLabsClient } from './providers/elevenlabs-client.js';
 import { createElevenLabsPlatform } from './providers/elevenlabs-platform.js';
 import { createLocalAgentPlatform } from './providers/local-platform.js';
 import { createLocalTelephony, createTwilioTelephony, type Telephony } from './providers/telephony.js';
+import { createTranscriptReader } from './transcripts/transcript-store.js';
 
 export interface Overrides {
   mailer?: Mailer;
@@ -111,8 +112,14 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
       agentPlatform,
       blindIndexKey: config.blindIndexKey,
       webhookSecret: config.elevenlabs.webhookSecret,
+      transcriptKeys: config.transcriptKeys,
+      transcriptKeyId: config.transcriptKeyId,
     }),
-    calls: createCallsService({ userDb, deletions: { serviceDb, telephony, agentPlatform } }),
+    calls: createCallsService({
+      userDb,
+      deletions: { serviceDb, telephony, agentPlatform },
+      transcripts: createTranscriptReader(config.transcriptKeys),
+    }),
     erasure,
     forgetMe: createForgetMeService({
       erasure,

@@ -3,7 +3,9 @@ import { writeAudit } from '../audit/audit.js';
 import { queueProviderDeletion, runProviderDeletions, type DeletionWorkerDeps } from '../deletions/provider-deletions.js';
 import type { UserDb } from '../db/user-db.js';
 import { NotFoundError } from '../lib/errors.js';
+import { logger } from '../lib/logger.js';
 import { ADMIN_ROLES, requireOrgRole } from '../orgs/org-access.js';
+import { TranscriptDecryptionError } from '../transcripts/transcript-crypto.js';
 
 /** A caller's number in lists: enough to tell calls apart, not to dial. */
 export function maskNumber(n: string | null): string | null {
@@ -18,6 +20,22 @@ export interface TranscriptReader {
 
 /** Plain transcripts only; the encryption feature supplies a reader that decrypts. */
 export const plainTranscriptReader: TranscriptReader = { read: (row) => row.content };
+
+/**
+ * A transcript for the call detail. One that cannot be decrypted (its key is
+ * gone, or the row was altered) is reported as `{id, error: 'undecryptable'}`
+ * and logged by id, rather than failing the whole call: the rest of the call
+ * is still the organisation's to see.
+ */
+export function transcriptForDetail(reader: TranscriptReader, row: Parameters<TranscriptReader['read']>[0]) {
+  try {
+    return { id: row.id, turns: reader.read(row) };
+  } catch (err) {
+    if (!(err instanceof TranscriptDecryptionError)) throw err;
+    logger.error({ transcript_id: row.id, org_id: row.org_id, key_id: err.keyId, reason: err.reason }, 'transcript cannot be decrypted');
+    return { id: row.id, error: 'undecryptable' as const };
+  }
+}
 
 /**
  * Calls as the organisation sees them, under RLS. Opening a call reads
@@ -66,7 +84,7 @@ export function createCallsService(deps: { userDb: UserDb; deletions: DeletionWo
         });
         return {
           ...call,
-          transcript: transcriptRow ? { id: transcriptRow.id, turns: transcripts.read(transcriptRow) } : null,
+          transcript: transcriptRow ? transcriptForDetail(transcripts, transcriptRow) : null,
           recordings,
           consents,
         };

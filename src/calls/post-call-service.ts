@@ -7,6 +7,8 @@ import { keyedHash, safeEqual } from '../lib/crypto.js';
 import { AppError, ValidationError } from '../lib/errors.js';
 import { logger } from '../lib/logger.js';
 import * as repo from './calls-repo.js';
+import type { TranscriptKeyring } from '../transcripts/transcript-crypto.js';
+import { storeTranscript } from '../transcripts/transcript-store.js';
 
 /** Signatures older than this are refused (ElevenLabs' own tolerance is 30 minutes). */
 export const SIGNATURE_MAX_AGE_SECONDS = 30 * 60;
@@ -72,6 +74,9 @@ export interface PostCallDeps extends DeletionWorkerDeps {
   serviceDb: ServiceDb;
   blindIndexKey: Buffer;
   webhookSecret: string;
+  /** Keyring and current key id for organisations that encrypt transcripts. */
+  transcriptKeys: TranscriptKeyring;
+  transcriptKeyId: string;
   now?: () => number;
 }
 
@@ -149,10 +154,16 @@ export function createPostCallService(deps: PostCallDeps) {
         }
 
         const turns = data.transcript.map((turn) => ({ role: turn.role, message: turn.message ?? '', time_in_call_secs: turn.time_in_call_secs ?? null }));
-        await tx`
-          insert into public.transcripts (org_id, call_id, elevenlabs_conversation_id, content)
-          values (${call.org_id}, ${call.id}, ${data.conversation_id}, ${tx.json(turns)})
-          on conflict (call_id) do update set content = excluded.content, elevenlabs_conversation_id = excluded.elevenlabs_conversation_id`;
+        // Read in this transaction: a switch turned on a moment later is caught by the encryption job.
+        const [prefs] = await tx<{ transcript_encryption: boolean }[]>`
+          select transcript_encryption from public.privacy_preferences where org_id = ${call.org_id}`;
+        await storeTranscript(tx, deps.transcriptKeys, deps.transcriptKeyId, {
+          orgId: call.org_id,
+          callId: call.id,
+          conversationId: data.conversation_id,
+          turns,
+          encrypt: prefs?.transcript_encryption ?? false,
+        });
 
         const collected = data.analysis?.data_collection_results ?? {};
         const nameValue = collected.name?.value ?? collected.caller_name?.value;
