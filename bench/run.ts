@@ -1,5 +1,6 @@
 import { benchAuditedWrite } from './audit-write.bench.js';
 import { benchIncomingCall } from './incoming-call.bench.js';
+import { benchPurge } from './purge.bench.js';
 import { benchTranscriptEncryption } from './encryption.bench.js';
 
 /**
@@ -16,6 +17,7 @@ const only = process.argv[2];
 const benches: Record<string, () => Promise<{ lines: string[] }>> = {
   audit: () => benchAuditedWrite(seconds, rounds),
   incoming: () => benchIncomingCall(seconds, rounds),
+  purge: () => benchPurge(rounds),
   encryption: () => benchTranscriptEncryption(rounds),
 };
 for (const [name, run] of Object.entries(benches)) {

@@ -3,6 +3,8 @@ import { configOrExit, openMigratedDatabase } from './cli/bootstrap.js';
 import { buildAppDeps } from './container.js';
 import { seedDemo } from './demo/seed.js';
 import { createApp } from './http/app.js';
+import { jobDefinitions } from './jobs/registry.js';
+import { startScheduler } from './jobs/scheduler.js';
 import { logger } from './lib/logger.js';
 
 /** npm start: the HTTP server, on DATABASE_URL or the embedded database. */
@@ -41,6 +43,15 @@ async function main(): Promise<void> {
     );
   }
 
+  // Crons run on every replica; the job_runs table makes each tick run once across them.
+  const stopJobs = config.cronEnabled
+    ? startScheduler(
+        { serviceDb: db.serviceDb, telephony: deps.telephony, agentPlatform: deps.agentPlatform, mailer: deps.mailer, config, now: () => new Date() },
+        jobDefinitions(),
+        { scheduleOverride: config.jobScheduleOverride },
+      )
+    : undefined;
+
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -48,6 +59,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
+    await stopJobs?.();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await db.close();
     clearTimeout(force);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { validate as isCronExpression } from 'node-cron';
 import { z } from 'zod';
 
 /** Where the EU residency endpoints live; anything else needs ALLOW_NON_EU_ENDPOINTS=true. */
@@ -47,7 +48,7 @@ const boolFlag = optionalString.pipe(
   z
     .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
     .optional()
-    .transform((v) => v === 'true' || v === '1'),
+    .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
 );
 
 const envSchema = z.object({
@@ -93,6 +94,7 @@ const envSchema = z.object({
   BLIND_INDEX_KEY: optionalString.pipe(z.string().min(32, { message: 'must be at least 32 characters' }).optional()),
   IMPERSONATION_MAX_MINUTES: optionalString.pipe(z.string().regex(/^\d+$/, { message: 'must be a whole number of minutes' }).transform(Number).pipe(z.number().int().min(1).max(240)).optional()),
   CRON_ENABLED: boolFlag,
+  JOB_SCHEDULE_OVERRIDE: optionalString.pipe(z.string().refine(isCronExpression, { message: 'must be a cron expression (5 fields, or 6 with seconds)' }).optional()),
 });
 
 export type Mode = 'local' | 'production';
@@ -133,6 +135,8 @@ export interface AppConfig {
   readonly blindIndexKey: Buffer;
   readonly impersonationMaxMinutes: number;
   readonly cronEnabled: boolean;
+  /** JOB_SCHEDULE_OVERRIDE: one cron expression that replaces every job's schedule (e.g. for tests). */
+  readonly jobScheduleOverride?: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -304,6 +308,7 @@ export function loadConfig(
     blindIndexKey: Buffer.from(values.BLIND_INDEX_KEY!, 'utf8'),
     impersonationMaxMinutes: e.IMPERSONATION_MAX_MINUTES ?? 60,
     cronEnabled: e.CRON_ENABLED ?? true,
+    jobScheduleOverride: e.JOB_SCHEDULE_OVERRIDE,
   };
   return Object.freeze(config);
 }

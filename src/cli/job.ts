@@ -1,0 +1,39 @@
+import { buildAgentPlatform, buildTelephony } from '../container.js';
+import { openDatabase } from '../db/database.js';
+import { jobDefinitions } from '../jobs/registry.js';
+import { describeError } from '../jobs/run-coordinator.js';
+import { runJobNow } from '../jobs/scheduler.js';
+import { createMailer } from '../lib/mailer.js';
+import { configOrExit } from './bootstrap.js';
+
+/**
+ * npm run job -- <name>: runs one job now, recorded in job_runs like a
+ * scheduled run, and prints its counts as JSON. An unknown name exits 2 with
+ * the list of jobs; a failed run exits 1 (its error is in job_runs too).
+ */
+const name = process.argv[2];
+const defs = jobDefinitions();
+if (!name || !defs.some((d) => d.name === name)) {
+  console.error(`${name ? `Unknown job "${name}"` : 'Name a job'}. Jobs: ${defs.map((d) => d.name).join(', ')}`);
+  process.exit(2);
+}
+
+const config = configOrExit();
+const db = await openDatabase(config);
+try {
+  const ctx = {
+    serviceDb: db.serviceDb,
+    telephony: buildTelephony(config),
+    agentPlatform: buildAgentPlatform(config),
+    mailer: createMailer(config),
+    config,
+    now: () => new Date(),
+  };
+  const { counts } = await runJobNow(ctx, name, defs);
+  console.log(JSON.stringify(counts));
+} catch (err) {
+  console.error(`Job ${name} failed: ${describeError(err)}`);
+  process.exitCode = 1;
+} finally {
+  await db.close();
+}

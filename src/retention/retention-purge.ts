@@ -1,0 +1,257 @@
+import { SYSTEM_ACTOR, writeAudit } from '../audit/audit.js';
+import type { ServiceDb } from '../db/database.js';
+import { runProviderDeletions } from '../deletions/provider-deletions.js';
+import type { JobContext, JobDefinition } from '../jobs/job.js';
+import { logger } from '../lib/logger.js';
+
+/** The window of an organisation without privacy preferences (GDPR Art. 25(2): short by default). */
+export const DEFAULT_RETENTION_DAYS = 30;
+/** Rows per statement: each batch is one statement of its own, a few milliseconds long (bench/purge.bench.ts). */
+export const DEFAULT_PURGE_BATCH_SIZE = 5000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export type RetentionPurgeCounts = {
+  transcripts_deleted: number;
+  leads_anonymised: number;
+  calls_scrubbed: number;
+  recordings_queued: number;
+  conversations_queued: number;
+  /** Provider deletions the queue completed during this run (the purge's, and any other due). */
+  provider_deleted: number;
+  /** ... that failed for now and wait for their next attempt (backoff). */
+  provider_retried: number;
+  /** ... that gave up (refused, or out of attempts): see runbooks/retention.md. */
+  provider_failed: number;
+};
+
+export interface RetentionPurgeOptions {
+  /** Rows per statement (default 5000). */
+  batchSize?: number;
+  /** Stop after this many batches that changed something; the next run carries on where this one stopped. */
+  maxBatches?: number;
+}
+
+export type RetentionPurgeDeps = Pick<JobContext, 'serviceDb' | 'telephony' | 'agentPlatform' | 'now'>;
+
+/**
+ * The instant before which a row has expired: `now` minus `days` × 24 hours.
+ * A row is older than the window when its time is strictly before this; one
+ * exactly at the cutoff is kept until the next run.
+ */
+export function retentionCutoff(now: Date, days: number): Date {
+  return new Date(now.getTime() - days * DAY_MS);
+}
+
+/**
+ * One batch: how many rows it changed, and where the next one starts (the text
+ * form of a timestamp, so no precision is lost), or null when nothing is left.
+ */
+interface BatchResult {
+  n: number;
+  next: string | null;
+  conversations?: number;
+}
+
+type Batch = (db: ServiceDb, orgId: string, cutoff: Date, now: Date, from: string, limit: number) => Promise<BatchResult>;
+
+// Each batch walks its index oldest first from where the previous one stopped,
+// instead of re-reading what the previous batches removed.
+
+// Transcripts, the bulk, go by time range: the (limit+1)-th oldest due row's
+// time bounds a plain ranged DELETE, so each row is read once, as a single
+// DELETE would (about twice as fast as selecting rows, then deleting them).
+// More than `limit` rows with the very same time are taken `limit` at a time.
+const deleteTranscripts: Batch = async (db, orgId, cutoff, _now, from, limit) => {
+  const [r] = await db<{ n: number; next: string | null; stuck: boolean }[]>`
+    with bound as (
+      select created_at from public.transcripts
+      where org_id = ${orgId} and created_at >= ${from}::text::timestamptz and created_at < ${cutoff}
+      order by created_at offset ${limit} limit 1
+    ), gone as (
+      delete from public.transcripts
+      where org_id = ${orgId} and created_at >= ${from}::text::timestamptz
+        and created_at < coalesce((select created_at from bound), ${cutoff})
+      returning 1
+    )
+    select (select count(*) from gone)::int as n, (select created_at from bound)::text as next,
+           coalesce((select created_at from bound) = ${from}::text::timestamptz, false) as stuck`;
+  if (!r!.stuck) return { n: r!.n, next: r!.next };
+  const [tie] = await db<{ n: number }[]>`
+    with due as (
+      select ctid as tid from public.transcripts
+      where org_id = ${orgId} and created_at = ${from}::text::timestamptz
+      limit ${limit}
+    ), gone as (
+      delete from public.transcripts where ctid = any(array(select tid from due)) returning 1
+    )
+    select count(*)::int as n from gone`;
+  return { n: tie!.n, next: from };
+};
+
+// Notes are free text about the person, so they go with the name, number and address.
+const anonymiseLeads: Batch = async (db, orgId, cutoff, now, from, limit) => {
+  const [r] = await db<{ n: number; last: string | null }[]>`
+    with due as (
+      select id, created_at from public.leads
+      where org_id = ${orgId} and anonymised_at is null and created_at < ${cutoff}
+        and created_at >= ${from}::text::timestamptz
+      order by created_at
+      limit ${limit}
+      for update skip locked
+    ), done as (
+      update public.leads l
+      set name = null, phone = null, phone_hash = null, email = null, email_hash = null, notes = null, anonymised_at = ${now}
+      from due where l.id = due.id
+      returning due.created_at
+    )
+    select count(*)::int as n, max(created_at)::text as last from done`;
+  return { n: r!.n, next: r!.n < limit ? null : r!.last };
+};
+
+// One statement queues the deletions at Twilio and marks the recordings, so
+// neither can happen without the other. (queueProviderDeletion's insert, for
+// a whole batch at once: a row per resource, an existing one left as it is.)
+const queueRecordings: Batch = async (db, orgId, cutoff, now, from, limit) => {
+  const [r] = await db<{ n: number; last: string | null }[]>`
+    with due as (
+      select id, twilio_recording_sid, created_at from public.recordings
+      where org_id = ${orgId} and deleted_at is null and created_at < ${cutoff}
+        and created_at >= ${from}::text::timestamptz
+      order by created_at
+      limit ${limit}
+      for update skip locked
+    ), queued as (
+      insert into public.provider_deletions (org_id, provider, resource_type, resource_id, reason)
+      select ${orgId}, 'twilio', 'recording', twilio_recording_sid, 'retention' from due
+      on conflict (provider, resource_type, resource_id) do nothing
+    ), marked as (
+      update public.recordings r set deleted_at = ${now}, media_url = null
+      from due where r.id = due.id
+      returning due.created_at
+    )
+    select count(*)::int as n, max(created_at)::text as last from marked`;
+  return { n: r!.n, next: r!.n < limit ? null : r!.last };
+};
+
+// The call row and its statistics stay; the caller's number, its keyed hash,
+// the link to the ElevenLabs conversation (queued for deletion in the same
+// statement) and the connect TwiML go.
+const scrubCalls: Batch = async (db, orgId, cutoff, _now, from, limit) => {
+  const [r] = await db<{ n: number; last: string | null; conversations: number }[]>`
+    with due as (
+      select id, elevenlabs_conversation_id, started_at from public.calls
+      where org_id = ${orgId} and started_at < ${cutoff}
+        and (from_number is not null or from_hash is not null or elevenlabs_conversation_id is not null)
+        and started_at >= ${from}::text::timestamptz
+      order by started_at
+      limit ${limit}
+      for update skip locked
+    ), queued as (
+      insert into public.provider_deletions (org_id, provider, resource_type, resource_id, reason)
+      select ${orgId}, 'elevenlabs', 'conversation', elevenlabs_conversation_id, 'retention'
+      from due where elevenlabs_conversation_id is not null
+      on conflict (provider, resource_type, resource_id) do nothing
+    ), scrubbed as (
+      update public.calls c
+      set from_number = null, from_hash = null, elevenlabs_conversation_id = null, answer_twiml = null
+      from due where c.id = due.id
+      returning due.started_at, due.elevenlabs_conversation_id
+    )
+    select count(*)::int as n, count(elevenlabs_conversation_id)::int as conversations, max(started_at)::text as last
+    from scrubbed`;
+  return { n: r!.n, next: r!.n < limit ? null : r!.last, conversations: r!.conversations };
+};
+
+/**
+ * The daily retention purge (GDPR Art. 5(1)(e)). For each organisation, with
+ * its window from privacy_preferences (30, 90, 180 or 365 days; 30 without
+ * preferences), everything older than `ctx.now()` minus the window:
+ * transcripts are deleted; leads are anonymised (name, phone, e-mail, their
+ * keyed hashes and notes cleared, anonymised_at set; the row stays); Twilio
+ * recordings are queued for deletion and marked deleted; calls lose the
+ * caller's number and hash, and their ElevenLabs conversation is queued for
+ * deletion and unlinked (the call row and its statistics stay). Age is
+ * created_at, and started_at for calls; "older" is strictly before the cutoff.
+ *
+ * Work goes in batches of `batchSize` rows, each one statement (its own
+ * transaction) over a partial index of what is still due, so nothing is held
+ * for long and a run killed half-way loses at most one batch, which the next
+ * run redoes: selection is by age and state only, so running again is safe
+ * and a second run changes nothing. An organisation where something changed
+ * gets one `retention.purged` audit row with the counts. Then the provider
+ * deletion queue is worked once (the per-minute provider-deletions job
+ * finishes what is left or failed for now).
+ */
+export async function runRetentionPurge(ctx: RetentionPurgeDeps, opts: RetentionPurgeOptions = {}): Promise<RetentionPurgeCounts> {
+  const batchSize = opts.batchSize ?? DEFAULT_PURGE_BATCH_SIZE;
+  let batchesLeft = opts.maxBatches ?? Number.POSITIVE_INFINITY;
+  const db = ctx.serviceDb;
+  const now = ctx.now();
+  const counts: RetentionPurgeCounts = {
+    transcripts_deleted: 0,
+    leads_anonymised: 0,
+    calls_scrubbed: 0,
+    recordings_queued: 0,
+    conversations_queued: 0,
+    provider_deleted: 0,
+    provider_retried: 0,
+    provider_failed: 0,
+  };
+
+  /** Runs one kind of batch until nothing is due (or the batch budget is spent); returns the totals. */
+  async function drain(batch: Batch, orgId: string, cutoff: Date): Promise<{ n: number; conversations: number }> {
+    const total = { n: 0, conversations: 0 };
+    let from: string | null = '-infinity';
+    while (from !== null && batchesLeft > 0) {
+      const r = await batch(db, orgId, cutoff, now, from, batchSize);
+      if (r.n > 0) batchesLeft -= 1;
+      total.n += r.n;
+      total.conversations += r.conversations ?? 0;
+      from = r.next;
+    }
+    return total;
+  }
+
+  const orgs = await db<{ id: string; retention_days: number }[]>`
+    select o.id, coalesce(p.retention_days, ${DEFAULT_RETENTION_DAYS})::int as retention_days
+    from public.organizations o left join public.privacy_preferences p on p.org_id = o.id
+    order by o.id`;
+
+  for (const org of orgs) {
+    if (batchesLeft <= 0) break;
+    const cutoff = retentionCutoff(now, org.retention_days);
+    const transcripts = await drain(deleteTranscripts, org.id, cutoff);
+    const leads = await drain(anonymiseLeads, org.id, cutoff);
+    const recordings = await drain(queueRecordings, org.id, cutoff);
+    const calls = await drain(scrubCalls, org.id, cutoff);
+    const done = {
+      transcripts_deleted: transcripts.n,
+      leads_anonymised: leads.n,
+      calls_scrubbed: calls.n,
+      recordings_queued: recordings.n,
+      conversations_queued: calls.conversations,
+    };
+    if (Object.values(done).some((n) => n > 0)) {
+      for (const [k, n] of Object.entries(done)) counts[k as keyof typeof done] += n;
+      await writeAudit(db, SYSTEM_ACTOR, {
+        orgId: org.id,
+        action: 'retention.purged',
+        metadata: { retention_days: org.retention_days, cutoff: cutoff.toISOString(), ...done },
+      });
+    }
+  }
+
+  const deletions = await runProviderDeletions(ctx);
+  counts.provider_deleted = deletions.done;
+  counts.provider_retried = deletions.retried;
+  counts.provider_failed = deletions.failed;
+  logger.info({ organisations: orgs.length, counts, stopped_early: batchesLeft <= 0 }, 'retention purge finished');
+  return counts;
+}
+
+/** Daily at 03:00 UTC. */
+export const retentionPurgeJob: JobDefinition = {
+  name: 'retention-purge',
+  schedule: '0 3 * * *',
+  run: (ctx) => runRetentionPurge(ctx),
+};
