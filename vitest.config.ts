@@ -6,6 +6,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // Browser tests need Debian's chromium: `npm run test:e2e` (CI runs both).
+    exclude: ['**/node_modules/**', '**/*.e2e.test.ts'],
     globalSetup: ['test/global-setup.ts'],
     fileParallelism: Boolean(process.env.DATABASE_URL),
     maxWorkers: process.env.DATABASE_URL ? 2 : 1,

@@ -14,6 +14,10 @@ import { createPreferencesService } from './preferences/preferences-service.js';
 import { createCallFlowService } from './calls/call-flow-service.js';
 import { createCallsService } from './calls/calls-service.js';
 import { createErasureService } from './erasure/erasure-service.js';
+import { createExportService } from './exports/export-service.js';
+import { createIncidentsService } from './incidents/incidents-service.js';
+import { createSubprocessorsService } from './subprocessors/subprocessors-service.js';
+import { createTrustService } from './trust/trust-service.js';
 import { createForgetMeService } from './forget-me/forget-me-service.js';
 import { createPostCallService } from './calls/post-call-service.js';
 import type { AgentPlatform } from './providers/agent-platform.js';
@@ -81,6 +85,8 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
     publicBaseUrl: config.publicBaseUrl,
   });
 
+  const subprocessors = createSubprocessorsService({ serviceDb, userDb, mailer, publicBaseUrl: config.publicBaseUrl });
+
   return {
     serviceDb,
     userDb,
@@ -129,6 +135,10 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
       secret: config.forgetMeSecret,
       publicBaseUrl: config.publicBaseUrl,
     }),
+    exports: createExportService({ userDb, blindIndexKey: config.blindIndexKey, transcripts: createTranscriptReader(config.transcriptKeys) }),
+    incidents: createIncidentsService({ serviceDb, mailer, dpoEmail: config.dpoEmail, publicBaseUrl: config.publicBaseUrl }),
+    subprocessors,
+    trust: createTrustService({ serviceDb, userDb, subprocessors }),
     twilioAuthToken: config.twilio.authToken,
     publicBaseUrl: config.publicBaseUrl,
   };

@@ -26,6 +26,13 @@ import type { AgentPlatform } from '../providers/agent-platform.js';
 import type { Telephony } from '../providers/telephony.js';
 import { accountDeletionRoutes, erasureRoutes } from '../erasure/erasure-routes.js';
 import type { ErasureService } from '../erasure/erasure-service.js';
+import { exportRoutes } from '../exports/export-routes.js';
+import type { ExportService } from '../exports/export-service.js';
+import type { IncidentsService } from '../incidents/incidents-service.js';
+import { orgSubprocessorRoutes, publicSubprocessorRoutes } from '../subprocessors/subprocessors-routes.js';
+import type { SubprocessorsService } from '../subprocessors/subprocessors-service.js';
+import { orgTrustRoutes, publicTrustRoutes } from '../trust/trust-routes.js';
+import type { TrustService } from '../trust/trust-service.js';
 import { forgetMeRoutes } from '../forget-me/forget-me-routes.js';
 import type { ForgetMeService } from '../forget-me/forget-me-service.js';
 import { preferencesPage } from '../preferences/preferences-page.js';
@@ -49,6 +56,10 @@ export interface AppDeps {
   postCall: PostCallService;
   calls: CallsService;
   erasure: ErasureService;
+  exports: ExportService;
+  incidents: IncidentsService;
+  subprocessors: SubprocessorsService;
+  trust: TrustService;
   forgetMe: ForgetMeService;
   twilioAuthToken: string;
   /** The URL Twilio signs webhooks against. */
@@ -84,6 +95,8 @@ export function createApp(deps: AppDeps): Express {
 
   if (deps.localSignIn) app.use('/auth', json, localSignInRoutes(deps.localSignIn));
 
+  app.use(publicSubprocessorRoutes(deps.subprocessors));
+  app.use(publicTrustRoutes());
   app.use('/webhooks/twilio', twilioWebhookRoutes(deps.callFlow, { authToken: deps.twilioAuthToken, publicBaseUrl: deps.publicBaseUrl }));
   app.use('/webhooks/elevenlabs', elevenLabsWebhookRoutes(deps.postCall));
   // Public pages (each with its own body parsers and headers).
@@ -105,11 +118,14 @@ export function createApp(deps: AppDeps): Express {
   orgScope.use('/:orgId/audit-logs', auditRoutes(deps.userDb));
   orgScope.use('/:orgId/calls', callsRoutes(deps.calls));
   orgScope.use('/:orgId/erasure-requests', erasureRoutes(deps.erasure, deps.userDb));
+  orgScope.use('/:orgId/exports', exportRoutes(deps.exports));
+  orgScope.use('/:orgId/subprocessors', orgSubprocessorRoutes(deps.subprocessors));
+  orgScope.use('/:orgId/trust', orgTrustRoutes(deps.trust));
   orgScope.use('/', accountDeletionRoutes(deps.erasure));
   orgScope.use('/:orgId/agents', agentsRoutes(deps.agents));
   orgScope.use('/', orgsRoutes(deps.orgs));
   api.use('/orgs', orgScope);
-  api.use('/admin', adminRoutes(deps.impersonations));
+  api.use('/admin', adminRoutes(deps));
   app.use('/api', api);
 
   app.use((_req, _res, next) => next(new NotFoundError('No such endpoint.')));

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AuditActor } from '../audit/audit.js';
 import { writeAudit } from '../audit/audit.js';
 import type { AuthContext } from '../auth/auth-middleware.js';
-import type { ServiceDb } from '../db/database.js';
+import type { ServiceDb, Tx } from '../db/database.js';
 import type { UserDb } from '../db/user-db.js';
 import { ConflictError, NotFoundError, UnprocessableError } from '../lib/errors.js';
 import { logger } from '../lib/logger.js';
@@ -34,9 +34,10 @@ export function createSubprocessorsService(deps: { serviceDb: ServiceDb; userDb:
   const db = deps.serviceDb;
   const now = deps.now ?? (() => new Date());
 
-  async function publicList() {
-    const rows = await db`
-      select ${db.unsafe(PUBLIC_COLUMNS)}, updated_at from public.subprocessors where status <> 'retired' order by status desc, name`;
+  /** The public list and its version; `handle` lets a caller read it inside its own transaction. */
+  async function publicList(handle: ServiceDb | Tx = db) {
+    const rows = await handle`
+      select ${handle.unsafe(PUBLIC_COLUMNS)}, updated_at from public.subprocessors where status <> 'retired' order by status desc, name`;
     const version = createHash('sha256')
       .update(JSON.stringify(rows.map((r) => [r.id, r.status, r.effective_at, r.updated_at])))
       .digest('hex')

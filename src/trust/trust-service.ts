@@ -144,7 +144,7 @@ export function createTrustService(deps: { serviceDb: ServiceDb; userDb: UserDb;
       evidence: { open: incidents.map((i) => ({ id: i.id, detected_at: i.detected_at, last_paged_at: i.last_paged_at })) },
     });
 
-    const list = await deps.subprocessors.publicList();
+    const list = await deps.subprocessors.publicList(db);
     out.push({
       id: 'subprocessors', control: name('subprocessors'), status: 'info',
       detail: `List version ${list.version}: ${list.live.length} in use, ${list.announced.length} announced.`,

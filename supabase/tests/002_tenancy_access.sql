@@ -204,7 +204,7 @@ select throws_ok(
 select throws_ok(
   $$ select app.create_organization('Anon Org') $$,
   '42501', 'permission denied for schema app', 'anon cannot call app.create_organization');
-select is((select count(*)::int from public.subprocessors), 1, 'anon can read the public sub-processor list');
+select ok((select count(*)::int from public.subprocessors) >= 1, 'anon can read the public sub-processor list');
 
 -- =====================================================================
 -- outsider: signed in, member of nothing
