@@ -15,19 +15,24 @@ const seconds = async (fn: () => Promise<unknown>) => {
 };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** `rows` expired transcripts (31 days and older, a second apart) and 1 000 fresh ones, then a clean table. */
+/**
+ * `rows` expired transcripts (31 days and older, a second apart, stored oldest
+ * first as they would have arrived) and 1 000 fresh ones, vacuumed and checkpointed.
+ */
 async function seed(sql: ServiceDb, orgId: string, now: Date, rows: number): Promise<void> {
   await sql`delete from public.transcripts where org_id = ${orgId}`;
   await sql`
     insert into public.transcripts (org_id, content, created_at)
     select ${orgId}, '[{"role":"agent","message":"Hello, you are speaking with an AI assistant."},{"role":"user","message":"I would like an appointment on Tuesday."}]'::jsonb,
-           ${now}::timestamptz - interval '31 days' - make_interval(secs => i)
+           ${now}::timestamptz - interval '31 days' - make_interval(secs => ${rows} - i)
     from generate_series(1, ${rows}) as i`;
   await sql`
     insert into public.transcripts (org_id, content, created_at)
-    select ${orgId}, '[{"role":"user","message":"fresh"}]'::jsonb, ${now}::timestamptz - make_interval(secs => i)
+    select ${orgId}, '[{"role":"user","message":"fresh"}]'::jsonb, ${now}::timestamptz - make_interval(secs => 1000 - i)
     from generate_series(1, 1000) as i`;
   await sql.unsafe('vacuum analyze public.transcripts');
+  // Both sides start right after a checkpoint, so both pay the same full-page writes.
+  await sql.unsafe('checkpoint');
 }
 
 /**
