@@ -7,7 +7,7 @@ import path from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AppConfig } from '../src/config/env.js';
-import type { ServiceDb } from '../src/db/database.js';
+import type { ServiceDb, Tx } from '../src/db/database.js';
 import { migrate } from '../src/db/migrate.js';
 import type { JobContext, JobDefinition } from '../src/jobs/job.js';
 import { jobDefinitions } from '../src/jobs/registry.js';
@@ -123,7 +123,7 @@ function freePort(): Promise<number> {
 }
 
 /** A recording and a conversation the fakes hold, queued for deletion. */
-async function queueDeletions(sql: ServiceDb, n: number) {
+async function queueDeletions(sql: ServiceDb | Tx, n: number) {
   const recordings: string[] = [];
   const conversations: string[] = [];
   for (let i = 0; i < n; i += 1) {
@@ -221,6 +221,25 @@ describe('run coordinator', () => {
     const [dead] = await db`select status, error, finished_at from public.job_runs where id = ${crashed!.id}`;
     expect(dead).toMatchObject({ status: 'failed', error: expect.stringMatching(/^abandoned: no result recorded within 1 min/) });
     expect(dead!.finished_at).toBeInstanceOf(Date);
+  });
+});
+
+describe('run coordinator, when the outcome cannot be written', () => {
+  it('the run is marked failed by the next claim of the same instance, not an hour later', async () => {
+    const job = `unrecorded-${hex()}`;
+    const at = (minute: number) => new Date(Date.UTC(2031, 0, 3, 3, minute));
+    const coordinator = createRunCoordinator(db, { instanceId: 'replica-a' });
+    const run = await coordinator.claim(job, at(0));
+    // The database goes away while the job runs: its outcome cannot be recorded.
+    const gone = postgres(inject('databaseUrl'), { max: 1, onnotice: () => {} });
+    await gone.end();
+    await expect(createRunCoordinator(gone, { instanceId: 'replica-a' }).finish(run!, { counts: { n: 1 } })).rejects.toThrow();
+
+    // Another replica still sees a live run and leaves the tick; this replica knows better.
+    expect(await createRunCoordinator(db, { instanceId: 'replica-b' }).claim(job, at(1))).toBeNull();
+    expect(await coordinator.claim(job, at(1))).not.toBeNull();
+    const [first] = await db`select status, error from public.job_runs where id = ${run!.id}`;
+    expect(first).toEqual({ status: 'failed', error: 'abandoned: the run ended but its result could not be recorded' });
   });
 });
 
@@ -394,16 +413,21 @@ describe('two servers with crons on, one database', () => {
     }
     const sql = postgres(url, { max: 1, onnotice: () => {} });
     try {
-      const queued = await queueDeletions(sql, 3);
+      // Our statements go in transactions: the embedded database's socket server keeps a
+      // transaction's statements together, but may let the servers' statements in between
+      // the protocol messages of a lone one.
+      const queued = await sql.begin((tx) => queueDeletions(tx, 3));
       const from = new Date();
       // At least three ticks; longer if one server has not won a tick yet.
       let rows: { job_name: string; slot: Date; claimed_by: string }[] = [];
       const deadline = Date.now() + 60_000;
       for (;;) {
         await sleep(1000);
-        rows = await sql`
-          select job_name, slot, claimed_by from public.job_runs
-          where slot > ${from} and slot = date_trunc('second', slot) order by slot`;
+        rows = await sql.begin(
+          (tx) => tx<{ job_name: string; slot: Date; claimed_by: string }[]>`
+            select job_name, slot, claimed_by from public.job_runs
+            where slot > ${from} and slot = date_trunc('second', slot) order by slot`,
+        );
         const waited = Date.now() - from.getTime();
         if ((waited >= 7000 && ids.every((id) => rows.some((r) => r.claimed_by === id))) || Date.now() > deadline) break;
       }
@@ -421,8 +445,9 @@ describe('two servers with crons on, one database', () => {
         expect(Math.abs(mine.length - ticks), `${def.name}: ${mine.length} runs in ${ticks} ticks`).toBeLessThanOrEqual(1);
       }
       for (const id of ids) expect(rows.some((r) => r.claimed_by === id), `${id} claimed a slot`).toBe(true);
-      const everyRun = await sql<{ job_name: string; slot: Date }[]>`
-        select job_name, slot from public.job_runs where slot = date_trunc('second', slot)`;
+      const everyRun = await sql.begin(
+        (tx) => tx<{ job_name: string; slot: Date }[]>`select job_name, slot from public.job_runs where slot = date_trunc('second', slot)`,
+      );
 
       // The queue was worked by whichever server ran first: each deletion sent once.
       const ids2 = [...queued.recordings, ...queued.conversations];

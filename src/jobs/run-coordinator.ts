@@ -13,6 +13,10 @@ export const DEFAULT_STALE_AFTER_MS = 60 * 60_000;
 
 /** Advisory-lock class for job claims (migrations use 7300). */
 const CLAIM_LOCK_CLASS = 7301;
+const FINISH_ATTEMPTS = 3;
+
+/** Runs claimed in this process and not finished yet, whichever coordinator claimed them. */
+const inProgress = new Set<string>();
 
 /** One row of public.job_runs that this instance holds. */
 export interface ClaimedRun {
@@ -103,7 +107,9 @@ export function describeError(err: unknown): string {
  * so ticks never pile up across replicas (node-cron's `noOverlap` only sees
  * its own process); a crashed run stops counting as live once it is stale,
  * so it delays the job by at most `staleAfterMs`, it never blocks it. A run
- * that was taken for dead but finishes after all records its real outcome.
+ * of this very instance that is no longer in progress here (its outcome could
+ * not be written) is marked failed at once. A run that was taken for dead but
+ * finishes after all records its real outcome.
  *
  * node-cron's lease (`ttlMs`) is not used: a slot's row is permanent.
  */
@@ -111,16 +117,20 @@ export function createRunCoordinator(db: ServiceDb, opts: RunCoordinatorOptions 
   const instanceId = opts.instanceId ?? `${hostname()}:${process.pid}`;
   const staleAfterSeconds = (opts.staleAfterMs ?? DEFAULT_STALE_AFTER_MS) / 1000;
   const held = new Map<string, ClaimedRun>();
-  const abandoned = `abandoned: no result recorded within ${Math.round(staleAfterSeconds / 60)} min of its start (the process probably stopped)`;
+  const stale = `abandoned: no result recorded within ${Math.round(staleAfterSeconds / 60)} min of its start (the process probably stopped)`;
+  const unrecorded = 'abandoned: the run ended but its result could not be recorded';
 
   async function claim(jobName: string, tick: Date, claimOpts: { manual?: boolean } = {}): Promise<ClaimedRun | null> {
     const slot = claimOpts.manual ? tick : slotOf(tick);
     const row = await db.begin(async (tx) => {
       await tx`select pg_advisory_xact_lock(${CLAIM_LOCK_CLASS}, hashtext(${jobName}))`;
       await tx`
-        update public.job_runs set status = 'failed', finished_at = now(), error = ${abandoned}
+        update public.job_runs
+        set status = 'failed', finished_at = now(),
+            error = case when claimed_by = ${instanceId} and not (id = any(${[...inProgress]}::uuid[])) then ${unrecorded} else ${stale} end
         where job_name = ${jobName} and status = 'running'
-          and started_at < now() - make_interval(secs => ${staleAfterSeconds})`;
+          and (started_at < now() - make_interval(secs => ${staleAfterSeconds})
+               or (claimed_by = ${instanceId} and not (id = any(${[...inProgress]}::uuid[]))))`;
       const [inserted] = await tx<{ id: string }[]>`
         insert into public.job_runs (job_name, slot, claimed_by)
         select ${jobName}, ${slot}, ${instanceId}
@@ -130,7 +140,9 @@ export function createRunCoordinator(db: ServiceDb, opts: RunCoordinatorOptions 
         returning id`;
       return inserted;
     });
-    return row ? { id: row.id, jobName, slot, claimedBy: instanceId } : null;
+    if (!row) return null;
+    inProgress.add(row.id);
+    return { id: row.id, jobName, slot, claimedBy: instanceId };
   }
 
   return {
@@ -155,12 +167,30 @@ export function createRunCoordinator(db: ServiceDb, opts: RunCoordinatorOptions 
 
     async finish(run: ClaimedRun, outcome: RunOutcome) {
       const failed = 'error' in outcome;
-      await db`
-        update public.job_runs
-        set status = ${failed ? 'failed' : 'succeeded'}, finished_at = now(),
-            counts = ${db.json(failed ? {} : outcome.counts)},
-            error = ${failed ? describeError(outcome.error) : null}
-        where id = ${run.id}`;
+      try {
+        // A few tries: a run left `running` holds its job back until someone notices.
+        // In a transaction because the embedded database's socket server keeps a
+        // transaction's statements together, where it may let another process's
+        // statement in between the protocol messages of a lone one.
+        for (let attempt = 1; ; attempt += 1) {
+          try {
+            await db.begin(
+              (tx) => tx`
+                update public.job_runs
+                set status = ${failed ? 'failed' : 'succeeded'}, finished_at = now(),
+                    counts = ${tx.json(failed ? {} : outcome.counts)},
+                    error = ${failed ? describeError(outcome.error) : null}
+                where id = ${run.id}`,
+            );
+            break;
+          } catch (err) {
+            if (attempt >= FINISH_ATTEMPTS) throw err;
+            await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+          }
+        }
+      } finally {
+        inProgress.delete(run.id);
+      }
       logger.debug({ job: run.jobName, run_id: run.id, failed }, 'job run recorded');
     },
   };
