@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consentPrompt, disclaimerFor } from '../src/agents/disclaimer-catalogue.js';
@@ -15,22 +16,24 @@ import {
   type AgentLine,
   type CallWorld,
 } from './helpers/call-harness.js';
-import { openTestDb } from './helpers/harness.js';
+import { openIsolatedTestDb } from './helpers/harness.js';
 
 let db: ServiceDb;
+let isolated: Awaited<ReturnType<typeof openIsolatedTestDb>>;
 let world: CallWorld;
 let lineOn: AgentLine;
 let lineOff: AgentLine;
 
 beforeAll(async () => {
-  db = openTestDb();
+  isolated = await openIsolatedTestDb();
+  db = isolated.db;
   world = await startCallWorld(db);
   lineOn = await createAgentLine(db, world, { dtmfConsent: true });
   lineOff = await createAgentLine(db, world, { dtmfConsent: false });
 });
 afterAll(async () => {
   await world.close();
-  await db.end();
+  await isolated.close();
 });
 
 const CALLERS = [
@@ -243,7 +246,7 @@ describe('callbacks', () => {
     const sid = newCallSid();
     await voice(lineOn, sid, '+4930555', 'DE');
     await consent(sid, 1, '2');
-    const stray = `RE${'a'.repeat(32)}`.slice(0, 34);
+    const stray = `RE${randomBytes(16).toString('hex')}`;
     world.twilioFake.recordings.set(stray, { ...([...world.twilioFake.recordings.values()][0] ?? {}), sid: stray, callSid: sid } as never);
     await twilioPost(world, '/webhooks/twilio/recording', { CallSid: sid, RecordingSid: stray, RecordingStatus: 'completed' });
     await waitFor(() => world.twilioFake.deletedRecordings.includes(stray), 'the stray recording to be deleted');

@@ -12,20 +12,22 @@ import {
   type AgentLine,
   type CallWorld,
 } from './helpers/call-harness.js';
-import { bearer, createUser, openTestDb } from './helpers/harness.js';
+import { bearer, createUser, openIsolatedTestDb } from './helpers/harness.js';
 
 let db: ServiceDb;
+let isolated: Awaited<ReturnType<typeof openIsolatedTestDb>>;
 let world: CallWorld;
 let line: AgentLine;
 
 beforeAll(async () => {
-  db = openTestDb();
+  isolated = await openIsolatedTestDb();
+  db = isolated.db;
   world = await startCallWorld(db);
   line = await createAgentLine(db, world, { dtmfConsent: true });
 });
 afterAll(async () => {
   await world.close();
-  await db.end();
+  await isolated.close();
 });
 
 /** A recorded call with its recording and transcript, as Twilio and ElevenLabs would leave it. */

@@ -14,16 +14,18 @@ import {
   type AgentLine,
   type CallWorld,
 } from './helpers/call-harness.js';
-import { bearer, openTestDb } from './helpers/harness.js';
+import { bearer, openIsolatedTestDb } from './helpers/harness.js';
 import { startSmtp, type TestSmtp } from './helpers/smtp.js';
 
 let db: ServiceDb;
+let isolated: Awaited<ReturnType<typeof openIsolatedTestDb>>;
 let world: CallWorld;
 let smtp: TestSmtp;
 let deps: ReturnType<typeof buildAppDeps>;
 
 beforeAll(async () => {
-  db = openTestDb();
+  isolated = await openIsolatedTestDb();
+  db = isolated.db;
   smtp = await startSmtp();
   world = await startCallWorld(db, { SMTP_URL: smtp.url });
   deps = buildAppDeps(world.config, db);
@@ -31,7 +33,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await world.close();
   await smtp.close();
-  await db.end();
+  await isolated.close();
 });
 
 let seq = 0;

@@ -25,7 +25,7 @@ import {
   type AgentLine,
   type CallWorld,
 } from './helpers/call-harness.js';
-import { bearer, openTestDb, testConfig } from './helpers/harness.js';
+import { bearer, openIsolatedTestDb, testConfig } from './helpers/harness.js';
 import { startSmtp, type TestSmtp } from './helpers/smtp.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -41,6 +41,7 @@ const CHROMIUM_ARGS = [
 ];
 
 let db: ServiceDb;
+let isolated: Awaited<ReturnType<typeof openIsolatedTestDb>>;
 let smtp: TestSmtp;
 let world: CallWorld;
 let server: Server;
@@ -51,7 +52,8 @@ let browser: BrowserContext;
 const seenUrls: string[] = [];
 
 beforeAll(async () => {
-  db = openTestDb();
+  isolated = await openIsolatedTestDb();
+  db = isolated.db;
   smtp = await startSmtp();
   const twilioFake = await startTwilioFake({ accountSid: TWILIO_TEST_SID, authToken: TWILIO_TEST_TOKEN });
   const elFake = await startElevenLabsFake({ apiKey: 'el-test-key' });
@@ -104,7 +106,7 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await world.close();
   await smtp.close();
-  await db.end();
+  await isolated.close();
 });
 
 /**

@@ -10,12 +10,13 @@ import { keyedHash } from '../src/lib/crypto.js';
 import { startElevenLabsFake, type ElevenLabsFake } from './fakes/elevenlabs-fake.js';
 import { startTwilioFake, type TwilioFake } from './fakes/twilio-fake.js';
 import { TWILIO_TEST_SID, TWILIO_TEST_TOKEN } from './helpers/call-harness.js';
-import { createOrg, openTestDb, testConfig } from './helpers/harness.js';
+import { createOrg, openIsolatedTestDb, testConfig } from './helpers/harness.js';
 import { startSmtp, type ReceivedMail, type TestSmtp } from './helpers/smtp.js';
 
 const SMS_FROM = '+35315550100';
 
 let db: ServiceDb;
+let isolated: Awaited<ReturnType<typeof openIsolatedTestDb>>;
 let smtp: TestSmtp;
 let twilioFake: TwilioFake;
 let elFake: ElevenLabsFake;
@@ -24,7 +25,8 @@ let deps: ReturnType<typeof buildAppDeps>;
 let app: ReturnType<typeof createApp>;
 
 beforeAll(async () => {
-  db = openTestDb();
+  isolated = await openIsolatedTestDb();
+  db = isolated.db;
   smtp = await startSmtp();
   twilioFake = await startTwilioFake({ accountSid: TWILIO_TEST_SID, authToken: TWILIO_TEST_TOKEN });
   elFake = await startElevenLabsFake({ apiKey: 'el-test-key' });
@@ -45,7 +47,7 @@ afterAll(async () => {
   await twilioFake.close();
   await elFake.close();
   await smtp.close();
-  await db.end();
+  await isolated.close();
 });
 
 let ipCounter = 0;

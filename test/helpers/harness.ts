@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
+import { migrate } from '../../src/db/migrate.js';
 import { inject } from 'vitest';
 import { issueLocalAccessToken } from '../../src/auth/tokens.js';
 import { findOrCreateUserByEmail } from '../../src/auth/users-repo.js';
@@ -16,6 +17,35 @@ export const JWT_SECRET = 'test-jwt-secret-'.padEnd(48, 'x');
 /** The run's database (see global-setup.ts), as the backend's service connection. */
 export function openTestDb(): ServiceDb {
   return postgres(inject('databaseUrl'), { max: inject('embedded') ? 1 : 5, onnotice: () => {} });
+}
+
+/**
+ * A database of this test file's own, for files whose background workers (the
+ * provider-deletion queue is global) would otherwise work other files' rows
+ * against other files' fakes. On PostgreSQL a fresh migrated database, dropped
+ * by close(); the embedded database runs files one after another, so there it
+ * is the run's database.
+ */
+export async function openIsolatedTestDb(): Promise<{ db: ServiceDb; close(): Promise<void> }> {
+  if (inject('embedded')) {
+    const db = openTestDb();
+    return { db, close: () => db.end() };
+  }
+  const admin = postgres(inject('databaseUrl'), { max: 1, onnotice: () => {} });
+  const name = `isolated_${Date.now()}_${randomBytes(3).toString('hex')}`;
+  await admin.unsafe(`create database ${name}`);
+  const url = new URL(inject('databaseUrl'));
+  url.pathname = `/${name}`;
+  const db = postgres(url.toString(), { max: 5, onnotice: () => {} });
+  await migrate(db);
+  return {
+    db,
+    async close() {
+      await db.end();
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
 }
 
 /** A complete configuration for tests: every secret given, nothing written to disk. */
