@@ -31,7 +31,6 @@ create table public.audit_logs (
   row_hash text not null default '',
   unique (chain_key, chain_index)
 );
-create index audit_logs_org_created_idx on public.audit_logs (org_id, created_at desc);
 
 -- The content a row's hash covers, in a fixed order and format.
 create or replace function app.audit_row_hash(a public.audit_logs)
