@@ -2,9 +2,10 @@ import { benchAuditedWrite } from './audit-write.bench.js';
 import { benchIncomingCall } from './incoming-call.bench.js';
 import { benchPurge } from './purge.bench.js';
 import { benchTranscriptEncryption } from './encryption.bench.js';
+import { benchSubjectLookup } from './subject-lookup.bench.js';
 
 /**
- * npm run bench [-- audit|incoming|encryption]: every figure is a ratio against a
+ * npm run bench [-- audit|incoming|purge|encryption|lookup]: every figure is a ratio against a
  * baseline measured in the same run (the machine is shared and noisy).
  * BENCH_SECONDS and BENCH_ROUNDS tune the length; DATABASE_URL picks the
  * server (a throw-away database is created there), else the embedded one.
@@ -19,6 +20,7 @@ const benches: Record<string, () => Promise<{ lines: string[] }>> = {
   incoming: () => benchIncomingCall(seconds, rounds),
   purge: () => benchPurge(rounds),
   encryption: () => benchTranscriptEncryption(rounds),
+  lookup: () => benchSubjectLookup(),
 };
 for (const [name, run] of Object.entries(benches)) {
   if (only && only !== name) continue;
