@@ -1,13 +1,11 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppConfig } from '../src/config/env.js';
 import type { ServiceDb } from '../src/db/database.js';
 import type { JobContext } from '../src/jobs/job.js';
 import { jobDefinitions } from '../src/jobs/registry.js';
 import { runJobNow } from '../src/jobs/scheduler.js';
 import { keyedHash } from '../src/lib/crypto.js';
-import { migrate } from '../src/db/migrate.js';
 import { createMailer } from '../src/lib/mailer.js';
 import { createElevenLabsClient } from '../src/providers/elevenlabs-client.js';
 import { createElevenLabsPlatform } from '../src/providers/elevenlabs-platform.js';
@@ -16,7 +14,7 @@ import { retentionCutoff, runRetentionPurge, type RetentionPurgeCounts } from '.
 import { startElevenLabsFake, type ElevenLabsFake } from './fakes/elevenlabs-fake.js';
 import { startTwilioFake, type TwilioFake } from './fakes/twilio-fake.js';
 import { newCallSid, TWILIO_TEST_SID, TWILIO_TEST_TOKEN } from './helpers/call-harness.js';
-import { createOrg, testConfig } from './helpers/harness.js';
+import { createOrg, openIsolatedTestDb, testConfig } from './helpers/harness.js';
 
 /**
  * The purge and the provider-deletion worker it runs work every organisation
@@ -27,27 +25,7 @@ import { createOrg, testConfig } from './helpers/harness.js';
  * shares the run's database, and the clock below is set years back so that
  * nothing another file wrote is old enough to be purged.
  */
-async function ownDatabase(): Promise<{ db: ServiceDb; close(): Promise<void> }> {
-  if (inject('embedded')) {
-    const db = postgres(inject('databaseUrl'), { max: 1, onnotice: () => {} });
-    return { db, close: () => db.end() };
-  }
-  const admin = postgres(inject('databaseUrl'), { max: 1, onnotice: () => {} });
-  const name = `retention_${Date.now()}_${randomBytes(3).toString('hex')}`;
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(inject('databaseUrl'));
-  url.pathname = `/${name}`;
-  const db = postgres(url.toString(), { max: 5, onnotice: () => {} });
-  await migrate(db);
-  return {
-    db,
-    async close() {
-      await db.end();
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
-    },
-  };
-}
+const ownDatabase = openIsolatedTestDb;
 
 const NOW = new Date('2020-01-15T03:00:00.000Z');
 const DAY = 24 * 60 * 60 * 1000;
