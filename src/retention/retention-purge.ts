@@ -14,6 +14,8 @@ export type RetentionPurgeCounts = {
   transcripts_deleted: number;
   leads_anonymised: number;
   calls_scrubbed: number;
+  /** proofs of consent whose keyed caller hash was cleared (the proof itself stays) */
+  consents_scrubbed: number;
   recordings_queued: number;
   conversations_queued: number;
   /** Provider deletions the queue completed during this run (the purge's, and any other due). */
@@ -191,6 +193,7 @@ export async function runRetentionPurge(ctx: RetentionPurgeDeps, opts: Retention
     transcripts_deleted: 0,
     leads_anonymised: 0,
     calls_scrubbed: 0,
+    consents_scrubbed: 0,
     recordings_queued: 0,
     conversations_queued: 0,
     provider_deleted: 0,
@@ -224,10 +227,26 @@ export async function runRetentionPurge(ctx: RetentionPurgeDeps, opts: Retention
     const leads = await drain(anonymiseLeads, org.id, cutoff);
     const recordings = await drain(queueRecordings, org.id, cutoff);
     const calls = await drain(scrubCalls, org.id, cutoff);
+    // Proofs of consent keep the record of what was asked and answered, but
+    // no longer point at the caller once the window has passed. call_consents
+    // has rules (append-only), so no CTE or RETURNING: plain batched updates.
+    let consents = 0;
+    while (batchesLeft > 0) {
+      const r = await db`
+        update public.call_consents set caller_hash = null, erased_at = ${now}
+        where id in (
+          select id from public.call_consents
+          where org_id = ${org.id} and created_at < ${cutoff} and caller_hash is not null
+          limit ${batchSize})`;
+      consents += r.count;
+      if (r.count > 0) batchesLeft -= 1;
+      if (r.count < batchSize) break;
+    }
     const done = {
       transcripts_deleted: transcripts.n,
       leads_anonymised: leads.n,
       calls_scrubbed: calls.n,
+      consents_scrubbed: consents,
       recordings_queued: recordings.n,
       conversations_queued: calls.conversations,
     };
