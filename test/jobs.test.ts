@@ -413,9 +413,6 @@ describe('two servers with crons on, one database', () => {
     }
     const sql = postgres(url, { max: 1, onnotice: () => {} });
     try {
-      // Our statements go in transactions: the embedded database's socket server keeps a
-      // transaction's statements together, but may let the servers' statements in between
-      // the protocol messages of a lone one.
       const queued = await sql.begin((tx) => queueDeletions(tx, 3));
       const from = new Date();
       // At least three ticks; longer if one server has not won a tick yet.

@@ -3,6 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { SequencedQueryQueue } from './pglite-queue.js';
 
 /**
  * The embedded database: PGlite (PostgreSQL in WASM) file-backed in the data
@@ -68,6 +69,10 @@ export async function openEmbeddedDatabase(dataDir: string, port = 0): Promise<E
     const db = await PGlite.create({ dataDir: path.join(dataDir, 'pgdata') });
     // PGlite serialises queries; the socket server multiplexes a few clients onto it.
     const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port, maxConnections: 16 });
+    // Its handlers take the server's queue when they connect: swap in ours first (see SequencedQueryQueue).
+    // (pglite-socket is pinned in package.json: this reaches into its internals.)
+    if (!('queryQueue' in server)) throw new Error('pglite-socket changed: its server has no queryQueue to replace.');
+    (server as unknown as { queryQueue: SequencedQueryQueue }).queryQueue = new SequencedQueryQueue(db);
     await server.start();
     // getServerConn() answers "host:port" with the port the OS assigned.
     const boundPort = Number(server.getServerConn().split(':').pop());

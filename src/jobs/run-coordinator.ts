@@ -169,9 +169,6 @@ export function createRunCoordinator(db: ServiceDb, opts: RunCoordinatorOptions 
       const failed = 'error' in outcome;
       try {
         // A few tries: a run left `running` holds its job back until someone notices.
-        // In a transaction because the embedded database's socket server keeps a
-        // transaction's statements together, where it may let another process's
-        // statement in between the protocol messages of a lone one.
         for (let attempt = 1; ; attempt += 1) {
           try {
             await db.begin(
