@@ -365,6 +365,34 @@ describe('Twilio signatures and retries', () => {
     expect(recordingRequestsFor(sid)).toHaveLength(1);
   });
 
+  it('calls arriving together are stored together, and each caller is answered once their call is stored', async () => {
+    const prompted = Array.from({ length: 30 }, (_, i) => ({ sid: newCallSid(), from: `+49301234${String(i).padStart(4, '0')}` }));
+    const duplicated = newCallSid();
+    const answers = await Promise.all([
+      ...prompted.map((c) => voice(lineOn, c.sid, c.from, 'DE')),
+      ...Array.from({ length: 5 }, () => voice(lineOff, duplicated, '+12125550111', 'US')),
+      twilioPost(world, '/webhooks/twilio/voice', { CallSid: newCallSid(), From: '+4930999', To: '+35319999999', FromCountry: 'DE' }),
+    ]);
+    for (const res of answers.slice(0, 30)) expect(res.text).toContain('<Gather input="dtmf" numDigits="1"');
+    // Copies of one webhook arriving together: one call, one connection, the same answer for all.
+    const copies = answers.slice(30, 35);
+    expect(copies[0]!.text).toContain('<Connect>');
+    for (const res of copies) expect(res.text).toBe(copies[0]!.text);
+    expect(registeredFor('+12125550111', lineOff.number)).toHaveLength(1);
+    expect(answers[35]!.text).toContain('not in service');
+
+    const rows = await db<{ twilio_call_sid: string; consent_state: string; from_number: string; xmin: string }[]>`
+      select twilio_call_sid, consent_state, from_number, xmin::text as xmin from public.calls
+      where twilio_call_sid in ${db([...prompted.map((c) => c.sid), duplicated])}`;
+    expect(rows).toHaveLength(31);
+    for (const c of prompted) {
+      const row = rows.find((r) => r.twilio_call_sid === c.sid)!;
+      expect(row).toMatchObject({ consent_state: 'pending', from_number: c.from });
+    }
+    // Fewer transactions than calls: calls that arrived together were committed together.
+    expect(new Set(rows.map((r) => r.xmin)).size).toBeLessThan(rows.length);
+  });
+
   it('malformed bodies get a safe TwiML answer or a 4xx, never a 500', async () => {
     const voiceCases = [
       {},
@@ -372,6 +400,9 @@ describe('Twilio signatures and retries', () => {
       { CallSid: newCallSid() },
       { CallSid: newCallSid(), To: 'x'.repeat(5000) },
       { CallSid: newCallSid(), To: lineOn.number, From: 'y'.repeat(20_000) },
+      // PostgreSQL text cannot hold a NUL byte.
+      { CallSid: newCallSid(), To: lineOn.number, From: '+4930\u0000123', FromCountry: 'DE' },
+      { CallSid: newCallSid(), To: lineOn.number, FromCountry: ['DE', 'PL'] as unknown as string },
     ];
     for (const body of voiceCases) {
       const res = await twilioPost(world, '/webhooks/twilio/voice', body as Record<string, string>);

@@ -87,42 +87,102 @@ export async function findCallById(db: Tx | ServiceDb, id: string): Promise<Call
   return row;
 }
 
-/** A route joined with the call row just created for it (call_id is null when the call already existed). */
+/** A route joined with the call row just created for it (null when the call already existed). */
 export type RoutedCall = CallRouting & { call: CallRow | null };
 
+export interface NewCall {
+  callSid: string;
+  from: string | null;
+  fromHash: Buffer | null;
+  to: string;
+  country: string | null;
+  countryNeedsPrompt: boolean;
+}
+
 /**
- * Looks up the dialled number and creates the call in one statement (one
- * round trip, no transaction): the hot path of every incoming call. Returns
- * undefined for a number we do not serve; `call` is null when Twilio already
- * told us about this CallSid (a retry).
+ * Looks up the dialled numbers and creates the calls for many incoming calls
+ * in one statement (one round trip, one commit, no transaction held open):
+ * the hot path of every incoming call. For each input, in order: undefined
+ * for a number we do not serve, else its route with `call` set to the row
+ * created, or null when Twilio already told us about this CallSid (a retry,
+ * also when the same CallSid appears twice in one batch).
  */
-export async function routeAndInsertCall(
-  db: ServiceDb,
-  c: { callSid: string; from: string | null; fromHash: Buffer | null; to: string; country: string | null; countryNeedsPrompt: boolean },
-): Promise<RoutedCall | undefined> {
-  const [row] = await db<(CallRouting & { call: CallRow | null })[]>`
-    with route as (
-      select n.id as phone_number_id, n.org_id, a.id as agent_id, a.language as agent_language,
+export async function routeAndInsertCalls(db: ServiceDb, calls: readonly NewCall[]): Promise<(RoutedCall | undefined)[]> {
+  // One row per CallSid goes to the database; later copies are retries of the first.
+  const firstIndex = new Map<string, number>();
+  const firstCopy = new Set<number>();
+  const unique: NewCall[] = [];
+  calls.forEach((c, index) => {
+    if (!firstIndex.has(c.callSid)) {
+      firstIndex.set(c.callSid, unique.length);
+      firstCopy.add(index);
+      unique.push(c);
+    }
+  });
+  const rows = await db<(CallRouting & { ord: string; created_id: string | null; created_status: string | null; created_consent_state: CallRow['consent_state'] | null })[]>`
+    with input as (
+      select * from unnest(
+        ${unique.map((c) => c.callSid)}::text[], ${unique.map((c) => c.from)}::text[],
+        ${unique.map((c) => c.fromHash?.toString('hex') ?? null)}::text[], ${unique.map((c) => c.to)}::text[],
+        ${unique.map((c) => c.country)}::text[], ${unique.map((c) => String(c.countryNeedsPrompt))}::text[]
+      ) with ordinality as t(call_sid, from_number, from_hash_hex, to_number, country, needs_prompt, ord)
+    ), route as (
+      select i.*, n.id as phone_number_id, n.org_id, a.id as agent_id, a.language as agent_language,
              a.first_message as agent_first_message, a.elevenlabs_agent_id,
              coalesce(p.dtmf_consent, true) as dtmf_consent, coalesce(p.retention_days, 30) as retention_days
-      from public.phone_numbers n
+      from input i
+      join public.phone_numbers n on n.e164 = i.to_number
       left join public.agents a on a.id = n.agent_id
       left join public.privacy_preferences p on p.org_id = n.org_id
-      where n.e164 = ${c.to}
     ), created as (
       insert into public.calls
         (org_id, agent_id, phone_number_id, twilio_call_sid, from_number, from_hash, to_number, caller_country, consent_state, status)
-      select org_id, agent_id, phone_number_id, ${c.callSid}, ${c.from}, ${c.fromHash}, ${c.to}, ${c.country},
-             case when dtmf_consent and ${c.countryNeedsPrompt} then 'pending' else 'not_required' end, 'ringing'
+      select org_id, agent_id, phone_number_id, call_sid, from_number, decode(from_hash_hex, 'hex'), to_number, country,
+             case when dtmf_consent and needs_prompt::boolean then 'pending' else 'not_required' end, 'ringing'
       from route
       on conflict (twilio_call_sid) do nothing
-      returning ${db.unsafe(CALL_COLUMNS)}
+      returning id, twilio_call_sid, status, consent_state
     )
-    select route.*, (select row_to_json(created) from created) as call from route`;
-  if (!row) return undefined;
-  if (row.call) {
-    // row_to_json turns bytea into text: give the hash back as bytes.
-    row.call.from_hash = c.fromHash;
-  }
-  return row;
+    select r.ord, r.phone_number_id, r.org_id, r.agent_id, r.agent_language, r.agent_first_message, r.elevenlabs_agent_id,
+           r.dtmf_consent, r.retention_days,
+           c.id as created_id, c.status as created_status, c.consent_state as created_consent_state
+    from route r left join created c on c.twilio_call_sid = r.call_sid`;
+
+  const byOrd = new Map(rows.map((r) => [Number(r.ord) - 1, r]));
+  return calls.map((c, index) => {
+    const at = firstIndex.get(c.callSid)!;
+    const r = byOrd.get(at);
+    if (!r) return undefined;
+    const route: CallRouting = {
+      phone_number_id: r.phone_number_id,
+      org_id: r.org_id,
+      agent_id: r.agent_id,
+      agent_language: r.agent_language,
+      agent_first_message: r.agent_first_message,
+      elevenlabs_agent_id: r.elevenlabs_agent_id,
+      dtmf_consent: r.dtmf_consent,
+      retention_days: r.retention_days,
+    };
+    // Only the first copy of a CallSid in the batch created the row.
+    const createdHere = r.created_id !== null && firstCopy.has(index);
+    const call: CallRow | null = createdHere
+      ? {
+          id: r.created_id!,
+          org_id: r.org_id,
+          agent_id: r.agent_id,
+          twilio_call_sid: c.callSid,
+          from_number: c.from,
+          from_hash: c.fromHash,
+          to_number: c.to,
+          caller_country: c.country,
+          status: r.created_status!,
+          consent_state: r.created_consent_state!,
+          consent_attempts: 0,
+          recording_allowed: false,
+          elevenlabs_conversation_id: null,
+          answer_twiml: null,
+        }
+      : null;
+    return { ...route, call };
+  });
 }

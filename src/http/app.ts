@@ -75,6 +75,8 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', deps.trustProxy ?? false);
   app.use(helmet());
   app.use(requestContext);
+  // Twilio's webhooks first: the busiest routes, and they need nothing mounted below.
+  app.use(twilioWebhookRoutes(deps.callFlow, { authToken: deps.twilioAuthToken, publicBaseUrl: deps.publicBaseUrl }));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -97,7 +99,6 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(publicSubprocessorRoutes(deps.subprocessors));
   app.use(publicTrustRoutes());
-  app.use('/webhooks/twilio', twilioWebhookRoutes(deps.callFlow, { authToken: deps.twilioAuthToken, publicBaseUrl: deps.publicBaseUrl }));
   app.use('/webhooks/elevenlabs', elevenLabsWebhookRoutes(deps.postCall));
   // Public pages (each with its own body parsers and headers).
   app.use('/forget-me', forgetMeRoutes(deps.forgetMe));
