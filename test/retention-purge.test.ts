@@ -374,3 +374,35 @@ describe('retention purge', () => {
     }
   });
 });
+
+describe('job history', () => {
+  it('goes after 90 days, except runs still going and each job\'s latest success', async () => {
+    const at = (days: number) => new Date(NOW.getTime() - days * DAY);
+    const job = (name: string) => `history-test-${name}`;
+    const rows = await db<{ id: string; label: string }[]>`
+      insert into public.job_runs (job_name, slot, claimed_by, status, started_at, finished_at)
+      values
+        (${job('a')}, ${at(200)}, 'test', 'succeeded', ${at(200)}, ${at(200)}),
+        (${job('a')}, ${at(120)}, 'test', 'failed', ${at(120)}, ${at(120)}),
+        (${job('a')}, ${at(95)}, 'test', 'succeeded', ${at(95)}, ${at(95)}),
+        (${job('a')}, ${at(89)}, 'test', 'failed', ${at(89)}, ${at(89)}),
+        (${job('b')}, ${at(300)}, 'test', 'succeeded', ${at(300)}, ${at(300)}),
+        (${job('b')}, ${at(250)}, 'test', 'running', ${at(250)}, null),
+        (${job('c')}, ${at(100)}, 'test', 'failed', ${at(100)}, ${at(100)})
+      returning id, job_name || ':' || status || ':' || extract(day from ${NOW}::timestamptz - started_at)::int as label`;
+    expect(rows).toHaveLength(7);
+
+    const counts = await runRetentionPurge(ctx);
+    expect(counts.job_runs_pruned).toBe(3);
+    const left = await db<{ label: string }[]>`
+      select job_name || ':' || status || ':' || extract(day from ${NOW}::timestamptz - started_at)::int as label
+      from public.job_runs where job_name like 'history-test-%' order by job_name, started_at`;
+    expect(left.map((r) => r.label)).toEqual([
+      `${job('a')}:succeeded:95`, // a's latest success, though older than 90 days
+      `${job('a')}:failed:89`, // younger than 90 days
+      `${job('b')}:succeeded:300`, // b's only success
+      `${job('b')}:running:250`, // never while running
+    ]);
+    expect((await runRetentionPurge(ctx)).job_runs_pruned).toBe(0);
+  });
+});

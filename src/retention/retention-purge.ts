@@ -9,6 +9,8 @@ export const DEFAULT_RETENTION_DAYS = 30;
 /** Rows per statement: each batch is one statement of its own, a few milliseconds long (bench/purge.bench.ts). */
 export const DEFAULT_PURGE_BATCH_SIZE = 5000;
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** How long job history is kept (counts and error messages, no personal data); each job's latest successful run stays regardless. */
+export const JOB_HISTORY_DAYS = 90;
 
 export type RetentionPurgeCounts = {
   transcripts_deleted: number;
@@ -18,6 +20,8 @@ export type RetentionPurgeCounts = {
   consents_scrubbed: number;
   recordings_queued: number;
   conversations_queued: number;
+  /** job_runs rows past JOB_HISTORY_DAYS removed */
+  job_runs_pruned: number;
   /** Provider deletions the queue completed during this run (the purge's, and any other due). */
   provider_deleted: number;
   /** ... that failed for now and wait for their next attempt (backoff). */
@@ -54,40 +58,56 @@ interface BatchResult {
   conversations?: number;
 }
 
+/** A condition that is always true and turns synchronous_commit off for the statement's own transaction (evaluated once). */
+const ASYNC_COMMIT = "(select set_config('synchronous_commit', 'off', true)) = 'off'";
+
 type Batch = (db: ServiceDb, orgId: string, cutoff: Date, now: Date, from: string, limit: number) => Promise<BatchResult>;
 
 // Each batch walks its index oldest first from where the previous one stopped,
 // instead of re-reading what the previous batches removed.
 
 // Transcripts, the bulk, go by time range: the (limit+1)-th oldest due row's
-// time bounds a plain ranged DELETE, so each row is read once, as a single
-// DELETE would (about twice as fast as selecting rows, then deleting them).
-// More than `limit` rows with the very same time are taken `limit` at a time.
+// time (read from the index alone) bounds a plain ranged DELETE, so each row
+// is read once, as a single DELETE would (about twice as fast as selecting
+// rows, then deleting them). The DELETE stands alone, without RETURNING, and
+// its count comes from the command tag: collecting the deleted rows to count
+// them cost a fifth of the batch. More than `limit` rows with the very same
+// time are taken `limit` at a time.
+//
+// A batch commits without waiting for its WAL to reach the disk
+// (synchronous_commit off for that transaction alone; the setting goes back
+// at commit). The purge is idempotent: a batch a crash takes back is redone
+// by the next run, and the audit row written at the end of each
+// organisation's purge is an ordinary, synchronous commit, which makes every
+// batch before it durable too. The WAL is written in the background while
+// the next batch runs, instead of each of hundreds of commits waiting for it.
 const deleteTranscripts: Batch = async (db, orgId, cutoff, _now, from, limit) => {
-  const [r] = await db<{ n: number; next: string | null; stuck: boolean }[]>`
-    with bound as (
-      select created_at from public.transcripts
-      where org_id = ${orgId} and created_at >= ${from}::text::timestamptz and created_at < ${cutoff}
-      order by created_at offset ${limit} limit 1
-    ), gone as (
+  const [bound] = await db<{ at: string }[]>`
+    select created_at::text as at from public.transcripts
+    where org_id = ${orgId} and created_at >= ${from}::text::timestamptz and created_at < ${cutoff}
+    order by created_at offset ${limit} limit 1`;
+  if (bound && bound.at !== from) {
+    const gone = await db`
       delete from public.transcripts
-      where org_id = ${orgId} and created_at >= ${from}::text::timestamptz
-        and created_at < coalesce((select created_at from bound), ${cutoff})
-      returning 1
-    )
-    select (select count(*) from gone)::int as n, (select created_at from bound)::text as next,
-           coalesce((select created_at from bound) = ${from}::text::timestamptz, false) as stuck`;
-  if (!r!.stuck) return { n: r!.n, next: r!.next };
-  const [tie] = await db<{ n: number }[]>`
-    with due as (
-      select ctid as tid from public.transcripts
-      where org_id = ${orgId} and created_at = ${from}::text::timestamptz
-      limit ${limit}
-    ), gone as (
-      delete from public.transcripts where ctid = any(array(select tid from due)) returning 1
-    )
-    select count(*)::int as n from gone`;
-  return { n: tie!.n, next: from };
+      where org_id = ${orgId} and created_at >= ${from}::text::timestamptz and created_at < ${bound.at}::text::timestamptz
+        and ${db.unsafe(ASYNC_COMMIT)}`;
+    if (gone.count > 0) return { n: gone.count, next: bound.at };
+  }
+  if (!bound) {
+    const gone = await db`
+      delete from public.transcripts
+      where org_id = ${orgId} and created_at >= ${from}::text::timestamptz and created_at < ${cutoff}
+        and ${db.unsafe(ASYNC_COMMIT)}`;
+    return { n: gone.count, next: null };
+  }
+  // At least `limit` rows share the time `from` (or the range before the bound was
+  // emptied meanwhile): take `limit` of them, and look again from the same time.
+  const tie = await db`
+    delete from public.transcripts where ctid = any(array(
+      select ctid from public.transcripts
+      where org_id = ${orgId} and created_at = ${bound.at}::text::timestamptz
+      limit ${limit})) and ${db.unsafe(ASYNC_COMMIT)}`;
+  return { n: tie.count, next: bound.at };
 };
 
 // Notes are free text about the person, so they go with the name, number and address.
@@ -196,6 +216,7 @@ export async function runRetentionPurge(ctx: RetentionPurgeDeps, opts: Retention
     consents_scrubbed: 0,
     recordings_queued: 0,
     conversations_queued: 0,
+    job_runs_pruned: 0,
     provider_deleted: 0,
     provider_retried: 0,
     provider_failed: 0,
@@ -258,6 +279,25 @@ export async function runRetentionPurge(ctx: RetentionPurgeDeps, opts: Retention
         metadata: { retention_days: org.retention_days, cutoff: cutoff.toISOString(), ...done },
       });
     }
+  }
+
+  // Job history would otherwise grow by a row per job and tick forever. A run
+  // still going is never touched, nor the latest success of each job (the
+  // trust page reads it).
+  const historyCutoff = new Date(now.getTime() - JOB_HISTORY_DAYS * DAY_MS);
+  while (batchesLeft > 0) {
+    const r = await db`
+      delete from public.job_runs where id in (
+        select j.id from public.job_runs j
+        where j.started_at < ${historyCutoff} and j.status <> 'running'
+          and j.id is distinct from (
+            select k.id from public.job_runs k
+            where k.job_name = j.job_name and k.status = 'succeeded'
+            order by k.started_at desc limit 1)
+        limit ${batchSize})`;
+    counts.job_runs_pruned += r.count;
+    if (r.count > 0) batchesLeft -= 1;
+    if (r.count < batchSize) break;
   }
 
   const deletions = await runProviderDeletions(ctx);

@@ -23,7 +23,8 @@ import { logger } from '../lib/logger.js';
 import { decryptTranscript, encryptTranscript, TranscriptDecryptionError } from './transcript-crypto.js';
 
 export const TRANSCRIPT_ENCRYPTION_JOB = 'transcript-encryption';
-export const DEFAULT_BATCH_SIZE = 500;
+/** Rows per batch (one transaction of a few hundred milliseconds at most; fewer, larger batches also mean fewer audit rows). */
+export const DEFAULT_BATCH_SIZE = 2000;
 
 export type TranscriptEncryptionCounts = {
   /** plaintext rows now encrypted under the current key */
