@@ -63,7 +63,7 @@ export async function benchAuditedWrite(seconds: number, rounds: number): Promis
       connections: database.embedded ? 4 : 16,
       seconds,
     };
-    const { baseline, candidate } = await compare(rounds, () => load(bare, opts), () => load(audited, opts));
+    const { baseline, candidate } = await compare(rounds, (s) => load(bare, { ...opts, seconds: s ?? opts.seconds }), (s) => load(audited, { ...opts, seconds: s ?? opts.seconds }));
     const ratio = candidate.meanMs / baseline.meanMs;
     return {
       ratio,

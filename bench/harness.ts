@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { performance } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -109,23 +111,73 @@ export async function load(app: Express, opts: LoadOptions): Promise<LoadResult>
   }
 }
 
-/** Runs baseline and candidate alternately, `rounds` times each, and keeps the median of each. */
+/**
+ * With BENCH_PROFILE=<dir>, writes a V8 CPU profile of each baseline and candidate run
+ * there (open it in Chrome DevTools), to see where the time over the
+ * baseline goes.
+ */
+async function profiled<T>(name: string, run: () => Promise<T>): Promise<T> {
+  const dir = process.env.BENCH_PROFILE;
+  if (!dir) return run();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await run();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, `${name}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
+const WARM_UP_SECONDS = 1;
+
+/**
+ * Warms each side up (JIT, connection pools, prepared statements) for a
+ * second, unmeasured, then runs baseline and candidate alternately, `rounds`
+ * times each, and keeps the median of each figure on each side (the p99 of a
+ * side is the median of its rounds' p99s, not the p99 of its median round).
+ * Each side is given a duration in seconds, undefined meaning the bench's own.
+ */
 export async function compare(
   rounds: number,
-  baseline: () => Promise<LoadResult>,
-  candidate: () => Promise<LoadResult>,
+  baseline: (seconds?: number) => Promise<LoadResult>,
+  candidate: (seconds?: number) => Promise<LoadResult>,
 ): Promise<{ baseline: LoadResult; candidate: LoadResult }> {
+  await baseline(WARM_UP_SECONDS);
+  await candidate(WARM_UP_SECONDS);
   const b: LoadResult[] = [];
   const c: LoadResult[] = [];
   for (let i = 0; i < rounds; i += 1) {
-    b.push(await baseline());
-    c.push(await candidate());
+    let elu = performance.eventLoopUtilization();
+    b.push(await profiled(`baseline-${i}`, () => baseline()));
+    const eluB = performance.eventLoopUtilization(elu).utilization;
+    elu = performance.eventLoopUtilization();
+    c.push(await profiled(`candidate-${i}`, () => candidate()));
+    const eluC = performance.eventLoopUtilization(elu).utilization;
+    if (process.env.BENCH_VERBOSE) {
+      console.error(`  round ${i + 1}: baseline ${fmt(b.at(-1)!)}, event loop ${(eluB * 100).toFixed(0)}% busy`);
+      console.error(`           candidate ${fmt(c.at(-1)!)}, event loop ${(eluC * 100).toFixed(0)}% busy`);
+    }
   }
-  const median = (xs: LoadResult[]): LoadResult => {
-    const sorted = [...xs].sort((x, y) => x.rps - y.rps);
+  return { baseline: medians(b), candidate: medians(c) };
+}
+
+function medians(xs: LoadResult[]): LoadResult {
+  const median = (pick: (r: LoadResult) => number) => {
+    const sorted = xs.map(pick).sort((x, y) => x - y);
     return sorted[Math.floor(sorted.length / 2)]!;
   };
-  return { baseline: median(b), candidate: median(c) };
+  return {
+    rps: median((r) => r.rps),
+    meanMs: median((r) => r.meanMs),
+    p99Ms: median((r) => r.p99Ms),
+    errors: xs.reduce((sum, r) => sum + r.errors, 0),
+    non2xx: xs.reduce((sum, r) => sum + r.non2xx, 0),
+  };
 }
 
 export function fmt(r: LoadResult): string {

@@ -12,7 +12,7 @@ import { benchSubjectLookup } from './subject-lookup.bench.js';
  * BENCH_ROWS sets the number of transcripts the encryption bench seeds.
  */
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
-const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const only = process.argv[2];
 
 const benches: Record<string, () => Promise<{ lines: string[] }>> = {
