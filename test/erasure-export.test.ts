@@ -154,8 +154,13 @@ describe('erasure', () => {
     await deps.erasure.workProviders();
     const mail = await smtp.waitFor((m) => m.to.includes(email) && m.subject.includes('complete'));
     expect(mail.text).toContain(filed.id);
-    const [row] = await db`select status, contact_email, completion_notified_at is not null as notified from public.erasure_requests where id = ${filed.id}`;
+    // The e-mail goes out before its row is marked, so wait for whichever worker sent it to commit.
+    const row = await waitFor(async () => {
+      const [r] = await db`select status, contact_email, completion_notified_at is not null as notified from public.erasure_requests where id = ${filed.id}`;
+      return r?.notified ? r : undefined;
+    }, 'the request to be marked notified');
     expect(row).toEqual({ status: 'completed', contact_email: null, notified: true });
+    expect(smtp.messages.filter((m) => m.to.includes(email) && m.subject.includes('complete'))).toHaveLength(1);
     // Confirming again changes nothing.
     expect((await deps.erasure.confirmPublicRequest(filed.id)).status).toBe('completed');
   });

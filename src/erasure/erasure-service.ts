@@ -188,29 +188,39 @@ export function createErasureService(deps: ErasureDeps) {
     return result;
   }
 
-  /** E-mails each completed request's requester once, then forgets their address. */
+  /**
+   * E-mails each completed request's requester once, then forgets their address. Each request is
+   * claimed with its row lock held until the e-mail is sent, so two workers never both send it and a
+   * crash before the commit leaves it to the next run.
+   */
   async function notifyCompleted(): Promise<number> {
-    const rows = await db<{ id: string; contact_email: string }[]>`
-      select id, contact_email from public.erasure_requests
-      where status = 'completed' and contact_email is not null and completion_notified_at is null
-      limit 100`;
     let sent = 0;
-    for (const r of rows) {
-      try {
-        await deps.mailer.send({
-          to: r.contact_email,
-          subject: 'Your erasure request is complete / Ihr Löschantrag ist erledigt',
-          text: [
-            `Your request ${r.id} to erase your personal data is complete. We have deleted what we held about you, and asked our processors (Twilio, ElevenLabs) to delete their copies; they have confirmed.`,
-            '',
-            `Ihr Antrag ${r.id} auf Löschung Ihrer personenbezogenen Daten ist erledigt. Wir haben gelöscht, was wir über Sie gespeichert hatten, und unsere Auftragsverarbeiter (Twilio, ElevenLabs) haben die Löschung ihrer Kopien bestätigt.`,
-          ].join('\n'),
-        });
-        await db`update public.erasure_requests set completion_notified_at = now(), contact_email = null where id = ${r.id}`;
-        sent += 1;
-      } catch (err) {
-        logger.warn({ erasure_request_id: r.id, err_name: (err as Error).name }, 'completion e-mail not sent yet; retried next run');
-      }
+    for (let i = 0; i < 100; i += 1) {
+      const outcome = await db.begin(async (tx) => {
+        const [r] = await tx<{ id: string; contact_email: string }[]>`
+          select id, contact_email from public.erasure_requests
+          where status = 'completed' and contact_email is not null and completion_notified_at is null
+          limit 1 for update skip locked`;
+        if (!r) return 'none' as const;
+        try {
+          await deps.mailer.send({
+            to: r.contact_email,
+            subject: 'Your erasure request is complete / Ihr Löschantrag ist erledigt',
+            text: [
+              `Your request ${r.id} to erase your personal data is complete. We have deleted what we held about you, and asked our processors (Twilio, ElevenLabs) to delete their copies; they have confirmed.`,
+              '',
+              `Ihr Antrag ${r.id} auf Löschung Ihrer personenbezogenen Daten ist erledigt. Wir haben gelöscht, was wir über Sie gespeichert hatten, und unsere Auftragsverarbeiter (Twilio, ElevenLabs) haben die Löschung ihrer Kopien bestätigt.`,
+            ].join('\n'),
+          });
+        } catch (err) {
+          logger.warn({ erasure_request_id: r.id, err_name: (err as Error).name }, 'completion e-mail not sent yet; retried next run');
+          return 'failed' as const;
+        }
+        await tx`update public.erasure_requests set completion_notified_at = now(), contact_email = null where id = ${r.id}`;
+        return 'sent' as const;
+      });
+      if (outcome !== 'sent') break;
+      sent += 1;
     }
     return sent;
   }

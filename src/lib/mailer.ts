@@ -22,7 +22,14 @@ export interface Mailer {
  */
 export function createMailer(config: Pick<AppConfig, 'mail' | 'dataDir'>): Mailer {
   if (config.mail.smtpUrl) {
-    const transport = nodemailer.createTransport(config.mail.smtpUrl);
+    // Bounded waits: a stalled mail server fails the send (the caller retries later) instead of
+    // holding the job, and any row it has claimed, for nodemailer's default of minutes.
+    const transport = nodemailer.createTransport({
+      url: config.mail.smtpUrl,
+      connectionTimeout: 10_000,
+      greetingTimeout: 10_000,
+      socketTimeout: 30_000,
+    });
     return {
       async send(mail) {
         await transport.sendMail({ from: config.mail.from, ...mail });
