@@ -1,6 +1,8 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildAppDeps } from '../src/container.js';
 import type { ServiceDb } from '../src/db/database.js';
+import { createUserDb } from '../src/db/user-db.js';
 import {
   createAgentLine,
   elevenLabsSignature,
@@ -101,5 +103,35 @@ describe('calls API', () => {
     ]);
     const [audit] = await db`select action from public.audit_logs where org_id = ${line.org.id} and target_id = ${c.callId} and action = 'call.deleted'`;
     expect(audit).toBeDefined();
+  });
+
+  it('a call or recording deleted past the backend (Supabase Data API, under RLS) is still deleted at the providers', async () => {
+    const c = await recordedCall();
+    const other = await recordedCall();
+    const userDb = createUserDb(db);
+    const asAdmin = { sub: line.org.admin.id, role: 'authenticated' as const };
+    // Straight SQL as the admin, as PostgREST would run it: no backend code queues anything.
+    const gone = await userDb.run(asAdmin, async (tx) => (await tx`delete from public.calls where id = ${c.callId}`).count);
+    expect(gone).toBe(1);
+    const rec = await userDb.run(asAdmin, async (tx) => (await tx`delete from public.recordings where twilio_recording_sid = ${other.recordingSid}`).count);
+    expect(rec).toBe(1);
+    const queued = await db`
+      select provider, resource_id, reason from public.provider_deletions
+      where resource_id in (${c.recordingSid}, ${c.conversationId}, ${other.recordingSid}, ${other.conversationId}) order by provider, resource_id`;
+    expect(queued).toEqual(
+      [
+        { provider: 'elevenlabs', resource_id: c.conversationId, reason: 'call_deleted' },
+        { provider: 'twilio', resource_id: c.recordingSid, reason: 'call_deleted' },
+        { provider: 'twilio', resource_id: other.recordingSid, reason: 'call_deleted' },
+      ].sort((x, y) => (x.provider + x.resource_id).localeCompare(y.provider + y.resource_id)),
+    );
+    // The queue itself stays closed to users.
+    await expect(
+      userDb.run(asAdmin, async (tx) => tx`insert into public.provider_deletions (provider, resource_type, resource_id, reason) values ('twilio', 'recording', 'RE0', 'call_deleted')`),
+    ).rejects.toThrow(/permission denied/);
+    // The provider-deletions job carries them out at both fakes.
+    await buildAppDeps(world.config, db).erasure.workProviders();
+    expect(world.twilioFake.deletedRecordings).toEqual(expect.arrayContaining([c.recordingSid, other.recordingSid]));
+    expect(world.elFake.deletedConversations).toContain(c.conversationId);
   });
 });
