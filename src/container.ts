@@ -26,6 +26,7 @@ import { createElevenLabsPlatform } from './providers/elevenlabs-platform.js';
 import { createLocalAgentPlatform } from './providers/local-platform.js';
 import { createLocalTelephony, createTwilioTelephony, type Telephony } from './providers/telephony.js';
 import { createTranscriptReader } from './transcripts/transcript-store.js';
+import { createWebhooksService } from './webhooks/webhooks-service.js';
 
 export interface Overrides {
   mailer?: Mailer;
@@ -139,6 +140,7 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
     incidents: createIncidentsService({ serviceDb, mailer, dpoEmail: config.dpoEmail, publicBaseUrl: config.publicBaseUrl }),
     subprocessors,
     trust: createTrustService({ serviceDb, userDb, subprocessors }),
+    webhooks: createWebhooksService({ userDb, policy: { allowPrivateNetwork: config.webhooksAllowPrivateNetwork } }),
     twilioAuthToken: config.twilio.authToken,
     publicBaseUrl: config.publicBaseUrl,
   };

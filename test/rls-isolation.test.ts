@@ -70,6 +70,18 @@ const TENANT_TABLES: Record<string, { orgColumn: string; insert: (tx: Tx, orgId:
       insert into public.impersonations (operator_id, target_user_id, org_id, reason, expires_at)
       values (${me}, ${me}, ${orgId}, 'a long enough reason', now() + interval '1 hour')`,
   },
+  webhook_endpoints: {
+    orgColumn: 'org_id',
+    insert: (tx, orgId, me) => tx`
+      insert into public.webhook_endpoints (org_id, url, events, secret, created_by)
+      values (${orgId}, 'https://hooks.example.com/x', '{call.completed}', ${`whsec_${randomBytes(32).toString('base64')}`}, ${me})`,
+  },
+  webhook_deliveries: {
+    orgColumn: 'org_id',
+    insert: (tx, orgId) => tx`
+      insert into public.webhook_deliveries (org_id, endpoint_id, event_id, event_type, payload)
+      select org_id, id, gen_random_uuid(), 'call.completed', '{}' from public.webhook_endpoints where org_id = ${orgId}`,
+  },
   subprocessor_notices: {
     orgColumn: 'org_id',
     insert: (tx, orgId, me) => tx`
@@ -116,6 +128,12 @@ async function seedOrg(): Promise<Org> {
     await tx`
       insert into public.impersonations (operator_id, target_user_id, org_id, reason, expires_at)
       values (${randomUUID()}, ${users[0]!.user.id}, ${id}, 'support ticket 1234', now() + interval '1 hour')`;
+    const [endpoint] = await tx`
+      insert into public.webhook_endpoints (org_id, url, events, secret)
+      values (${id}, 'https://hooks.example.com/crm', '{call.completed}', ${`whsec_${randomBytes(32).toString('base64')}`}) returning id`;
+    await tx`
+      insert into public.webhook_deliveries (org_id, endpoint_id, event_id, event_type, payload)
+      values (${id}, ${endpoint!.id}, gen_random_uuid(), 'call.completed', '{}')`;
     const [sp] = await tx`select id from public.subprocessors where name = 'RLS test processor'`;
     for (const { user } of users) {
       await tx`insert into public.subprocessor_notices (subprocessor_id, org_id, user_id) values (${sp!.id}, ${id}, ${user.id})`;

@@ -80,6 +80,7 @@ const envSchema = z.object({
   ELEVENLABS_WEBHOOK_SECRET: optionalString.pipe(z.string().min(16, { message: 'must be at least 16 characters' }).optional()),
   ELEVENLABS_BASE_URL: optionalUrl,
   ALLOW_NON_EU_ENDPOINTS: boolFlag,
+  WEBHOOKS_ALLOW_PRIVATE_NETWORK: boolFlag,
   SMTP_URL: optionalString.pipe(
     z
       .string()
@@ -127,6 +128,11 @@ export interface AppConfig {
     readonly baseUrl: string;
   };
   readonly allowNonEuEndpoints: boolean;
+  /**
+   * Whether customer webhook endpoints may be plain http:// or on loopback and private
+   * networks. Default: only in local mode; production sends to public https:// only.
+   */
+  readonly webhooksAllowPrivateNetwork: boolean;
   readonly mail: { readonly smtpUrl: string | undefined; readonly from: string };
   readonly dpoEmail: string;
   readonly transcriptKeys: ReadonlyMap<string, Buffer>;
@@ -300,6 +306,7 @@ export function loadConfig(
       baseUrl: elevenlabsBaseUrl,
     },
     allowNonEuEndpoints: allowNonEu,
+    webhooksAllowPrivateNetwork: e.WEBHOOKS_ALLOW_PRIVATE_NETWORK ?? mode === 'local',
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM ?? 'privacy@localhost' },
     dpoEmail: e.DPO_EMAIL ?? 'dpo@localhost',
     transcriptKeys,

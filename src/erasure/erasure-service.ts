@@ -56,7 +56,7 @@ export function createErasureService(deps: ErasureDeps) {
   const now = deps.now ?? (() => new Date());
 
   /** Erases one subject within `orgId` (or every organisation when null); returns counts. */
-  async function eraseSubject(tx: Tx, requestId: string, hash: Buffer, orgId: string | null, actor: AuditActor): Promise<ErasureCounts> {
+  async function eraseSubject(tx: Tx, requestId: string, hash: Buffer, orgId: string | null, actor: AuditActor): Promise<{ counts: ErasureCounts; organizations: string[] }> {
     const scope = orgId ? tx`and org_id = ${orgId}` : tx``;
     // The person's calls: dialled from their number, or linked to a lead with their address or number.
     const calls = await tx<{ id: string; org_id: string; elevenlabs_conversation_id: string | null }[]>`
@@ -92,9 +92,10 @@ export function createErasureService(deps: ErasureDeps) {
 
     const transcripts = callIds.length ? await tx`delete from public.transcripts where call_id = any(${callIds}::uuid[])` : { count: 0 };
     const recs = callIds.length ? await tx`delete from public.recordings where call_id = any(${callIds}::uuid[])` : { count: 0 };
-    const leads = await tx`
+    const leads = await tx<{ org_id: string }[]>`
       delete from public.leads
-      where (phone_hash = ${hash} or email_hash = ${hash} ${callIds.length ? tx`or call_id = any(${callIds}::uuid[])` : tx``}) ${scope}`;
+      where (phone_hash = ${hash} or email_hash = ${hash} ${callIds.length ? tx`or call_id = any(${callIds}::uuid[])` : tx``}) ${scope}
+      returning org_id`;
     const scrubbed = callIds.length
       ? await tx`
           update public.calls set from_number = null, from_hash = null, elevenlabs_conversation_id = null,
@@ -113,10 +114,12 @@ export function createErasureService(deps: ErasureDeps) {
       recordings_deleted: recs.count,
       consents_scrubbed: consents.count,
       provider_deletions_queued: queued,
-      organizations: new Set(calls.map((c) => c.org_id)).size,
+      organizations: 0,
     };
     // One audit row in each organisation touched (and in the requesting one), with the keyed hash only.
-    const orgs = new Set(calls.map((c) => c.org_id));
+    const touched = new Set([...calls.map((c) => c.org_id), ...leads.map((l) => l.org_id)]);
+    counts.organizations = touched.size;
+    const orgs = new Set(touched);
     if (orgId) orgs.add(orgId);
     for (const org of orgs) {
       await writeAudit(tx, actor, {
@@ -136,17 +139,18 @@ export function createErasureService(deps: ErasureDeps) {
         metadata: { subject_hash: hash.toString('hex'), counts },
       });
     }
-    return counts;
+    return { counts, organizations: [...touched] };
   }
 
   async function execute(tx: Tx, request: { id: string; org_id: string | null; subject_hash: Buffer }, actor: AuditActor) {
-    const counts = await eraseSubject(tx, request.id, request.subject_hash, request.org_id, actor);
+    const { counts, organizations } = await eraseSubject(tx, request.id, request.subject_hash, request.org_id, actor);
     const [pending] = await tx<{ n: number }[]>`
       select count(*)::int as n from public.provider_deletions where erasure_request_id = ${request.id} and status <> 'done'`;
     const done = pending!.n === 0;
     const [row] = await tx<ErasureRequestSummary[]>`
       update public.erasure_requests
       set status = ${done ? 'completed' : 'in_progress'}, counts = ${tx.json(counts as never)},
+          affected_org_ids = ${organizations}::uuid[],
           completed_at = ${done ? now() : null}
       where id = ${request.id}
       returning ${tx.unsafe(SUMMARY_COLUMNS)}`;

@@ -36,6 +36,8 @@ import type { TrustService } from '../trust/trust-service.js';
 import { forgetMeRoutes } from '../forget-me/forget-me-routes.js';
 import type { ForgetMeService } from '../forget-me/forget-me-service.js';
 import { preferencesPage } from '../preferences/preferences-page.js';
+import { webhooksRoutes } from '../webhooks/webhooks-routes.js';
+import type { WebhooksService } from '../webhooks/webhooks-service.js';
 import { errorHandler } from './error-handler.js';
 import { requestContext } from './request-context-middleware.js';
 
@@ -61,6 +63,7 @@ export interface AppDeps {
   subprocessors: SubprocessorsService;
   trust: TrustService;
   forgetMe: ForgetMeService;
+  webhooks: WebhooksService;
   twilioAuthToken: string;
   /** The URL Twilio signs webhooks against. */
   publicBaseUrl: string;
@@ -122,6 +125,7 @@ export function createApp(deps: AppDeps): Express {
   orgScope.use('/:orgId/exports', exportRoutes(deps.exports));
   orgScope.use('/:orgId/subprocessors', orgSubprocessorRoutes(deps.subprocessors));
   orgScope.use('/:orgId/trust', orgTrustRoutes(deps.trust));
+  orgScope.use('/:orgId/webhooks', webhooksRoutes(deps.webhooks));
   orgScope.use('/', accountDeletionRoutes(deps.erasure));
   orgScope.use('/:orgId/agents', agentsRoutes(deps.agents));
   orgScope.use('/', orgsRoutes(deps.orgs));

@@ -4,6 +4,7 @@ import { incidentPagingJob } from '../incidents/incident-jobs.js';
 import { subprocessorNoticesJob } from '../subprocessors/subprocessor-jobs.js';
 import { retentionPurgeJob } from '../retention/retention-purge.js';
 import { transcriptEncryptionJob } from '../transcripts/transcript-encryption-job.js';
+import { runWebhookDeliveries } from '../webhooks/webhook-delivery.js';
 import type { JobDefinition } from './job.js';
 
 /** Every minute: the deletions we owe Twilio and ElevenLabs (any reason), with retries and backoff. */
@@ -12,6 +13,15 @@ export const providerDeletionsJob: JobDefinition = {
   schedule: '* * * * *',
   async run(ctx) {
     return { ...(await runProviderDeletions(ctx)) };
+  },
+};
+
+/** Every minute: the organisations' outgoing webhooks (signed, retried with backoff). */
+export const webhookDeliveriesJob: JobDefinition = {
+  name: 'webhook-deliveries',
+  schedule: '* * * * *',
+  async run(ctx) {
+    return { ...(await runWebhookDeliveries({ serviceDb: ctx.serviceDb, policy: { allowPrivateNetwork: ctx.config.webhooksAllowPrivateNetwork }, now: ctx.now })) };
   },
 };
 
@@ -29,5 +39,6 @@ export function jobDefinitions(): JobDefinition[] {
     erasureDeadlinesJob, // 17 * * * *
     incidentPagingJob, // */30 * * * *
     subprocessorNoticesJob, // 0 8 * * *
+    webhookDeliveriesJob, // * * * * *
   ];
 }

@@ -14,6 +14,7 @@ create policy "Owners and admins can file erasure requests" on public.erasure_re
     -- a new dashboard request: its outcome is written by the backend, never by the requester
     and source = 'dashboard' and status = 'confirmed'
     and completed_at is null and flagged_at is null and counts = '{}'::jsonb and receipts = '[]'::jsonb
+    and affected_org_ids = '{}'
   );
 
 -- exports ---------------------------------------------------------------------

@@ -17,7 +17,7 @@ begin
 end
 $$;
 
-select plan(25);
+select plan(27);
 
 -- Roles -----------------------------------------------------------------------
 select is((select rolbypassrls from pg_catalog.pg_roles where rolname = 'service_role'), true,  'service_role bypasses RLS');
@@ -76,6 +76,17 @@ select is_empty(
         and (has_column_privilege('authenticated', a.attrelid, a.attnum, 'UPDATE')
              or has_column_privilege('anon', a.attrelid, a.attnum, 'UPDATE')) $$,
   'anon and authenticated may UPDATE no column of call_consents'
+);
+
+-- Webhook signing secrets: written by owners and admins when they add an
+-- endpoint, never read back by any user; deliveries are written by the database.
+select ok(not has_column_privilege('authenticated', 'public.webhook_endpoints', 'secret', 'SELECT'),
+  'authenticated cannot read webhook signing secrets');
+select set_eq(
+  $$ select p.priv from unnest(array['SELECT', 'INSERT', 'UPDATE', 'DELETE']) as p(priv)
+      where has_table_privilege('authenticated', 'public.webhook_deliveries', p.priv) $$,
+  array['SELECT'],
+  'authenticated only reads webhook deliveries'
 );
 
 -- Grants and policies agree (for authenticated): a granted command with no

@@ -1,0 +1,156 @@
+import http from 'node:http';
+import https from 'node:https';
+import { Webhook } from 'standardwebhooks';
+import type { ServiceDb } from '../db/database.js';
+import { backoffSeconds } from '../deletions/provider-deletions.js';
+import { logger } from '../lib/logger.js';
+import { guardedLookup, type EndpointPolicy } from './endpoint-url.js';
+
+/** After this many failed attempts (about a day and a half of backoff) a delivery is marked failed. */
+export const MAX_WEBHOOK_ATTEMPTS = 12;
+const USER_AGENT = 'eu-voice-agent-backend-webhooks/1';
+
+export interface WebhookDeliveryDeps {
+  serviceDb: ServiceDb;
+  policy: EndpointPolicy;
+  /** Per request, connection to last byte (default 10 s). */
+  timeoutMs?: number;
+  now?: () => Date;
+}
+
+export interface WebhookDeliveryCounts {
+  claimed: number;
+  delivered: number;
+  retried: number;
+  failed: number;
+}
+
+interface Claimed {
+  id: string;
+  event_id: string;
+  payload: unknown;
+  attempts: number;
+  url: string;
+  secret: string;
+}
+
+/**
+ * POSTs the body and resolves with the HTTP status. Redirects are not followed
+ * (a 3xx is a failure); the response body is read and dropped, never stored.
+ */
+function post(url: string, body: string, headers: Record<string, string>, policy: EndpointPolicy, timeoutMs: number): Promise<number> {
+  const target = new URL(url);
+  const client = target.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = client.request(
+      target,
+      {
+        method: 'POST',
+        headers: { ...headers, 'content-length': Buffer.byteLength(body).toString() },
+        lookup: guardedLookup(policy),
+        timeout: timeoutMs,
+        signal: AbortSignal.timeout(timeoutMs),
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/**
+ * Works the webhook_deliveries outbox: claims due deliveries with FOR UPDATE SKIP
+ * LOCKED (a lease of five minutes, so a crashed worker's claims come back),
+ * signs each per Standard Webhooks (webhook-id, webhook-timestamp,
+ * webhook-signature "v1,<base64 HMAC-SHA256 of id.timestamp.body>") and POSTs it.
+ * 2xx = delivered; anything else, a timeout or a refused address is retried with
+ * exponential backoff, and after MAX_WEBHOOK_ATTEMPTS the delivery is marked failed
+ * (kept, and visible to the organisation). The same event keeps its webhook-id
+ * across retries, so receivers can drop duplicates.
+ */
+export async function runWebhookDeliveries(
+  deps: WebhookDeliveryDeps,
+  opts: { batchSize?: number; maxBatches?: number; concurrency?: number } = {},
+): Promise<WebhookDeliveryCounts> {
+  const db = deps.serviceDb;
+  const counts: WebhookDeliveryCounts = { claimed: 0, delivered: 0, retried: 0, failed: 0 };
+  const batchSize = opts.batchSize ?? 50;
+  const timeoutMs = deps.timeoutMs ?? 10_000;
+  const now = deps.now ?? (() => new Date());
+
+  async function deliver(row: Claimed): Promise<void> {
+    const body = JSON.stringify(row.payload);
+    let status: number | null = null;
+    let error: string | null = null;
+    try {
+      const timestamp = now();
+      const signature = new Webhook(row.secret).sign(row.event_id, timestamp, body);
+      status = await post(
+        row.url,
+        body,
+        {
+          'content-type': 'application/json',
+          'user-agent': USER_AGENT,
+          'webhook-id': row.event_id,
+          'webhook-timestamp': Math.floor(timestamp.getTime() / 1000).toString(),
+          'webhook-signature': signature,
+        },
+        deps.policy,
+        timeoutMs,
+      );
+      if (status < 200 || status > 299) error = `HTTP ${status}`;
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      error = (e.code ? `${e.code}: ` : '') + e.message;
+    }
+    if (error === null) {
+      await db`
+        update public.webhook_deliveries
+        set status = 'delivered', delivered_at = now(), attempts = attempts + 1, last_status = ${status}, last_error = null
+        where id = ${row.id}`;
+      counts.delivered += 1;
+      return;
+    }
+    const attempts = row.attempts + 1;
+    const giveUp = attempts >= MAX_WEBHOOK_ATTEMPTS;
+    await db`
+      update public.webhook_deliveries
+      set attempts = ${attempts}, last_status = ${status}, last_error = ${error.slice(0, 300)},
+          status = ${giveUp ? 'failed' : 'pending'},
+          next_attempt_at = now() + make_interval(secs => ${backoffSeconds(attempts)})
+      where id = ${row.id}`;
+    if (giveUp) counts.failed += 1;
+    else counts.retried += 1;
+    logger.warn({ delivery_id: row.id, attempts, http_status: status, give_up: giveUp }, 'webhook delivery failed');
+  }
+
+  for (let batch = 0; batch < (opts.maxBatches ?? 20); batch += 1) {
+    const rows = await db<Claimed[]>`
+      with claimed as (
+        update public.webhook_deliveries d
+        set next_attempt_at = now() + interval '5 minutes'
+        where d.id in (
+          select id from public.webhook_deliveries
+          where status = 'pending' and next_attempt_at <= now()
+          order by next_attempt_at
+          limit ${batchSize}
+          for update skip locked)
+        returning d.id, d.endpoint_id, d.event_id, d.payload, d.attempts)
+      select c.id, c.event_id, c.payload, c.attempts, e.url, e.secret
+      from claimed c join public.webhook_endpoints e on e.id = c.endpoint_id`;
+    counts.claimed += rows.length;
+    // A few at a time: one slow endpoint does not hold up the others for long.
+    const queue = [...rows];
+    const workers = Array.from({ length: Math.min(opts.concurrency ?? 8, queue.length) }, async () => {
+      for (let row = queue.shift(); row; row = queue.shift()) await deliver(row);
+    });
+    await Promise.all(workers);
+    if (rows.length < batchSize) break;
+  }
+  return counts;
+}

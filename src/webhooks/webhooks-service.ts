@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import { writeAudit } from '../audit/audit.js';
+import type { AuthContext } from '../auth/auth-middleware.js';
+import type { UserDb } from '../db/user-db.js';
+import { NotFoundError, UnprocessableError } from '../lib/errors.js';
+import { ADMIN_ROLES, requireOrgRole } from '../orgs/org-access.js';
+import { checkEndpointUrl, type EndpointPolicy } from './endpoint-url.js';
+
+export const WEBHOOK_EVENTS = ['call.completed', 'erasure.completed', 'incident.opened'] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+/** An organisation may register this many endpoints. */
+export const MAX_ENDPOINTS_PER_ORG = 10;
+
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  events: WebhookEvent[];
+  description: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const ENDPOINT_COLUMNS = 'id, url, events, description, created_at, updated_at';
+
+/**
+ * Customer webhook endpoints (owners and admins), under RLS. The signing secret
+ * is generated here, stored, and returned once, in the answer to the create; the
+ * users' role cannot read it back (column grants). Deliveries are written by the
+ * database (see the customer_webhooks migration) and sent by the
+ * webhook-deliveries job.
+ */
+export function createWebhooksService(deps: { userDb: UserDb; policy: EndpointPolicy }) {
+  return {
+    async list(auth: AuthContext, orgId: string): Promise<WebhookEndpoint[]> {
+      return deps.userDb.run(auth.claims, async (tx) => {
+        await requireOrgRole(tx, orgId, ADMIN_ROLES);
+        return tx<WebhookEndpoint[]>`
+          select ${tx.unsafe(ENDPOINT_COLUMNS)} from public.webhook_endpoints where org_id = ${orgId} order by created_at`;
+      });
+    },
+
+    async create(
+      auth: AuthContext,
+      orgId: string,
+      input: { url: string; events: WebhookEvent[]; description?: string | undefined },
+    ): Promise<WebhookEndpoint & { secret: string }> {
+      const url = checkEndpointUrl(input.url, deps.policy);
+      const events = [...new Set(input.events)];
+      const secret = `whsec_${randomBytes(32).toString('base64')}`;
+      return deps.userDb.run(auth.claims, async (tx) => {
+        await requireOrgRole(tx, orgId, ADMIN_ROLES);
+        // Serialise creates per organisation so the cap holds.
+        await tx`select pg_advisory_xact_lock(7302, hashtext(${orgId}))`;
+        const [{ n }] = (await tx`select count(*)::int as n from public.webhook_endpoints where org_id = ${orgId}`) as unknown as [{ n: number }];
+        if (n >= MAX_ENDPOINTS_PER_ORG) {
+          throw new UnprocessableError('too_many_endpoints', `An organisation can register at most ${MAX_ENDPOINTS_PER_ORG} webhook endpoints.`);
+        }
+        const [row] = await tx<WebhookEndpoint[]>`
+          insert into public.webhook_endpoints (org_id, url, events, description, secret, created_by)
+          values (${orgId}, ${url}, ${events}::text[], ${input.description ?? ''}, ${secret}, ${auth.userId})
+          returning ${tx.unsafe(ENDPOINT_COLUMNS)}`;
+        await writeAudit(tx, auth.actor, {
+          orgId,
+          action: 'webhook_endpoint.created',
+          targetType: 'webhook_endpoint',
+          targetId: row!.id,
+          metadata: { events },
+        });
+        return { ...row!, secret };
+      });
+    },
+
+    async remove(auth: AuthContext, orgId: string, endpointId: string): Promise<void> {
+      await deps.userDb.run(auth.claims, async (tx) => {
+        await requireOrgRole(tx, orgId, ADMIN_ROLES);
+        const deleted = await tx`delete from public.webhook_endpoints where id = ${endpointId} and org_id = ${orgId}`;
+        if (deleted.count === 0) throw new NotFoundError('Webhook endpoint not found.');
+        await writeAudit(tx, auth.actor, { orgId, action: 'webhook_endpoint.deleted', targetType: 'webhook_endpoint', targetId: endpointId });
+      });
+    },
+
+    /** The endpoint's most recent deliveries, newest first (what was sent and what came back). */
+    async deliveries(auth: AuthContext, orgId: string, endpointId: string, limit: number) {
+      return deps.userDb.run(auth.claims, async (tx) => {
+        await requireOrgRole(tx, orgId, ADMIN_ROLES);
+        const [endpoint] = await tx`select id from public.webhook_endpoints where id = ${endpointId} and org_id = ${orgId}`;
+        if (!endpoint) throw new NotFoundError('Webhook endpoint not found.');
+        return tx`
+          select id, event_id, event_type, status, attempts, last_status, last_error, next_attempt_at, delivered_at, created_at, payload
+          from public.webhook_deliveries where endpoint_id = ${endpointId}
+          order by created_at desc limit ${limit}`;
+      });
+    },
+  };
+}
+
+export type WebhooksService = ReturnType<typeof createWebhooksService>;
