@@ -127,6 +127,8 @@ describe('agents API with ElevenLabs', () => {
     expect(fake.deletedAgents).toEqual([agent.elevenlabs_agent_id]);
     expect(fake.agents.has(agent.elevenlabs_agent_id)).toBe(false);
     expect(await db`select 1 from public.agents where id = ${agent.id}`).toHaveLength(0);
+    // Deleted at ElevenLabs already: nothing is queued for a second try.
+    expect(await db`select 1 from public.provider_deletions where resource_id = ${agent.elevenlabs_agent_id}`).toHaveLength(0);
     // The number stays with the organisation, detached.
     expect([...(await db`select org_id, agent_id from public.phone_numbers where e164 = ${number}`)]).toEqual([{ org_id: org.id, agent_id: null }]);
     expect((await request(app).get(`${agentsUrl(org)}/${agent.id}`).set(...bearer(org.owner))).status).toBe(404);

@@ -105,7 +105,7 @@ describe('calls API', () => {
     expect(audit).toBeDefined();
   });
 
-  it('a call or recording deleted past the backend (Supabase Data API, under RLS) is still deleted at the providers', async () => {
+  it('a call, recording or agent deleted past the backend (Supabase Data API, under RLS) is still deleted at the providers', async () => {
     const c = await recordedCall();
     const other = await recordedCall();
     const userDb = createUserDb(db);
@@ -125,6 +125,13 @@ describe('calls API', () => {
         { provider: 'twilio', resource_id: other.recordingSid, reason: 'call_deleted' },
       ].sort((x, y) => (x.provider + x.resource_id).localeCompare(y.provider + y.resource_id)),
     );
+    // An agent deleted the same way is queued for deletion at ElevenLabs.
+    const spare = await createAgentLine(db, world, { dtmfConsent: true });
+    const asSpareOwner = { sub: spare.org.owner.id, role: 'authenticated' as const };
+    const agentGone = await userDb.run(asSpareOwner, async (tx) => (await tx`delete from public.agents where id = ${spare.agentId}`).count);
+    expect(agentGone).toBe(1);
+    const [agentQueued] = await db`select provider, resource_type, reason from public.provider_deletions where resource_id = ${spare.externalAgentId}`;
+    expect(agentQueued).toEqual({ provider: 'elevenlabs', resource_type: 'agent', reason: 'agent_deleted' });
     // The queue itself stays closed to users.
     await expect(
       userDb.run(asAdmin, async (tx) => tx`insert into public.provider_deletions (provider, resource_type, resource_id, reason) values ('twilio', 'recording', 'RE0', 'call_deleted')`),
@@ -133,5 +140,6 @@ describe('calls API', () => {
     await buildAppDeps(world.config, db).erasure.workProviders();
     expect(world.twilioFake.deletedRecordings).toEqual(expect.arrayContaining([c.recordingSid, other.recordingSid]));
     expect(world.elFake.deletedConversations).toContain(c.conversationId);
+    expect(world.elFake.deletedAgents).toContain(spare.externalAgentId);
   });
 });

@@ -88,7 +88,12 @@ export async function updateAgent(tx: Tx, agentId: string, fields: AgentFields):
 }
 
 /** Deletes an agent; its phone numbers stay with the organisation, detached (FK `on delete set null`). */
-export async function deleteAgent(tx: Tx, agentId: string): Promise<void> {
+/**
+ * Deletes the agent's row. `deletedAtPlatform`: the platform agent of that id is gone already,
+ * so the database does not queue its deletion (see the agent_deletion_trigger migration).
+ */
+export async function deleteAgent(tx: Tx, agentId: string, deletedAtPlatform: string | null): Promise<void> {
+  if (deletedAtPlatform) await tx`select set_config('app.platform_agent_deleted', ${deletedAtPlatform}, true)`;
   await tx`delete from public.agents where id = ${agentId}`;
 }
 

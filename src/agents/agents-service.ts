@@ -276,7 +276,7 @@ export function createAgentsService(deps: AgentsServiceDeps) {
         const agent = await mustFind(tx, orgId, agentId, true);
         const externalId = agent.elevenlabs_agent_id;
         const atPlatformResult = externalId === null ? 'none' : await atPlatform('delete the agent', () => platform.deleteAgent(externalId));
-        await repo.deleteAgent(tx, agentId);
+        await repo.deleteAgent(tx, agentId, externalId);
         await writeAudit(tx, auth.actor, {
           orgId,
           action: 'agent.deleted',
