@@ -265,6 +265,15 @@ describe('webhook deliveries', () => {
     receiver.failNext(0, 500);
     const [gaveUp] = await db`select status, attempts from public.webhook_deliveries where endpoint_id = ${dead.id}`;
     expect(gaveUp).toEqual({ status: 'failed', attempts: MAX_WEBHOOK_ATTEMPTS });
+
+    // History is kept for 30 days, then pruned; a pending delivery is never pruned.
+    await completedCall(line);
+    await db`update public.webhook_deliveries set created_at = now() - interval '31 days' where endpoint_id in (${ep.id}, ${dead.id})`;
+    await db`update public.webhook_deliveries set next_attempt_at = now() + interval '1 hour' where endpoint_id = ${dead.id} and status = 'pending'`;
+    const pruning = await deliver();
+    expect(pruning.pruned).toBeGreaterThanOrEqual(2);
+    expect(await db`select status from public.webhook_deliveries where endpoint_id in (${ep.id}, ${dead.id}) and status <> 'pending'`).toHaveLength(0);
+    expect(await db`select 1 from public.webhook_deliveries where endpoint_id = ${ep.id} and status = 'pending'`).toHaveLength(1);
   });
 
   it('refuses, at connection time, an address that is not public under production settings', async () => {

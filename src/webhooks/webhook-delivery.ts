@@ -8,6 +8,8 @@ import { guardedLookup, type EndpointPolicy } from './endpoint-url.js';
 
 /** After this many failed attempts (about a day and a half of backoff) a delivery is marked failed. */
 export const MAX_WEBHOOK_ATTEMPTS = 12;
+/** Delivered and failed deliveries are kept this long for the organisation to look at, then pruned. */
+export const DELIVERY_HISTORY_DAYS = 30;
 const USER_AGENT = 'eu-voice-agent-backend-webhooks/1';
 
 export interface WebhookDeliveryDeps {
@@ -23,6 +25,7 @@ export interface WebhookDeliveryCounts {
   delivered: number;
   retried: number;
   failed: number;
+  pruned: number;
 }
 
 interface Claimed {
@@ -70,15 +73,15 @@ function post(url: string, body: string, headers: Record<string, string>, policy
  * webhook-signature "v1,<base64 HMAC-SHA256 of id.timestamp.body>") and POSTs it.
  * 2xx = delivered; anything else, a timeout or a refused address is retried with
  * exponential backoff, and after MAX_WEBHOOK_ATTEMPTS the delivery is marked failed
- * (kept, and visible to the organisation). The same event keeps its webhook-id
- * across retries, so receivers can drop duplicates.
+ * (kept, and visible to the organisation, for DELIVERY_HISTORY_DAYS). The same
+ * event keeps its webhook-id across retries, so receivers can drop duplicates.
  */
 export async function runWebhookDeliveries(
   deps: WebhookDeliveryDeps,
   opts: { batchSize?: number; maxBatches?: number; concurrency?: number } = {},
 ): Promise<WebhookDeliveryCounts> {
   const db = deps.serviceDb;
-  const counts: WebhookDeliveryCounts = { claimed: 0, delivered: 0, retried: 0, failed: 0 };
+  const counts: WebhookDeliveryCounts = { claimed: 0, delivered: 0, retried: 0, failed: 0, pruned: 0 };
   const batchSize = opts.batchSize ?? 50;
   const timeoutMs = deps.timeoutMs ?? 10_000;
   const now = deps.now ?? (() => new Date());
@@ -152,5 +155,12 @@ export async function runWebhookDeliveries(
     await Promise.all(workers);
     if (rows.length < batchSize) break;
   }
+  // History past its time goes, a bounded batch per run; pending deliveries are never pruned.
+  const pruned = await db`
+    delete from public.webhook_deliveries where id in (
+      select id from public.webhook_deliveries
+      where status <> 'pending' and created_at < now() - make_interval(days => ${DELIVERY_HISTORY_DAYS})
+      limit 1000)`;
+  counts.pruned = pruned.count;
   return counts;
 }

@@ -49,6 +49,8 @@ create table public.webhook_deliveries (
 create index webhook_deliveries_due_idx on public.webhook_deliveries (next_attempt_at) where status = 'pending';
 create index webhook_deliveries_endpoint_idx on public.webhook_deliveries (endpoint_id, created_at desc);
 create index webhook_deliveries_org_idx on public.webhook_deliveries (org_id);
+-- history past DELIVERY_HISTORY_DAYS is pruned by the delivery job
+create index webhook_deliveries_history_idx on public.webhook_deliveries (created_at) where status <> 'pending';
 
 create trigger webhook_deliveries_touch before update on public.webhook_deliveries
   for each row execute function app.touch_updated_at();
