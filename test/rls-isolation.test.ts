@@ -128,12 +128,13 @@ async function seedOrg(): Promise<Org> {
     await tx`
       insert into public.impersonations (operator_id, target_user_id, org_id, reason, expires_at)
       values (${randomUUID()}, ${users[0]!.user.id}, ${id}, 'support ticket 1234', now() + interval '1 hour')`;
+    // Delivered already: on a database shared by test files, no delivery worker picks it up.
     const [endpoint] = await tx`
       insert into public.webhook_endpoints (org_id, url, events, secret)
       values (${id}, 'https://hooks.example.com/crm', '{call.completed}', ${`whsec_${randomBytes(32).toString('base64')}`}) returning id`;
     await tx`
-      insert into public.webhook_deliveries (org_id, endpoint_id, event_id, event_type, payload)
-      values (${id}, ${endpoint!.id}, gen_random_uuid(), 'call.completed', '{}')`;
+      insert into public.webhook_deliveries (org_id, endpoint_id, event_id, event_type, payload, status, delivered_at)
+      values (${id}, ${endpoint!.id}, gen_random_uuid(), 'call.completed', '{}', 'delivered', now())`;
     const [sp] = await tx`select id from public.subprocessors where name = 'RLS test processor'`;
     for (const { user } of users) {
       await tx`insert into public.subprocessor_notices (subprocessor_id, org_id, user_id) values (${sp!.id}, ${id}, ${user.id})`;
