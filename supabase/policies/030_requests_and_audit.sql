@@ -57,12 +57,9 @@ create policy "Owners and admins can read their activity log" on public.audit_lo
 drop policy if exists "Users can append audit rows about their own actions" on public.audit_logs;
 create policy "Users can append audit rows about their own actions" on public.audit_logs
   for insert to authenticated
-  with check (
-    actor_type = (case when app.impersonator_id() is not null then 'operator' else 'user' end)
-    and actor_id = coalesce(app.impersonator_id(), auth.uid())
-    and acting_as_id is not distinct from (case when app.impersonator_id() is not null then auth.uid() end)
-    and org_id is not null and app.is_org_member(org_id)
-  );
+  -- (as themselves: actor_type 'user', actor_id = auth.uid(), no acting_as_id; impersonated:
+  -- 'operator', the impersonator's id, acting as auth.uid(); see the audit_append_check migration)
+  with check (app.may_append_audit(org_id, actor_type, actor_id, acting_as_id));
 
 -- provider_deletions: receipts of deletions at Twilio and ElevenLabs ---------
 drop policy if exists "Owners and admins can read their deletion receipts" on public.provider_deletions;

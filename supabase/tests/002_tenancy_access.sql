@@ -181,7 +181,7 @@ insert into public.audit_logs (org_id, actor_type, actor_id, action) values
   ('0b000000-0000-4000-8000-000000000000', 'user',   'b1000000-0000-4000-8000-000000000000', 'agent.created'),
   (null,                                   'system', null,                                   'platform.retention_run');
 
-select plan(151);
+select plan(155);
 
 -- =====================================================================
 -- anon: no table privilege at all, except the public sub-processor list
@@ -469,6 +469,24 @@ select throws_ok(
   $$ insert into public.audit_logs (org_id, actor_id, action) values ('0a000000-0000-4000-8000-000000000000', 'a3000000-0000-4000-8000-000000000000', 'agent.viewed') $$,
   '42501', 'new row violates row-level security policy for table "audit_logs"',
   'while impersonated, a row cannot hide the operator behind the user');
+select throws_ok(
+  $$ insert into public.audit_logs (org_id, actor_type, actor_id, acting_as_id, action) values ('0a000000-0000-4000-8000-000000000000', 'operator', 'd2000000-0000-4000-8000-000000000000', 'a3000000-0000-4000-8000-000000000000', 'agent.viewed') $$,
+  '42501', 'new row violates row-level security policy for table "audit_logs"',
+  'while impersonated, a row cannot name another operator');
+select throws_ok(
+  $$ insert into public.audit_logs (org_id, actor_type, actor_id, acting_as_id, action) values ('0a000000-0000-4000-8000-000000000000', 'operator', 'd1000000-0000-4000-8000-000000000000', 'a1000000-0000-4000-8000-000000000000', 'agent.viewed') $$,
+  '42501', 'new row violates row-level security policy for table "audit_logs"',
+  'while impersonated, a row cannot claim to act as another user');
+select throws_ok(
+  $$ insert into public.audit_logs (org_id, actor_type, actor_id, acting_as_id, action) values (null, 'operator', 'd1000000-0000-4000-8000-000000000000', 'a3000000-0000-4000-8000-000000000000', 'agent.viewed') $$,
+  '42501', 'new row violates row-level security policy for table "audit_logs"',
+  'while impersonated, no platform-wide row (org_id null)');
+
+select tests.login_as_user('a3000000-0000-4000-8000-000000000000');
+select throws_ok(
+  $$ insert into public.audit_logs (org_id, actor_type, actor_id, acting_as_id, action) values ('0a000000-0000-4000-8000-000000000000', 'operator', 'a3000000-0000-4000-8000-000000000000', 'a3000000-0000-4000-8000-000000000000', 'agent.viewed') $$,
+  '42501', 'new row violates row-level security policy for table "audit_logs"',
+  'a user who is not impersonated cannot write operator rows');
 
 select tests.login_as_user('a1000000-0000-4000-8000-000000000000');
 select is((select count(*)::int from public.audit_logs), 4, 'owner of A now reads 4 audit rows (2 + member + operator)');
