@@ -56,12 +56,17 @@ interface BatchResult {
   n: number;
   next: string | null;
   conversations?: number;
+  /** Already under way: the next batch's look-up, started while this batch ran (transcripts). */
+  lookAhead?: Promise<Bound>;
 }
+
+/** The (limit+1)-th oldest due transcript time from some point, if there is one. */
+type Bound = { at: string } | undefined;
 
 /** A condition that is always true and turns synchronous_commit off for the statement's own transaction (evaluated once). */
 const ASYNC_COMMIT = "(select set_config('synchronous_commit', 'off', true)) = 'off'";
 
-type Batch = (db: ServiceDb, orgId: string, cutoff: Date, now: Date, from: string, limit: number) => Promise<BatchResult>;
+type Batch = (db: ServiceDb, orgId: string, cutoff: Date, now: Date, from: string, limit: number, lookAhead?: Promise<Bound>) => Promise<BatchResult>;
 
 // Each batch walks its index oldest first from where the previous one stopped,
 // instead of re-reading what the previous batches removed.
@@ -81,17 +86,29 @@ type Batch = (db: ServiceDb, orgId: string, cutoff: Date, now: Date, from: strin
 // organisation's purge is an ordinary, synchronous commit, which makes every
 // batch before it durable too. The WAL is written in the background while
 // the next batch runs, instead of each of hundreds of commits waiting for it.
-const deleteTranscripts: Batch = async (db, orgId, cutoff, _now, from, limit) => {
+//
+// The next batch's bound depends only on this one's, and reads rows this
+// batch's DELETE does not touch (from the bound on), so it is looked up on a
+// second connection while the DELETE runs. A look-up no batch uses (the run
+// stopped, or this range was emptied meanwhile) is dropped: it only reads.
+const findBound = async (db: ServiceDb, orgId: string, cutoff: Date, from: string, limit: number): Promise<Bound> => {
   const [bound] = await db<{ at: string }[]>`
     select created_at::text as at from public.transcripts
     where org_id = ${orgId} and created_at >= ${from}::text::timestamptz and created_at < ${cutoff}
     order by created_at offset ${limit} limit 1`;
+  return bound;
+};
+
+const deleteTranscripts: Batch = async (db, orgId, cutoff, _now, from, limit, lookAhead) => {
+  const bound = await (lookAhead ?? findBound(db, orgId, cutoff, from, limit));
   if (bound && bound.at !== from) {
+    const next = findBound(db, orgId, cutoff, bound.at, limit);
+    next.catch(() => undefined); // awaited by the next batch, if there is one
     const gone = await db`
       delete from public.transcripts
       where org_id = ${orgId} and created_at >= ${from}::text::timestamptz and created_at < ${bound.at}::text::timestamptz
         and ${db.unsafe(ASYNC_COMMIT)}`;
-    if (gone.count > 0) return { n: gone.count, next: bound.at };
+    if (gone.count > 0) return { n: gone.count, next: bound.at, lookAhead: next };
   }
   if (!bound) {
     const gone = await db`
@@ -226,12 +243,14 @@ export async function runRetentionPurge(ctx: RetentionPurgeDeps, opts: Retention
   async function drain(batch: Batch, orgId: string, cutoff: Date): Promise<{ n: number; conversations: number }> {
     const total = { n: 0, conversations: 0 };
     let from: string | null = '-infinity';
+    let lookAhead: Promise<Bound> | undefined;
     while (from !== null && batchesLeft > 0) {
-      const r = await batch(db, orgId, cutoff, now, from, batchSize);
+      const r = await batch(db, orgId, cutoff, now, from, batchSize, lookAhead);
       if (r.n > 0) batchesLeft -= 1;
       total.n += r.n;
       total.conversations += r.conversations ?? 0;
       from = r.next;
+      lookAhead = r.lookAhead;
     }
     return total;
   }
