@@ -17,18 +17,18 @@ create policy "Owners and admins can rename their organisation" on public.organi
 drop policy if exists "Users read themselves and people in their organisations" on public.users;
 create policy "Users read themselves and people in their organisations" on public.users
   for select to authenticated
-  using (id = auth.uid() or app.shares_org_with(id));
+  using (id = (select auth.uid()) or app.shares_org_with(id));
 
 drop policy if exists "Users can create their own row" on public.users;
 create policy "Users can create their own row" on public.users
   for insert to authenticated
-  with check (id = auth.uid());
+  with check (id = (select auth.uid()));
 
 drop policy if exists "Users can update their own row" on public.users;
 create policy "Users can update their own row" on public.users
   for update to authenticated
-  using (id = auth.uid())
-  with check (id = auth.uid());
+  using (id = (select auth.uid()))
+  with check (id = (select auth.uid()));
 
 -- memberships -----------------------------------------------------------------
 drop policy if exists "Members can read the memberships of their organisations" on public.memberships;

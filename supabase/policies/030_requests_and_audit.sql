@@ -10,7 +10,7 @@ create policy "Owners and admins can file erasure requests" on public.erasure_re
   for insert to authenticated
   with check (
     app.has_org_role(org_id, array['owner', 'admin'])
-    and requested_by = auth.uid()
+    and requested_by = (select auth.uid())
     -- a new dashboard request: its outcome is written by the backend, never by the requester
     and source = 'dashboard' and status = 'confirmed'
     and completed_at is null and flagged_at is null and counts = '{}'::jsonb and receipts = '[]'::jsonb
@@ -24,12 +24,12 @@ create policy "Owners and admins can read exports" on public.exports
 drop policy if exists "Owners and admins can record exports" on public.exports;
 create policy "Owners and admins can record exports" on public.exports
   for insert to authenticated
-  with check (app.has_org_role(org_id, array['owner', 'admin']) and requested_by = auth.uid());
+  with check (app.has_org_role(org_id, array['owner', 'admin']) and requested_by = (select auth.uid()));
 
 -- impersonations: the impersonated user can see that it happened -------------
 drop policy if exists "Users can see who impersonated them" on public.impersonations;
 create policy "Users can see who impersonated them" on public.impersonations
-  for select to authenticated using (target_user_id = auth.uid());
+  for select to authenticated using (target_user_id = (select auth.uid()));
 
 -- subprocessors: public list --------------------------------------------------
 drop policy if exists "Anyone can read the sub-processor list" on public.subprocessors;

@@ -9,7 +9,7 @@ create policy "Owners and admins can read webhook endpoints" on public.webhook_e
 drop policy if exists "Owners and admins can add webhook endpoints" on public.webhook_endpoints;
 create policy "Owners and admins can add webhook endpoints" on public.webhook_endpoints
   for insert to authenticated
-  with check (app.has_org_role(org_id, array['owner', 'admin']) and created_by = auth.uid());
+  with check (app.has_org_role(org_id, array['owner', 'admin']) and created_by = (select auth.uid()));
 drop policy if exists "Owners and admins can change webhook endpoints" on public.webhook_endpoints;
 create policy "Owners and admins can change webhook endpoints" on public.webhook_endpoints
   for update to authenticated
