@@ -225,3 +225,26 @@ describe('runbooks and docs/gdpr.md name only what exists', () => {
     });
   });
 });
+
+describe('the README and docs stand alone', () => {
+  // A clone of the repository has nothing beside it: every document it ships
+  // must point only inside the repository.
+  const shipped = [
+    'README.md',
+    ...readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`),
+    ...readdirSync(path.join(ROOT, 'runbooks')).filter((f) => f.endsWith('.md')).map((f) => `runbooks/${f}`),
+  ];
+
+  it.each(shipped)('%s points to nothing outside the repository', (file) => {
+    const text = readFileSync(path.join(ROOT, file), 'utf8');
+    expect(text).not.toMatch(/\.\.\/shared|\/work\/|SPEC\.md/);
+  });
+
+  it('the README links to the product description and the providers page, which exist', () => {
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    for (const doc of ['docs/product.md', 'docs/providers.md']) {
+      expect(readme).toContain(doc);
+      expect(existsSync(path.join(ROOT, doc))).toBe(true);
+    }
+  });
+});

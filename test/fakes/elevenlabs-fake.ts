@@ -4,7 +4,8 @@
  * It answers the endpoints our server uses with complete responses the official SDK
  * (@elevenlabs/elevenlabs-js) accepts: agents (create, get, update, delete), the Twilio
  * register-call endpoint (returns TwiML) and conversations (get, delete). Shapes follow
- * /work/shared/specs/elevenlabs_openapi.json and, for newer endpoints, the SDK's own schemas.
+ * ElevenLabs' published OpenAPI description (elevenlabs/elevenlabs-docs, fern/apis/api/openapi.json;
+ * see docs/providers.md) and, for newer endpoints, the SDK's own schemas.
  * Point the SDK at it with `createElevenLabsClient({ apiKey, baseUrl: fake.url })`.
  */
 import { randomBytes } from 'node:crypto';

@@ -2,7 +2,7 @@
  * A small local fake of the Twilio REST API (api.twilio.com, version 2010-04-01) for tests.
  *
  * It answers the endpoints our server uses with complete resources shaped like the published
- * description (/work/shared/specs/twilio_api_v2010.json): call recordings (create, fetch, update,
+ * description (twilio/twilio-oai, spec/json/twilio_api_v2010.json; see docs/providers.md): call recordings (create, fetch, update,
  * delete, media file), messages (create) and calls (fetch, update). Point the real `twilio` SDK at
  * it with `createTwilioClient({ ..., apiBaseUrl: fake.url })` from src/providers/twilio-client.ts.
  */
