@@ -465,8 +465,6 @@ describe('bad input: 400, never 500', () => {
     const cases: [string, unknown][] = [
       ['empty', {}],
       ['not an address', { email: 'not-an-email' }],
-      ['not a number', { phone: 'call me maybe' }],
-      ['too short a number', { phone: '+49 30' }],
       ['both', { email: 'a@example.test', phone: '+493012345678' }],
       ['wrong type', { email: 123 }],
       ['array', { email: ['a@example.test'] }],
@@ -482,6 +480,17 @@ describe('bad input: 400, never 500', () => {
       expect(res.status, label).toBe(400);
       expect(res.body.error.code, label).toBe('validation_failed');
       expect(res.body.error.message, label).toMatch(/^Invalid body/);
+    }
+    // Phone numbers are read with libphonenumber-js: one that cannot be read is `invalid_phone`.
+    for (const [label, phone, reason] of [
+      ['not a number', 'call me maybe', 'invalid'],
+      ['too short a number', '+49 30', 'invalid'],
+      ['national format: no country to read it in', '0151 23456789', 'needs_country'],
+    ] as const) {
+      const res = await postJson(newIp(), { phone });
+      expect(res.status, label).toBe(400);
+      expect(res.body.error, label).toMatchObject({ code: 'invalid_phone', details: { field: 'phone', reason } });
+      expect(res.body.error.message, label).toMatch(/with its country code/);
     }
     const malformed = await request(app).post('/forget-me').set('X-Forwarded-For', newIp()).set('content-type', 'application/json').send('{"email":');
     expect(malformed.status).toBe(400);

@@ -17,6 +17,12 @@ const api = (app: unknown) => request(app as Parameters<typeof request>[0]);
 
 const ACTIONS: Action[] = [
   { name: 'read organisation', allowed: ['owner', 'admin', 'member'], ok: 200, call: (a, o, u) => api(a).get(`/api/orgs/${o.id}`).set(...bearer(u)) },
+  {
+    name: 'change the organisation',
+    allowed: ['owner', 'admin'],
+    ok: 200,
+    call: (a, o, u) => api(a).patch(`/api/orgs/${o.id}`).set(...bearer(u)).send({ name: 'Renamed', country: 'AT' }),
+  },
   { name: 'list members', allowed: ['owner', 'admin', 'member'], ok: 200, call: (a, o, u) => api(a).get(`/api/orgs/${o.id}/members`).set(...bearer(u)) },
   {
     name: 'invite member',
@@ -68,7 +74,7 @@ async function snapshot(orgId: string) {
       (select json_agg(json_build_object('u', user_id, 'r', role) order by user_id) from public.memberships where org_id = ${orgId}) as members,
       (select row_to_json(p) from (select retention_days, dtmf_consent, transcript_encryption from public.privacy_preferences where org_id = ${orgId}) p) as prefs,
       (select count(*)::int from public.audit_logs where org_id = ${orgId}) as audit_rows,
-      (select name from public.organizations where id = ${orgId}) as name`;
+      (select json_build_object('name', name, 'country', country) from public.organizations where id = ${orgId}) as org`;
   return row;
 }
 

@@ -22,11 +22,8 @@ const fields = {
     .min(1)
     .max(2000)
     .refine((s) => s.trim().length > 0, { message: 'must not be blank' }),
-  phone_number: z
-    .string()
-    .trim()
-    .regex(/^\+[1-9]\d{6,14}$/, { message: 'must be an E.164 number such as +493012345678' })
-    .nullable(),
+  // Any way of writing a number: the service reads it in the organisation's country (400 invalid_phone).
+  phone_number: z.string().trim().min(1).max(64).nullable(),
 };
 
 const createBody = z.strictObject({ ...fields, phone_number: fields.phone_number.optional() });
@@ -44,7 +41,8 @@ const updateBody = z
  * - `PATCH /:agentId` any of those (at least one); `phone_number: null` detaches the number.
  * - `DELETE /:agentId` → 204; the number stays with the organisation, detached.
  *
- * Refusals: 400 malformed body; 422 `language_unsupported` for a language without disclaimer
+ * Refusals: 400 malformed body, or `invalid_phone` for a number that cannot be read (in national
+ * format, it is read in the organisation's country); 422 `language_unsupported` for a language without disclaimer
  * catalogue entry (any string is accepted by the schema on purpose, so the answer lists the
  * supported languages); 422 `disclaimer_missing` when the resulting first message lacks the AI
  * disclosure or recording notice of its language (`details: {missing, forbidden}`); 409 for a

@@ -13,6 +13,7 @@ import type { UserDb } from '../db/user-db.js';
 import { ConflictError, NotFoundError, UnprocessableError, UpstreamError } from '../lib/errors.js';
 import { logger as defaultLogger } from '../lib/logger.js';
 import { ADMIN_ROLES, requireOrgRole } from '../orgs/org-access.js';
+import { readOrgPhone } from '../orgs/org-country.js';
 import type { PreferencesListener } from '../preferences/preferences-service.js';
 import { ProviderError, type AgentPlatform, type AgentSpec } from '../providers/agent-platform.js';
 import { checkFirstMessage, SUPPORTED_LANGUAGES } from './disclaimer-catalogue.js';
@@ -168,10 +169,11 @@ export function createAgentsService(deps: AgentsServiceDeps) {
       try {
         return await userDb.run(auth.claims, async (tx) => {
           await requireOrgRole(tx, orgId, ADMIN_ROLES);
+          const phoneNumber = input.phone_number ? await readOrgPhone(tx, orgId, input.phone_number, 'phone_number') : null;
           assertSupportedLanguage(input.language);
           assertFirstMessage(input.language, input.first_message);
           const retentionDays = await retentionOf(tx, orgId);
-          const phoneId = input.phone_number ? await claimPhoneNumber(tx, orgId, input.phone_number, null) : null;
+          const phoneId = phoneNumber ? await claimPhoneNumber(tx, orgId, phoneNumber, null) : null;
 
           const spec: AgentSpec = { name: input.name, language: input.language, firstMessage: input.first_message, retentionDays };
           const { externalId } = await atPlatform('accept the agent', () => platform.createAgent(spec));
@@ -211,7 +213,10 @@ export function createAgentsService(deps: AgentsServiceDeps) {
             name: change.name ?? before.name,
             language: change.language ?? before.language,
             first_message: change.first_message ?? before.first_message,
-            phone_number: change.phone_number === undefined ? before.phone_number : change.phone_number,
+            phone_number:
+              change.phone_number === undefined
+                ? before.phone_number
+                : change.phone_number && (await readOrgPhone(tx, orgId, change.phone_number, 'phone_number')),
           };
           const fields = FIELDS.filter((f) => next[f] !== before[f]);
           if (fields.length === 0) return before;

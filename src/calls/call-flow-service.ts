@@ -7,6 +7,7 @@ import type { ServiceDb, Tx } from '../db/database.js';
 import { queueProviderDeletion, runProviderDeletions } from '../deletions/provider-deletions.js';
 import { keyedHash } from '../lib/crypto.js';
 import { logger } from '../lib/logger.js';
+import { canonicalPhone } from '../lib/phone.js';
 import { ProviderError, type AgentPlatform } from '../providers/agent-platform.js';
 import type { Telephony } from '../providers/telephony.js';
 import { callerCountry, CONSENT_COUNTRIES } from './caller-country.js';
@@ -197,11 +198,14 @@ export function createCallFlowService(deps: CallFlowDeps) {
     async incoming(p: IncomingCall): Promise<Answer> {
       const country = callerCountry(p.FromCountry, p.From) ?? null;
       const promptLanguage = country ? CONSENT_COUNTRIES[country] : undefined;
+      // Numbers are kept (and hashed) in E.164; a caller id that is no number ("anonymous",
+      // "client:…") is kept as Twilio sent it and has no keyed hash: nobody can be found by it.
+      const from = p.From ? canonicalPhone(p.From) : null;
       const routed = await intake.load({
         callSid: p.CallSid,
-        from: p.From ?? null,
-        fromHash: p.From ? keyedHash(deps.blindIndexKey, 'phone', p.From) : null,
-        to: p.To,
+        from: from ?? p.From ?? null,
+        fromHash: from ? keyedHash(deps.blindIndexKey, 'phone', from) : null,
+        to: canonicalPhone(p.To) ?? p.To,
         country,
         countryNeedsPrompt: promptLanguage !== undefined,
       });

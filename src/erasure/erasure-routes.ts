@@ -7,14 +7,16 @@ import { NotFoundError } from '../lib/errors.js';
 import { ADMIN_ROLES, requireOrgRole } from '../orgs/org-access.js';
 import { orgIdParams } from '../orgs/orgs-routes.js';
 import type { ErasureService } from './erasure-service.js';
+import type { ErasureSubject } from './erasure-types.js';
 
 export const subjectBody = z.union([
   z.strictObject({ email: z.string().trim().email().max(254) }),
-  z.strictObject({ phone: z.string().trim().regex(/^\+?[0-9 ()./-]{7,24}$/, { message: 'must be a phone number in international format' }) }),
+  // Any way of writing a number: the service reads it in the organisation's country (400 invalid_phone).
+  z.strictObject({ phone: z.string().trim().min(1).max(64) }),
 ]);
 
-/** Turns `{email}` / `{phone}` into an erasure subject. */
-export function subjectOf(body: z.infer<typeof subjectBody>): { type: 'email'; value: string } | { type: 'phone'; value: string } {
+/** Turns `{email}` / `{phone}` into an erasure subject as given (the phone number not yet read). */
+export function subjectOf(body: z.infer<typeof subjectBody>): ErasureSubject {
   return 'email' in body ? { type: 'email', value: body.email } : { type: 'phone', value: body.phone };
 }
 

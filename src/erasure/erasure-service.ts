@@ -8,6 +8,7 @@ import { ConflictError, NotFoundError, UnprocessableError } from '../lib/errors.
 import { logger } from '../lib/logger.js';
 import type { Mailer } from '../lib/mailer.js';
 import { ADMIN_ROLES, requireOrgRole } from '../orgs/org-access.js';
+import { readOrgPhone } from '../orgs/org-country.js';
 import type { ErasureRequestSummary, ErasureSubject, PublicErasure, PublicErasureInput } from './erasure-types.js';
 
 /** Art. 12(3): one month to answer, and at most two more if the person is told why in time. */
@@ -40,6 +41,23 @@ const SUMMARY_COLUMNS = 'id, org_id, source, subject_type, status, received_at, 
 /** The keyed hash of an e-mail address or phone number (the blind index every table is searched by). */
 export function subjectHash(key: Buffer, subject: ErasureSubject): Buffer {
   return keyedHash(key, subject.type, subject.value);
+}
+
+/**
+ * A subject someone of organisation `orgId` gave, as the blind index knows it: an
+ * e-mail address lower-case, a phone number read into E.164 in the organisation's
+ * country (400 `invalid_phone` when it cannot be read, never a silent miss).
+ */
+export async function readOrgSubject(tx: Tx, orgId: string, subject: ErasureSubject): Promise<ErasureSubject> {
+  return subject.type === 'email'
+    ? { type: 'email', value: normaliseEmail(subject.value) }
+    : { type: 'phone', value: await readOrgPhone(tx, orgId, subject.value) };
+}
+
+/** Whether an erasure found anything of the person (its counts are all zero when not). */
+export function foundAnything(counts: Partial<ErasureCounts>): boolean {
+  const { organizations: _orgs, ...erased } = counts;
+  return Object.values(erased).some((n) => typeof n === 'number' && n > 0);
 }
 
 /**
@@ -270,23 +288,27 @@ export function createErasureService(deps: ErasureDeps) {
       return summary;
     },
 
-    /** Dashboard: an owner or admin erases a person from their organisation. */
-    async fileDashboardRequest(auth: AuthContext, orgId: string, subject: ErasureSubject): Promise<ErasureRequestSummary> {
-      const hash = subjectHash(deps.blindIndexKey, subject);
+    /**
+     * Dashboard: an owner or admin erases a person from their organisation. A phone
+     * number is read in the organisation's country. The answer says whether anything
+     * was found (`found: false` and zero counts when not).
+     */
+    async fileDashboardRequest(auth: AuthContext, orgId: string, subject: ErasureSubject): Promise<ErasureRequestSummary & { found: boolean }> {
       const request = await deps.userDb.run(auth.claims, async (tx) => {
         await requireOrgRole(tx, orgId, ADMIN_ROLES);
+        const hash = subjectHash(deps.blindIndexKey, await readOrgSubject(tx, orgId, subject));
         const [row] = await tx<{ id: string }[]>`
           insert into public.erasure_requests (org_id, source, subject_type, subject_hash, status, requested_by, confirmed_at, due_at)
           values (${orgId}, 'dashboard', ${subject.type}, ${hash}, 'confirmed', auth.uid(), now(), now() + interval '1 month')
           returning id`;
         await writeAudit(tx, auth.actor, { orgId, action: 'erasure.requested', targetType: 'erasure_request', targetId: row!.id, metadata: { source: 'dashboard', subject_type: subject.type } });
-        return row!;
+        return { id: row!.id, hash };
       });
       // The erasure itself runs on the backend's connection: it must reach rows (e.g. other
       // people's consent records of the same call) whatever the requester may see.
-      const summary = await db.begin((tx) => execute(tx, { id: request.id, org_id: orgId, subject_hash: hash }, auth.actor));
+      const summary = await db.begin((tx) => execute(tx, { id: request.id, org_id: orgId, subject_hash: request.hash }, auth.actor));
       void service.workProviders().catch((err: unknown) => logger.error({ err_name: (err as Error).name }, 'provider deletions after an erasure failed'));
-      return summary;
+      return { ...summary, found: foundAnything(summary.counts) };
     },
 
     async list(auth: AuthContext, orgId: string) {
@@ -301,7 +323,12 @@ export function createErasureService(deps: ErasureDeps) {
               select erasure_request_id, provider, resource_type, resource_id, status, attempts, provider_status, done_at, last_error
               from public.provider_deletions where erasure_request_id = any(${ids}::uuid[]) order by created_at`
           : [];
-        return requests.map((r) => ({ ...r, receipts: receipts.filter((x) => x.erasure_request_id === r.id).map(({ erasure_request_id: _e, ...x }) => x) }));
+        return requests.map((r) => ({
+          ...r,
+          // Known once the erasure ran (a person's request; account deletions have other counts).
+          found: r.counts && 'calls_scrubbed' in r.counts ? foundAnything(r.counts as ErasureCounts) : null,
+          receipts: receipts.filter((x) => x.erasure_request_id === r.id).map(({ erasure_request_id: _e, ...x }) => x),
+        }));
       });
     },
 

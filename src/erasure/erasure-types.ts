@@ -15,6 +15,8 @@ export interface ErasureRequestSummary {
   status: 'pending_confirmation' | 'confirmed' | 'in_progress' | 'completed' | 'flagged' | 'cancelled';
   received_at: Date;
   due_at: Date;
+  /** what the erasure did (zero counts: nothing of the person was found) */
+  counts: Record<string, number>;
 }
 
 export interface PublicErasure {

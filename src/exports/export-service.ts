@@ -3,8 +3,8 @@ import { writeAudit } from '../audit/audit.js';
 import type { TranscriptReader } from '../calls/calls-service.js';
 import type { Tx } from '../db/database.js';
 import type { UserDb } from '../db/user-db.js';
-import { keyedHash } from '../lib/crypto.js';
 import { ADMIN_ROLES, requireOrgRole } from '../orgs/org-access.js';
+import { readOrgSubject, subjectHash } from '../erasure/erasure-service.js';
 import type { ErasureSubject } from '../erasure/erasure-types.js';
 
 /** Version of the export document's shape (README, "Export format"). */
@@ -44,13 +44,15 @@ export function createExportService(deps: { userDb: UserDb; blindIndexKey: Buffe
         const [org] = await tx`select id, name, created_at from public.organizations where id = ${orgId}`;
         let data: Record<string, unknown>;
         let hash: Buffer | null = null;
+        let found: boolean | undefined;
         if (subject) {
-          hash = keyedHash(deps.blindIndexKey, subject.type, subject.value);
+          hash = subjectHash(deps.blindIndexKey, await readOrgSubject(tx, orgId, subject));
           const leads = await tx`
             select id, call_id, name, phone, email, notes, anonymised_at, created_at from public.leads
             where org_id = ${orgId} and (phone_hash = ${hash} or email_hash = ${hash})`;
           const byNumber = await tx<{ id: string }[]>`select id from public.calls where org_id = ${orgId} and from_hash = ${hash}`;
           const callIds = [...new Set([...byNumber.map((c) => c.id), ...leads.map((l) => l.call_id as string).filter(Boolean)])];
+          found = leads.length > 0 || callIds.length > 0;
           data = { leads, ...(await callsData(tx, orgId, callIds)) };
         } else {
           const [preferences] = await tx`select retention_days, dtmf_consent, transcript_encryption, updated_at from public.privacy_preferences where org_id = ${orgId}`;
@@ -79,6 +81,8 @@ export function createExportService(deps: { userDb: UserDb; blindIndexKey: Buffe
           generated_at: record!.created_at,
           organization: org,
           subject: subject ? { type: subject.type } : { type: 'organization' },
+          // A person's export says whether we hold anything on them at all.
+          ...(found === undefined ? {} : { found }),
           counts,
           data,
         };

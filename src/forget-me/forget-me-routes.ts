@@ -3,8 +3,8 @@ import express, { Router, type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import { parse } from '../http/validate.js';
-import { normalisePhone } from '../lib/crypto.js';
 import { AppError, ValidationError } from '../lib/errors.js';
+import { InvalidPhoneError, parsePhone } from '../lib/phone.js';
 import { logger } from '../lib/logger.js';
 import type { Lang } from './forget-me-messages.js';
 import { codePage, confirmedPage, formPage, linkSentPage, problemPage, type FormField, type FormState } from './forget-me-pages.js';
@@ -12,13 +12,9 @@ import { RateLimitedError, type ForgetMeService } from './forget-me-service.js';
 
 const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const email = z.string().trim().max(254).email({ message: 'must be an e-mail address' });
-const phone = z
-  .string()
-  .trim()
-  .max(32)
-  .regex(/^\+?[\d\s()./-]+$/, { message: 'must be a phone number with its country code, e.g. +49 30 1234567' })
-  .transform(normalisePhone)
-  .pipe(z.string().regex(/^\+[1-9]\d{6,14}$/, { message: 'must be a phone number with its country code, e.g. +49 30 1234567' }));
+// Read after the body's shape is checked (parsePhone: 400 invalid_phone); there is no
+// organisation here, so only international numbers (+49 …, 0049 …) can be read.
+const phone = z.string().trim().max(64);
 const lang = z.enum(['en', 'de']).optional();
 
 const requestBody = z
@@ -78,7 +74,8 @@ function sendProblemPage(res: Response, lang: Lang, err: unknown): void {
 }
 
 /** Which field a refused form submission is about. */
-function formError(err: ValidationError): NonNullable<FormState['error']> {
+function formError(err: ValidationError | InvalidPhoneError): NonNullable<FormState['error']> {
+  if (err instanceof InvalidPhoneError) return { field: 'phone', kind: 'phone' };
   const path = (err.details as { path: string }[] | undefined)?.[0]?.path;
   if (path === 'email' || path === 'phone' || path === 'contact_email') return { field: path, kind: path };
   return { field: 'form', kind: 'one' };
@@ -133,7 +130,7 @@ export function forgetMeRoutes(service: ForgetMeService): Router {
       try {
         const body = parse(requestBody, raw);
         const receipt = await service.request({
-          subject: body.email ? { type: 'email', value: body.email } : { type: 'phone', value: body.phone! },
+          subject: body.email ? { type: 'email', value: body.email } : { type: 'phone', value: parsePhone(body.phone!) },
           contactEmail: body.contact_email ?? null,
           lang: l,
         });
@@ -148,7 +145,7 @@ export function forgetMeRoutes(service: ForgetMeService): Router {
       } catch (err) {
         await padSince(startedAt, settings.minResponseMs);
         if (!html) throw err;
-        if (err instanceof ValidationError) {
+        if (err instanceof ValidationError || err instanceof InvalidPhoneError) {
           const values: Partial<Record<FormField, string>> = {};
           for (const f of ['email', 'phone', 'contact_email'] as const) if (typeof raw[f] === 'string') values[f] = (raw[f] as string).slice(0, 254);
           sendPage(res, 400, formPage(l, { values, error: formError(err) }));

@@ -1,7 +1,8 @@
 import { createHmac, randomInt } from 'node:crypto';
 import type { ServiceDb } from '../db/database.js';
 import type { ErasureRequestSummary, ErasureSubject, PublicErasure } from '../erasure/erasure-types.js';
-import { normaliseEmail, normalisePhone, safeEqual } from '../lib/crypto.js';
+import { normaliseEmail, safeEqual } from '../lib/crypto.js';
+import { parsePhone } from '../lib/phone.js';
 import { AppError } from '../lib/errors.js';
 import { logger } from '../lib/logger.js';
 import type { Mailer } from '../lib/mailer.js';
@@ -121,7 +122,7 @@ export function createForgetMeService(deps: ForgetMeDeps) {
     const subject: ErasureSubject =
       input.subject.type === 'email'
         ? { type: 'email', value: normaliseEmail(input.subject.value) }
-        : { type: 'phone', value: normalisePhone(input.subject.value) };
+        : { type: 'phone', value: parsePhone(input.subject.value) };
     await limitIdentifier(subject);
 
     if (subject.type === 'email') {

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { canonicalPhone } from './phone.js';
 
 /** Compares two secrets in constant time (for equal lengths). */
 export function safeEqual(a: string | Buffer, b: string | Buffer): boolean {
@@ -17,19 +18,24 @@ export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-/** Normalises a phone number to E.164 digits with a leading +. */
-export function normalisePhone(phone: string): string {
-  const digits = phone.replace(/[^\d+]/g, '');
-  return digits.startsWith('+') ? `+${digits.slice(1).replace(/\+/g, '')}` : `+${digits}`;
-}
-
 /**
  * A blind index: HMAC-SHA256 under BLIND_INDEX_KEY, so a value can be looked up
  * (and named in the audit log) without storing or revealing it.
  */
 export function keyedHash(key: Buffer, kind: 'email' | 'phone' | 'ip' | 'text', value: string): Buffer {
-  const normalised = kind === 'email' ? normaliseEmail(value) : kind === 'phone' ? normalisePhone(value) : value;
+  const normalised = kind === 'email' ? normaliseEmail(value) : kind === 'phone' ? phoneForHash(value) : value;
   return createHmac('sha256', key).update(`${kind}:${normalised}`).digest();
+}
+
+/**
+ * A phone number's blind index is always over its E.164 form (src/lib/phone.ts), so
+ * the same person hashes the same whoever wrote the number and how. Callers parse
+ * first (with the organisation's country); anything else here is a bug, not input.
+ */
+function phoneForHash(value: string): string {
+  const e164 = canonicalPhone(value);
+  if (!e164) throw new Error('keyedHash: a phone number must be parsed to E.164 first');
+  return e164;
 }
 
 /** The network prefix of an address (IPv4 /24, IPv6 /48): enough to trace abuse, not a person. */

@@ -5,6 +5,10 @@ export type OrgRole = 'owner' | 'admin' | 'member';
 export interface OrgRow {
   id: string;
   name: string;
+  /** ISO 3166 alpha-2, or null */
+  country: string | null;
+  /** the organisation's first phone number (E.164), whose country stands in for an unset `country` */
+  first_number: string | null;
   created_at: Date;
 }
 
@@ -29,16 +33,33 @@ export async function createOrganization(tx: Tx, name: string): Promise<string> 
   return row!.id;
 }
 
+/** The organisation's first phone number: the oldest (ties by number). */
+function firstNumberOf(tx: Tx) {
+  return tx`select p.e164 from public.phone_numbers p where p.org_id = o.id order by p.created_at, p.e164 limit 1`;
+}
+
 export async function findOrganization(tx: Tx, orgId: string): Promise<OrgRow | undefined> {
-  const [row] = await tx<OrgRow[]>`select id, name, created_at from public.organizations where id = ${orgId}`;
+  const [row] = await tx<OrgRow[]>`
+    select o.id, o.name, o.country, (${firstNumberOf(tx)}) as first_number, o.created_at
+    from public.organizations o where o.id = ${orgId}`;
   return row;
 }
 
 export async function listMyOrganizations(tx: Tx): Promise<(OrgRow & { role: OrgRole })[]> {
   return tx<(OrgRow & { role: OrgRole })[]>`
-    select o.id, o.name, o.created_at, m.role
+    select o.id, o.name, o.country, (${firstNumberOf(tx)}) as first_number, o.created_at, m.role
     from public.organizations o join public.memberships m on m.org_id = o.id and m.user_id = auth.uid()
     order by o.created_at`;
+}
+
+/** Changes the name and/or country (undefined: unchanged; country null: unset). */
+export async function updateOrganization(tx: Tx, orgId: string, change: { name?: string; country?: string | null }): Promise<number> {
+  const set: Record<string, string | null> = {};
+  if (change.name !== undefined) set.name = change.name;
+  if (change.country !== undefined) set.country = change.country;
+  if (Object.keys(set).length === 0) return 0;
+  const result = await tx`update public.organizations set ${tx(set)} where id = ${orgId}`;
+  return result.count;
 }
 
 export async function listMembers(tx: Tx, orgId: string): Promise<MemberRow[]> {

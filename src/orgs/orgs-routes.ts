@@ -2,13 +2,26 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { authOf } from '../auth/auth-middleware.js';
 import { parse } from '../http/validate.js';
+import { isIsoCountry } from '../lib/countries.js';
 import type { OrgsService } from './orgs-service.js';
 
 export const orgIdParams = z.object({ orgId: z.string().uuid({ message: 'must be an organisation id (uuid)' }) });
 const memberParams = orgIdParams.extend({ userId: z.string().uuid({ message: 'must be a user id (uuid)' }) });
 const role = z.enum(['owner', 'admin', 'member']);
 
-const createOrgBody = z.strictObject({ name: z.string().trim().min(1).max(200) });
+const orgName = z.string().trim().min(1).max(200);
+/** ISO 3166-1 alpha-2 (any case in, upper case stored), or null for none. */
+const country = z
+  .string()
+  .trim()
+  .transform((c) => c.toUpperCase())
+  .refine((c) => /^[A-Z]{2}$/.test(c) && isIsoCountry(c), { message: 'must be an ISO 3166 alpha-2 country code such as DE' })
+  .nullable();
+const createOrgBody = z.strictObject({ name: orgName, country: country.optional() });
+const updateOrgBody = z
+  .strictObject({ name: orgName, country })
+  .partial()
+  .refine((b) => Object.keys(b).length > 0, { message: 'give name or country' });
 const inviteBody = z.strictObject({ email: z.string().trim().email().max(254), role: role.default('member') });
 const changeRoleBody = z.strictObject({ role });
 
@@ -18,7 +31,7 @@ export function orgsRoutes(service: OrgsService): Router {
 
   router.post('/', async (req, res) => {
     const body = parse(createOrgBody, req.body);
-    res.status(201).json(await service.create(authOf(req), body.name));
+    res.status(201).json(await service.create(authOf(req), body.name, body.country));
   });
 
   router.get('/', async (req, res) => {
@@ -28,6 +41,12 @@ export function orgsRoutes(service: OrgsService): Router {
   router.get('/:orgId', async (req, res) => {
     const { orgId } = parse(orgIdParams, req.params, 'path');
     res.json(await service.get(authOf(req), orgId));
+  });
+
+  router.patch('/:orgId', async (req, res) => {
+    const { orgId } = parse(orgIdParams, req.params, 'path');
+    const body = parse(updateOrgBody, req.body);
+    res.json(await service.update(authOf(req), orgId, body));
   });
 
   router.get('/:orgId/members', async (req, res) => {

@@ -6,8 +6,9 @@ import type { UserDb } from '../db/user-db.js';
 import { keyedHash } from '../lib/crypto.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../lib/errors.js';
 import { ADMIN_ROLES, requireOrgRole } from './org-access.js';
+import { phoneCountryOf } from './org-country.js';
 import * as repo from './orgs-repo.js';
-import type { OrgRole } from './orgs-repo.js';
+import type { OrgRole, OrgRow } from './orgs-repo.js';
 
 export interface OrgsServiceDeps {
   userDb: UserDb;
@@ -16,23 +17,39 @@ export interface OrgsServiceDeps {
   blindIndexKey: Buffer;
 }
 
+/**
+ * An organisation as the API shows it: `country` as set (or null), and
+ * `phone_country`, the country national-format numbers are read in (its own, else
+ * its first phone number's; null when neither).
+ */
+function present<T extends OrgRow>({ first_number: _first, ...org }: T) {
+  return { ...org, phone_country: phoneCountryOf({ country: org.country, first_number: _first }) ?? null };
+}
+
 /** Organisations and their teams. Every query runs as the caller under RLS. */
 export function createOrgsService(deps: OrgsServiceDeps) {
   const { userDb } = deps;
 
   return {
-    /** Creates an organisation with the caller as its owner and default privacy preferences. */
-    async create(auth: AuthContext, name: string) {
+    /** Creates an organisation with the caller as its owner, default privacy preferences and, if given, its country. */
+    async create(auth: AuthContext, name: string, country?: string | null) {
       return userDb.run(auth.claims, async (tx) => {
         const id = await repo.createOrganization(tx, name);
-        await writeAudit(tx, auth.actor, { orgId: id, action: 'organization.created', targetType: 'organization', targetId: id });
+        if (country) await repo.updateOrganization(tx, id, { country });
+        await writeAudit(tx, auth.actor, {
+          orgId: id,
+          action: 'organization.created',
+          targetType: 'organization',
+          targetId: id,
+          metadata: country ? { country } : undefined,
+        });
         const org = await repo.findOrganization(tx, id);
-        return { ...org!, role: 'owner' as OrgRole };
+        return { ...present(org!), role: 'owner' as OrgRole };
       });
     },
 
     async list(auth: AuthContext) {
-      return userDb.run(auth.claims, (tx) => repo.listMyOrganizations(tx));
+      return userDb.run(auth.claims, async (tx) => (await repo.listMyOrganizations(tx)).map(present));
     },
 
     async get(auth: AuthContext, orgId: string) {
@@ -40,7 +57,30 @@ export function createOrgsService(deps: OrgsServiceDeps) {
         const role = await requireOrgRole(tx, orgId);
         const org = await repo.findOrganization(tx, orgId);
         if (!org) throw new NotFoundError('Organisation not found.');
-        return { ...org, role };
+        return { ...present(org), role };
+      });
+    },
+
+    /** Renames the organisation and/or sets its country (owner, admin; `country: null` unsets it). Audited. */
+    async update(auth: AuthContext, orgId: string, change: { name?: string; country?: string | null }) {
+      return userDb.run(auth.claims, async (tx) => {
+        const role = await requireOrgRole(tx, orgId, ADMIN_ROLES);
+        const before = await repo.findOrganization(tx, orgId);
+        if (!before) throw new NotFoundError('Organisation not found.');
+        const changed: { name?: string; country?: string | null } = {};
+        if (change.name !== undefined && change.name !== before.name) changed.name = change.name;
+        if (change.country !== undefined && change.country !== before.country) changed.country = change.country;
+        if (Object.keys(changed).length === 0) return { ...present(before), role };
+        await repo.updateOrganization(tx, orgId, changed);
+        // The name is the customer's free text: the audit row says that it changed, not to what.
+        await writeAudit(tx, auth.actor, {
+          orgId,
+          action: 'organization.updated',
+          targetType: 'organization',
+          targetId: orgId,
+          metadata: { changed: Object.keys(changed), ...('country' in changed ? { country: changed.country } : {}) },
+        });
+        return { ...present((await repo.findOrganization(tx, orgId))!), role };
       });
     },
 

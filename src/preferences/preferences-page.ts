@@ -117,7 +117,9 @@ const SCRIPT = `
       const r = await api('POST', '/api/orgs/' + encodeURIComponent($('org').value) + '/erasure-requests', kind === 'email' ? { email: value } : { phone: value });
       $('subject').value = '';
       $('understood').checked = false;
-      say($('erase-status'), 'Erasure request ' + r.id + ': ' + r.status.replace('_', ' ') + '.', true);
+      say($('erase-status'), r.found === false
+        ? 'Nothing found: this organisation holds no data on that person, so nothing was erased (request ' + r.id + ').'
+        : 'Erasure request ' + r.id + ': ' + r.status.replace('_', ' ') + '.', true);
     } catch (err) {
       say($('erase-status'), err.message, false);
     }
@@ -208,7 +210,7 @@ function page(nonce: string): string {
 <input id="kind-email" type="radio" name="kind" value="email"><label class="inline" for="kind-email">E-mail address</label>
 </fieldset>
 <label for="subject">Phone number or e-mail address</label>
-<span class="hint" id="subject-hint">Phone numbers with the country code, e.g. +49 30 1234567.</span>
+<span class="hint" id="subject-hint">Phone numbers with the country code (+49 30 1234567), or in national format in the organisation's country (030 1234567).</span>
 <input id="subject" name="subject" type="text" autocomplete="off" required maxlength="254" aria-describedby="subject-hint">
 <p><input id="understood" type="checkbox" required><label class="inline" for="understood">I understand this erases the data permanently</label></p>
 <button type="submit" class="danger">Erase</button>
