@@ -72,3 +72,9 @@ export async function useLinkOnce(db: ServiceDb | Tx, requestId: string, expires
     on conflict do nothing returning nonce`;
   return rows.length === 1;
 }
+
+/** Whether a link was used already (read only: for the confirmation page). */
+export async function linkUsed(db: ServiceDb | Tx, requestId: string): Promise<boolean> {
+  const rows = await db`select 1 from app.used_nonces where kind = 'forget_me_link' and nonce = ${requestId}`;
+  return rows.length > 0;
+}

@@ -167,7 +167,20 @@ export function createForgetMeService(deps: ForgetMeDeps) {
   }
 
   /**
-   * Uses a confirmation link: checks it, then in one transaction uses it up
+   * Opens a confirmation link, for the page that asks the person to confirm:
+   * checks the link and whether it was used (410), and changes nothing, so a
+   * mail scanner that fetches the link erases no one.
+   */
+  async function inspectLink(token: string): Promise<{ requestId: string; expiresAt: Date }> {
+    const { requestId, expiresAt } = checkLink(token);
+    if (await repo.linkUsed(deps.serviceDb, requestId)) {
+      throw new AppError(410, 'link_used', 'This confirmation link has already been used: your request is confirmed.');
+    }
+    return { requestId, expiresAt: new Date(expiresAt * 1000) };
+  }
+
+  /**
+   * Uses a confirmation link (the page's button): checks it, then in one transaction uses it up
    * (app.used_nonces) and confirms the request, which starts the erasure. A
    * crash or failure before the commit leaves the link unused and the request
    * confirmable. A used link (410) changes nothing.
@@ -218,7 +231,16 @@ export function createForgetMeService(deps: ForgetMeDeps) {
     throw new AppError(410, 'code_expired', 'This code has expired or does not exist: please ask again on the forget-me page.');
   }
 
-  return { settings, request, confirmationLink, checkLink, confirmLink, verifyCode };
+  return {
+    settings,
+    /** PUBLIC_BASE_URL's origin: the only Origin a confirmation may be posted from. */
+    publicOrigin: new URL(base).origin,
+    request,
+    confirmationLink,
+    inspectLink,
+    confirmLink,
+    verifyCode,
+  };
 }
 
 export type ForgetMeService = ReturnType<typeof createForgetMeService>;
