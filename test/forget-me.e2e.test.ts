@@ -50,6 +50,8 @@ let profileDir: string;
 let browser: BrowserContext;
 /** Every URL the server was asked for, to prove a token in the fragment never reached it. */
 const seenUrls: string[] = [];
+/** The Origin and Sec-Fetch-Site of every POST /forget-me/confirm, as the browser sent them. */
+const confirmPosts: { origin?: string; site?: string }[] = [];
 
 beforeAll(async () => {
   isolated = await openIsolatedTestDb();
@@ -62,6 +64,9 @@ beforeAll(async () => {
   let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.writeHead(503).end();
   server = createServer((req, res) => {
     seenUrls.push(req.url ?? '');
+    if (req.method === 'POST' && req.url === '/forget-me/confirm') {
+      confirmPosts.push({ origin: req.headers.origin, site: req.headers['sec-fetch-site'] as string | undefined });
+    }
     handler(req, res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -221,9 +226,21 @@ describe('forget me, in a real browser', () => {
 
     const mail = await smtp.waitFor((m) => m.to.includes(email) && m.subject === 'Please confirm your erasure request');
     const link = new RegExp(`${base.replace(/[.:/]/g, '\\$&')}/forget-me/confirm\\?token=[A-Za-z0-9._-]+`).exec(mail.text)![0];
+    // Opening the link asks; it erases nothing.
     const opened = await page.goto(link);
     expect(opened!.status()).toBe(200);
-    expect(await page.locator('h1').textContent()).toBe('Your request is confirmed');
+    expect(opened!.headers()['referrer-policy']).toBe('no-referrer');
+    expect(opened!.headers()['cache-control']).toBe('no-store');
+    expect(await page.locator('h1').textContent()).toBe('Confirm your erasure request');
+    expect(await db`select 1 from public.leads where email_hash = ${emailHash}`).toHaveLength(2);
+    expect(await db`select status from public.erasure_requests where subject_hash = ${emailHash}`).toEqual([{ status: 'pending_confirmation' }]);
+
+    // The person presses the button (the form is named by its heading; the button by its text).
+    const confirmForm = page.getByRole('form', { name: 'Confirm your erasure request' });
+    await Promise.all([page.waitForURL(`${base}/forget-me/confirm`), confirmForm.getByRole('button', { name: 'Erase my data now' }).click()]);
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Your request is confirmed');
+    // Chromium hides the Origin of a page under no-referrer (null) and says same-origin in Fetch Metadata.
+    expect(confirmPosts.at(-1)).toEqual({ origin: 'null', site: 'same-origin' });
 
     const shot = path.join(mkdtempSync(path.join(tmpdir(), 'voice-gdpr-shot-')), 'confirmed.png');
     await page.screenshot({ path: shot, fullPage: true });
@@ -263,6 +280,48 @@ describe('forget me, in a real browser', () => {
     const again = await page.goto(link);
     expect(again!.status()).toBe(410);
     expect(await page.locator('h1').textContent()).toBe('This link has already been used');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('in German, and a form on another website that posts the token is refused with a clear page', async () => {
+    const email = `max-${randomBytes(5).toString('hex')}@example.test`;
+    const { page, problems } = await newPage();
+    await page.goto(`${base}/forget-me?lang=de`);
+    await page.getByLabel('Ihre E-Mail-Adresse').fill(email);
+    await Promise.all([page.waitForURL(`${base}/forget-me`), page.getByRole('button', { name: 'Bestätigungslink senden' }).click()]);
+    const mail = await smtp.waitFor((m) => m.to.includes(email) && m.subject === 'Bitte bestätigen Sie Ihren Löschantrag');
+    const link = new RegExp(`${base.replace(/[.:/]/g, '\\$&')}/forget-me/confirm\\?token=[A-Za-z0-9._-]+&lang=de`).exec(mail.text)![0];
+    const token = new URL(link).searchParams.get('token')!;
+
+    // Another website (another origin) posts the same form on the person's behalf.
+    const evil = createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/html' }).end(
+        `<!doctype html><html lang="en"><title>Win a prize</title><form method="post" action="${base}/forget-me/confirm"><input type="hidden" name="token" value="${token}"><input type="hidden" name="lang" value="de"><button>Win</button></form>`,
+      );
+    });
+    await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
+    try {
+      const evilOrigin = `http://127.0.0.1:${(evil.address() as AddressInfo).port}`;
+      await page.goto(evilOrigin);
+      const [refused] = await Promise.all([page.waitForResponse(`${base}/forget-me/confirm`), page.getByRole('button', { name: 'Win' }).click()]);
+      expect(refused.status()).toBe(403);
+      expect(confirmPosts.at(-1)!.origin).toBe(evilOrigin);
+      await expect.poll(() => page.locator('h1').textContent()).toBe('Diese Bestätigung kam von einer anderen Website');
+      const hash = keyedHash(world.config.blindIndexKey, 'email', email);
+      expect(await db`select status from public.erasure_requests where subject_hash = ${hash}`).toEqual([{ status: 'pending_confirmation' }]);
+
+      // The link itself still works, in German.
+      await page.goto(link);
+      expect(await page.getAttribute('html', 'lang')).toBe('de');
+      expect(await page.locator('h1').textContent()).toBe('Bitte bestätigen Sie Ihren Löschantrag');
+      await Promise.all([page.waitForURL(`${base}/forget-me/confirm`), page.getByRole('button', { name: 'Meine Daten jetzt löschen' }).click()]);
+      await expect.poll(() => page.locator('h1').textContent()).toBe('Ihr Antrag ist bestätigt');
+      expect((await db`select status from public.erasure_requests where subject_hash = ${hash}`)[0]!.status).not.toBe('pending_confirmation');
+    } finally {
+      evil.closeAllConnections();
+      await new Promise<void>((resolve) => evil.close(() => resolve()));
+    }
     expect(problems).toEqual([]);
     await page.close();
   });

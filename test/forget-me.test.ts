@@ -70,6 +70,17 @@ function linkIn(mail: ReceivedMail): string {
   return match![1]!;
 }
 const tokenOf = (path: string) => new URL(path, 'http://x').searchParams.get('token')!;
+/** The confirmation page's button: a form post of the token, from our own origin. */
+const pressConfirm = (token: string, lang?: string) =>
+  request(app)
+    .post('/forget-me/confirm')
+    .set('X-Forwarded-For', newIp())
+    .set('Accept', 'text/html')
+    .set('Origin', 'https://voice.example.test')
+    .type('form')
+    .send(lang ? { token, lang } : { token });
+const postConfirmJson = (body: unknown) =>
+  request(app).post('/forget-me/confirm').set('X-Forwarded-For', newIp()).set('Accept', 'application/json').send(body as object);
 
 async function requestFor(type: 'email' | 'phone', value: string) {
   const hash = keyedHash(config.blindIndexKey, type, value);
@@ -147,19 +158,145 @@ describe('by e-mail: a signed, single-use, 24-hour link', () => {
     expect(claims.exp - Math.floor(Date.now() / 1000)).toBeLessThanOrEqual(24 * 3600);
     expect(token).not.toContain(email.split('@')[0]!);
 
+    // Opening the link only shows the button.
     const opened = await request(app).get(link).set('Accept', 'text/html');
     expect(opened.status).toBe(200);
-    expect(opened.text).toContain('Your request is confirmed');
-    expect(opened.text).toContain(filed!.id);
+    expect(opened.text).toContain('Confirm your erasure request');
+    expect(opened.text).toContain('<form method="post" action="/forget-me/confirm"');
+    expect(opened.text).toContain(`<input type="hidden" name="token" value="${token}">`);
+    expect((await requestFor('email', email))[0]!.status).toBe('pending_confirmation');
+    expect(await nonceFor(filed!.id)).toHaveLength(0);
+
+    const pressed = await pressConfirm(token, 'en');
+    expect(pressed.status).toBe(200);
+    expect(pressed.text).toContain('Your request is confirmed');
+    expect(pressed.text).toContain(filed!.id);
     const [after] = await requestFor('email', email);
     expect(after!.status).not.toBe('pending_confirmation');
     expect(await nonceFor(filed!.id)).toHaveLength(1);
 
-    const again = await request(app).get(link).set('Accept', 'text/html');
+    const again = await pressConfirm(token, 'en');
     expect(again.status).toBe(410);
     expect(again.text).toContain('This link has already been used');
+    const reopened = await request(app).get(link).set('Accept', 'text/html');
+    expect(reopened.status).toBe(410);
+    expect(reopened.text).toContain('This link has already been used');
+    expect(reopened.text).not.toContain('<form method="post" action="/forget-me/confirm"');
     const [still] = await requestFor('email', email);
     expect(still!.status).toBe(after!.status);
+  });
+
+  it('opening the link (GET or HEAD, again and again, as mail scanners do) erases nothing', async () => {
+    const known = await seedKnownPerson(uniqueEmail('scanned'));
+    await postJson(newIp(), { email: known.email });
+    const link = linkIn(await mailTo(known.email));
+    for (const accept of ['text/html', 'application/json', '*/*']) {
+      expect((await request(app).get(link).set('Accept', accept)).status, accept).toBe(200);
+      const head = await request(app).head(link).set('Accept', accept);
+      expect(head.status, accept).toBe(200);
+      expect(head.text ?? '').toBe('');
+    }
+    const [filed] = await requestFor('email', known.email);
+    expect(filed!.status).toBe('pending_confirmation');
+    expect(await nonceFor(filed!.id)).toHaveLength(0);
+    expect(await db`select 1 from public.leads where email_hash = ${keyedHash(config.blindIndexKey, 'email', known.email)}`).toHaveLength(1);
+
+    // Only the button erases.
+    expect((await pressConfirm(tokenOf(link))).status).toBe(200);
+    expect(await db`select 1 from public.leads where email_hash = ${keyedHash(config.blindIndexKey, 'email', known.email)}`).toHaveLength(0);
+  });
+
+  it('pressing the button twice at once confirms once: one 200, one 410, one erasure', async () => {
+    const known = await seedKnownPerson(uniqueEmail('twice'));
+    await postJson(newIp(), { email: known.email });
+    const token = tokenOf(linkIn(await mailTo(known.email)));
+    const answers = await Promise.all([postConfirmJson({ token }), postConfirmJson({ token }), postConfirmJson({ token })]);
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 410, 410]);
+    expect(answers.filter((r) => r.status === 410).every((r) => r.body.error.code === 'link_used')).toBe(true);
+    const [filed] = await requestFor('email', known.email);
+    const executed = await db`select 1 from public.audit_logs where action = 'erasure.executed' and target_id = ${filed!.id} and org_id = ${known.orgId}`;
+    expect(executed).toHaveLength(1);
+  });
+
+  it('the confirmation page: labelled button, no script, not stored, no Referer, the token escaped in the form', async () => {
+    const email = uniqueEmail('page');
+    await postJson(newIp(), { email });
+    const link = linkIn(await mailTo(email));
+    const token = tokenOf(link);
+    const res = await request(app).get(link);
+    expect(res.status).toBe(200);
+    expect(res.type).toBe('text/html');
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['referrer-policy']).toBe('no-referrer');
+    expect(res.text).toContain('<html lang="en">');
+    expect(res.text).not.toContain('<script');
+    expect(res.text).toContain('<h1 id="confirm-title">Confirm your erasure request</h1>');
+    expect(res.text).toContain('aria-labelledby="confirm-title" aria-describedby="confirm-warning"');
+    expect(res.text).toContain('<p class="alert" id="confirm-warning"><strong>This cannot be undone.</strong></p>');
+    expect(res.text).toContain('<button type="submit">Erase my data now</button>');
+    expect(res.text).toContain('<input type="hidden" name="lang" value="en">');
+    expect(res.text).toContain('Did not ask for this? Just close this page');
+    // Switching language keeps the link (and so the token) on our own origin.
+    expect(res.text).toContain(`<a href="/forget-me/confirm?token=${token}&amp;lang=de" hreflang="de" lang="de">Deutsch</a>`);
+    const german = await request(app).get(`/forget-me/confirm?token=${token}&lang=de`);
+    expect(german.text).toContain('<html lang="de">');
+    expect(german.text).toContain('Bitte bestätigen Sie Ihren Löschantrag');
+    expect(german.text).toContain('<button type="submit">Meine Daten jetzt löschen</button>');
+    expect(german.text).toContain('Das lässt sich nicht rückgängig machen.');
+    const byHeader = await request(app).get(`/forget-me/confirm?token=${token}`).set('Accept-Language', 'de-DE,de;q=0.9');
+    expect(byHeader.text).toContain('<html lang="de">');
+  });
+
+  it('checks Origin: our own page, no Origin, or null from our own page confirm; another origin gets a clear 403', async () => {
+    const email = uniqueEmail('origin');
+    await postJson(newIp(), { email });
+    const token = tokenOf(linkIn(await mailTo(email)));
+    const [filed] = await requestFor('email', email);
+    const post = (headers: Record<string, string>, accept = 'text/html', lang = 'en') => {
+      const r = request(app).post('/forget-me/confirm').set('X-Forwarded-For', newIp()).set('Accept', accept);
+      for (const [k, v] of Object.entries(headers)) r.set(k, v);
+      return r.type('form').send({ token, lang });
+    };
+    const foreign: Record<string, string>[] = [
+      { Origin: 'https://evil.example' },
+      { Origin: 'http://voice.example.test' },
+      { Origin: 'https://voice.example.test.evil.example' },
+      { Origin: 'https://voice.example.test:8443' },
+      { Origin: 'null', 'Sec-Fetch-Site': 'cross-site' },
+      { Origin: 'null', 'Sec-Fetch-Site': 'same-site' },
+    ];
+    for (const headers of foreign) {
+      const res = await post(headers);
+      expect(res.status, JSON.stringify(headers)).toBe(403);
+      expect(res.text).toContain('This confirmation came from another website');
+      expect(res.text).toContain('role="alert"');
+    }
+    const german = await post({ Origin: 'https://evil.example' }, 'text/html', 'de');
+    expect(german.status).toBe(403);
+    expect(german.text).toContain('Diese Bestätigung kam von einer anderen Website');
+    const json = await post({ Origin: 'https://evil.example' }, 'application/json');
+    expect(json.status).toBe(403);
+    expect(json.body.error.code).toBe('origin_refused');
+    expect(json.body.request_id).toEqual(expect.any(String));
+    expect((await requestFor('email', email))[0]!.status).toBe('pending_confirmation');
+    expect(await nonceFor(filed!.id)).toHaveLength(0);
+
+    // A browser on our own page whose Referrer-Policy is no-referrer sends Origin: null with Sec-Fetch-Site: same-origin.
+    const ok = await post({ Origin: 'null', 'Sec-Fetch-Site': 'same-origin' });
+    expect(ok.status).toBe(200);
+    expect(ok.text).toContain('Your request is confirmed');
+
+    // Our origin, and no Origin at all (not a browser), are accepted too.
+    for (const headers of [{ Origin: 'https://voice.example.test' }, {}]) {
+      const other = uniqueEmail('origin');
+      await postJson(newIp(), { email: other });
+      const t = tokenOf(linkIn(await mailTo(other)));
+      const r = request(app).post('/forget-me/confirm').set('X-Forwarded-For', newIp()).set('Accept', 'application/json');
+      for (const [k, v] of Object.entries(headers)) r.set(k, v);
+      const res = await r.send({ token: t });
+      expect(res.status, JSON.stringify(headers)).toBe(200);
+      expect(res.body.status).toBe('confirmed');
+    }
   });
 
   it('in German: German e-mail, link and confirmation page', async () => {
@@ -171,11 +308,16 @@ describe('by e-mail: a signed, single-use, 24-hour link', () => {
     const mail = await mailTo(email);
     expect(mail.subject).toBe('Bitte bestätigen Sie Ihren Löschantrag');
     expect(mail.text).toContain('24 Stunden');
+    expect(mail.text).toContain('drücken auf der Seite die Schaltfläche');
     const link = linkIn(mail);
     expect(link).toMatch(/&lang=de$/);
     const opened = await request(app).get(link);
     expect(opened.status).toBe(200);
-    expect(opened.text).toContain('Ihr Antrag ist bestätigt');
+    expect(opened.text).toContain('<html lang="de">');
+    expect(opened.text).toContain('Meine Daten jetzt löschen');
+    const pressed = await pressConfirm(tokenOf(link), 'de');
+    expect(pressed.status).toBe(200);
+    expect(pressed.text).toContain('Ihr Antrag ist bestätigt');
   });
 
   it('JSON clients get JSON: 202 receipt, then the confirmation, then 410 for reuse', async () => {
@@ -186,10 +328,20 @@ describe('by e-mail: a signed, single-use, 24-hour link', () => {
     const link = linkIn(await mailTo(email));
     const opened = await request(app).get(link).set('Accept', 'application/json');
     expect(opened.status).toBe(200);
-    expect(opened.body).toMatchObject({ status: 'confirmed', request: { id: expect.any(String), due_at: expect.any(String) } });
-    const again = await request(app).get(link).set('Accept', 'application/json');
+    expect(opened.body).toEqual({
+      status: 'awaiting_confirmation',
+      expires_at: expect.any(String),
+      confirm: { method: 'POST', path: '/forget-me/confirm', fields: ['token'] },
+    });
+    const confirmed = await postConfirmJson({ token: tokenOf(link) });
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.body).toMatchObject({ status: 'confirmed', request: { id: expect.any(String), due_at: expect.any(String) } });
+    const again = await postConfirmJson({ token: tokenOf(link) });
     expect(again.status).toBe(410);
     expect(again.body.error.code).toBe('link_used');
+    const reopened = await request(app).get(link).set('Accept', 'application/json');
+    expect(reopened.status).toBe(410);
+    expect(reopened.body.error.code).toBe('link_used');
   });
 
   it('a tampered link is refused with 400 and changes nothing', async () => {
@@ -213,6 +365,12 @@ describe('by e-mail: a signed, single-use, 24-hour link', () => {
       const res = await request(app).get(`/forget-me/confirm?token=${encodeURIComponent(bad)}`).set('Accept', 'text/html');
       expect(res.status, bad).toBe(400);
       expect(res.text).toContain('This link is not valid');
+      const pressed = await pressConfirm(bad);
+      expect(pressed.status, bad).toBe(400);
+      expect(pressed.text).toContain('This link is not valid');
+      const json = await postConfirmJson({ token: bad });
+      expect(json.status, bad).toBe(400);
+      expect(json.body.error.code).toBe('link_invalid');
     }
     expect((await request(app).get('/forget-me/confirm')).status).toBe(400);
     const [filed] = await requestFor('email', email);
@@ -222,6 +380,7 @@ describe('by e-mail: a signed, single-use, 24-hour link', () => {
 
     // The genuine link still works afterwards.
     expect((await request(app).get(link)).status).toBe(200);
+    expect((await pressConfirm(token)).status).toBe(200);
   });
 
   it('an expired link (signed 25 hours ago) is refused with 410 and changes nothing', async () => {
@@ -243,6 +402,9 @@ describe('by e-mail: a signed, single-use, 24-hour link', () => {
     const json = await request(app).get(link).set('Accept', 'application/json');
     expect(json.status).toBe(410);
     expect(json.body.error.code).toBe('link_expired');
+    const pressed = await pressConfirm(tokenOf(link));
+    expect(pressed.status).toBe(410);
+    expect(pressed.text).toContain('This link has expired');
     const [filed] = await requestFor('email', email);
     expect(filed!.status).toBe('pending_confirmation');
     expect(await nonceFor(filed!.id)).toHaveLength(0);
@@ -528,6 +690,15 @@ describe('bad input: 400, never 500', () => {
     for (const q of ['token=', 'token=a&token=b', `token=${'x'.repeat(5000)}`, 'token[a]=b', `token=fm1.${'%00'.repeat(10)}.x`]) {
       const res = await request(app).get(`/forget-me/confirm?${q}`);
       expect(res.status, q).toBe(400);
+      const posted = await request(app).post('/forget-me/confirm').set('X-Forwarded-For', ip).type('form').send(q);
+      expect(posted.status, q).toBe(400);
     }
+    for (const body of [{}, { token: 123 }, { token: ['a'] }, { token: 'fm1.a.b', admin: true }, [{ token: 'fm1.a.b' }]]) {
+      const res = await postConfirmJson(body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error.code).toBe('link_invalid');
+    }
+    const malformed = await request(app).post('/forget-me/confirm').set('X-Forwarded-For', ip).set('content-type', 'application/json').send('{"token":');
+    expect(malformed.status).toBe(400);
   });
 });

@@ -270,22 +270,34 @@ export function createErasureService(deps: ErasureDeps) {
       return row!;
     },
 
-    /** The requester proved the address or number: erase everywhere now, providers next. */
+    /**
+     * The requester proved the address or number: confirm and erase everywhere, in the caller's
+     * transaction `tx`, so that the proof being used up (link, code) and the erasure commit together
+     * or not at all. Confirming twice is a no-op. Once `tx` has committed, call startProviderWork().
+     */
+    async confirmPublicRequestIn(tx: Tx, requestId: string): Promise<ErasureRequestSummary> {
+      const [request] = await tx<{ id: string; org_id: string | null; subject_hash: Buffer; status: string }[]>`
+        select id, org_id, subject_hash, status from public.erasure_requests
+        where id = ${requestId} and source = 'public' for update`;
+      if (!request) throw new NotFoundError('No such erasure request.');
+      if (request.status !== 'pending_confirmation') {
+        const [row] = await tx<ErasureRequestSummary[]>`select ${tx.unsafe(SUMMARY_COLUMNS)} from public.erasure_requests where id = ${requestId}`;
+        return row!;
+      }
+      await tx`update public.erasure_requests set status = 'confirmed', confirmed_at = now() where id = ${requestId}`;
+      return execute(tx, request, { type: 'public' });
+    },
+
+    /** Confirms a public request in a transaction of its own (see confirmPublicRequestIn), providers next. */
     async confirmPublicRequest(requestId: string): Promise<ErasureRequestSummary> {
-      const summary = await db.begin(async (tx) => {
-        const [request] = await tx<{ id: string; org_id: string | null; subject_hash: Buffer; status: string }[]>`
-          select id, org_id, subject_hash, status from public.erasure_requests
-          where id = ${requestId} and source = 'public' for update`;
-        if (!request) throw new NotFoundError('No such erasure request.');
-        if (request.status !== 'pending_confirmation') {
-          const [row] = await tx<ErasureRequestSummary[]>`select ${tx.unsafe(SUMMARY_COLUMNS)} from public.erasure_requests where id = ${requestId}`;
-          return row!;
-        }
-        await tx`update public.erasure_requests set status = 'confirmed', confirmed_at = now() where id = ${requestId}`;
-        return execute(tx, request, { type: 'public' });
-      });
-      void service.workProviders().catch((err: unknown) => logger.error({ err_name: (err as Error).name }, 'provider deletions after an erasure failed'));
+      const summary = await db.begin((tx) => service.confirmPublicRequestIn(tx, requestId));
+      service.startProviderWork();
       return summary;
+    },
+
+    /** Works the deletions owed to Twilio and ElevenLabs now, in the background (the job retries what fails). */
+    startProviderWork(): void {
+      void service.workProviders().catch((err: unknown) => logger.error({ err_name: (err as Error).name }, 'provider deletions after an erasure failed'));
     },
 
     /**
@@ -307,7 +319,7 @@ export function createErasureService(deps: ErasureDeps) {
       // The erasure itself runs on the backend's connection: it must reach rows (e.g. other
       // people's consent records of the same call) whatever the requester may see.
       const summary = await db.begin((tx) => execute(tx, { id: request.id, org_id: orgId, subject_hash: request.hash }, auth.actor));
-      void service.workProviders().catch((err: unknown) => logger.error({ err_name: (err as Error).name }, 'provider deletions after an erasure failed'));
+      service.startProviderWork();
       return { ...summary, found: foundAnything(summary.counts) };
     },
 

@@ -1,3 +1,5 @@
+import type { Tx } from '../db/database.js';
+
 /**
  * The erasure service's contract, shared by the public forget-me flow, the
  * dashboard and account deletion.
@@ -28,7 +30,13 @@ export interface PublicErasure {
   filePublicRequest(input: PublicErasureInput): Promise<ErasureRequestSummary>;
   /**
    * Confirms a public request (the requester proved the address or number)
-   * and starts the erasure. Confirming twice is a no-op.
+   * and erases, inside the caller's transaction: whatever proved the request
+   * (a link or code used up in `tx`) commits together with the erasure, or
+   * neither does. Confirming twice is a no-op.
    */
+  confirmPublicRequestIn(tx: Tx, requestId: string): Promise<ErasureRequestSummary>;
+  /** The same in a transaction of its own. */
   confirmPublicRequest(requestId: string): Promise<ErasureRequestSummary>;
+  /** After a confirmation committed: work the deletions owed to the providers, in the background. */
+  startProviderWork(): void;
 }

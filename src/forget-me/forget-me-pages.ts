@@ -60,7 +60,7 @@ const T = {
     errContact: 'The e-mail address for the completion notice is not valid. Leave it empty or correct it.',
     errOne: 'Please give either an e-mail address or a phone number.',
     sentTitle: 'Check your inbox',
-    sentBody: 'We have sent a confirmation link to the address you gave. It works for 24 hours, and only once. Nothing is erased until you open it.',
+    sentBody: 'We have sent a confirmation link to the address you gave. It works for 24 hours, and only once. Nothing is erased until you open it and press the button on the page.',
     sentSpam: 'No e-mail after a few minutes? Look in your spam folder, or ask again.',
     codeTitle: 'Enter the code from the SMS',
     codeBody: (minutes: number, tries: number) =>
@@ -68,6 +68,14 @@ const T = {
     codeLabel: 'Code (6 digits)',
     confirm: 'Confirm erasure',
     errCode: 'Please enter the 6 digits from the SMS.',
+    askTitle: 'Confirm your erasure request',
+    askBody: [
+      'Someone (we hope you) asked on our forget-me page for every piece of data about this e-mail address to be erased, at every organisation that uses our service. Nothing has been erased yet.',
+      'When you press the button, we erase the contacts, calls, transcripts, recordings and proofs of consent linked to this address, including the copies at our processors Twilio and ElevenLabs.',
+    ],
+    askWarning: 'This cannot be undone.',
+    askButton: 'Erase my data now',
+    askIgnore: 'Did not ask for this? Just close this page: nothing happens without your confirmation.',
     doneTitle: 'Your request is confirmed',
     doneBody: (due: string) =>
       `We are erasing what we held about you at every organisation that uses our service, and asking Twilio and ElevenLabs to erase their copies. This is complete by ${due} at the latest, usually within minutes.`,
@@ -77,7 +85,11 @@ const T = {
     problems: {
       link_invalid: ['This link is not valid', 'Please open the link exactly as it was e-mailed, or ask again.'],
       link_expired: ['This link has expired', 'Confirmation links work for 24 hours. Please ask again: it only takes a minute.'],
-      link_used: ['This link has already been used', 'Your request was confirmed the first time you opened it. There is nothing more to do.'],
+      link_used: ['This link has already been used', 'Your request is confirmed. There is nothing more to do.'],
+      origin_refused: [
+        'This confirmation came from another website',
+        'For your safety, an erasure can only be confirmed with the button on our own confirmation page. Please open the link from the e-mail again and press the button there.',
+      ],
       code_incorrect: ['That code is not right', 'Please check the SMS and try again.'],
       code_expired: ['This code has expired', 'SMS codes work for 15 minutes. Please ask again.'],
       code_exhausted: ['Too many wrong codes', 'This code can no longer be used. Please ask again for a new one.'],
@@ -119,7 +131,7 @@ const T = {
     errContact: 'Die E-Mail-Adresse für die Abschlussnachricht ist ungültig. Lassen Sie das Feld leer oder korrigieren Sie sie.',
     errOne: 'Bitte geben Sie entweder eine E-Mail-Adresse oder eine Telefonnummer an.',
     sentTitle: 'Bitte sehen Sie in Ihr Postfach',
-    sentBody: 'Wir haben einen Bestätigungslink an die angegebene Adresse gesendet. Er gilt 24 Stunden und nur einmal. Gelöscht wird erst, wenn Sie ihn öffnen.',
+    sentBody: 'Wir haben einen Bestätigungslink an die angegebene Adresse gesendet. Er gilt 24 Stunden und nur einmal. Gelöscht wird erst, wenn Sie ihn öffnen und auf der Seite die Schaltfläche drücken.',
     sentSpam: 'Nach ein paar Minuten keine E-Mail? Sehen Sie im Spam-Ordner nach oder stellen Sie den Antrag erneut.',
     codeTitle: 'Bitte geben Sie den Code aus der SMS ein',
     codeBody: (minutes: number, tries: number) =>
@@ -127,6 +139,14 @@ const T = {
     codeLabel: 'Code (6 Ziffern)',
     confirm: 'Löschung bestätigen',
     errCode: 'Bitte geben Sie die 6 Ziffern aus der SMS ein.',
+    askTitle: 'Bitte bestätigen Sie Ihren Löschantrag',
+    askBody: [
+      'Jemand (hoffentlich Sie) hat auf unserer Seite „Meine Daten löschen“ beantragt, dass alle Daten zu dieser E-Mail-Adresse gelöscht werden, bei allen Organisationen, die unseren Dienst nutzen. Bisher wurde nichts gelöscht.',
+      'Wenn Sie die Schaltfläche drücken, löschen wir die Kontakte, Anrufe, Transkripte, Aufzeichnungen und Einwilligungsnachweise zu dieser Adresse, auch die Kopien bei unseren Auftragsverarbeitern Twilio und ElevenLabs.',
+    ],
+    askWarning: 'Das lässt sich nicht rückgängig machen.',
+    askButton: 'Meine Daten jetzt löschen',
+    askIgnore: 'Nicht beantragt? Dann schließen Sie diese Seite einfach: Ohne Ihre Bestätigung geschieht nichts.',
     doneTitle: 'Ihr Antrag ist bestätigt',
     doneBody: (due: string) =>
       `Wir löschen bei allen Organisationen, die unseren Dienst nutzen, was wir über Sie gespeichert hatten, und beauftragen Twilio und ElevenLabs, ihre Kopien zu löschen. Spätestens am ${due} ist das erledigt, meist nach wenigen Minuten.`,
@@ -136,7 +156,11 @@ const T = {
     problems: {
       link_invalid: ['Dieser Link ist ungültig', 'Bitte öffnen Sie den Link genau so, wie er in der E-Mail steht, oder stellen Sie den Antrag erneut.'],
       link_expired: ['Dieser Link ist abgelaufen', 'Bestätigungslinks gelten 24 Stunden. Bitte stellen Sie den Antrag erneut; das dauert nur eine Minute.'],
-      link_used: ['Dieser Link wurde schon benutzt', 'Ihr Antrag wurde beim ersten Öffnen bestätigt. Sie müssen nichts weiter tun.'],
+      link_used: ['Dieser Link wurde schon benutzt', 'Ihr Antrag ist bestätigt. Sie müssen nichts weiter tun.'],
+      origin_refused: [
+        'Diese Bestätigung kam von einer anderen Website',
+        'Zu Ihrer Sicherheit lässt sich eine Löschung nur mit der Schaltfläche auf unserer eigenen Bestätigungsseite bestätigen. Bitte öffnen Sie den Link aus der E-Mail erneut und drücken Sie dort die Schaltfläche.',
+      ],
       code_incorrect: ['Der Code stimmt nicht', 'Bitte prüfen Sie die SMS und versuchen Sie es noch einmal.'],
       code_expired: ['Dieser Code ist abgelaufen', 'SMS-Codes gelten 15 Minuten. Bitte stellen Sie den Antrag erneut.'],
       code_exhausted: ['Zu viele falsche Codes', 'Dieser Code kann nicht mehr benutzt werden. Bitte fordern Sie einen neuen an.'],
@@ -255,6 +279,28 @@ ${errorMessage ? `<div class="alert" role="alert" id="code-error"><p>${escapeHtm
 <p class="note">${t.secret}</p>
 <p><a href="${formHref(lang)}">${t.back}</a></p>`;
   return layout(lang, t.codeTitle, main, formHref(t.switchTo.lang));
+}
+
+/** The confirmation link itself in the other language (the page keeps its token). */
+const confirmHref = (token: string, lang: Lang) => `/forget-me/confirm?token=${encodeURIComponent(token)}&lang=${lang}`;
+
+/**
+ * GET /forget-me/confirm with a valid link: asks the person to confirm. Only
+ * the button (a form POST of the token, no JavaScript) erases anything.
+ */
+export function confirmPage(lang: Lang, token: string): string {
+  const t = T[lang];
+  const main = `<h1 id="confirm-title">${t.askTitle}</h1>
+${t.askBody.map((p) => `<p>${p}</p>`).join('\n')}
+<form method="post" action="/forget-me/confirm" aria-labelledby="confirm-title" aria-describedby="confirm-warning">
+<input type="hidden" name="lang" value="${lang}">
+<input type="hidden" name="token" value="${escapeHtml(token)}">
+<p class="alert" id="confirm-warning"><strong>${t.askWarning}</strong></p>
+<button type="submit">${t.askButton}</button>
+</form>
+<p>${t.askIgnore}</p>
+<p class="note">${t.secret}</p>`;
+  return layout(lang, t.askTitle, main, confirmHref(token, t.switchTo.lang));
 }
 
 /** After a link or code confirmed the request. */

@@ -37,9 +37,10 @@ export interface CodeAttempt {
 /**
  * Spends one attempt on a live code and returns its hash and the attempts
  * used so far, or undefined when there is no live code with attempts left.
- * One statement, so concurrent guesses cannot exceed the limit.
+ * One statement, whose row lock (inside a transaction) also keeps concurrent
+ * guesses from exceeding the limit or using the code twice.
  */
-export async function spendAttempt(db: ServiceDb, requestId: string, now: Date, maxAttempts: number): Promise<CodeAttempt | undefined> {
+export async function spendAttempt(db: ServiceDb | Tx, requestId: string, now: Date, maxAttempts: number): Promise<CodeAttempt | undefined> {
   const [row] = await db<CodeAttempt[]>`
     update app.forget_me_codes set attempts = attempts + 1
     where request_id = ${requestId} and consumed_at is null and expires_at > ${now} and attempts < ${maxAttempts}
@@ -48,24 +49,23 @@ export async function spendAttempt(db: ServiceDb, requestId: string, now: Date, 
 }
 
 /** Why a code can no longer be used (after spendAttempt found none). */
-export async function codeState(db: ServiceDb, requestId: string): Promise<{ expires_at: Date; attempts: number; consumed_at: Date | null } | undefined> {
+export async function codeState(db: ServiceDb | Tx, requestId: string): Promise<{ expires_at: Date; attempts: number; consumed_at: Date | null } | undefined> {
   const [row] = await db<{ expires_at: Date; attempts: number; consumed_at: Date | null }[]>`
     select expires_at, attempts, consumed_at from app.forget_me_codes where request_id = ${requestId}`;
   return row;
 }
 
 /** Marks a code used; false when another request used it first. */
-export async function consumeCode(db: ServiceDb, requestId: string, now: Date): Promise<boolean> {
+export async function consumeCode(db: ServiceDb | Tx, requestId: string, now: Date): Promise<boolean> {
   const rows = await db`update app.forget_me_codes set consumed_at = ${now} where request_id = ${requestId} and consumed_at is null returning request_id`;
   return rows.length === 1;
 }
 
-/** Gives a consumed code back (the confirmation behind it failed, so the person may try again). */
-export async function releaseCode(db: ServiceDb, requestId: string): Promise<void> {
-  await db`update app.forget_me_codes set consumed_at = null where request_id = ${requestId}`;
-}
-
-/** Records a link's single use; false when it was used before. */
+/**
+ * Records a link's single use; false when it was used before. Inside a
+ * transaction, a concurrent use of the same link waits for this one to commit
+ * (then it finds the link used) or to roll back (then it may use it).
+ */
 export async function useLinkOnce(db: ServiceDb | Tx, requestId: string, expiresAt: Date): Promise<boolean> {
   const rows = await db`
     insert into app.used_nonces (kind, nonce, expires_at) values ('forget_me_link', ${requestId}, ${expiresAt})
@@ -73,7 +73,8 @@ export async function useLinkOnce(db: ServiceDb | Tx, requestId: string, expires
   return rows.length === 1;
 }
 
-/** Gives a link back (the confirmation behind it failed, so the person may try again). */
-export async function releaseLink(db: ServiceDb, requestId: string): Promise<void> {
-  await db`delete from app.used_nonces where kind = 'forget_me_link' and nonce = ${requestId}`;
+/** Whether a link was used already (read only: for the confirmation page). */
+export async function linkUsed(db: ServiceDb | Tx, requestId: string): Promise<boolean> {
+  const rows = await db`select 1 from app.used_nonces where kind = 'forget_me_link' and nonce = ${requestId}`;
+  return rows.length > 0;
 }

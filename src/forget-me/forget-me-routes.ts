@@ -7,7 +7,7 @@ import { AppError, ValidationError } from '../lib/errors.js';
 import { InvalidPhoneError, parsePhone } from '../lib/phone.js';
 import { logger } from '../lib/logger.js';
 import type { Lang } from './forget-me-messages.js';
-import { codePage, confirmedPage, formPage, linkSentPage, problemPage, type FormField, type FormState } from './forget-me-pages.js';
+import { codePage, confirmedPage, confirmPage, formPage, linkSentPage, problemPage, type FormField, type FormState } from './forget-me-pages.js';
 import { RateLimitedError, type ForgetMeService } from './forget-me-service.js';
 
 const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -38,7 +38,10 @@ const verifyBody = z.strictObject({
   lang,
 });
 
-const confirmQuery = z.object({ token: z.string().min(1).max(2048), lang });
+const token = z.string().min(1).max(2048);
+const confirmQuery = z.object({ token, lang });
+const confirmBody = z.strictObject({ token, lang });
+const linkInvalid = () => new AppError(400, 'link_invalid', 'This confirmation link is not valid: please use the link exactly as it was e-mailed.');
 
 /** The page's language: ?lang= (or the form's hidden field), else Accept-Language, else English. */
 function pageLang(req: Request): Lang {
@@ -73,6 +76,24 @@ function sendProblemPage(res: Response, lang: Lang, err: unknown): void {
   sendPage(res, 500, problemPage(lang, 'internal'));
 }
 
+/**
+ * Whether a confirmation may have come from our own page. The signed token is
+ * the credential (there is no session, so no CSRF cookie); on top of it, a
+ * browser's Origin must be PUBLIC_BASE_URL's. Without Origin (not a browser)
+ * the token alone decides. Origin `null` is what a browser sends for our own
+ * page too, whose Referrer-Policy is no-referrer: then Fetch Metadata
+ * (Sec-Fetch-Site) must not say the post came from another site.
+ */
+function fromOurPage(req: Request, publicOrigin: string): boolean {
+  const origin = req.get('origin');
+  if (origin === undefined) return true;
+  if (origin === 'null') {
+    const site = req.get('sec-fetch-site');
+    return site === undefined || site === 'same-origin';
+  }
+  return origin === publicOrigin;
+}
+
 /** Which field a refused form submission is about. */
 function formError(err: ValidationError | InvalidPhoneError): NonNullable<FormState['error']> {
   if (err instanceof InvalidPhoneError) return { field: 'phone', kind: 'phone' };
@@ -105,8 +126,9 @@ export function forgetMeRoutes(service: ForgetMeService): Router {
     });
 
   router.use((_req, res, next) => {
-    // Pages with tokens and request ids are never cached or stored.
+    // Pages with tokens and request ids are never cached or stored, and never sent on as a Referer.
     res.set('Cache-Control', 'no-store');
+    res.set('Referrer-Policy', 'no-referrer');
     next();
   });
 
@@ -178,13 +200,39 @@ export function forgetMeRoutes(service: ForgetMeService): Router {
     }
   });
 
+  // Opening the link (GET or HEAD, as mail scanners do) only checks it and shows the button.
   router.get('/confirm', async (req, res) => {
     const l = pageLang(req);
     const html = wantsHtml(req);
     try {
       const q = confirmQuery.safeParse(req.query);
-      if (!q.success) throw new AppError(400, 'link_invalid', 'This confirmation link is not valid: please use the link exactly as it was e-mailed.');
-      const confirmed = await service.confirmLink(q.data.token);
+      if (!q.success) throw linkInvalid();
+      const link = await service.inspectLink(q.data.token);
+      if (html) sendPage(res, 200, confirmPage(l, q.data.token));
+      else {
+        res.json({
+          status: 'awaiting_confirmation',
+          expires_at: link.expiresAt,
+          confirm: { method: 'POST', path: '/forget-me/confirm', fields: ['token'] },
+        });
+      }
+    } catch (err) {
+      if (!html) throw err;
+      sendProblemPage(res, l, err);
+    }
+  });
+
+  // The page's button: uses the link up and starts the erasure.
+  router.post('/confirm', ...parsers, limiter(settings.perIpVerifyLimit), async (req, res) => {
+    const l = pageLang(req);
+    const html = wantsHtml(req);
+    try {
+      if (!fromOurPage(req, service.publicOrigin)) {
+        throw new AppError(403, 'origin_refused', 'An erasure can only be confirmed from the confirmation page: open the link from the e-mail and press its button.');
+      }
+      const b = confirmBody.safeParse(req.body ?? {});
+      if (!b.success) throw linkInvalid();
+      const confirmed = await service.confirmLink(b.data.token);
       if (html) sendPage(res, 200, confirmedPage(l, confirmed));
       else res.json({ status: 'confirmed', request: { id: confirmed.id, status: confirmed.status, received_at: confirmed.received_at, due_at: confirmed.due_at } });
     } catch (err) {

@@ -153,62 +153,95 @@ export function createForgetMeService(deps: ForgetMeDeps) {
     };
   }
 
-  /** Confirms the request behind a proof that was just used up; gives the proof back if that fails. */
-  async function confirm(requestId: string, release: () => Promise<void>): Promise<ErasureRequestSummary> {
-    try {
-      return await deps.erasure.confirmPublicRequest(requestId);
-    } catch (err) {
-      await release().catch(() => undefined);
-      throw err;
-    }
-  }
-
   /**
-   * Opens a confirmation link: checks the signature (constant-time) and the
-   * expiry, uses the link up (app.used_nonces), then confirms the request.
-   * A tampered (400), expired or used (410) link changes nothing.
+   * Checks a confirmation link's signature (constant-time) and expiry. A
+   * tampered (400) or expired (410) link is refused; nothing is read or changed.
    */
-  async function confirmLink(token: string): Promise<ErasureRequestSummary> {
+  function checkLink(token: string): { requestId: string; expiresAt: number } {
     const check = verifyLinkToken(deps.secret, token, Math.floor(now().getTime() / 1000));
     if (!check.ok) {
       throw check.reason === 'expired'
         ? new AppError(410, 'link_expired', 'This confirmation link has expired: please ask again on the forget-me page.')
         : new AppError(400, 'link_invalid', 'This confirmation link is not valid: please use the link exactly as it was e-mailed.');
     }
-    const { requestId, expiresAt } = check.claims;
-    const fresh = await repo.useLinkOnce(deps.serviceDb, requestId, new Date(expiresAt * 1000));
-    if (!fresh) throw new AppError(410, 'link_used', 'This confirmation link has already been used: your request is confirmed.');
-    return confirm(requestId, () => repo.releaseLink(deps.serviceDb, requestId));
+    return { requestId: check.claims.requestId, expiresAt: check.claims.expiresAt };
+  }
+
+  /**
+   * Opens a confirmation link, for the page that asks the person to confirm:
+   * checks the link and whether it was used (410), and changes nothing, so a
+   * mail scanner that fetches the link erases no one.
+   */
+  async function inspectLink(token: string): Promise<{ requestId: string; expiresAt: Date }> {
+    const { requestId, expiresAt } = checkLink(token);
+    if (await repo.linkUsed(deps.serviceDb, requestId)) {
+      throw new AppError(410, 'link_used', 'This confirmation link has already been used: your request is confirmed.');
+    }
+    return { requestId, expiresAt: new Date(expiresAt * 1000) };
+  }
+
+  /**
+   * Uses a confirmation link (the page's button): checks it, then in one transaction uses it up
+   * (app.used_nonces) and confirms the request, which starts the erasure. A
+   * crash or failure before the commit leaves the link unused and the request
+   * confirmable. A used link (410) changes nothing.
+   */
+  async function confirmLink(token: string): Promise<ErasureRequestSummary> {
+    const { requestId, expiresAt } = checkLink(token);
+    const confirmed = await deps.serviceDb.begin(async (tx) => {
+      if (!(await repo.useLinkOnce(tx, requestId, new Date(expiresAt * 1000)))) {
+        throw new AppError(410, 'link_used', 'This confirmation link has already been used: your request is confirmed.');
+      }
+      return deps.erasure.confirmPublicRequestIn(tx, requestId);
+    });
+    deps.erasure.startProviderWork();
+    return confirmed;
   }
 
   /**
    * Checks an SMS code for a request: five tries (the fifth wrong one burns
-   * the code), compared as keyed hashes in constant time; the right code
-   * confirms the request, once.
+   * the code), compared as keyed hashes in constant time. A wrong guess is
+   * counted (committed); the right code is used up in the same transaction
+   * that confirms the request and starts the erasure, so a crash before the
+   * commit leaves the code (and its try) unused.
    */
   async function verifyCode(requestId: string, code: string): Promise<ErasureRequestSummary> {
     const at = now();
-    const attempt = await repo.spendAttempt(deps.serviceDb, requestId, at, settings.maxCodeAttempts);
-    if (!attempt) {
-      const state = await repo.codeState(deps.serviceDb, requestId);
-      if (state?.consumed_at) throw new AppError(410, 'code_used', 'This code has already been used: your request is confirmed.');
-      if (state && state.attempts >= settings.maxCodeAttempts) {
-        throw new AppError(410, 'code_exhausted', 'Too many wrong codes: please ask again on the forget-me page.');
-      }
-      throw new AppError(410, 'code_expired', 'This code has expired or does not exist: please ask again on the forget-me page.');
+    const outcome = await deps.serviceDb.begin(async (tx) => {
+      const attempt = await repo.spendAttempt(tx, requestId, at, settings.maxCodeAttempts);
+      if (!attempt) return { kind: 'unusable' as const };
+      if (!safeEqual(codeHash(requestId, code), attempt.code_hash)) return { kind: 'wrong' as const, attempts: attempt.attempts };
+      // The row is ours since spendAttempt updated it, so this cannot miss; checked all the same.
+      if (!(await repo.consumeCode(tx, requestId, at))) return { kind: 'unusable' as const };
+      return { kind: 'confirmed' as const, request: await deps.erasure.confirmPublicRequestIn(tx, requestId) };
+    });
+    if (outcome.kind === 'confirmed') {
+      deps.erasure.startProviderWork();
+      return outcome.request;
     }
-    if (!safeEqual(codeHash(requestId, code), attempt.code_hash)) {
-      const triesLeft = settings.maxCodeAttempts - attempt.attempts;
+    if (outcome.kind === 'wrong') {
+      const triesLeft = settings.maxCodeAttempts - outcome.attempts;
       if (triesLeft <= 0) throw new AppError(410, 'code_exhausted', 'Too many wrong codes: please ask again on the forget-me page.');
       throw new AppError(400, 'code_incorrect', `That code is not right. ${triesLeft} ${triesLeft === 1 ? 'try' : 'tries'} left.`, { tries_left: triesLeft });
     }
-    if (!(await repo.consumeCode(deps.serviceDb, requestId, at))) {
-      throw new AppError(410, 'code_used', 'This code has already been used: your request is confirmed.');
+    const state = await repo.codeState(deps.serviceDb, requestId);
+    if (state?.consumed_at) throw new AppError(410, 'code_used', 'This code has already been used: your request is confirmed.');
+    if (state && state.attempts >= settings.maxCodeAttempts) {
+      throw new AppError(410, 'code_exhausted', 'Too many wrong codes: please ask again on the forget-me page.');
     }
-    return confirm(requestId, () => repo.releaseCode(deps.serviceDb, requestId));
+    throw new AppError(410, 'code_expired', 'This code has expired or does not exist: please ask again on the forget-me page.');
   }
 
-  return { settings, request, confirmationLink, confirmLink, verifyCode };
+  return {
+    settings,
+    /** PUBLIC_BASE_URL's origin: the only Origin a confirmation may be posted from. */
+    publicOrigin: new URL(base).origin,
+    request,
+    confirmationLink,
+    inspectLink,
+    confirmLink,
+    verifyCode,
+  };
 }
 
 export type ForgetMeService = ReturnType<typeof createForgetMeService>;
