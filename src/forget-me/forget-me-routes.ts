@@ -80,16 +80,16 @@ function sendProblemPage(res: Response, lang: Lang, err: unknown): void {
  * Whether a confirmation may have come from our own page. The signed token is
  * the credential (there is no session, so no CSRF cookie); on top of it, a
  * browser's Origin must be PUBLIC_BASE_URL's. Without Origin (not a browser)
- * the token alone decides. Origin `null` is what a browser sends for our own
- * page too, whose Referrer-Policy is no-referrer: then Fetch Metadata
- * (Sec-Fetch-Site) must not say the post came from another site.
+ * the token alone decides. Origin `null` (an opaque origin: a sandboxed frame,
+ * a privacy setting) is accepted only when Fetch Metadata says the post came
+ * from our own origin.
  */
 function fromOurPage(req: Request, publicOrigin: string): boolean {
   const origin = req.get('origin');
   if (origin === undefined) return true;
   if (origin === 'null') {
     const site = req.get('sec-fetch-site');
-    return site === undefined || site === 'same-origin';
+    return site === 'same-origin';
   }
   return origin === publicOrigin;
 }
@@ -126,9 +126,11 @@ export function forgetMeRoutes(service: ForgetMeService): Router {
     });
 
   router.use((_req, res, next) => {
-    // Pages with tokens and request ids are never cached or stored, and never sent on as a Referer.
+    // Pages with tokens and request ids are never cached or stored, and never sent to
+    // another site as a Referer (same-origin, not no-referrer: under no-referrer a
+    // browser hides our own Origin on the confirmation post).
     res.set('Cache-Control', 'no-store');
-    res.set('Referrer-Policy', 'no-referrer');
+    res.set('Referrer-Policy', 'same-origin');
     next();
   });
 
