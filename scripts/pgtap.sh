@@ -114,6 +114,7 @@ fi
 # Schema: migrations, then policies (like src/db/migrate.ts)
 # ---------------------------------------------------------------------------
 "${PSQL[@]}" -d "$DB" <<'SQL'
+set client_min_messages = warning;
 create schema if not exists supabase_migrations;
 create table if not exists supabase_migrations.schema_migrations (
   version text primary key,
