@@ -82,9 +82,20 @@ RUN="$DIR/run"
 LOG="$DIR/postgres.log"
 PWFILE="$DIR/password"
 SNAPSHOT="$DIR/untouchable.txt"
+MARKER="$DIR/.supabase-shaped-db"
 CUSTOMER_TABLES="public.customer_notes"
 
 die() { printf 'supabase-shaped-db: %s\n' "$*" >&2; exit 1; }
+
+# Deletes the folder only if this script made it (or it is empty).
+remove_dir() {
+  [[ -e "$DIR" ]] || return 0
+  if [[ -f "$MARKER" ]] || [[ -d "$DIR" && -z "$(ls -A "$DIR")" ]]; then
+    rm -rf "$DIR"
+  else
+    die "$DIR exists and was not made by this script; not deleting it (set SUPABASE_SHAPED_DIR)"
+  fi
+}
 
 # The cluster's processes never run as root: as root, run them as `postgres`.
 if [[ "$(id -u)" == 0 ]]; then
@@ -146,8 +157,9 @@ cmd_start() {
     die "port $PORT is taken (set SUPABASE_SHAPED_PORT)"
   fi
 
-  rm -rf "$DIR"
+  remove_dir
   mkdir -p "$DIR"
+  touch "$MARKER"
   chmod 755 "$DIR"
   mkdir -p "$DATA" "$RUN"
   touch "$LOG"
@@ -162,10 +174,10 @@ cmd_start() {
   # roles made below exist. Password logins over TCP only.
   local pwtmp="$RUN/bootstrap-password"
   as_cluster_user sh -c "umask 077; printf '%s\n' '$pw' >'$pwtmp'"
+  local locale=(--no-locale)
+  locale -a 2>/dev/null | grep -qiE '^c\.utf-?8$' && locale=(--locale=C.UTF-8)
   as_cluster_user "$PG_BIN/initdb" -D "$DATA" -U supabase_admin --pwfile="$pwtmp" \
-    --auth-local=scram-sha-256 --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null \
-    || as_cluster_user "$PG_BIN/initdb" -D "$DATA" -U supabase_admin --pwfile="$pwtmp" \
-      --auth-local=scram-sha-256 --auth-host=scram-sha-256 -E UTF8 --locale=C >/dev/null
+    --auth-local=scram-sha-256 --auth-host=scram-sha-256 -E UTF8 "${locale[@]}" >/dev/null
   rm -f "$pwtmp"
   as_cluster_user "$PG_BIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 \
     -o "-c port=$PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$RUN -c fsync=off -c max_connections=100" \
@@ -316,7 +328,7 @@ cmd_stop() {
   if [[ -f "$DATA/postmaster.pid" ]]; then
     as_cluster_user "$PG_BIN/pg_ctl" -D "$DATA" -m immediate -w stop >/dev/null 2>&1 || true
   fi
-  rm -rf "$DIR"
+  remove_dir
   echo "supabase-shaped-db: stopped, $DIR removed" >&2
 }
 
