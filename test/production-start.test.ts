@@ -117,5 +117,5 @@ describe('npm start with NODE_ENV=production', () => {
 
     server.kill('SIGTERM');
     expect(await exited, output).toBe(0);
-  });
+  }, 120_000);
 });
