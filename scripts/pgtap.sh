@@ -12,10 +12,24 @@
 #   5. drops the database (also on failure or Ctrl-C).
 # Exits non-zero if anything fails.
 #
+# With PGTAP_DATABASE_URL it works on that existing database instead (e.g.
+# one shaped like a Supabase project, scripts/supabase-shaped-db.sh): nothing
+# is created or dropped, the migrations not yet recorded there and the
+# policies are applied as that URL's role (which need not be a superuser),
+# pgTAP is installed by PGTAP_ADMIN_URL's role, and the tests run as it.
+#
 # Usage: scripts/pgtap.sh [test-file ...]        (default: supabase/tests/*.sql)
 # Environment:
 #   PGHOST / PGPORT / PGUSER   default 127.0.0.1 / 5432 / postgres (a superuser;
 #                              password via PGPASSWORD or ~/.pgpass if needed)
+#   PGTAP_DATABASE_URL         an existing database: migrations and policies
+#                              are applied over this connection
+#   PGTAP_ADMIN_URL            with PGTAP_DATABASE_URL: a superuser of the same
+#                              database, installs pgTAP and runs the tests
+#                              (default: PGTAP_DATABASE_URL)
+#   PGTAP_CUSTOMER_TABLES      tables in public that are not the project's (the
+#                              customer's own, e.g. public.notes,public.todos):
+#                              the whole-schema checks leave them out
 #   PGTAP_RUNNER=psql          use the psql fallback even if pg_prove exists
 #   PGTAP_KEEP_DB=1            keep the database afterwards (for debugging)
 #   PGTAP_VERBOSE=1            pg_prove --verbose (print every assertion)
@@ -30,13 +44,27 @@ unset PGDATABASE PGOPTIONS
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SUPABASE_DIR="$ROOT/supabase"
-DB="pgtap_$(date +%Y%m%d%H%M%S)_$(od -An -N4 -tx4 /dev/urandom | tr -d ' \n')"
+EXISTING="${PGTAP_DATABASE_URL:-}"
+if [[ -n "$EXISTING" ]]; then
+  # Connection strings for psql -d: the migrating role, and the superuser.
+  DB="$EXISTING"
+  ADMIN_DB="${PGTAP_ADMIN_URL:-$EXISTING}"
+  LABEL="given by PGTAP_DATABASE_URL"
+  unset PGHOST PGPORT PGUSER
+else
+  DB="pgtap_$(date +%Y%m%d%H%M%S)_$(od -An -N4 -tx4 /dev/urandom | tr -d ' \n')"
+  ADMIN_DB="$DB"
+  LABEL="$DB"
+fi
+# Tables the whole-schema checks leave out (see supabase/tests), as a regclass[] literal.
+CUSTOMER_TABLES="{${PGTAP_CUSTOMER_TABLES:-}}"
 
 red() { printf '\033[31m%s\033[0m\n' "$*"; }
 green() { printf '\033[32m%s\033[0m\n' "$*"; }
 die() { red "pgtap.sh: $*" >&2; exit 1; }
 
 for tool in psql createdb dropdb; do
+  [[ -n "$EXISTING" && "$tool" != psql ]] && continue
   command -v "$tool" >/dev/null 2>&1 || die "$tool not found (install postgresql-client)"
 done
 
@@ -69,17 +97,24 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-pg_isready -q 2>/dev/null || "${PSQL[@]}" -d postgres -c 'select 1' >/dev/null \
-  || die "cannot connect to PostgreSQL at $PGHOST:$PGPORT as $PGUSER"
+if [[ -n "$EXISTING" ]]; then
+  "${PSQL[@]}" -d "$DB" -c 'select 1' >/dev/null || die "cannot connect to PGTAP_DATABASE_URL"
+  "${PSQL[@]}" -d "$ADMIN_DB" -c 'select 1' >/dev/null || die "cannot connect to PGTAP_ADMIN_URL"
+  echo "== Existing database: migrating as $("${PSQL[@]}" -d "$DB" -tAc 'select current_user'), testing as $("${PSQL[@]}" -d "$ADMIN_DB" -tAc 'select current_user')"
+else
+  pg_isready -q 2>/dev/null || "${PSQL[@]}" -d postgres -c 'select 1' >/dev/null \
+    || die "cannot connect to PostgreSQL at $PGHOST:$PGPORT as $PGUSER"
 
-echo "== Creating database $DB on $PGHOST:$PGPORT"
-createdb --no-password "$DB"
-created=1
+  echo "== Creating database $DB on $PGHOST:$PGPORT"
+  createdb --no-password "$DB"
+  created=1
+fi
 
 # ---------------------------------------------------------------------------
 # Schema: migrations, then policies (like src/db/migrate.ts)
 # ---------------------------------------------------------------------------
 "${PSQL[@]}" -d "$DB" <<'SQL'
+set client_min_messages = warning;
 create schema if not exists supabase_migrations;
 create table if not exists supabase_migrations.schema_migrations (
   version text primary key,
@@ -104,6 +139,11 @@ mapfile -t policies < <(printf '%s\n' "${policies[@]+"${policies[@]}"}" | sed '/
 for f in "${migrations[@]}"; do
   name="$(basename "$f" .sql)"
   [[ "$name" =~ ^([0-9]+)_(.+)$ ]] || die "migration file name must be <timestamp>_<name>.sql: $(basename "$f")"
+  if [[ -n "$EXISTING" && "$("${PSQL[@]}" -d "$DB" -tA -v version="${BASH_REMATCH[1]}" \
+        <<<"select count(*) from supabase_migrations.schema_migrations where version = :'version';")" != 0 ]]; then
+    echo "   migration ${name} (already applied)"
+    continue
+  fi
   echo "   migration ${name}"
   apply "$f"
   # psql interpolates :'var' only in scripts, not in -c
@@ -122,9 +162,30 @@ echo "   (policies applied twice: they must be re-appliable)"
 # ---------------------------------------------------------------------------
 # pgTAP, once, outside the tests' transactions
 # ---------------------------------------------------------------------------
-if [[ "$("${PSQL[@]}" -d "$DB" -tAc "select count(*) from pg_available_extensions where name = 'pgtap'")" != 1 ]]; then
+if [[ "$("${PSQL[@]}" -d "$ADMIN_DB" -tAc "select count(*) from pg_available_extensions where name = 'pgtap'")" != 1 ]]; then
   die "the pgTAP extension is not installed on the server (apt-get install postgresql-15-pgtap)"
 fi
+if [[ -n "$EXISTING" ]]; then
+  # Someone else's database: add pgTAP, make its own functions callable, change nothing else.
+  "${PSQL[@]}" -d "$ADMIN_DB" <<'SQL'
+set client_min_messages = warning;
+create schema if not exists extensions;
+create extension if not exists pgtap with schema extensions;
+do $$
+declare
+  f regprocedure;
+begin
+  for f in
+    select d.objid::regprocedure from pg_catalog.pg_depend d
+     where d.classid = 'pg_proc'::regclass and d.deptype = 'e'
+       and d.refobjid = (select oid from pg_catalog.pg_extension where extname = 'pgtap')
+  loop
+    execute format('grant execute on function %s to public', f);
+  end loop;
+end
+$$;
+SQL
+else
 "${PSQL[@]}" -d "$DB" <<SQL
 set client_min_messages = warning;
 create schema if not exists extensions;
@@ -134,6 +195,7 @@ grant usage on schema extensions to anon, authenticated, service_role;
 grant execute on all functions in schema extensions to public;
 alter database "$DB" set search_path = "\$user", public, extensions;
 SQL
+fi
 
 # ---------------------------------------------------------------------------
 # Run the tests
@@ -144,9 +206,16 @@ if [[ -z "$runner" ]]; then
   if command -v pg_prove >/dev/null 2>&1; then runner=pg_prove; else runner=psql; fi
 fi
 
+# The whole-schema checks read the customer's tables from this setting.
+export PGOPTIONS="-c tests.customer_tables=$CUSTOMER_TABLES"
+
 status=0
 if [[ "$runner" == pg_prove ]]; then
-  prove_args=(--dbname "$DB" --host "$PGHOST" --port "$PGPORT" --username "$PGUSER" --failures --timer)
+  if [[ -n "$EXISTING" ]]; then
+    prove_args=(--dbname "$ADMIN_DB" --failures --timer)
+  else
+    prove_args=(--dbname "$DB" --host "$PGHOST" --port "$PGPORT" --username "$PGUSER" --failures --timer)
+  fi
   [[ "${PGTAP_VERBOSE:-}" == 1 ]] && prove_args+=(--verbose)
   pg_prove "${prove_args[@]}" "${TESTS[@]}" || status=$?
 else
@@ -157,7 +226,7 @@ else
     total_files=$((total_files + 1))
     rel="${f#"$ROOT"/}"
     set +e
-    out="$("${PSQL[@]}" -d "$DB" -tA --pset pager=off -f "$f" 2>&1)"
+    out="$("${PSQL[@]}" -d "$ADMIN_DB" -tA --pset pager=off -f "$f" 2>&1)"
     rc=$?
     set -e
     planned="$(grep -E '^1\.\.[0-9]+' <<<"$out" | head -n1 | sed -E 's/^1\.\.([0-9]+).*/\1/')"
@@ -193,8 +262,8 @@ fi
 
 echo
 if ((status == 0)); then
-  green "pgTAP: PASS (database $DB)"
+  green "pgTAP: PASS (database $LABEL)"
 else
-  red "pgTAP: FAIL (database $DB)"
+  red "pgTAP: FAIL (database $LABEL)"
 fi
 exit "$status"

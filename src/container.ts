@@ -1,4 +1,5 @@
-import { createClient } from '@supabase/supabase-js';
+import { createClient, type WebSocketLikeConstructor } from '@supabase/supabase-js';
+import WebSocket from 'ws';
 import { createImpersonationService } from './admin/impersonation-service.js';
 import { createAgentsService, createRetentionPusher, retentionListener } from './agents/agents-service.js';
 import { createLocalInviter, createSupabaseInviter, type Inviter } from './auth/invitations.js';
@@ -62,6 +63,10 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
   if (config.supabase.url && config.supabase.serviceRoleKey) {
     const supabase = createClient(config.supabase.url, config.supabase.serviceRoleKey, {
       auth: { autoRefreshToken: false, persistSession: false },
+      // supabase-js builds a realtime client up front and needs a WebSocket for
+      // it; Node 20 has no global one. (We never open a channel: nothing connects.)
+      // ws's typings list a `new (address: null)` overload first, hence the cast.
+      realtime: { transport: WebSocket as unknown as WebSocketLikeConstructor },
     });
     inviter = createSupabaseInviter(supabase, config.blindIndexKey, config.publicBaseUrl);
   } else {

@@ -360,7 +360,14 @@ alter table public.job_runs enable row level security;
 -- ---------------------------------------------------------------------------
 -- Privileges: nothing by default, then exactly what the policies expect
 -- ---------------------------------------------------------------------------
-revoke all on all tables in schema public from public, anon, authenticated, service_role;
+-- Table by table: the customer's own tables in public keep their grants.
+revoke all on
+  public.organizations, public.users, public.memberships, public.privacy_preferences,
+  public.agents, public.phone_numbers, public.calls, public.call_consents, public.leads,
+  public.recordings, public.transcripts, public.erasure_requests, public.exports,
+  public.impersonations, public.security_incidents, public.subprocessors,
+  public.subprocessor_notices, public.job_runs
+  from public, anon, authenticated, service_role;
 
 grant select, update on public.organizations to authenticated;
 -- a user may create their own row and keep their display name; the e-mail

@@ -22,6 +22,12 @@ begin
 end
 $$;
 
+-- Tables in public that are not the project's: a customer's own tables on
+-- their Supabase project (scripts/pgtap.sh sets tests.customer_tables from
+-- PGTAP_CUSTOMER_TABLES). The whole-schema checks leave them out.
+create temp view customer_tables as
+  select unnest(coalesce(nullif(current_setting('tests.customer_tables', true), ''), '{}')::regclass[]) as oid;
+
 select plan(22);
 
 -- The whole schema: no ordinary or partitioned table without RLS ------------
@@ -29,7 +35,8 @@ select is_empty(
   $$ select c.relname
        from pg_catalog.pg_class c
        join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-      where n.nspname = 'public' and c.relkind in ('r', 'p') and not c.relrowsecurity $$,
+      where n.nspname = 'public' and c.relkind in ('r', 'p') and not c.relrowsecurity
+        and c.oid not in (select oid from customer_tables) $$,
   'every table in schema public has row-level security enabled'
 );
 
@@ -42,7 +49,9 @@ select cmp_ok(
 );
 
 select is(
-  (select count(*)::int from pg_catalog.pg_tables where schemaname = 'public' and not rowsecurity),
+  (select count(*)::int from pg_catalog.pg_tables
+    where schemaname = 'public' and not rowsecurity
+      and format('%I.%I', schemaname, tablename)::regclass not in (select oid from customer_tables)),
   0,
   'pg_tables lists no table in public with rowsecurity = false'
 );

@@ -17,6 +17,12 @@ begin
 end
 $$;
 
+-- Tables in public that are not the project's: a customer's own tables on
+-- their Supabase project (scripts/pgtap.sh sets tests.customer_tables from
+-- PGTAP_CUSTOMER_TABLES). The whole-schema checks leave them out.
+create temp view customer_tables as
+  select unnest(coalesce(nullif(current_setting('tests.customer_tables', true), ''), '{}')::regclass[]) as oid;
+
 select plan(27);
 
 -- Roles -----------------------------------------------------------------------
@@ -37,6 +43,7 @@ select set_eq(
        join pg_catalog.pg_namespace n on n.oid = c.relnamespace
        cross join unnest(array['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER']) as p(priv)
       where n.nspname = 'public' and c.relkind in ('r', 'p', 'v', 'm', 'f')
+        and c.oid not in (select oid from customer_tables)
         and has_table_privilege('anon', c.oid, p.priv) $$,
   array['subprocessors:SELECT'],
   'anon holds nothing in public but SELECT on the sub-processor list'
@@ -49,6 +56,7 @@ select is_empty(
        cross join unnest(array['TRUNCATE', 'REFERENCES', 'TRIGGER']) as p(priv)
        cross join (values ('anon'), ('authenticated'), ('service_role')) as r(rolname)
       where n.nspname = 'public' and c.relkind in ('r', 'p')
+        and c.oid not in (select oid from customer_tables)
         and has_table_privilege(r.rolname, c.oid, p.priv) $$,
   'no request role holds TRUNCATE, REFERENCES or TRIGGER on a table in public'
 );
@@ -97,6 +105,7 @@ select is_empty(
        join pg_catalog.pg_namespace n on n.oid = c.relnamespace
        cross join unnest(array['SELECT', 'INSERT', 'UPDATE', 'DELETE']) as p(cmd)
       where n.nspname = 'public' and c.relkind in ('r', 'p')
+        and c.oid not in (select oid from customer_tables)
         and has_table_privilege('authenticated', c.oid, p.cmd)
         and not exists (
           select 1 from pg_catalog.pg_policies pol
@@ -110,6 +119,7 @@ select is_empty(
   $$ select pol.tablename::text || ':' || pol.cmd || ':' || pol.policyname
        from pg_catalog.pg_policies pol
       where pol.schemaname = 'public'
+        and format('%I.%I', pol.schemaname, pol.tablename)::regclass not in (select oid from customer_tables)
         and pol.roles && array['authenticated']::name[]
         and pol.cmd <> 'ALL'
         and not has_table_privilege('authenticated', format('public.%I', pol.tablename), pol.cmd)
