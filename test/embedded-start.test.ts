@@ -79,5 +79,5 @@ describe('npm start without DATABASE_URL', () => {
     server.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(existsSync(path.join(dataDir, 'db', 'pglite.lock'))).toBe(false);
-  });
+  }, 180_000);
 });
