@@ -12,11 +12,13 @@ create policy "Owners and admins can file erasure requests" on public.erasure_re
     app.has_org_role(org_id, array['owner', 'admin'])
     and requested_by = (select auth.uid())
     -- exactly what the dashboard route files: a confirmed request about one person,
-    -- received now and due in one month. Its contact address, outcome and later
-    -- dates are the backend's (no column grant: see the data_api_invariants migration).
+    -- confirmed now (give or take a client's clock) and due one month later. Its
+    -- contact address, outcome and later dates are the backend's (no column grant:
+    -- see the data_api_invariants migration).
     and source = 'dashboard' and status = 'confirmed'
     and subject_type in ('email', 'phone') and subject_hash is not null
-    and confirmed_at = now() and due_at = now() + interval '1 month'
+    and confirmed_at between now() - interval '5 minutes' and now() + interval '5 minutes'
+    and due_at = confirmed_at + interval '1 month'
     and contact_email is null and completed_at is null and flagged_at is null
     and counts = '{}'::jsonb and receipts = '[]'::jsonb and affected_org_ids = '{}'
   );
