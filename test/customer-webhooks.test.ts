@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildAppDeps } from '../src/container.js';
 import type { ServiceDb } from '../src/db/database.js';
 import { createUserDb } from '../src/db/user-db.js';
-import { checkEndpointUrl } from '../src/webhooks/endpoint-url.js';
+import { checkEndpointUrl, guardedLookup } from '../src/webhooks/endpoint-url.js';
 import { MAX_WEBHOOK_ATTEMPTS, runWebhookDeliveries } from '../src/webhooks/webhook-delivery.js';
 import { createAgentLine, newCallSid, startCallWorld, twilioPost, waitFor, type AgentLine, type CallWorld } from './helpers/call-harness.js';
 import { bearer, buildTestApp, openIsolatedTestDb, testConfig } from './helpers/harness.js';
@@ -129,6 +129,10 @@ describe('webhook endpoint URLs', () => {
       'https://[::1]/x',
       'https://[fd00::1]/x',
       'https://[::ffff:127.0.0.1]/x',
+      'https://[::127.0.0.1]/x',
+      'https://[64:ff9b::7f00:1]/x',
+      'https://0x7f.1/x',
+      'https://localhost./x',
       'https://localhost/x',
       'https://api.localhost/x',
       'https://intranet/x',
@@ -281,17 +285,39 @@ describe('webhook deliveries', () => {
 
   it('refuses, at connection time, an address that is not public under production settings', async () => {
     const line = await createAgentLine(db, world, { dtmfConsent: false });
-    // As if DNS had changed after registration: the stored URL now leads to loopback.
+    // Endpoints stored while private networks were allowed (the database takes them only then),
+    // now worked under production settings: a host name, and IP literals that no DNS lookup sees.
     const port = new URL(receiver.url).port;
-    const [ep] = await db`
-      insert into public.webhook_endpoints (org_id, url, events, secret)
-      values (${line.org.id}, ${`http://localhost:${port}/rebound`}, '{call.completed}', ${`whsec_${Buffer.alloc(32, 3).toString('base64')}`}) returning id`;
+    const urls = [`http://localhost:${port}/rebound`, `https://127.0.0.1:${port}/literal`, `https://[::ffff:127.0.0.1]:${port}/mapped`];
+    const ids = await db.begin(async (tx) => {
+      await tx`select set_config('app.webhooks_allow_private_network', 'on', true)`;
+      const out: string[] = [];
+      for (const url of urls) {
+        const [ep] = await tx`
+          insert into public.webhook_endpoints (org_id, url, events, secret)
+          values (${line.org.id}, ${url}, '{call.completed}', ${`whsec_${Buffer.alloc(32, 3).toString('base64')}`}) returning id`;
+        out.push(ep!.id as string);
+      }
+      return out;
+    });
     await completedCall(line);
     const counts = await runWebhookDeliveries({ serviceDb: db, policy: { allowPrivateNetwork: false }, timeoutMs: 2000 });
-    expect(counts).toMatchObject({ retried: 1, delivered: 0 });
+    expect(counts).toMatchObject({ retried: 3, delivered: 0 });
     expect(receiver.received).toHaveLength(0);
-    const [row] = await db`select last_error from public.webhook_deliveries where endpoint_id = ${ep!.id}`;
-    expect(row!.last_error).toMatch(/EADDRNOTPUBLIC/);
+    const rows = await db`select last_error from public.webhook_deliveries where endpoint_id = any(${ids}::uuid[])`;
+    expect(rows).toHaveLength(3);
+    for (const row of rows) expect(row.last_error).toMatch(/^webhook_url_refused: /);
+  });
+
+  it('refuses, at connection time, a host name whose DNS answer is not public', async () => {
+    // As if DNS had changed after registration: the name now leads to loopback.
+    const lookup = guardedLookup({ allowPrivateNetwork: false });
+    const error = await new Promise<(Error & { code?: string }) | null>((resolve) => lookup('localhost', {}, (err) => resolve(err)));
+    expect(error?.code).toBe('EADDRNOTPUBLIC');
+    const allowed = await new Promise<string>((resolve, reject) =>
+      guardedLookup(allowLocal)('localhost', { family: 4 }, (err, address) => (err ? reject(err) : resolve(address as string))),
+    );
+    expect(allowed).toBe('127.0.0.1');
   });
 
   it('erasure.completed goes to the requesting organisation, and for a public request to each organisation it found data in', async () => {

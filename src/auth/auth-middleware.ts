@@ -48,7 +48,7 @@ export function requireAuth(deps: AuthDeps): RequestHandler {
     const claims: JwtClaims = { sub: token.sub, role: 'authenticated', email: token.email };
 
     if (!knownUsers.has(token.sub)) {
-      await deps.userDb.run(claims, (tx) => ensureOwnUserRow(tx, deps.blindIndexKey, token.sub, token.email));
+      await ensureOwnUserRow(deps.serviceDb, deps.blindIndexKey, token.sub, token.email);
       if (knownUsers.size > 50_000) knownUsers.clear();
       knownUsers.add(token.sub);
     }

@@ -34,12 +34,14 @@ export async function findOrCreateUserByEmail(
 }
 
 /**
- * A verified user's first request creates their row, under RLS (a user may
- * only create their own). Returns quickly after the first time per process.
+ * A verified user's first request creates their row, on the backend's own
+ * connection, with the e-mail address of their verified token: users cannot
+ * insert their own row (they could claim anybody's address, and with it the
+ * invitations sent to it).
  */
-export async function ensureOwnUserRow(tx: Tx, blindKey: Buffer, sub: string, email: string | undefined): Promise<void> {
+export async function ensureOwnUserRow(serviceDb: ServiceDb | Tx, blindKey: Buffer, sub: string, email: string | undefined): Promise<void> {
   const normalised = email ? normaliseEmail(email) : null;
-  await tx`
+  await serviceDb`
     insert into public.users (id, email, email_hash, last_seen_at)
     values (${sub}, ${normalised}, ${normalised ? keyedHash(blindKey, 'email', normalised) : null}, now())
     on conflict do nothing`;

@@ -21,6 +21,7 @@ function fromDatabase(err: PgLikeError): AppError | undefined {
     case '22023':
       return new AppError(400, 'bad_request', 'A value has the wrong format.');
     case '23514':
+      if (err.hint === 'webhook_url_refused') return new AppError(422, 'webhook_url_refused', 'The webhook URL is not allowed: it must be https:// on a public address.');
       return new AppError(400, 'bad_request', 'A value is outside what is allowed.');
     case 'P0001':
       if (err.hint === 'last_owner') return new AppError(409, 'last_owner', 'An organisation must keep at least one owner.');

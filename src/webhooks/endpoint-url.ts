@@ -8,17 +8,33 @@ import { UnprocessableError } from '../lib/errors.js';
  * password in the URL, and only public (unicast) addresses, checked when the
  * endpoint is registered and again at every connection (DNS may change), so an
  * endpoint cannot be pointed at this server's own network. WEBHOOKS_ALLOW_PRIVATE_NETWORK
- * lifts the address and scheme rules (local mode).
+ * lifts the address and scheme rules (local mode). The database checks every
+ * write of a URL with the same rules (app.webhook_url_refusal, in the
+ * data_api_invariants migration), so a URL written through Supabase's Data API
+ * is held to them too.
  */
 export interface EndpointPolicy {
   allowPrivateNetwork: boolean;
 }
 
-/** True when the address is public unicast (not loopback, private, link-local, reserved …). */
+/** IPv6 global unicast: anything else (IPv4-compatible ::a.b.c.d included) is not a public address. */
+const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3');
+
+/**
+ * True when the address is public unicast (not loopback, private, link-local, reserved …).
+ * An IPv4-mapped IPv6 address counts as its IPv4 address; any other IPv6 address
+ * must be global unicast (2000::/3) outside the special-purpose blocks.
+ */
 export function isPublicAddress(address: string): boolean {
   if (!ipaddr.isValid(address)) return false;
-  return ipaddr.process(address).range() === 'unicast';
+  const ip = ipaddr.process(address);
+  if (ip.range() !== 'unicast') return false;
+  return ip.kind() === 'ipv4' || ip.match(GLOBAL_UNICAST_V6);
 }
+
+// A DNS name of ASCII labels whose last label starts with a letter (so no URL
+// parser reads it as an IPv4 address); one trailing dot allowed.
+const DNS_NAME = /^(?:[a-z0-9_-]{1,63}\.)+[a-z][a-z0-9_-]{0,62}\.?$/;
 
 function refuse(message: string): never {
   throw new UnprocessableError('webhook_url_refused', message);
@@ -36,12 +52,14 @@ export function checkEndpointUrl(raw: string, policy: EndpointPolicy): string {
     refuse('The webhook URL must use https://.');
   }
   if (url.username || url.password) refuse('The webhook URL must not carry a user name or password.');
-  if (url.hash) refuse('The webhook URL must not have a #fragment.');
+  if (url.hash || url.href.includes('#')) refuse('The webhook URL must not have a #fragment.');
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (!policy.allowPrivateNetwork) {
-    if (net.isIP(host) !== 0 ? !isPublicAddress(host) : host === 'localhost' || host.endsWith('.localhost') || !host.includes('.')) {
-      refuse('The webhook URL must point at a public address, not at a loopback, private or reserved one.');
-    }
+    const publicHost =
+      net.isIP(host) !== 0
+        ? isPublicAddress(host)
+        : host.length <= 254 && DNS_NAME.test(host) && !/(^|\.)localhost\.?$/.test(host);
+    if (!publicHost) refuse('The webhook URL must point at a public address, not at a loopback, private or reserved one.');
   }
   return url.toString();
 }

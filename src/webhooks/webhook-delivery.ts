@@ -4,7 +4,7 @@ import { Webhook } from 'standardwebhooks';
 import type { ServiceDb } from '../db/database.js';
 import { backoffSeconds } from '../deletions/provider-deletions.js';
 import { logger } from '../lib/logger.js';
-import { guardedLookup, type EndpointPolicy } from './endpoint-url.js';
+import { checkEndpointUrl, guardedLookup, type EndpointPolicy } from './endpoint-url.js';
 
 /** After this many failed attempts (about a day and a half of backoff) a delivery is marked failed. */
 export const MAX_WEBHOOK_ATTEMPTS = 12;
@@ -40,9 +40,12 @@ interface Claimed {
 /**
  * POSTs the body and resolves with the HTTP status. Redirects are not followed
  * (a 3xx is a failure); the response body is read and dropped, never stored.
+ * The URL is checked again before every connection under the deployment's
+ * policy: its scheme, and an IP-literal host (which no DNS lookup sees) by the
+ * same rules as the addresses a host name resolves to (guardedLookup).
  */
 function post(url: string, body: string, headers: Record<string, string>, policy: EndpointPolicy, timeoutMs: number): Promise<number> {
-  const target = new URL(url);
+  const target = new URL(checkEndpointUrl(url, policy));
   const client = target.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     const req = client.request(

@@ -56,6 +56,9 @@ export function createWebhooksService(deps: { userDb: UserDb; policy: EndpointPo
         if (n >= MAX_ENDPOINTS_PER_ORG) {
           throw new UnprocessableError('too_many_endpoints', `An organisation can register at most ${MAX_ENDPOINTS_PER_ORG} webhook endpoints.`);
         }
+        // The database checks the URL too, strictly unless told (for this transaction only)
+        // that this deployment lets endpoints be on private networks (local mode).
+        if (deps.policy.allowPrivateNetwork) await tx`select set_config('app.webhooks_allow_private_network', 'on', true)`;
         const [row] = await tx<WebhookEndpoint[]>`
           insert into public.webhook_endpoints (org_id, url, events, description, secret, created_by)
           values (${orgId}, ${url}, ${events}::text[], ${input.description ?? ''}, ${secret}, ${auth.userId})

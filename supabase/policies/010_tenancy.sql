@@ -19,10 +19,10 @@ create policy "Users read themselves and people in their organisations" on publi
   for select to authenticated
   using (id = (select auth.uid()) or app.shares_org_with(id));
 
+-- No insert: the backend creates a user's row on their first request, with the
+-- e-mail address of the verified token (src/auth/users-repo.ts). A user who could
+-- insert it could claim anybody's address, and with it their invitations.
 drop policy if exists "Users can create their own row" on public.users;
-create policy "Users can create their own row" on public.users
-  for insert to authenticated
-  with check (id = (select auth.uid()));
 
 drop policy if exists "Users can update their own row" on public.users;
 create policy "Users can update their own row" on public.users

@@ -11,10 +11,16 @@ create policy "Owners and admins can file erasure requests" on public.erasure_re
   with check (
     app.has_org_role(org_id, array['owner', 'admin'])
     and requested_by = (select auth.uid())
-    -- a new dashboard request: its outcome is written by the backend, never by the requester
+    -- exactly what the dashboard route files: a confirmed request about one person,
+    -- confirmed now (give or take a client's clock) and due one month later. Its
+    -- contact address, outcome and later dates are the backend's (no column grant:
+    -- see the data_api_invariants migration).
     and source = 'dashboard' and status = 'confirmed'
-    and completed_at is null and flagged_at is null and counts = '{}'::jsonb and receipts = '[]'::jsonb
-    and affected_org_ids = '{}'
+    and subject_type in ('email', 'phone') and subject_hash is not null
+    and confirmed_at between now() - interval '5 minutes' and now() + interval '5 minutes'
+    and due_at = confirmed_at + interval '1 month'
+    and contact_email is null and completed_at is null and flagged_at is null
+    and counts = '{}'::jsonb and receipts = '[]'::jsonb and affected_org_ids = '{}'
   );
 
 -- exports ---------------------------------------------------------------------
@@ -53,13 +59,16 @@ create policy "Owners and admins can read their activity log" on public.audit_lo
 
 -- A user writes audit rows only as themselves (or, while an operator
 -- impersonates them, as that operator acting as them), for their own
--- organisations.
+-- organisations, and only what the product writes: one of its actions with its
+-- target, ids, and no personal data (audit rows can never be erased).
 drop policy if exists "Users can append audit rows about their own actions" on public.audit_logs;
 create policy "Users can append audit rows about their own actions" on public.audit_logs
   for insert to authenticated
   -- (as themselves: actor_type 'user', actor_id = auth.uid(), no acting_as_id; impersonated:
-  -- 'operator', the impersonator's id, acting as auth.uid(); see the audit_append_check migration)
-  with check (app.may_append_audit(org_id, actor_type, actor_id, acting_as_id));
+  -- 'operator', the impersonator's id, acting as auth.uid(); the actions and the content
+  -- rules: see the data_api_invariants migration)
+  with check (app.may_append_audit(org_id, actor_type, actor_id, acting_as_id,
+    action, target_type, target_id, request_id, ip, metadata));
 
 -- provider_deletions: receipts of deletions at Twilio and ElevenLabs ---------
 drop policy if exists "Owners and admins can read their deletion receipts" on public.provider_deletions;

@@ -131,9 +131,9 @@ insert into public.audit_logs (id, org_id, actor_id, action, metadata) values
 -- the second row of org A comes from a member, who cannot read the first one:
 -- linking must not depend on the writer's visibility
 select tests.login_as_user('a3000000-0000-4000-8000-000000000000');
-insert into public.audit_logs (id, org_id, actor_id, action) values
+insert into public.audit_logs (id, org_id, actor_id, action, target_type, target_id) values
   ('1a000000-0000-4000-8000-000000000002', '0a000000-0000-4000-8000-000000000000',
-   'a3000000-0000-4000-8000-000000000000', 'lead.viewed');
+   'a3000000-0000-4000-8000-000000000000', 'call.read', 'call', 'c8000000-0000-4000-8000-000000000001');
 select tests.logout();
 
 insert into public.audit_logs (id, org_id, actor_type, actor_id, action) values

@@ -62,7 +62,7 @@ select is_empty(
 );
 
 select table_privs_are('public', 'audit_logs', 'anon',          array[]::text[],            'anon: no privilege on audit_logs');
-select table_privs_are('public', 'audit_logs', 'authenticated', array['INSERT', 'SELECT'],  'authenticated: only INSERT and SELECT on audit_logs');
+select table_privs_are('public', 'audit_logs', 'authenticated', array['SELECT'],            'authenticated: SELECT on audit_logs (and INSERT of some columns, below)');
 select table_privs_are('public', 'audit_logs', 'service_role',  array['INSERT', 'SELECT'],  'service_role: only INSERT and SELECT on audit_logs');
 select table_privs_are('public', 'call_consents', 'anon',          array[]::text[],           'anon: no privilege on call_consents');
 select table_privs_are('public', 'call_consents', 'authenticated', array['SELECT'],           'authenticated: only SELECT on call_consents');
