@@ -87,8 +87,8 @@ async function checkAnchor(tx: Tx, cp: ChainCheckpoint, position: { index: strin
   if (entry) return { from: { index: position.index, hash: entry.row_hash, id: entry.id }, broken };
   // The entry is gone: go on from the last entry before it.
   const [before] = await tx<{ chain_index: string; id: string; row_hash: string }[]>`
-    select chain_index::text as chain_index, id, row_hash from public.audit_logs
-    where chain_key = ${cp.chain_key} and chain_index < ${position.index}::bigint order by chain_index desc limit 1`;
+    select a.chain_index::text as chain_index, a.id, a.row_hash from public.audit_logs a
+    where a.chain_key = ${cp.chain_key} and a.chain_index < ${position.index}::bigint order by a.chain_index desc limit 1`;
   return { from: before ? { index: before.chain_index, hash: before.row_hash, id: before.id } : { index: '0', hash: null, id: null }, broken };
 }
 
@@ -277,7 +277,7 @@ export async function readChainStatus(db: ServiceDb | Tx, chainKey: string, maxN
   }
   const segment = await verifyChainSegment(db, chainKey, from, maxNewEntries);
   broken ??= segment.broken;
-  if (segment.checked === 0 && BigInt(head!.latest) > BigInt(from.index)) {
+  if (maxNewEntries > 0 && segment.checked === 0 && BigInt(head!.latest) > BigInt(from.index)) {
     // Later entries exist but none of the next `maxNewEntries`: they are gone.
     const next = await nextEntryAfter(db, chainKey, from.index);
     if (next) broken ??= { chainKey, chainIndex: next.index, id: next.id, problem: 'missing_rows' };

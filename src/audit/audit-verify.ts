@@ -125,8 +125,8 @@ export async function verifyChainSegment(db: ServiceDb | Tx, chainKey: string, f
 /** The first entry of a chain after entry #index, if any (one index lookup). */
 export async function nextEntryAfter(db: ServiceDb | Tx, chainKey: string, index: string): Promise<{ index: string; id: string; prevHash: string | null } | null> {
   const [row] = await db<{ chain_index: string; id: string; prev_hash: string | null }[]>`
-    select chain_index::text as chain_index, id, prev_hash from public.audit_logs
-    where chain_key = ${chainKey} and chain_index > ${index}::bigint
-    order by chain_index limit 1`;
+    select a.chain_index::text as chain_index, a.id, a.prev_hash from public.audit_logs a
+    where a.chain_key = ${chainKey} and a.chain_index > ${index}::bigint
+    order by a.chain_index limit 1`;
   return row ? { index: row.chain_index, id: row.id, prevHash: row.prev_hash } : null;
 }
