@@ -114,7 +114,8 @@ export async function advanceChain(db: ServiceDb, chainKey: string, now: Date, b
             verified_row_id = ${segment.last.id ?? anchor.from.id ?? null}, verified_at = ${now}, updated_at = now()
         where chain_key = ${chainKey}`;
       verified += segment.checked;
-      return segment.checked >= batchSize;
+      // Until a batch finds nothing new (a batch with a gap in it can be short).
+      return segment.checked > 0;
     });
   }
   return { verified, broken };
