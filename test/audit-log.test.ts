@@ -202,6 +202,36 @@ describe('audit chain checkpoints (the audit-chain-verify job)', () => {
     expect((await checkpointOf(org.id))!.verified_index).toBe('19');
   });
 
+  it('members read their organisation’s checkpoint; only the service role writes checkpoints', async () => {
+    const org = await createOrg(db, config);
+    const other = await createOrg(db, config);
+    for (const o of [org, other]) {
+      await seedAudit(o.id, 2);
+      await advanceChain(db, o.id, new Date());
+    }
+    const member = { sub: org.member.id, role: 'authenticated' };
+    const visible = await db.begin(async (tx) => {
+      await tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${JSON.stringify(member)}, true)`;
+      return tx`select chain_key, verified_index::int as verified_index from public.audit_chain_checkpoints`;
+    });
+    expect(visible).toEqual([{ chain_key: org.id, verified_index: 2 }]);
+    for (const statement of [
+      `update public.audit_chain_checkpoints set verified_index = 0 where chain_key = '${org.id}'`,
+      `delete from public.audit_chain_checkpoints where chain_key = '${org.id}'`,
+      `insert into public.audit_chain_checkpoints (chain_key) values ('${randomUUID()}')`,
+    ]) {
+      expect(await attemptAs('authenticated', member, statement)).toEqual({ count: 0, code: '42501' });
+    }
+    const anon = await db
+      .begin(async (tx) => {
+        await tx`select set_config('role', 'anon', true)`;
+        return tx`select 1 from public.audit_chain_checkpoints`;
+      })
+      .catch((err: { code?: string }) => err.code);
+    expect(anon).toBe('42501');
+    expect((await checkpointOf(org.id))!.verified_index).toBe('2');
+  });
+
   it('two runs at once verify each entry once', async () => {
     const org = await createOrg(db, config);
     await seedAudit(org.id, 40);
