@@ -41,6 +41,6 @@ export function jobDefinitions(): JobDefinition[] {
     incidentPagingJob, // */30 * * * *
     subprocessorNoticesJob, // 0 8 * * *
     webhookDeliveriesJob, // * * * * *
-    auditChainVerifyJob, // */5 * * * *
+    auditChainVerifyJob, // * * * * *
   ];
 }

@@ -8,7 +8,7 @@
 -- is found too. The checkpoint keeps the hash of the last verified entry: a
 -- rewrite of the chain up to or past it changes that entry's hash, which the
 -- trust check and the job see at once. `GET /api/orgs/:orgId/trust` only reads
--- this row and verifies at most a bounded number of entries after it.
+-- this row and verifies at most a bounded number of entries after it (50).
 --
 -- Written by the service role only; members of an organisation may read their
 -- organisation's row (the platform chain, the nil uuid, is nobody's).
