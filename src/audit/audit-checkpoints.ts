@@ -7,6 +7,10 @@ import { nextEntryAfter, verifyChainSegment, type BrokenLink, type ChainPosition
 export const VERIFY_BATCH_SIZE = 5000;
 /** Entries the sweep re-verifies per run, over all chains (about half a second of database time). */
 export const SWEEP_ENTRIES_PER_RUN = 50_000;
+/** Chains the sweep takes up per run (each costs a few transactions, however short). */
+export const SWEEP_CHAINS_PER_RUN = 500;
+/** A chain is walked again from #1 once its last complete pass is this old. */
+export const SWEEP_INTERVAL_HOURS = 24;
 
 /** One row of public.audit_chain_checkpoints (bigints as strings). */
 export interface ChainCheckpoint {
@@ -181,8 +185,9 @@ export interface VerifyRunOptions {
  * The audit-chain-verify job: brings every chain's checkpoint up to its last
  * entry (the chains with the fewest new entries first, so one organisation
  * with a huge backlog delays nobody else), then spends at most `sweepBudget`
- * entries re-verifying chains from their first entry, the chains whose last
- * complete pass is oldest first. Idempotent and resumable: every step is
+ * entries (and SWEEP_CHAINS_PER_RUN chains) re-verifying chains from their
+ * first entry: a pass in progress first, then chains never walked or walked
+ * more than SWEEP_INTERVAL_HOURS ago, oldest first. Idempotent and resumable: every step is
  * committed with its position.
  */
 export async function runAuditChainVerification(ctx: Pick<JobContext, 'serviceDb' | 'now'>, opts: VerifyRunOptions = {}) {
@@ -221,8 +226,11 @@ export async function runAuditChainVerification(ctx: Pick<JobContext, 'serviceDb
 
   let budget = opts.sweepBudget ?? SWEEP_ENTRIES_PER_RUN;
   const order = await db<{ chain_key: string }[]>`
-    select chain_key from public.audit_chain_checkpoints where verified_index > 0
-    order by sweep_index > 0 desc, full_verified_at asc nulls first, chain_key`;
+    select chain_key from public.audit_chain_checkpoints
+    where verified_index > 0
+      and (sweep_index > 0 or full_verified_at is null or full_verified_at < ${now}::timestamptz - make_interval(hours => ${SWEEP_INTERVAL_HOURS}))
+    order by sweep_index > 0 desc, full_verified_at asc nulls first, chain_key
+    limit ${SWEEP_CHAINS_PER_RUN}`;
   for (const { chain_key } of order) {
     if (budget <= 0) break;
     const r = await sweepChain(db, chain_key, now, budget, batchSize);
