@@ -1,9 +1,10 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeAudit } from '../src/audit/audit.js';
+import { advanceChain, sweepChain } from '../src/audit/audit-checkpoints.js';
 import type { ServiceDb, Tx } from '../src/db/database.js';
 import { createUserDb } from '../src/db/user-db.js';
-import { createTrustService, type TrustCheck } from '../src/trust/trust-service.js';
+import { createTrustService, TRUST_CHAIN_MAX_NEW_ENTRIES, type TrustCheck } from '../src/trust/trust-service.js';
 import { bearer, buildTestApp, createOrg, createUser, openTestDb, testConfig, type TestOrg } from './helpers/harness.js';
 
 let db: ServiceDb;
@@ -106,5 +107,144 @@ describe('live trust controls', () => {
     expect(byId(checks, 'transcript_encryption')).toMatchObject({ status: 'fail', evidence: { total: 1, encrypted: 0 } });
     expect(byId(checks, 'erasure_requests')).toMatchObject({ status: 'fail', evidence: { overdue: 1 } });
     expect(byId(checks, 'incidents').status).toBe('fail');
+  });
+});
+
+/** `n` audit entries in one statement, as the service role writes them (the chain trigger runs for each). */
+async function seedAudit(orgId: string, n: number): Promise<void> {
+  await db`
+    insert into public.audit_logs (org_id, actor_type, action, metadata)
+    select ${orgId}, 'system', 'test.bulk', jsonb_build_object('i', i) from generate_series(1, ${n}) as i`;
+}
+
+/** A superuser edits an entry around the rules (disable, update, restore). */
+async function alterEntry(orgId: string, index: number, metadata: object): Promise<void> {
+  await db.begin(async (tx) => {
+    await tx`alter table public.audit_logs disable rule prevent_audit_update`;
+    await tx`update public.audit_logs set metadata = ${tx.json(metadata as never)} where org_id = ${orgId} and chain_index = ${index}`;
+    await tx`alter table public.audit_logs enable rule prevent_audit_update`;
+  });
+}
+
+/**
+ * Runs the trust checks of `orgId` in a transaction that counts the calls of
+ * app.audit_row_hash: the number of audit entries the check verified. (The
+ * view holds the connection's counts not yet reported, so the count is a
+ * difference, taken inside one transaction.)
+ */
+async function checksCountingHashes(trust: ReturnType<typeof createTrustService>, orgId: string): Promise<{ checks: TrustCheck[]; hashes: number }> {
+  return db.begin(async (tx) => {
+    await tx`set local track_functions = 'all'`;
+    const calls = async () => {
+      const [stat] = await tx<{ calls: string }[]>`select calls from pg_stat_xact_user_functions where schemaname = 'app' and funcname = 'audit_row_hash'`;
+      return Number(stat?.calls ?? 0);
+    };
+    const before = await calls();
+    const checks = await trust.checks(tx as unknown as Tx, orgId);
+    return { checks, hashes: (await calls()) - before };
+  });
+}
+
+describe('the audit chain check costs the same for every organisation', () => {
+  it('reads at most a bounded number of entries, however long another (or its own) chain is', async () => {
+    const limit = 20;
+    const trust = createTrustService({ serviceDb: db, userDb: createUserDb(db), subprocessors: deps.subprocessors, chainMaxNewEntries: limit });
+    const small = await createOrg(db, config);
+    await seedAudit(small.id, 3);
+    const huge = await createOrg(db, config);
+    await seedAudit(huge.id, 25 * limit);
+
+    const before = await checksCountingHashes(trust, small.id);
+    // The huge chain, never verified by the job: the check verifies `limit` entries, no more.
+    const unverified = await checksCountingHashes(trust, huge.id);
+    expect(before.hashes).toBe(3);
+    expect(unverified.hashes).toBe(limit);
+    expect(byId(before.checks, 'audit_chain')).toMatchObject({ status: 'pass', evidence: { entries: 3, verified_through: 3, checked_now: 3, pending: 0 } });
+    expect(byId(unverified.checks, 'audit_chain')).toMatchObject({
+      status: 'fail',
+      evidence: { entries: 25 * limit, verified_through: limit, verified_by_job_through: 0, checked_now: limit, pending: 24 * limit },
+    });
+    expect(byId(unverified.checks, 'audit_chain').detail).toContain('never verified');
+    // ... and the other organisation's check is unchanged.
+    expect((await checksCountingHashes(trust, small.id)).hashes).toBe(before.hashes);
+
+    // Once the job has verified it, the huge chain's check verifies nothing at all.
+    const at = new Date();
+    await advanceChain(db, huge.id, at, 100);
+    const verified = await checksCountingHashes(trust, huge.id);
+    expect(verified.hashes).toBe(0);
+    expect(byId(verified.checks, 'audit_chain')).toMatchObject({
+      status: 'pass',
+      evidence: { entries: 25 * limit, verified_through: 25 * limit, verified_by_job_through: 25 * limit, verified_by_job_at: at, checked_now: 0, pending: 0 },
+    });
+    expect(byId(verified.checks, 'audit_chain').detail).toContain(`the verification job verified #1–#${25 * limit} at ${at.toISOString()}`);
+  });
+
+  it('says when and up to where the chain was verified, through the API; newer entries are checked up to the bound', async () => {
+    const busy = await createOrg(db, config);
+    await seedAudit(busy.id, 2 * TRUST_CHAIN_MAX_NEW_ENTRIES);
+    const at = new Date();
+    await advanceChain(db, busy.id, at);
+    await seedAudit(busy.id, 5);
+    const res = await request(app).get(`/api/orgs/${busy.id}/trust`).set(...bearer(busy.member));
+    expect(res.status).toBe(200);
+    const chain = byId(res.body.checks, 'audit_chain');
+    const n = 2 * TRUST_CHAIN_MAX_NEW_ENTRIES;
+    expect(chain).toMatchObject({
+      status: 'pass',
+      evidence: { entries: n + 5, verified_through: n + 5, verified_by_job_through: n, verified_by_job_at: at.toISOString(), checked_now: 5, pending: 0, full_verified_at: null },
+    });
+    expect(chain.detail).toContain(`the verification job verified #1–#${n} at ${at.toISOString()}`);
+    expect(chain.detail).toContain(`this check #${n + 1}–#${n + 5}`);
+  });
+
+  it('fails when new entries wait and the job has not verified the chain for more than 30 minutes', async () => {
+    const trust = createTrustService({ serviceDb: db, userDb: createUserDb(db), subprocessors: deps.subprocessors, chainMaxNewEntries: 2, now: () => new Date(Date.now() + 3_600_000) });
+    const late = await createOrg(db, config);
+    await seedAudit(late.id, 3);
+    await advanceChain(db, late.id, new Date());
+    await seedAudit(late.id, 3);
+    const check = byId(await trust.checks(db, late.id), 'audit_chain');
+    expect(check).toMatchObject({ status: 'fail', evidence: { pending: 1, checked_now: 2 } });
+    expect(check.detail).toContain('it is not running');
+  });
+
+  it('an entry altered behind the checkpoint is reported once the job’s sweep has passed it', async () => {
+    const victim = await createOrg(db, config);
+    await seedAudit(victim.id, 30);
+    await advanceChain(db, victim.id, new Date());
+    await alterEntry(victim.id, 7, { i: 700 });
+    // The check itself does not walk back over verified entries ...
+    const { hashes } = await checksCountingHashes(createTrustService({ serviceDb: db, userDb: createUserDb(db), subprocessors: deps.subprocessors }), victim.id);
+    expect(hashes).toBe(0);
+    // ... the job's sweep from #1 does, and the check then reports what it found.
+    const sweep = await sweepChain(db, victim.id, new Date(), 1000, 10);
+    expect(sweep).toMatchObject({ verified: 30, broken: 1, completed: true });
+    const res = await request(app).get(`/api/orgs/${victim.id}/trust`).set(...bearer(victim.member));
+    const chain = byId(res.body.checks, 'audit_chain');
+    expect(chain.status).toBe('fail');
+    expect(chain.detail).toContain('broken at entry #7 (content_changed), found by the verification job');
+    expect(res.body.passing).toBe(false);
+  });
+
+  it('a chain rewritten with recomputed hashes through the checkpoint is reported at once', async () => {
+    const victim = await createOrg(db, config);
+    await seedAudit(victim.id, 6);
+    await advanceChain(db, victim.id, new Date());
+    // The superuser edits #4 and recomputes every hash from there: the chain is
+    // self-consistent again, but entry #6 no longer has the hash the job verified.
+    await db.begin(async (tx) => {
+      await tx`alter table public.audit_logs disable rule prevent_audit_update`;
+      for (let i = 4; i <= 6; i += 1) {
+        if (i === 4) await tx`update public.audit_logs set metadata = '{"i": 400}' where org_id = ${victim.id} and chain_index = 4`;
+        else await tx`update public.audit_logs set prev_hash = (select row_hash from public.audit_logs where org_id = ${victim.id} and chain_index = ${i - 1}) where org_id = ${victim.id} and chain_index = ${i}`;
+        await tx`update public.audit_logs a set row_hash = app.audit_row_hash(a) where org_id = ${victim.id} and chain_index = ${i}`;
+      }
+      await tx`alter table public.audit_logs enable rule prevent_audit_update`;
+    });
+    const res = await request(app).get(`/api/orgs/${victim.id}/trust`).set(...bearer(victim.member));
+    const chain = byId(res.body.checks, 'audit_chain');
+    expect(chain).toMatchObject({ status: 'fail', evidence: { broken: { chainIndex: '6', problem: 'checkpoint_changed' } } });
+    expect(chain.detail).toContain('#6');
   });
 });

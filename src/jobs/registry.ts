@@ -1,3 +1,4 @@
+import { auditChainVerifyJob } from '../audit/audit-checkpoints.js';
 import { runProviderDeletions } from '../deletions/provider-deletions.js';
 import { erasureDeadlinesJob, erasureWorkJob } from '../erasure/erasure-jobs.js';
 import { incidentPagingJob } from '../incidents/incident-jobs.js';
@@ -40,5 +41,6 @@ export function jobDefinitions(): JobDefinition[] {
     incidentPagingJob, // */30 * * * *
     subprocessorNoticesJob, // 0 8 * * *
     webhookDeliveriesJob, // * * * * *
+    auditChainVerifyJob, // * * * * *
   ];
 }
