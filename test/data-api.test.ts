@@ -182,6 +182,13 @@ const TABLES: Record<string, TableSpec> = {
     patch: { action: 'forged.entry' },
     insert: EVERYONE, update: NOBODY, delete: NOBODY,
   },
+  audit_chain_checkpoints: {
+    // how far the job verified the organisation's audit chain: read by its members, written by the backend only
+    key: 'chain_key', tenant: true,
+    row: (o) => ({ chain_key: o.id, verified_index: 0 }),
+    patch: { verified_index: 0, broken_index: null, broken_problem: null, broken_found_at: null },
+    insert: NOBODY, update: NOBODY, delete: NOBODY,
+  },
   provider_deletions: {
     key: 'id', tenant: true,
     row: (o) => ({ org_id: o.id, provider: 'twilio', resource_type: 'recording', resource_id: sid('RE'), reason: 'retention' }),
@@ -313,6 +320,8 @@ async function seed(org: TestOrg): Promise<Org> {
       insert into public.subprocessor_notices (subprocessor_id, org_id, user_id) values (${subprocessorId}, ${org.id}, ${org.owner.id}) returning id`);
     await one('audit_logs', tx`
       insert into public.audit_logs (org_id, actor_type, action) values (${org.id}, 'system', 'organization.seeded') returning id`);
+    await one('audit_chain_checkpoints', tx`
+      insert into public.audit_chain_checkpoints (chain_key) values (${org.id}) returning chain_key as id`);
     await one('provider_deletions', tx`
       insert into public.provider_deletions (org_id, provider, resource_type, resource_id, reason, status)
       values (${org.id}, 'elevenlabs', 'conversation', ${sid('conv_')}, 'retention', 'done') returning id`);
