@@ -143,5 +143,6 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
     webhooks: createWebhooksService({ userDb, policy: { allowPrivateNetwork: config.webhooksAllowPrivateNetwork } }),
     twilioAuthToken: config.twilio.authToken,
     publicBaseUrl: config.publicBaseUrl,
+    trustProxy: config.trustProxy,
   };
 }
