@@ -134,6 +134,19 @@ describe('bad tokens get 401 with a clear reason', () => {
     expectClearError(await request(app).get('/api/orgs').set('Authorization', `Bearer ${await sign({ sub: 'not-a-uuid' })}`), 401);
   });
 
+  it('without an expiry (exp) or a subject (sub)', async () => {
+    const unsigned = (claims: Record<string, unknown>) =>
+      new SignJWT({ role: 'authenticated', aud: 'authenticated', ...claims }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().sign(new TextEncoder().encode(JWT_SECRET));
+    const noExp = await request(app).get('/api/orgs').set('Authorization', `Bearer ${await unsigned({ sub: org.owner.id })}`);
+    expectClearError(noExp, 401, 'unauthorized');
+    expect(noExp.body.error.message).toMatch(/no "exp" claim/);
+    const noSub = await request(app)
+      .get('/api/orgs')
+      .set('Authorization', `Bearer ${await unsigned({ exp: Math.floor(Date.now() / 1000) + 600 })}`);
+    expectClearError(noSub, 401, 'unauthorized');
+    expect(noSub.body.error.message).toMatch(/no "sub" claim/);
+  });
+
   it('a valid token works (the control)', async () => {
     const token = await issueLocalAccessToken(JWT_SECRET, { sub: org.owner.id, email: org.owner.email });
     expect((await request(app).get('/api/orgs').set('Authorization', `Bearer ${token}`)).status).toBe(200);

@@ -23,6 +23,8 @@ export function createOrgsService(deps: OrgsServiceDeps) {
   return {
     /** Creates an organisation with the caller as its owner and default privacy preferences. */
     async create(auth: AuthContext, name: string) {
+      // An impersonation is let into one organisation; a new one would be the user's, made by someone else.
+      if (auth.impersonation) throw new ForbiddenError('While impersonating, no organisation can be created: end the impersonation first.');
       return userDb.run(auth.claims, async (tx) => {
         const id = await repo.createOrganization(tx, name);
         await writeAudit(tx, auth.actor, { orgId: id, action: 'organization.created', targetType: 'organization', targetId: id });
@@ -31,8 +33,10 @@ export function createOrgsService(deps: OrgsServiceDeps) {
       });
     },
 
+    /** The caller's organisations; while impersonating, only the one the impersonation is for. */
     async list(auth: AuthContext) {
-      return userDb.run(auth.claims, (tx) => repo.listMyOrganizations(tx));
+      const orgs = await userDb.run(auth.claims, (tx) => repo.listMyOrganizations(tx));
+      return auth.impersonation ? orgs.filter((o) => o.id === auth.impersonation!.orgId) : orgs;
     },
 
     async get(auth: AuthContext, orgId: string) {
