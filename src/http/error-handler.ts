@@ -22,6 +22,15 @@ function fromDatabase(err: PgLikeError): AppError | undefined {
       return new AppError(400, 'bad_request', 'A value has the wrong format.');
     case '23514':
       return new AppError(400, 'bad_request', 'A value is outside what is allowed.');
+    // Input the validation let through that the database cannot store: a NUL character, a date out of its range.
+    case '22021':
+    case '22P05':
+      return new AppError(400, 'bad_request', 'A value contains a character that cannot be stored (such as NUL).');
+    case '22003':
+      return new AppError(400, 'bad_request', 'A number is too large.');
+    case '22007':
+    case '22008':
+      return new AppError(400, 'bad_request', 'A date is outside the range that can be stored.');
     case 'P0001':
       if (err.hint === 'last_owner') return new AppError(409, 'last_owner', 'An organisation must keep at least one owner.');
       return undefined;
