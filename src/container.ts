@@ -135,6 +135,7 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
       telephony,
       secret: config.forgetMeSecret,
       publicBaseUrl: config.publicBaseUrl,
+      smsVerification: config.features.smsVerification,
     }),
     exports: createExportService({ userDb, blindIndexKey: config.blindIndexKey, transcripts: createTranscriptReader(config.transcriptKeys) }),
     incidents: createIncidentsService({ serviceDb, mailer, dpoEmail: config.dpoEmail, publicBaseUrl: config.publicBaseUrl }),

@@ -11,6 +11,9 @@ import { logger } from './lib/logger.js';
 /** npm start: the HTTP server, on DATABASE_URL or the embedded database. */
 async function main(): Promise<void> {
   const config = configOrExit();
+  // Features that need an optional variable and do not have it: their pages say so, their API answers 503.
+  const off = featuresOff(config);
+  if (off.length > 0) logger.warn({ features_off: off }, `features off: ${off.map((f) => f.feature).join(', ')}`);
   const db = await openMigratedDatabase(config);
   logger.info({ embedded: db.embedded, mode: config.mode }, 'database ready');
 
@@ -31,9 +34,6 @@ async function main(): Promise<void> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ port, public_base_url: config.publicBaseUrl, trust_proxy: config.trustProxy }, 'listening');
-  // Features that need an optional variable and do not have it: their pages say so, their API answers 503.
-  const off = featuresOff(config);
-  if (off.length > 0) logger.warn({ features_off: off }, `features off: ${off.map((f) => f.feature).join(', ')}`);
   if (config.mode === 'local') {
     console.log(
       [
