@@ -1,5 +1,5 @@
 import { SYSTEM_ACTOR, writeAudit } from '../audit/audit.js';
-import type { ServiceDb } from '../db/database.js';
+import type { ServiceDb, Tx } from '../db/database.js';
 import { runProviderDeletions } from '../deletions/provider-deletions.js';
 import type { JobContext, JobDefinition } from '../jobs/job.js';
 import { logger } from '../lib/logger.js';
@@ -66,7 +66,14 @@ type Bound = { at: string } | undefined;
 /** A condition that is always true and turns synchronous_commit off for the statement's own transaction (evaluated once). */
 const ASYNC_COMMIT = "(select set_config('synchronous_commit', 'off', true)) = 'off'";
 
-type Batch = (db: ServiceDb, orgId: string, cutoff: Date, now: Date, from: string, limit: number, lookAhead?: Promise<Bound>) => Promise<BatchResult>;
+/**
+ * Commits one batch's change together with its audit row (written only when
+ * the batch changed something), in one transaction: a purge killed at any
+ * point leaves every batch that committed audited, and none that did not.
+ */
+type Commit = (write: (tx: Tx) => Promise<BatchResult>) => Promise<BatchResult>;
+
+type Batch = (db: ServiceDb, commit: Commit, orgId: string, cutoff: Date, now: Date, from: string, limit: number, lookAhead?: Promise<Bound>) => Promise<BatchResult>;
 
 // Each batch walks its index oldest first from where the previous one stopped,
 // instead of re-reading what the previous batches removed.
@@ -79,17 +86,17 @@ type Batch = (db: ServiceDb, orgId: string, cutoff: Date, now: Date, from: strin
 // them cost a fifth of the batch. More than `limit` rows with the very same
 // time are taken `limit` at a time.
 //
-// A batch commits without waiting for its WAL to reach the disk
-// (synchronous_commit off for that transaction alone; the setting goes back
-// at commit). The purge is idempotent: a batch a crash takes back is redone
-// by the next run, and the audit row written at the end of each
-// organisation's purge is an ordinary, synchronous commit, which makes every
-// batch before it durable too. The WAL is written in the background while
-// the next batch runs, instead of each of hundreds of commits waiting for it.
+// A batch commits, with its audit row, without waiting for its WAL to reach
+// the disk (synchronous_commit off for that transaction alone; the setting
+// goes back at commit). A crash of the database can take back the last few
+// batches, each with its audit row; the purge is idempotent, so the next run
+// redoes them. The WAL is written in the background while the next batch
+// runs, instead of each of hundreds of commits waiting for it.
 //
 // The next batch's bound depends only on this one's, and reads rows this
 // batch's DELETE does not touch (from the bound on), so it is looked up on a
-// second connection while the DELETE runs. A look-up no batch uses (the run
+// second connection while the DELETE runs (outside the batch's transaction,
+// which never waits on another connection). A look-up no batch uses (the run
 // stopped, or this range was emptied meanwhile) is dropped: it only reads.
 const findBound = async (db: ServiceDb, orgId: string, cutoff: Date, from: string, limit: number): Promise<Bound> => {
   const [bound] = await db<{ at: string }[]>`
@@ -99,107 +106,117 @@ const findBound = async (db: ServiceDb, orgId: string, cutoff: Date, from: strin
   return bound;
 };
 
-const deleteTranscripts: Batch = async (db, orgId, cutoff, _now, from, limit, lookAhead) => {
+const deleteTranscripts: Batch = async (db, commit, orgId, cutoff, _now, from, limit, lookAhead) => {
   const bound = await (lookAhead ?? findBound(db, orgId, cutoff, from, limit));
   if (bound && bound.at !== from) {
     const next = findBound(db, orgId, cutoff, bound.at, limit);
     next.catch(() => undefined); // awaited by the next batch, if there is one
-    const gone = await db`
-      delete from public.transcripts
-      where org_id = ${orgId} and created_at >= ${from}::text::timestamptz and created_at < ${bound.at}::text::timestamptz
-        and ${db.unsafe(ASYNC_COMMIT)}`;
-    if (gone.count > 0) return { n: gone.count, next: bound.at, lookAhead: next };
+    const r = await commit(async (tx) => {
+      const gone = await tx`
+        delete from public.transcripts
+        where org_id = ${orgId} and created_at >= ${from}::text::timestamptz and created_at < ${bound.at}::text::timestamptz
+          and ${tx.unsafe(ASYNC_COMMIT)}`;
+      return { n: gone.count, next: bound.at };
+    });
+    if (r.n > 0) return { ...r, lookAhead: next };
   }
   if (!bound) {
-    const gone = await db`
-      delete from public.transcripts
-      where org_id = ${orgId} and created_at >= ${from}::text::timestamptz and created_at < ${cutoff}
-        and ${db.unsafe(ASYNC_COMMIT)}`;
-    return { n: gone.count, next: null };
+    return commit(async (tx) => {
+      const gone = await tx`
+        delete from public.transcripts
+        where org_id = ${orgId} and created_at >= ${from}::text::timestamptz and created_at < ${cutoff}
+          and ${tx.unsafe(ASYNC_COMMIT)}`;
+      return { n: gone.count, next: null };
+    });
   }
   // At least `limit` rows share the time `from` (or the range before the bound was
   // emptied meanwhile): take `limit` of them, and look again from the same time.
-  const tie = await db`
-    delete from public.transcripts where ctid = any(array(
-      select ctid from public.transcripts
-      where org_id = ${orgId} and created_at = ${bound.at}::text::timestamptz
-      limit ${limit})) and ${db.unsafe(ASYNC_COMMIT)}`;
-  return { n: tie.count, next: bound.at };
+  return commit(async (tx) => {
+    const tie = await tx`
+      delete from public.transcripts where ctid = any(array(
+        select ctid from public.transcripts
+        where org_id = ${orgId} and created_at = ${bound.at}::text::timestamptz
+        limit ${limit})) and ${tx.unsafe(ASYNC_COMMIT)}`;
+    return { n: tie.count, next: bound.at };
+  });
 };
 
 // Notes are free text about the person, so they go with the name, number and address.
-const anonymiseLeads: Batch = async (db, orgId, cutoff, now, from, limit) => {
-  const [r] = await db<{ n: number; last: string | null }[]>`
-    with due as (
-      select id, created_at from public.leads
-      where org_id = ${orgId} and anonymised_at is null and created_at < ${cutoff}
-        and created_at >= ${from}::text::timestamptz
-      order by created_at
-      limit ${limit}
-      for update skip locked
-    ), done as (
-      update public.leads l
-      set name = null, phone = null, phone_hash = null, email = null, email_hash = null, notes = null, anonymised_at = ${now}
-      from due where l.id = due.id
-      returning due.created_at
-    )
-    select count(*)::int as n, max(created_at)::text as last from done`;
-  return { n: r!.n, next: r!.n < limit ? null : r!.last };
-};
+const anonymiseLeads: Batch = (_db, commit, orgId, cutoff, now, from, limit) =>
+  commit(async (tx) => {
+    const [r] = await tx<{ n: number; last: string | null }[]>`
+      with due as (
+        select id, created_at from public.leads
+        where org_id = ${orgId} and anonymised_at is null and created_at < ${cutoff}
+          and created_at >= ${from}::text::timestamptz
+        order by created_at
+        limit ${limit}
+        for update skip locked
+      ), done as (
+        update public.leads l
+        set name = null, phone = null, phone_hash = null, email = null, email_hash = null, notes = null, anonymised_at = ${now}
+        from due where l.id = due.id
+        returning due.created_at
+      )
+      select count(*)::int as n, max(created_at)::text as last from done`;
+    return { n: r!.n, next: r!.n < limit ? null : r!.last };
+  });
 
 // One statement queues the deletions at Twilio and marks the recordings, so
 // neither can happen without the other. (queueProviderDeletion's insert, for
 // a whole batch at once: a row per resource, an existing one left as it is.)
-const queueRecordings: Batch = async (db, orgId, cutoff, now, from, limit) => {
-  const [r] = await db<{ n: number; last: string | null }[]>`
-    with due as (
-      select id, twilio_recording_sid, created_at from public.recordings
-      where org_id = ${orgId} and deleted_at is null and created_at < ${cutoff}
-        and created_at >= ${from}::text::timestamptz
-      order by created_at
-      limit ${limit}
-      for update skip locked
-    ), queued as (
-      insert into public.provider_deletions (org_id, provider, resource_type, resource_id, reason)
-      select ${orgId}, 'twilio', 'recording', twilio_recording_sid, 'retention' from due
-      on conflict (provider, resource_type, resource_id) do nothing
-    ), marked as (
-      update public.recordings r set deleted_at = ${now}, media_url = null
-      from due where r.id = due.id
-      returning due.created_at
-    )
-    select count(*)::int as n, max(created_at)::text as last from marked`;
-  return { n: r!.n, next: r!.n < limit ? null : r!.last };
-};
+const queueRecordings: Batch = (_db, commit, orgId, cutoff, now, from, limit) =>
+  commit(async (tx) => {
+    const [r] = await tx<{ n: number; last: string | null }[]>`
+      with due as (
+        select id, twilio_recording_sid, created_at from public.recordings
+        where org_id = ${orgId} and deleted_at is null and created_at < ${cutoff}
+          and created_at >= ${from}::text::timestamptz
+        order by created_at
+        limit ${limit}
+        for update skip locked
+      ), queued as (
+        insert into public.provider_deletions (org_id, provider, resource_type, resource_id, reason)
+        select ${orgId}, 'twilio', 'recording', twilio_recording_sid, 'retention' from due
+        on conflict (provider, resource_type, resource_id) do nothing
+      ), marked as (
+        update public.recordings r set deleted_at = ${now}, media_url = null
+        from due where r.id = due.id
+        returning due.created_at
+      )
+      select count(*)::int as n, max(created_at)::text as last from marked`;
+    return { n: r!.n, next: r!.n < limit ? null : r!.last };
+  });
 
 // The call row and its statistics stay; the caller's number, its keyed hash,
 // the link to the ElevenLabs conversation (queued for deletion in the same
 // statement) and the connect TwiML go.
-const scrubCalls: Batch = async (db, orgId, cutoff, _now, from, limit) => {
-  const [r] = await db<{ n: number; last: string | null; conversations: number }[]>`
-    with due as (
-      select id, elevenlabs_conversation_id, started_at from public.calls
-      where org_id = ${orgId} and started_at < ${cutoff}
-        and (from_number is not null or from_hash is not null or elevenlabs_conversation_id is not null)
-        and started_at >= ${from}::text::timestamptz
-      order by started_at
-      limit ${limit}
-      for update skip locked
-    ), queued as (
-      insert into public.provider_deletions (org_id, provider, resource_type, resource_id, reason)
-      select ${orgId}, 'elevenlabs', 'conversation', elevenlabs_conversation_id, 'retention'
-      from due where elevenlabs_conversation_id is not null
-      on conflict (provider, resource_type, resource_id) do nothing
-    ), scrubbed as (
-      update public.calls c
-      set from_number = null, from_hash = null, elevenlabs_conversation_id = null, answer_twiml = null
-      from due where c.id = due.id
-      returning due.started_at, due.elevenlabs_conversation_id
-    )
-    select count(*)::int as n, count(elevenlabs_conversation_id)::int as conversations, max(started_at)::text as last
-    from scrubbed`;
-  return { n: r!.n, next: r!.n < limit ? null : r!.last, conversations: r!.conversations };
-};
+const scrubCalls: Batch = (_db, commit, orgId, cutoff, _now, from, limit) =>
+  commit(async (tx) => {
+    const [r] = await tx<{ n: number; last: string | null; conversations: number }[]>`
+      with due as (
+        select id, elevenlabs_conversation_id, started_at from public.calls
+        where org_id = ${orgId} and started_at < ${cutoff}
+          and (from_number is not null or from_hash is not null or elevenlabs_conversation_id is not null)
+          and started_at >= ${from}::text::timestamptz
+        order by started_at
+        limit ${limit}
+        for update skip locked
+      ), queued as (
+        insert into public.provider_deletions (org_id, provider, resource_type, resource_id, reason)
+        select ${orgId}, 'elevenlabs', 'conversation', elevenlabs_conversation_id, 'retention'
+        from due where elevenlabs_conversation_id is not null
+        on conflict (provider, resource_type, resource_id) do nothing
+      ), scrubbed as (
+        update public.calls c
+        set from_number = null, from_hash = null, elevenlabs_conversation_id = null, answer_twiml = null
+        from due where c.id = due.id
+        returning due.started_at, due.elevenlabs_conversation_id
+      )
+      select count(*)::int as n, count(elevenlabs_conversation_id)::int as conversations, max(started_at)::text as last
+      from scrubbed`;
+    return { n: r!.n, next: r!.n < limit ? null : r!.last, conversations: r!.conversations };
+  });
 
 /**
  * The daily retention purge (GDPR Art. 5(1)(e)). For each organisation, with
@@ -212,14 +229,15 @@ const scrubCalls: Batch = async (db, orgId, cutoff, _now, from, limit) => {
  * deletion and unlinked (the call row and its statistics stay). Age is
  * created_at, and started_at for calls; "older" is strictly before the cutoff.
  *
- * Work goes in batches of `batchSize` rows, each one statement (its own
- * transaction) over a partial index of what is still due, so nothing is held
- * for long and a run killed half-way loses at most one batch, which the next
- * run redoes: selection is by age and state only, so running again is safe
- * and a second run changes nothing. An organisation where something changed
- * gets one `retention.purged` audit row with the counts. Then the provider
- * deletion queue is worked once (the per-minute provider-deletions job
- * finishes what is left or failed for now).
+ * Work goes in batches of `batchSize` rows, each one statement over a partial
+ * index of what is still due, committed in its own transaction together with
+ * a `retention.purged` audit row holding that batch's counts (the window, the
+ * cutoff, and how many rows of which kind). So nothing is held for long, a run
+ * killed half-way loses at most the batch in flight (which the next run
+ * redoes: selection is by age and state only), every batch that committed is
+ * in the organisation's audit log, and a second run changes nothing. Then the
+ * provider deletion queue is worked once (the per-minute provider-deletions
+ * job finishes what is left or failed for now).
  */
 export async function runRetentionPurge(ctx: RetentionPurgeDeps, opts: RetentionPurgeOptions = {}): Promise<RetentionPurgeCounts> {
   const batchSize = opts.batchSize ?? DEFAULT_PURGE_BATCH_SIZE;
@@ -239,20 +257,47 @@ export async function runRetentionPurge(ctx: RetentionPurgeDeps, opts: Retention
     provider_failed: 0,
   };
 
-  /** Runs one kind of batch until nothing is due (or the batch budget is spent); returns the totals. */
-  async function drain(batch: Batch, orgId: string, cutoff: Date): Promise<{ n: number; conversations: number }> {
-    const total = { n: 0, conversations: 0 };
+  type Kind = 'transcripts_deleted' | 'leads_anonymised' | 'recordings_queued' | 'calls_scrubbed' | 'consents_scrubbed';
+
+  /** A batch's transaction: its change, then (when it changed something) its audit row; counted once committed. */
+  const committer =
+    (org: { id: string; retention_days: number }, cutoff: Date, kind: Kind): Commit =>
+    async (write) => {
+      const r = await db.begin(async (tx) => {
+        const done = await write(tx);
+        if (done.n > 0) {
+          const batch = {
+            transcripts_deleted: 0,
+            leads_anonymised: 0,
+            calls_scrubbed: 0,
+            consents_scrubbed: 0,
+            recordings_queued: 0,
+            conversations_queued: done.conversations ?? 0,
+            [kind]: done.n,
+          };
+          await writeAudit(tx, SYSTEM_ACTOR, {
+            orgId: org.id,
+            action: 'retention.purged',
+            metadata: { retention_days: org.retention_days, cutoff: cutoff.toISOString(), ...batch },
+          });
+        }
+        return done;
+      });
+      counts[kind] += r.n;
+      counts.conversations_queued += r.conversations ?? 0;
+      return r;
+    };
+
+  /** Runs one kind of batch until nothing is due (or the batch budget is spent). */
+  async function drain(batch: Batch, commit: Commit, orgId: string, cutoff: Date): Promise<void> {
     let from: string | null = '-infinity';
     let lookAhead: Promise<Bound> | undefined;
     while (from !== null && batchesLeft > 0) {
-      const r = await batch(db, orgId, cutoff, now, from, batchSize, lookAhead);
+      const r = await batch(db, commit, orgId, cutoff, now, from, batchSize, lookAhead);
       if (r.n > 0) batchesLeft -= 1;
-      total.n += r.n;
-      total.conversations += r.conversations ?? 0;
       from = r.next;
       lookAhead = r.lookAhead;
     }
-    return total;
   }
 
   const orgs = await db<{ id: string; retention_days: number }[]>`
@@ -263,40 +308,26 @@ export async function runRetentionPurge(ctx: RetentionPurgeDeps, opts: Retention
   for (const org of orgs) {
     if (batchesLeft <= 0) break;
     const cutoff = retentionCutoff(now, org.retention_days);
-    const transcripts = await drain(deleteTranscripts, org.id, cutoff);
-    const leads = await drain(anonymiseLeads, org.id, cutoff);
-    const recordings = await drain(queueRecordings, org.id, cutoff);
-    const calls = await drain(scrubCalls, org.id, cutoff);
+    await drain(deleteTranscripts, committer(org, cutoff, 'transcripts_deleted'), org.id, cutoff);
+    await drain(anonymiseLeads, committer(org, cutoff, 'leads_anonymised'), org.id, cutoff);
+    await drain(queueRecordings, committer(org, cutoff, 'recordings_queued'), org.id, cutoff);
+    await drain(scrubCalls, committer(org, cutoff, 'calls_scrubbed'), org.id, cutoff);
     // Proofs of consent keep the record of what was asked and answered, but
     // no longer point at the caller once the window has passed. call_consents
     // has rules (append-only), so no CTE or RETURNING: plain batched updates.
-    let consents = 0;
+    const commitConsents = committer(org, cutoff, 'consents_scrubbed');
     while (batchesLeft > 0) {
-      const r = await db`
-        update public.call_consents set caller_hash = null, erased_at = ${now}
-        where id in (
-          select id from public.call_consents
-          where org_id = ${org.id} and created_at < ${cutoff} and caller_hash is not null
-          limit ${batchSize})`;
-      consents += r.count;
-      if (r.count > 0) batchesLeft -= 1;
-      if (r.count < batchSize) break;
-    }
-    const done = {
-      transcripts_deleted: transcripts.n,
-      leads_anonymised: leads.n,
-      calls_scrubbed: calls.n,
-      consents_scrubbed: consents,
-      recordings_queued: recordings.n,
-      conversations_queued: calls.conversations,
-    };
-    if (Object.values(done).some((n) => n > 0)) {
-      for (const [k, n] of Object.entries(done)) counts[k as keyof typeof done] += n;
-      await writeAudit(db, SYSTEM_ACTOR, {
-        orgId: org.id,
-        action: 'retention.purged',
-        metadata: { retention_days: org.retention_days, cutoff: cutoff.toISOString(), ...done },
+      const r = await commitConsents(async (tx) => {
+        const scrubbed = await tx`
+          update public.call_consents set caller_hash = null, erased_at = ${now}
+          where id in (
+            select id from public.call_consents
+            where org_id = ${org.id} and created_at < ${cutoff} and caller_hash is not null
+            limit ${batchSize})`;
+        return { n: scrubbed.count, next: null };
       });
+      if (r.n > 0) batchesLeft -= 1;
+      if (r.n < batchSize) break;
     }
   }
 
@@ -331,5 +362,5 @@ export async function runRetentionPurge(ctx: RetentionPurgeDeps, opts: Retention
 export const retentionPurgeJob: JobDefinition = {
   name: 'retention-purge',
   schedule: '0 3 * * *',
-  run: (ctx) => runRetentionPurge(ctx),
+  run: (ctx) => runRetentionPurge(ctx, { batchSize: ctx.config.retentionPurgeBatchSize }),
 };
