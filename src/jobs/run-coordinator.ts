@@ -228,28 +228,30 @@ export function createRunCoordinator(db: ServiceDb, opts: RunCoordinatorOptions 
   const locked = new Set<string>();
 
   // PGlite serves every client in one session, where advisory locks tell nothing
-  // about other processes, and has a single connection to spare: there the owner's
-  // process is checked instead. PostgreSQL with a pool of one cannot reserve one.
-  let single: Promise<boolean> | undefined;
-  const singleSession = () =>
-    (single ??= db<{ pglite: boolean }[]>`select version() like '%PGlite%' as pglite`.then(([r]) => r!.pglite || db.options.max < 2)).catch((err: unknown) => {
-      single = undefined;
+  // about other processes, and has one connection, none to spare: there the
+  // owner's process is checked instead (PGlite listens on 127.0.0.1 only, so
+  // every process using it is on this machine). A PostgreSQL pool of one has no
+  // connection to spare either: its runs go without the lock.
+  let embedded: Promise<boolean> | undefined;
+  const isEmbedded = () =>
+    (embedded ??= db<{ pglite: boolean }[]>`select version() like '%PGlite%' as pglite`.then(([r]) => r!.pglite)).catch((err: unknown) => {
+      embedded = undefined;
       throw err;
     });
 
-  function deadReason(r: RunningRow, oneSession: boolean): string | undefined {
+  function deadReason(r: RunningRow, pglite: boolean): string | undefined {
     if (r.claimed_by === instanceId && !inProgress.has(r.id)) return unrecorded;
     if (r.restarted) return restartedSince;
     if (r.lock_free) return sessionGone;
-    if (oneSession && r.owner_pid !== null && r.owner_host === hostname() && r.owner_pid !== process.pid && !processExists(r.owner_pid)) return processGone;
+    if (pglite && r.owner_pid !== null && r.owner_host === hostname() && r.owner_pid !== process.pid && !processExists(r.owner_pid)) return processGone;
     if (r.stale) return stale;
     return undefined;
   }
 
   async function claim(jobName: string, tick: Date, claimOpts: { manual?: boolean } = {}): Promise<ClaimedRun | null> {
     const slot = claimOpts.manual ? tick : slotOf(tick);
-    const oneSession = await singleSession();
-    const lockHeld = !oneSession && (await liveness.hold());
+    const pglite = await isEmbedded();
+    const lockHeld = !pglite && db.options.max > 1 && (await liveness.hold());
     let row: { id: string } | undefined;
     try {
       row = await db.begin(async (tx) => {
@@ -263,7 +265,7 @@ export function createRunCoordinator(db: ServiceDb, opts: RunCoordinatorOptions 
           from public.job_runs
           where job_name = ${jobName} and status = 'running'`;
         const dead = running.flatMap((r) => {
-          const error = deadReason(r, oneSession);
+          const error = deadReason(r, pglite);
           return error ? [{ id: r.id, error }] : [];
         });
         if (dead.length > 0) {
