@@ -18,7 +18,7 @@ export const DEFAULT_STALE_AFTER_MS = 60 * 60_000;
 /** Advisory-lock class for job claims (migrations use 7300). */
 const CLAIM_LOCK_CLASS = 7301;
 /** Advisory-lock class of the locks that show a process with runs going is alive. */
-const LIVENESS_LOCK_CLASS = 7302;
+const LIVENESS_LOCK_CLASS = 7340;
 const FINISH_ATTEMPTS = 3;
 
 /** Runs claimed in this process and not finished yet, whichever coordinator claimed them. */

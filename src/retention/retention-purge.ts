@@ -63,17 +63,24 @@ interface BatchResult {
 /** The (limit+1)-th oldest due transcript time from some point, if there is one. */
 type Bound = { at: string } | undefined;
 
-/** A condition that is always true and turns synchronous_commit off for the statement's own transaction (evaluated once). */
-const ASYNC_COMMIT = "(select set_config('synchronous_commit', 'off', true)) = 'off'";
+type Kind = 'transcripts_deleted' | 'leads_anonymised' | 'recordings_queued' | 'calls_scrubbed' | 'consents_scrubbed';
 
 /**
- * Commits one batch's change together with its audit row (written only when
- * the batch changed something), in one transaction: a purge killed at any
- * point leaves every batch that committed audited, and none that did not.
+ * Each batch that changes something writes a `retention.purged` audit row
+ * with its counts, committed with the change (in one transaction, or in the
+ * batch's own statement): a purge killed at any point leaves every batch that
+ * committed audited, and none that did not.
  */
-type Commit = (write: (tx: Tx) => Promise<BatchResult>) => Promise<BatchResult>;
+interface BatchAudit {
+  orgId: string;
+  kind: Kind;
+  /** The audit row's metadata with this kind's count at 0: the batch fills it in. */
+  metadata: Record<string, string | number>;
+  /** Commits `write` and, when it changed something, the batch's audit row, in one transaction. */
+  commit(write: (tx: Tx) => Promise<BatchResult>): Promise<BatchResult>;
+}
 
-type Batch = (db: ServiceDb, commit: Commit, orgId: string, cutoff: Date, now: Date, from: string, limit: number, lookAhead?: Promise<Bound>) => Promise<BatchResult>;
+type Batch = (db: ServiceDb, audit: BatchAudit, cutoff: Date, now: Date, from: string, limit: number, lookAhead?: Promise<Bound>) => Promise<BatchResult>;
 
 // Each batch walks its index oldest first from where the previous one stopped,
 // instead of re-reading what the previous batches removed.
@@ -81,10 +88,11 @@ type Batch = (db: ServiceDb, commit: Commit, orgId: string, cutoff: Date, now: D
 // Transcripts, the bulk, go by time range: the (limit+1)-th oldest due row's
 // time (read from the index alone) bounds a plain ranged DELETE, so each row
 // is read once, as a single DELETE would (about twice as fast as selecting
-// rows, then deleting them). The DELETE stands alone, without RETURNING, and
-// its count comes from the command tag: collecting the deleted rows to count
-// them cost a fifth of the batch. More than `limit` rows with the very same
-// time are taken `limit` at a time.
+// rows, then deleting them). The DELETE runs inside app.purge_transcripts_batch,
+// which counts it with GET DIAGNOSTICS and writes the batch's audit row in the
+// same statement: one round trip per batch, and no RETURNING (collecting the
+// deleted rows only to count them made a batch up to twice as slow). More than
+// `limit` rows with the very same time are taken `limit` at a time.
 //
 // A batch commits, with its audit row, without waiting for its WAL to reach
 // the disk (synchronous_commit off for that transaction alone; the setting
@@ -95,8 +103,7 @@ type Batch = (db: ServiceDb, commit: Commit, orgId: string, cutoff: Date, now: D
 //
 // The next batch's bound depends only on this one's, and reads rows this
 // batch's DELETE does not touch (from the bound on), so it is looked up on a
-// second connection while the DELETE runs (outside the batch's transaction,
-// which never waits on another connection). A look-up no batch uses (the run
+// second connection while the DELETE runs. A look-up no batch uses (the run
 // stopped, or this range was emptied meanwhile) is dropped: it only reads.
 const findBound = async (db: ServiceDb, orgId: string, cutoff: Date, from: string, limit: number): Promise<Bound> => {
   const [bound] = await db<{ at: string }[]>`
@@ -106,43 +113,35 @@ const findBound = async (db: ServiceDb, orgId: string, cutoff: Date, from: strin
   return bound;
 };
 
-const deleteTranscripts: Batch = async (db, commit, orgId, cutoff, _now, from, limit, lookAhead) => {
-  const bound = await (lookAhead ?? findBound(db, orgId, cutoff, from, limit));
+/**
+ * One batch of transcripts with its audit row, in one statement
+ * (app.purge_transcripts_batch): those created in [from, before), or with
+ * `tieLimit`, at most that many created exactly at `from`. Returns the count.
+ */
+const purgeBatch = async (db: ServiceDb, audit: BatchAudit, from: string, before: string | Date | null, tieLimit: number | null): Promise<number> => {
+  const beforeText = before instanceof Date ? before.toISOString() : before;
+  const [r] = await db<{ n: number }[]>`
+    select app.purge_transcripts_batch(${audit.orgId}, ${from}::text::timestamptz, ${beforeText}::text::timestamptz, ${tieLimit}::int,
+                                       ${db.json(audit.metadata)}::jsonb) as n`;
+  return r!.n;
+};
+
+const deleteTranscripts: Batch = async (db, audit, cutoff, _now, from, limit, lookAhead) => {
+  const bound = await (lookAhead ?? findBound(db, audit.orgId, cutoff, from, limit));
   if (bound && bound.at !== from) {
-    const next = findBound(db, orgId, cutoff, bound.at, limit);
+    const next = findBound(db, audit.orgId, cutoff, bound.at, limit);
     next.catch(() => undefined); // awaited by the next batch, if there is one
-    const r = await commit(async (tx) => {
-      const gone = await tx`
-        delete from public.transcripts
-        where org_id = ${orgId} and created_at >= ${from}::text::timestamptz and created_at < ${bound.at}::text::timestamptz
-          and ${tx.unsafe(ASYNC_COMMIT)}`;
-      return { n: gone.count, next: bound.at };
-    });
-    if (r.n > 0) return { ...r, lookAhead: next };
+    const n = await purgeBatch(db, audit, from, bound.at, null);
+    if (n > 0) return { n, next: bound.at, lookAhead: next };
   }
-  if (!bound) {
-    return commit(async (tx) => {
-      const gone = await tx`
-        delete from public.transcripts
-        where org_id = ${orgId} and created_at >= ${from}::text::timestamptz and created_at < ${cutoff}
-          and ${tx.unsafe(ASYNC_COMMIT)}`;
-      return { n: gone.count, next: null };
-    });
-  }
+  if (!bound) return { n: await purgeBatch(db, audit, from, cutoff, null), next: null };
   // At least `limit` rows share the time `from` (or the range before the bound was
   // emptied meanwhile): take `limit` of them, and look again from the same time.
-  return commit(async (tx) => {
-    const tie = await tx`
-      delete from public.transcripts where ctid = any(array(
-        select ctid from public.transcripts
-        where org_id = ${orgId} and created_at = ${bound.at}::text::timestamptz
-        limit ${limit})) and ${tx.unsafe(ASYNC_COMMIT)}`;
-    return { n: tie.count, next: bound.at };
-  });
+  return { n: await purgeBatch(db, audit, bound.at, null, limit), next: bound.at };
 };
 
 // Notes are free text about the person, so they go with the name, number and address.
-const anonymiseLeads: Batch = (_db, commit, orgId, cutoff, now, from, limit) =>
+const anonymiseLeads: Batch = (_db, { commit, orgId }, cutoff, now, from, limit) =>
   commit(async (tx) => {
     const [r] = await tx<{ n: number; last: string | null }[]>`
       with due as (
@@ -165,7 +164,7 @@ const anonymiseLeads: Batch = (_db, commit, orgId, cutoff, now, from, limit) =>
 // One statement queues the deletions at Twilio and marks the recordings, so
 // neither can happen without the other. (queueProviderDeletion's insert, for
 // a whole batch at once: a row per resource, an existing one left as it is.)
-const queueRecordings: Batch = (_db, commit, orgId, cutoff, now, from, limit) =>
+const queueRecordings: Batch = (_db, { commit, orgId }, cutoff, now, from, limit) =>
   commit(async (tx) => {
     const [r] = await tx<{ n: number; last: string | null }[]>`
       with due as (
@@ -191,7 +190,7 @@ const queueRecordings: Batch = (_db, commit, orgId, cutoff, now, from, limit) =>
 // The call row and its statistics stay; the caller's number, its keyed hash,
 // the link to the ElevenLabs conversation (queued for deletion in the same
 // statement) and the connect TwiML go.
-const scrubCalls: Batch = (_db, commit, orgId, cutoff, _now, from, limit) =>
+const scrubCalls: Batch = (_db, { commit, orgId }, cutoff, _now, from, limit) =>
   commit(async (tx) => {
     const [r] = await tx<{ n: number; last: string | null; conversations: number }[]>`
       with due as (
@@ -257,44 +256,46 @@ export async function runRetentionPurge(ctx: RetentionPurgeDeps, opts: Retention
     provider_failed: 0,
   };
 
-  type Kind = 'transcripts_deleted' | 'leads_anonymised' | 'recordings_queued' | 'calls_scrubbed' | 'consents_scrubbed';
-
-  /** A batch's transaction: its change, then (when it changed something) its audit row; counted once committed. */
-  const committer =
-    (org: { id: string; retention_days: number }, cutoff: Date, kind: Kind): Commit =>
-    async (write) => {
-      const r = await db.begin(async (tx) => {
-        const done = await write(tx);
-        if (done.n > 0) {
-          const batch = {
-            transcripts_deleted: 0,
-            leads_anonymised: 0,
-            calls_scrubbed: 0,
-            consents_scrubbed: 0,
-            recordings_queued: 0,
-            conversations_queued: done.conversations ?? 0,
-            [kind]: done.n,
-          };
-          await writeAudit(tx, SYSTEM_ACTOR, {
-            orgId: org.id,
-            action: 'retention.purged',
-            metadata: { retention_days: org.retention_days, cutoff: cutoff.toISOString(), ...batch },
-          });
-        }
-        return done;
-      });
-      counts[kind] += r.n;
-      counts.conversations_queued += r.conversations ?? 0;
-      return r;
+  /** A batch's audit: the row's metadata (this batch's counts, the others 0) and its transaction. */
+  const batchAudit = (org: { id: string; retention_days: number }, cutoff: Date, kind: Kind): BatchAudit => {
+    const metadata = {
+      retention_days: org.retention_days,
+      cutoff: cutoff.toISOString(),
+      transcripts_deleted: 0,
+      leads_anonymised: 0,
+      calls_scrubbed: 0,
+      consents_scrubbed: 0,
+      recordings_queued: 0,
+      conversations_queued: 0,
     };
+    return {
+      orgId: org.id,
+      kind,
+      metadata,
+      commit: (write) =>
+        db.begin(async (tx) => {
+          const done = await write(tx);
+          if (done.n > 0) {
+            await writeAudit(tx, SYSTEM_ACTOR, {
+              orgId: org.id,
+              action: 'retention.purged',
+              metadata: { ...metadata, [kind]: done.n, conversations_queued: done.conversations ?? 0 },
+            });
+          }
+          return done;
+        }),
+    };
+  };
 
-  /** Runs one kind of batch until nothing is due (or the batch budget is spent). */
-  async function drain(batch: Batch, commit: Commit, orgId: string, cutoff: Date): Promise<void> {
+  /** Runs one kind of batch until nothing is due (or the batch budget is spent), counting what committed. */
+  async function drain(batch: Batch, audit: BatchAudit, cutoff: Date): Promise<void> {
     let from: string | null = '-infinity';
     let lookAhead: Promise<Bound> | undefined;
     while (from !== null && batchesLeft > 0) {
-      const r = await batch(db, commit, orgId, cutoff, now, from, batchSize, lookAhead);
+      const r = await batch(db, audit, cutoff, now, from, batchSize, lookAhead);
       if (r.n > 0) batchesLeft -= 1;
+      counts[audit.kind] += r.n;
+      counts.conversations_queued += r.conversations ?? 0;
       from = r.next;
       lookAhead = r.lookAhead;
     }
@@ -308,16 +309,16 @@ export async function runRetentionPurge(ctx: RetentionPurgeDeps, opts: Retention
   for (const org of orgs) {
     if (batchesLeft <= 0) break;
     const cutoff = retentionCutoff(now, org.retention_days);
-    await drain(deleteTranscripts, committer(org, cutoff, 'transcripts_deleted'), org.id, cutoff);
-    await drain(anonymiseLeads, committer(org, cutoff, 'leads_anonymised'), org.id, cutoff);
-    await drain(queueRecordings, committer(org, cutoff, 'recordings_queued'), org.id, cutoff);
-    await drain(scrubCalls, committer(org, cutoff, 'calls_scrubbed'), org.id, cutoff);
+    await drain(deleteTranscripts, batchAudit(org, cutoff, 'transcripts_deleted'), cutoff);
+    await drain(anonymiseLeads, batchAudit(org, cutoff, 'leads_anonymised'), cutoff);
+    await drain(queueRecordings, batchAudit(org, cutoff, 'recordings_queued'), cutoff);
+    await drain(scrubCalls, batchAudit(org, cutoff, 'calls_scrubbed'), cutoff);
     // Proofs of consent keep the record of what was asked and answered, but
     // no longer point at the caller once the window has passed. call_consents
     // has rules (append-only), so no CTE or RETURNING: plain batched updates.
-    const commitConsents = committer(org, cutoff, 'consents_scrubbed');
+    const consents = batchAudit(org, cutoff, 'consents_scrubbed');
     while (batchesLeft > 0) {
-      const r = await commitConsents(async (tx) => {
+      const r = await consents.commit(async (tx) => {
         const scrubbed = await tx`
           update public.call_consents set caller_hash = null, erased_at = ${now}
           where id in (
@@ -327,6 +328,7 @@ export async function runRetentionPurge(ctx: RetentionPurgeDeps, opts: Retention
         return { n: scrubbed.count, next: null };
       });
       if (r.n > 0) batchesLeft -= 1;
+      counts.consents_scrubbed += r.n;
       if (r.n < batchSize) break;
     }
   }
