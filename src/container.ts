@@ -140,6 +140,7 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
       telephony,
       secret: config.forgetMeSecret,
       publicBaseUrl: config.publicBaseUrl,
+      smsVerification: config.features.smsVerification,
     }),
     exports: createExportService({ userDb, blindIndexKey: config.blindIndexKey, transcripts: createTranscriptReader(config.transcriptKeys) }),
     incidents: createIncidentsService({ serviceDb, mailer, dpoEmail: config.dpoEmail, publicBaseUrl: config.publicBaseUrl }),
@@ -148,5 +149,6 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
     webhooks: createWebhooksService({ userDb, policy: { allowPrivateNetwork: config.webhooksAllowPrivateNetwork } }),
     twilioAuthToken: config.twilio.authToken,
     publicBaseUrl: config.publicBaseUrl,
+    trustProxy: config.trustProxy,
   };
 }

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { configOrExit, openMigratedDatabase } from './cli/bootstrap.js';
+import { featuresOff } from './config/env.js';
 import { buildAppDeps } from './container.js';
 import { seedDemo } from './demo/seed.js';
 import { createApp } from './http/app.js';
@@ -10,11 +11,14 @@ import { logger } from './lib/logger.js';
 /** npm start: the HTTP server, on DATABASE_URL or the embedded database. */
 async function main(): Promise<void> {
   const config = configOrExit();
+  // Features that need an optional variable and do not have it: their pages say so, their API answers 503.
+  const off = featuresOff(config);
+  if (off.length > 0) logger.warn({ features_off: off }, `features off: ${off.map((f) => f.feature).join(', ')}`);
   const db = await openMigratedDatabase(config);
   logger.info({ embedded: db.embedded, mode: config.mode }, 'database ready');
 
   const deps = buildAppDeps(config, db.serviceDb);
-  const app = createApp({ ...deps, trustProxy: config.mode === 'production' ? 1 : false });
+  const app = createApp(deps);
 
   if (config.mode === 'local') {
     const [{ count }] = (await db.serviceDb`select count(*)::int as count from public.organizations`) as unknown as [{ count: number }];
@@ -29,7 +33,7 @@ async function main(): Promise<void> {
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  logger.info({ port, public_base_url: config.publicBaseUrl }, 'listening');
+  logger.info({ port, public_base_url: config.publicBaseUrl, trust_proxy: config.trustProxy }, 'listening');
   if (config.mode === 'local') {
     console.log(
       [

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueLocalAccessToken } from '../src/auth/tokens.js';
 import type { ServiceDb } from '../src/db/database.js';
-import { bearer, buildTestApp, createOrg, JWT_SECRET, openTestDb, testConfig, type TestOrg } from './helpers/harness.js';
+import { bearer, buildTestApp, createOrg, createUser, JWT_SECRET, openTestDb, testConfig, type TestOrg } from './helpers/harness.js';
 
 let db: ServiceDb;
 let app: ReturnType<typeof buildTestApp>['app'];
@@ -88,6 +88,43 @@ describe('bad input gets a clear 4xx, never a 500', () => {
   });
 });
 
+describe('what the database cannot store gets a clear 400, never a 500', () => {
+  const incident = (extra: Record<string, unknown>) => ({ title: 'Lost laptop', severity: 'low', detected_at: '2026-11-01T10:00:00Z', ...extra });
+
+  it('a NUL character in a JSON string, anywhere', async () => {
+    const res = await request(app).post('/api/orgs').set(...bearer(org.owner)).send({ name: 'Acme\u0000 GmbH' });
+    expectClearError(res, 400, 'validation_failed');
+    expect(res.body.error.details).toEqual([{ path: 'name', message: expect.stringMatching(/NUL/) }]);
+    const operator = await createUser(db, config, { operator: true });
+    const nested = await request(app)
+      .post('/api/admin/incidents')
+      .set(...bearer(operator))
+      .send(incident({ description: 'ok', data_categories: ['contacts', 'call\u0000logs'] }));
+    expectClearError(nested, 400, 'validation_failed');
+    expect(nested.body.error.details).toEqual([{ path: 'data_categories.1', message: expect.stringMatching(/NUL/) }]);
+    expect(await db`select 1 from public.organizations where name like 'Acme%GmbH'`).toHaveLength(0);
+  });
+
+  it('a NUL character in a form field', async () => {
+    const res = await request(app).post('/forget-me').set('Accept', 'application/json').type('form').send('email=someone%00%40example.de');
+    expectClearError(res, 400, 'validation_failed');
+  });
+
+  it('a date before 4713 BC or after the year 9999, in a body or a query', async () => {
+    const operator = await createUser(db, config, { operator: true });
+    for (const detectedAt of ['-005000-01-01T00:00:00Z', '0000-12-31T23:59:59Z', '+275000-01-01T00:00:00Z']) {
+      const res = await request(app).post('/api/admin/incidents').set(...bearer(operator)).send(incident({ detected_at: detectedAt }));
+      expectClearError(res, 400, 'validation_failed');
+      expect(res.body.error.details).toEqual([{ path: 'detected_at', message: 'must be a date between the years 1 and 9999' }]);
+    }
+    const calls = await request(app).get(`/api/orgs/${org.id}/calls?before=-005000-01-01`).set(...bearer(org.owner));
+    expectClearError(calls, 400, 'validation_failed');
+    expect(calls.body.error.message).toContain('before');
+    // The control: an ordinary date is fine.
+    expect((await request(app).get(`/api/orgs/${org.id}/calls?before=2026-01-01`).set(...bearer(org.owner))).status).toBe(200);
+  });
+});
+
 describe('bad tokens get 401 with a clear reason', () => {
   const sign = (claims: Record<string, unknown>, secret = JWT_SECRET, exp: number | string = '1h') =>
     new SignJWT({ role: 'authenticated', ...claims })
@@ -132,6 +169,19 @@ describe('bad tokens get 401 with a clear reason', () => {
     expectClearError(await request(app).get('/api/orgs').set('Authorization', `Bearer ${await sign({ aud: 'anon' })}`), 401);
     expectClearError(await request(app).get('/api/orgs').set('Authorization', `Bearer ${await sign({ role: 'service_role' })}`), 401);
     expectClearError(await request(app).get('/api/orgs').set('Authorization', `Bearer ${await sign({ sub: 'not-a-uuid' })}`), 401);
+  });
+
+  it('without an expiry (exp) or a subject (sub)', async () => {
+    const unsigned = (claims: Record<string, unknown>) =>
+      new SignJWT({ role: 'authenticated', aud: 'authenticated', ...claims }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().sign(new TextEncoder().encode(JWT_SECRET));
+    const noExp = await request(app).get('/api/orgs').set('Authorization', `Bearer ${await unsigned({ sub: org.owner.id })}`);
+    expectClearError(noExp, 401, 'unauthorized');
+    expect(noExp.body.error.message).toMatch(/no "exp" claim/);
+    const noSub = await request(app)
+      .get('/api/orgs')
+      .set('Authorization', `Bearer ${await unsigned({ exp: Math.floor(Date.now() / 1000) + 600 })}`);
+    expectClearError(noSub, 401, 'unauthorized');
+    expect(noSub.body.error.message).toMatch(/no "sub" claim/);
   });
 
   it('a valid token works (the control)', async () => {

@@ -321,6 +321,25 @@ describe('ElevenLabs post-call webhook', () => {
     expect(await db`select 1 from public.transcripts where call_id = ${callId}`).toHaveLength(1);
   });
 
+  it('keeps a delivery whose transcript holds a NUL character (as U+FFFD), and answers 200', async () => {
+    const callId = await connectedCall(lineOn, '1');
+    const body = postCallBody(callId, undefined, {
+      transcript: [
+        { role: 'agent', message: 'Hello! You are speaking with an AI assistant.', time_in_call_secs: 0 },
+        { role: 'user', message: 'My name is Erika\u0000, line noise.', time_in_call_secs: 4 },
+      ],
+      analysis: { data_collection_results: { name: { value: 'Erika\u0000 Mustermann' } } },
+    });
+    expect(body).toContain('\\u0000');
+    const res = await post(body, elevenLabsSignature(secret(), body));
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'stored', call_id: callId });
+    const [t] = await db<{ content: { message: string }[] }[]>`select content from public.transcripts where call_id = ${callId}`;
+    expect(t!.content[1]!.message).toBe('My name is Erika\uFFFD, line noise.');
+    const [lead] = await db`select name from public.leads where call_id = ${callId}`;
+    expect(lead).toEqual({ name: 'Erika\uFFFD Mustermann' });
+  });
+
   it('answers a signed but malformed body with 400', async () => {
     for (const body of ['{not json', JSON.stringify({ type: 'post_call_transcription' }), JSON.stringify({ type: 'post_call_transcription', data: { conversation_id: 5 } })]) {
       const res = await post(body, elevenLabsSignature(secret(), body));

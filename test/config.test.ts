@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, ELEVENLABS_EU_BASE_URL, loadConfig } from '../src/config/env.js';
+import { ConfigError, ELEVENLABS_EU_BASE_URL, featuresOff, loadConfig } from '../src/config/env.js';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'voice-gdpr-config-'));
 
@@ -79,4 +79,49 @@ describe('configuration', () => {
     // A local fake on this machine is not a transfer anywhere.
     expect(problemsOf({ DATA_DIR: tmp(), ELEVENLABS_BASE_URL: 'http://127.0.0.1:9999', TWILIO_API_BASE_URL: 'http://127.0.0.1:9998' })).toEqual([]);
   });
+
+  it('trusts no proxy by default, in production too; TRUST_PROXY takes a hop count or addresses', () => {
+    expect(loadConfig(PRODUCTION).trustProxy).toBe(false);
+    expect(loadConfig({ DATA_DIR: tmp() }).trustProxy).toBe(false);
+    expect(loadConfig({ ...PRODUCTION, TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ ...PRODUCTION, TRUST_PROXY: '0' }).trustProxy).toBe(false);
+    expect(loadConfig({ ...PRODUCTION, TRUST_PROXY: 'loopback, 10.0.0.0/8,2001:db8::1' }).trustProxy).toEqual(['loopback', '10.0.0.0/8', '2001:db8::1']);
+    expect(problemsOf({ DATA_DIR: tmp(), TRUST_PROXY: 'true' })).toEqual([expect.stringMatching(/^TRUST_PROXY: "true"/)]);
+    expect(problemsOf({ DATA_DIR: tmp(), TRUST_PROXY: '10.0.0.0/99,proxy.example' })).toEqual([
+      expect.stringMatching(/^TRUST_PROXY: "10.0.0.0\/99"/),
+      expect.stringMatching(/^TRUST_PROXY: "proxy.example"/),
+    ]);
+  });
+
+  it('forget-me by phone is visibly off without TWILIO_SMS_FROM, and says why', () => {
+    const off = loadConfig(PRODUCTION);
+    expect(off.features.smsVerification).toEqual({ on: false, reason: 'TWILIO_SMS_FROM is not set' });
+    expect(featuresOff(off)).toEqual([{ feature: 'smsVerification', reason: 'TWILIO_SMS_FROM is not set' }]);
+    const on = loadConfig({ ...PRODUCTION, TWILIO_SMS_FROM: '+35315550100' });
+    expect(on.features.smsVerification).toEqual({ on: true });
+    expect(featuresOff(on)).toEqual([]);
+    // Local mode without a Twilio account cannot send an SMS either.
+    expect(loadConfig({ DATA_DIR: tmp(), TWILIO_SMS_FROM: '+35315550100' }).features.smsVerification.on).toBe(false);
+  });
 });
+
+/** Every variable production requires, with well-formed values. */
+const PRODUCTION: Record<string, string> = {
+  NODE_ENV: 'production',
+  DATA_DIR: tmp(),
+  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres',
+  PUBLIC_BASE_URL: 'https://voice.example.test',
+  SUPABASE_URL: 'https://project.supabase.example',
+  SUPABASE_SERVICE_ROLE_KEY: 'service-role-key',
+  TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`,
+  TWILIO_AUTH_TOKEN: 'test-twilio-auth-token-0123456789',
+  ELEVENLABS_API_KEY: 'el-key',
+  ELEVENLABS_WEBHOOK_SECRET: 'wsec_test_0123456789abcdef',
+  SMTP_URL: 'smtp://127.0.0.1:2525',
+  MAIL_FROM: 'privacy@voice.example.test',
+  DPO_EMAIL: 'dpo@voice.example.test',
+  TRANSCRIPT_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
+  TRANSCRIPT_KEY_ID: 'k1',
+  FORGET_ME_SECRET: 'forget-me-secret-'.padEnd(40, 'f'),
+  BLIND_INDEX_KEY: 'blind-index-key-'.padEnd(40, 'b'),
+};

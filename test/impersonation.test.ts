@@ -92,4 +92,25 @@ describe('operator impersonation', () => {
     const notOperator = await request(app).get(`/api/orgs/${org.id}`).set(...bearer(org.owner)).set('X-Impersonation-Id', res.body.id);
     expect(notOperator.status).toBe(403);
   });
+
+  it('sees and acts only within its organisation: GET /api/orgs lists that one, POST /api/orgs is refused', async () => {
+    // The user is in two organisations; the impersonation is for one of them.
+    const second = await createOrg(db, config);
+    await db`insert into public.memberships (org_id, user_id, role, accepted_at) values (${second.id}, ${org.member.id}, 'owner', now())`;
+    const res = await start({ user_id: org.member.id, org_id: org.id, reason: 'checking the organisation list' });
+    const as = (r: request.Test) => r.set(...bearer(operator)).set('X-Impersonation-Id', res.body.id);
+
+    const mine = await request(app).get('/api/orgs').set(...bearer(org.member));
+    expect(mine.body.organizations.map((o: { id: string }) => o.id)).toEqual(expect.arrayContaining([org.id, second.id]));
+    const seen = await as(request(app).get('/api/orgs'));
+    expect(seen.status).toBe(200);
+    expect(seen.body.organizations.map((o: { id: string }) => o.id)).toEqual([org.id]);
+
+    const [{ before }] = (await db`select count(*)::int as before from public.memberships where user_id = ${org.member.id}`) as unknown as [{ before: number }];
+    const created = await as(request(app).post('/api/orgs')).send({ name: 'Made while impersonating' });
+    expect(created.status).toBe(403);
+    expect(created.body.error).toMatchObject({ code: 'forbidden', message: expect.stringMatching(/impersonating/) });
+    const [{ after }] = (await db`select count(*)::int as after from public.memberships where user_id = ${org.member.id}`) as unknown as [{ after: number }];
+    expect(after).toBe(before);
+  });
 });

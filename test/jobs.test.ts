@@ -221,6 +221,8 @@ describe('run coordinator', () => {
     const [dead] = await db`select status, error, finished_at from public.job_runs where id = ${crashed!.id}`;
     expect(dead).toMatchObject({ status: 'failed', error: expect.stringMatching(/^abandoned: no result recorded within 1 min/) });
     expect(dead!.finished_at).toBeInstanceOf(Date);
+    await coordinator.finish(next!, { counts: {} });
+    await coordinator.close();
   });
 });
 
@@ -240,6 +242,7 @@ describe('run coordinator, when the outcome cannot be written', () => {
     expect(await coordinator.claim(job, at(1))).not.toBeNull();
     const [first] = await db`select status, error from public.job_runs where id = ${run!.id}`;
     expect(first).toEqual({ status: 'failed', error: 'abandoned: the run ended but its result could not be recorded' });
+    await coordinator.close();
   });
 });
 

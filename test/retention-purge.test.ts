@@ -173,6 +173,17 @@ async function snapshot(orgIds: string[]) {
   };
 }
 
+/** An organisation's retention.purged audit rows (one per batch, oldest first), and their counts added up. */
+async function purgeAudit(orgId: string) {
+  const rows = await db<{ actor_type: string; metadata: Record<string, number | string> }[]>`
+    select actor_type, metadata from public.audit_logs where org_id = ${orgId} and action = 'retention.purged' order by chain_index`;
+  const totals: Record<string, number> = {};
+  for (const key of ['transcripts_deleted', 'leads_anonymised', 'calls_scrubbed', 'consents_scrubbed', 'recordings_queued', 'conversations_queued']) {
+    totals[key] = rows.reduce((sum, r) => sum + Number(r.metadata[key] ?? 0), 0);
+  }
+  return { rows, totals };
+}
+
 const sorted = (xs: string[]) => [...xs].sort();
 const PURGE_FIELDS = ['transcripts_deleted', 'leads_anonymised', 'calls_scrubbed', 'recordings_queued', 'conversations_queued'] as const;
 const purgeCounts = (c: RetentionPurgeCounts) => Object.fromEntries(PURGE_FIELDS.map((k) => [k, c[k]]));
@@ -238,19 +249,19 @@ describe('retention purge', () => {
         expect(elFake.conversations.has(b.conversationId)).toBe(true);
       }
 
-      // The organisation's activity log says what went, in numbers only.
-      const [audit] = await db`select actor_type, metadata from public.audit_logs where org_id = ${o.org.id} and action = 'retention.purged'`;
-      expect(audit).toMatchObject({
-        actor_type: 'system',
-        metadata: {
-          retention_days: o.window,
-          cutoff: o.cutoff.toISOString(),
-          transcripts_deleted: o.expired.length,
-          leads_anonymised: o.expired.length,
-          calls_scrubbed: o.expired.length,
-          recordings_queued: o.expired.length,
-          conversations_queued: o.expired.length,
-        },
+      // The organisation's activity log says what went, batch by batch, in numbers only.
+      const audit = await purgeAudit(o.org.id);
+      expect(audit.rows.length).toBeGreaterThanOrEqual(4);
+      for (const row of audit.rows) {
+        expect(row).toMatchObject({ actor_type: 'system', metadata: { retention_days: o.window, cutoff: o.cutoff.toISOString() } });
+      }
+      expect(audit.totals).toEqual({
+        transcripts_deleted: o.expired.length,
+        leads_anonymised: o.expired.length,
+        calls_scrubbed: o.expired.length,
+        consents_scrubbed: 0,
+        recordings_queued: o.expired.length,
+        conversations_queued: o.expired.length,
       });
     }
 
@@ -284,6 +295,9 @@ describe('retention purge', () => {
     const [{ left }] = (await db`select count(*)::int as left from public.transcripts where org_id = ${o.org.id}`) as unknown as [{ left: number }];
     expect(left).toBe(o.kept.length + 2);
     expect(deletesFor(o.bundles)).toEqual({ twilio: [], elevenlabs: [] });
+    // Each batch is in the audit log with its own counts, committed with it.
+    const afterStop = await purgeAudit(o.org.id);
+    expect(afterStop.rows.map((r) => r.metadata.transcripts_deleted)).toEqual([2, 2, 2]);
 
     const rest = await runRetentionPurge(ctx, { batchSize: 2 });
     expect(purgeCounts(rest)).toEqual({ transcripts_deleted: 2, leads_anonymised: 8, calls_scrubbed: 8, recordings_queued: 8, conversations_queued: 8 });
@@ -300,6 +314,7 @@ describe('retention purge', () => {
     const third = await runRetentionPurge(ctx, { batchSize: 2 });
     expect(Object.values(purgeCounts(third)).every((n) => n === 0)).toBe(true);
     expect(deletesFor(o.bundles)).toEqual(sent);
+    expect((await purgeAudit(o.org.id)).totals).toMatchObject({ transcripts_deleted: 8, leads_anonymised: 8, calls_scrubbed: 8, recordings_queued: 8 });
   });
 
   it('more rows with the very same time than fit in a batch all go, batch by batch', async () => {

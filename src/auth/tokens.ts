@@ -20,7 +20,7 @@ export interface TokenVerifier {
 /**
  * Verifies Supabase access tokens: HS256 with SUPABASE_JWT_SECRET when set,
  * otherwise against the project's JWKS under SUPABASE_URL. The audience and
- * role must be `authenticated` and `sub` a uuid.
+ * role must be `authenticated`, `sub` a uuid, and `exp` present (and not past).
  */
 export function createTokenVerifier(config: Pick<AppConfig, 'supabase'>): TokenVerifier {
   const { jwtSecret, url } = config.supabase;
@@ -39,7 +39,13 @@ export function createTokenVerifier(config: Pick<AppConfig, 'supabase'>): TokenV
     async verify(token) {
       let payload: JWTPayload;
       try {
-        ({ payload } = await jwtVerify(token, key as Uint8Array, { algorithms, audience: 'authenticated', clockTolerance: 5 }));
+        // A token without an expiry would work for ever: exp (and sub) must be there.
+        ({ payload } = await jwtVerify(token, key as Uint8Array, {
+          algorithms,
+          audience: 'authenticated',
+          requiredClaims: ['exp', 'sub'],
+          clockTolerance: 5,
+        }));
       } catch (err) {
         throw new UnauthorizedError(describeJoseError(err));
       }
@@ -63,7 +69,9 @@ export function createTokenVerifier(config: Pick<AppConfig, 'supabase'>): TokenV
 function describeJoseError(err: unknown): string {
   if (err instanceof joseErrors.JWTExpired) return 'Access token has expired: sign in again.';
   if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'Access token signature is not valid.';
-  if (err instanceof joseErrors.JWTClaimValidationFailed) return `Access token claim "${err.claim}" is not valid.`;
+  if (err instanceof joseErrors.JWTClaimValidationFailed) {
+    return err.reason === 'missing' ? `Access token has no "${err.claim}" claim.` : `Access token claim "${err.claim}" is not valid.`;
+  }
   if (err instanceof joseErrors.JOSEAlgNotAllowed) return 'Access token is signed with an algorithm we do not accept.';
   if (err instanceof joseErrors.JWKSNoMatchingKey) return 'Access token is signed with an unknown key.';
   return 'Access token is malformed.';

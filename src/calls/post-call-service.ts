@@ -6,6 +6,7 @@ import { queueProviderDeletion, runProviderDeletions, type DeletionWorkerDeps } 
 import { keyedHash, safeEqual } from '../lib/crypto.js';
 import { AppError, ValidationError } from '../lib/errors.js';
 import { logger } from '../lib/logger.js';
+import { replaceNul } from '../lib/storable.js';
 import * as repo from './calls-repo.js';
 import type { TranscriptKeyring } from '../transcripts/transcript-crypto.js';
 import { storeTranscript } from '../transcripts/transcript-store.js';
@@ -100,7 +101,10 @@ export function createPostCallService(deps: PostCallDeps) {
       const replayKey = verifyElevenLabsSignature(signature, rawBody, deps.webhookSecret, now());
       let json: unknown;
       try {
-        json = JSON.parse(rawBody.toString('utf8'));
+        // The signature covers the raw body; what we keep must be storable. A NUL
+        // character (PostgreSQL's text and jsonb refuse it) would lose the whole
+        // delivery, so it is kept as U+FFFD instead.
+        json = replaceNul(JSON.parse(rawBody.toString('utf8')));
       } catch {
         throw new AppError(400, 'invalid_json', 'The request body is not valid JSON.');
       }

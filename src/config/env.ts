@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import ipaddr from 'ipaddr.js';
 import { validate as isCronExpression } from 'node-cron';
 import { z } from 'zod';
 
@@ -95,10 +96,28 @@ const envSchema = z.object({
   BLIND_INDEX_KEY: optionalString.pipe(z.string().min(32, { message: 'must be at least 32 characters' }).optional()),
   IMPERSONATION_MAX_MINUTES: optionalString.pipe(z.string().regex(/^\d+$/, { message: 'must be a whole number of minutes' }).transform(Number).pipe(z.number().int().min(1).max(240)).optional()),
   CRON_ENABLED: boolFlag,
+  TRUST_PROXY: optionalString,
+  RETENTION_PURGE_BATCH_SIZE: optionalString.pipe(
+    z.string().regex(/^\d+$/, { message: 'must be a whole number of rows' }).transform(Number).pipe(z.number().int().min(1).max(100_000)).optional(),
+  ),
   JOB_SCHEDULE_OVERRIDE: optionalString.pipe(z.string().refine(isCronExpression, { message: 'must be a cron expression (5 fields, or 6 with seconds)' }).optional()),
 });
 
 export type Mode = 'local' | 'production';
+
+/**
+ * Whether a feature that needs an optional variable can work. In production an
+ * optional feature without its variable is visibly off: its pages say so, its
+ * API answers 503 `feature_unavailable`, and the start log lists it.
+ */
+export interface Feature {
+  readonly on: boolean;
+  /** Why it is off (names the variable; never a value). */
+  readonly reason?: string;
+}
+
+/** Express's `trust proxy` setting: how many proxies, or which addresses, may set X-Forwarded-For. */
+export type TrustProxy = false | number | string[];
 
 export interface AppConfig {
   readonly mode: Mode;
@@ -141,6 +160,19 @@ export interface AppConfig {
   readonly blindIndexKey: Buffer;
   readonly impersonationMaxMinutes: number;
   readonly cronEnabled: boolean;
+  /**
+   * TRUST_PROXY: the reverse proxies whose X-Forwarded-For gives the client
+   * address (rate limits, audit rows). Default: none, so a client reaching us
+   * directly cannot choose its address.
+   */
+  readonly trustProxy: TrustProxy;
+  /** RETENTION_PURGE_BATCH_SIZE: rows per statement of the retention purge (default 5000). */
+  readonly retentionPurgeBatchSize?: number | undefined;
+  /** Optional features and whether their variables are there. */
+  readonly features: {
+    /** Forget-me by phone: the SMS code needs TWILIO_SMS_FROM and a Twilio account. */
+    readonly smsVerification: Feature;
+  };
   /** JOB_SCHEDULE_OVERRIDE: one cron expression that replaces every job's schedule (e.g. for tests). */
   readonly jobScheduleOverride?: string | undefined;
 }
@@ -213,6 +245,43 @@ function loadOrGenerateLocalSecrets(
   return stored;
 }
 
+/** Names Express (proxy-addr) knows for address ranges. */
+const TRUST_PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * TRUST_PROXY: a hop count (`1`: one proxy in front), or a comma-separated list
+ * of proxy addresses, CIDR ranges and the names loopback, linklocal and
+ * uniquelocal. `true` (trust every hop) is refused: the client writes the
+ * left-most address of X-Forwarded-For, so it could choose its own.
+ */
+export function parseTrustProxy(value: string | undefined, problems: string[]): TrustProxy {
+  if (value === undefined || value === 'false') return false;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops > 10) problems.push('TRUST_PROXY: at most 10 proxies in front of the server');
+    return hops === 0 ? false : hops;
+  }
+  if (value === 'true') {
+    problems.push('TRUST_PROXY: "true" would trust a client-written X-Forwarded-For; give the number of proxies in front (e.g. 1) or their addresses');
+    return false;
+  }
+  const entries = value.split(',').map((e) => e.trim()).filter(Boolean);
+  for (const entry of entries) {
+    const ok = TRUST_PROXY_NAMES.has(entry) || (entry.includes('/') ? isCidr(entry) : ipaddr.isValid(entry));
+    if (!ok) problems.push(`TRUST_PROXY: "${entry}" is not an address, a CIDR range, loopback, linklocal or uniquelocal`);
+  }
+  return entries;
+}
+
+function isCidr(value: string): boolean {
+  try {
+    ipaddr.parseCIDR(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function isLoopback(url: string): boolean {
   const host = new URL(url).hostname;
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\./.test(host);
@@ -278,7 +347,16 @@ export function loadConfig(
     }
   }
 
+  const trustProxy = parseTrustProxy(e.TRUST_PROXY, problems);
+
   if (problems.length > 0) throw new ConfigError(problems);
+
+  const twilioLive = Boolean(e.TWILIO_ACCOUNT_SID || e.TWILIO_API_BASE_URL);
+  const smsVerification: Feature = !twilioLive
+    ? { on: false, reason: 'no Twilio account (TWILIO_ACCOUNT_SID): SMS cannot be sent' }
+    : e.TWILIO_SMS_FROM
+      ? { on: true }
+      : { on: false, reason: 'TWILIO_SMS_FROM is not set' };
 
   const config: AppConfig = {
     mode,
@@ -298,7 +376,7 @@ export function loadConfig(
       edge,
       apiBaseUrl: e.TWILIO_API_BASE_URL,
       smsFrom: e.TWILIO_SMS_FROM,
-      live: Boolean(e.TWILIO_ACCOUNT_SID || e.TWILIO_API_BASE_URL),
+      live: twilioLive,
     },
     elevenlabs: {
       apiKey: e.ELEVENLABS_API_KEY,
@@ -315,7 +393,17 @@ export function loadConfig(
     blindIndexKey: Buffer.from(values.BLIND_INDEX_KEY!, 'utf8'),
     impersonationMaxMinutes: e.IMPERSONATION_MAX_MINUTES ?? 60,
     cronEnabled: e.CRON_ENABLED ?? true,
+    trustProxy,
+    retentionPurgeBatchSize: e.RETENTION_PURGE_BATCH_SIZE,
+    features: { smsVerification },
     jobScheduleOverride: e.JOB_SCHEDULE_OVERRIDE,
   };
   return Object.freeze(config);
+}
+
+/** The features that are off, with why: for the start log. */
+export function featuresOff(config: Pick<AppConfig, 'features'>): { feature: string; reason: string }[] {
+  return Object.entries(config.features)
+    .filter(([, f]) => !f.on)
+    .map(([feature, f]) => ({ feature, reason: f.reason ?? 'off' }));
 }

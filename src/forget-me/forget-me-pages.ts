@@ -55,6 +55,7 @@ const T = {
     contactLabel: 'E-mail address for the completion notice (optional)',
     contactHint: 'Only used to tell you when the erasure is done, then forgotten.',
     sendCode: 'Send code by SMS',
+    phoneOff: 'Erasure by phone number is not available here at the moment: we cannot send SMS codes. Please use your e-mail address above, or ask the company you called.',
     errEmail: 'Please enter a valid e-mail address.',
     errPhone: 'Please enter a phone number with its country code, for example +49 30 1234567.',
     errContact: 'The e-mail address for the completion notice is not valid. Leave it empty or correct it.',
@@ -96,6 +97,7 @@ const T = {
       code_used: ['This code has already been used', 'Your request is confirmed. There is nothing more to do.'],
       rate_limited: ['Too many requests', 'There have been too many requests from here or for this address or number. Please wait and try again later.'],
       delivery_failed: ['We could not send it just now', 'Please try again in a few minutes.'],
+      feature_unavailable: ['Erasure by phone number is not available', 'We cannot send SMS codes here at the moment. Please ask with your e-mail address instead.'],
       bad_request: ['Something is wrong with this request', 'Please go back and try again.'],
       internal: ['Something went wrong on our side', 'Nothing was lost. Please try again in a few minutes.'],
     } as Record<string, [string, string]>,
@@ -126,6 +128,7 @@ const T = {
     contactLabel: 'E-Mail-Adresse für die Abschlussnachricht (freiwillig)',
     contactHint: 'Nur um Ihnen mitzuteilen, dass die Löschung erledigt ist; danach vergessen wir sie.',
     sendCode: 'Code per SMS senden',
+    phoneOff: 'Die Löschung per Telefonnummer ist hier derzeit nicht möglich: Wir können keine SMS-Codes senden. Bitte nutzen Sie oben Ihre E-Mail-Adresse oder wenden Sie sich an das Unternehmen, das Sie angerufen haben.',
     errEmail: 'Bitte geben Sie eine gültige E-Mail-Adresse ein.',
     errPhone: 'Bitte geben Sie eine Telefonnummer mit Ländervorwahl ein, zum Beispiel +49 30 1234567.',
     errContact: 'Die E-Mail-Adresse für die Abschlussnachricht ist ungültig. Lassen Sie das Feld leer oder korrigieren Sie sie.',
@@ -167,6 +170,7 @@ const T = {
       code_used: ['Dieser Code wurde schon benutzt', 'Ihr Antrag ist bestätigt. Sie müssen nichts weiter tun.'],
       rate_limited: ['Zu viele Anfragen', 'Von hier oder für diese Adresse oder Nummer kamen zu viele Anfragen. Bitte warten Sie und versuchen Sie es später noch einmal.'],
       delivery_failed: ['Wir konnten gerade nichts senden', 'Bitte versuchen Sie es in ein paar Minuten noch einmal.'],
+      feature_unavailable: ['Löschung per Telefonnummer nicht möglich', 'Wir können hier derzeit keine SMS-Codes senden. Bitte stellen Sie den Antrag mit Ihrer E-Mail-Adresse.'],
       bad_request: ['Mit dieser Anfrage stimmt etwas nicht', 'Bitte gehen Sie zurück und versuchen Sie es noch einmal.'],
       internal: ['Bei uns ist etwas schiefgegangen', 'Es ging nichts verloren. Bitte versuchen Sie es in ein paar Minuten noch einmal.'],
     } as Record<string, [string, string]>,
@@ -212,8 +216,11 @@ function errorText(lang: Lang, kind: NonNullable<FormState['error']>['kind']): s
   return { email: t.errEmail, phone: t.errPhone, contact_email: t.errContact, one: t.errOne }[kind];
 }
 
-/** GET /forget-me, and the same form again with an error after a refused POST. */
-export function formPage(lang: Lang, state: FormState = {}): string {
+/**
+ * GET /forget-me, and the same form again with an error after a refused POST.
+ * Without SMS (`phone: false`) the phone form is replaced by a note saying so.
+ */
+export function formPage(lang: Lang, state: FormState = {}, opts: { phone?: boolean } = {}): string {
   const t = T[lang];
   const v = state.values ?? {};
   const err = state.error;
@@ -234,7 +241,13 @@ ${hidden}
 <button type="submit">${t.sendLink}</button>
 </form>
 
-<form method="post" action="/forget-me" aria-labelledby="by-phone">
+${
+  opts.phone === false
+    ? `<section aria-labelledby="by-phone">
+<h2 id="by-phone">${t.byPhone}</h2>
+<p class="note" id="phone-unavailable">${t.phoneOff}</p>
+</section>`
+    : `<form method="post" action="/forget-me" aria-labelledby="by-phone">
 <h2 id="by-phone">${t.byPhone}</h2>
 ${hidden}
 <label for="phone">${t.phoneLabel}</label>
@@ -244,7 +257,8 @@ ${hidden}
 <span class="hint" id="contact-hint">${t.contactHint}</span>
 <input id="contact_email" name="contact_email" type="email" autocomplete="email" maxlength="254" value="${escapeHtml(v.contact_email ?? '')}"${err?.field === 'contact_email' ? ' aria-invalid="true" aria-describedby="form-error contact-hint"' : ' aria-describedby="contact-hint"'}>
 <button type="submit">${t.sendCode}</button>
-</form>`;
+</form>`
+}`;
   return layout(lang, t.formTitle, main, formHref(t.switchTo.lang));
 }
 

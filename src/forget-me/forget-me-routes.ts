@@ -135,7 +135,7 @@ export function forgetMeRoutes(service: ForgetMeService): Router {
   });
 
   router.get('/', (req, res) => {
-    sendPage(res, 200, formPage(pageLang(req)));
+    sendPage(res, 200, formPage(pageLang(req), {}, { phone: service.smsVerification.on }));
   });
 
   router.post(
@@ -172,7 +172,7 @@ export function forgetMeRoutes(service: ForgetMeService): Router {
         if (err instanceof ValidationError || err instanceof InvalidPhoneError) {
           const values: Partial<Record<FormField, string>> = {};
           for (const f of ['email', 'phone', 'contact_email'] as const) if (typeof raw[f] === 'string') values[f] = (raw[f] as string).slice(0, 254);
-          sendPage(res, 400, formPage(l, { values, error: formError(err) }));
+          sendPage(res, 400, formPage(l, { values, error: formError(err) }, { phone: service.smsVerification.on }));
           return;
         }
         sendProblemPage(res, l, err);

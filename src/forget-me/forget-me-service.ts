@@ -1,4 +1,5 @@
 import { createHmac, randomInt } from 'node:crypto';
+import type { Feature } from '../config/env.js';
 import type { ServiceDb } from '../db/database.js';
 import type { ErasureRequestSummary, ErasureSubject, PublicErasure } from '../erasure/erasure-types.js';
 import { normaliseEmail, safeEqual } from '../lib/crypto.js';
@@ -56,6 +57,8 @@ export interface ForgetMeDeps {
   publicBaseUrl: string;
   now?: () => Date;
   settings?: Partial<ForgetMeSettings>;
+  /** Whether SMS codes can be sent (config.features.smsVerification); on when not given. */
+  smsVerification?: Feature;
 }
 
 export interface ForgetMeInput {
@@ -86,6 +89,7 @@ export class RateLimitedError extends AppError {
 export function createForgetMeService(deps: ForgetMeDeps) {
   const settings: ForgetMeSettings = { ...DEFAULT_FORGET_ME_SETTINGS, ...deps.settings };
   const now = deps.now ?? (() => new Date());
+  const smsVerification: Feature = deps.smsVerification ?? { on: true };
   const base = deps.publicBaseUrl.replace(/\/+$/, '');
 
   const hmac = (label: string, value: string) => createHmac('sha256', deps.secret).update(`${label}.${value}`).digest();
@@ -119,6 +123,9 @@ export function createForgetMeService(deps: ForgetMeDeps) {
 
   /** Files a request and sends the proof: a link by e-mail, or a code by SMS. */
   async function request(input: ForgetMeInput): Promise<ForgetMeReceipt> {
+    if (input.subject.type === 'phone' && !smsVerification.on) {
+      throw new AppError(503, 'feature_unavailable', 'Erasure by phone number is not available here: we cannot send SMS codes. Please ask by e-mail address.');
+    }
     const subject: ErasureSubject =
       input.subject.type === 'email'
         ? { type: 'email', value: normaliseEmail(input.subject.value) }
@@ -234,6 +241,7 @@ export function createForgetMeService(deps: ForgetMeDeps) {
 
   return {
     settings,
+    smsVerification,
     /** PUBLIC_BASE_URL's origin: the only Origin a confirmation may be posted from. */
     publicOrigin: new URL(base).origin,
     request,

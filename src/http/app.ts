@@ -9,6 +9,7 @@ import { requireAuth } from '../auth/auth-middleware.js';
 import type { LocalSignIn } from '../auth/local-sign-in.js';
 import { localSignInRoutes } from '../auth/local-sign-in-routes.js';
 import type { TokenVerifier } from '../auth/tokens.js';
+import type { TrustProxy } from '../config/env.js';
 import type { ServiceDb } from '../db/database.js';
 import type { UserDb } from '../db/user-db.js';
 import { ForbiddenError, NotFoundError } from '../lib/errors.js';
@@ -67,8 +68,8 @@ export interface AppDeps {
   twilioAuthToken: string;
   /** The URL Twilio signs webhooks against. */
   publicBaseUrl: string;
-  /** Number of reverse proxies in front of us, for the client address. */
-  trustProxy?: number | boolean;
+  /** Express's `trust proxy` (config TRUST_PROXY): the proxies whose X-Forwarded-For gives the client address. */
+  trustProxy?: TrustProxy;
 }
 
 /** Builds the HTTP application: security headers, request context, routes, one error handler. */

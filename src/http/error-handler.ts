@@ -23,6 +23,15 @@ function fromDatabase(err: PgLikeError): AppError | undefined {
     case '23514':
       if (err.hint === 'webhook_url_refused') return new AppError(422, 'webhook_url_refused', 'The webhook URL is not allowed: it must be https:// on a public address.');
       return new AppError(400, 'bad_request', 'A value is outside what is allowed.');
+    // Input the validation let through that the database cannot store: a NUL character, a date out of its range.
+    case '22021':
+    case '22P05':
+      return new AppError(400, 'bad_request', 'A value contains a character that cannot be stored (such as NUL).');
+    case '22003':
+      return new AppError(400, 'bad_request', 'A number is too large.');
+    case '22007':
+    case '22008':
+      return new AppError(400, 'bad_request', 'A date is outside the range that can be stored.');
     case 'P0001':
       if (err.hint === 'last_owner') return new AppError(409, 'last_owner', 'An organisation must keep at least one owner.');
       return undefined;

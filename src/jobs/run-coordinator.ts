@@ -1,18 +1,24 @@
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { RunCoordinator } from 'node-cron';
+import type postgres from 'postgres';
 import type { ServiceDb } from '../db/database.js';
 import { logger } from '../lib/logger.js';
 import type { JobCounts } from './job.js';
 
 /**
  * A run still marked `running` this long after it started is taken for dead
- * (its process crashed or was killed) and marked failed by the next claim of
- * the same job. Long enough for a real purge or a provider outage's timeouts.
+ * and marked failed by the next claim of the same job, whatever else is known
+ * about its owner. Long enough for a real purge or a provider outage's
+ * timeouts. (A run whose process was killed is usually found dead at once:
+ * see `createRunCoordinator`.)
  */
 export const DEFAULT_STALE_AFTER_MS = 60 * 60_000;
 
 /** Advisory-lock class for job claims (migrations use 7300). */
 const CLAIM_LOCK_CLASS = 7301;
+/** Advisory-lock class of the locks that show a process with runs going is alive. */
+const LIVENESS_LOCK_CLASS = 7340;
 const FINISH_ATTEMPTS = 3;
 
 /** Runs claimed in this process and not finished yet, whichever coordinator claimed them. */
@@ -45,6 +51,11 @@ export interface JobRunCoordinator extends RunCoordinator {
   claimed(jobName: string, slot: Date): ClaimedRun | undefined;
   /** Records how the run ended: status, finished_at, counts, and the error's message. */
   finish(run: ClaimedRun, outcome: RunOutcome): Promise<void>;
+  /**
+   * Lets go of the liveness lock (and the connection it holds): call when
+   * stopping. Runs of this instance still marked running look dead from then on.
+   */
+  close(): Promise<void>;
 }
 
 export interface RunCoordinatorOptions {
@@ -95,21 +106,111 @@ export function describeError(err: unknown): string {
     .slice(0, 500);
 }
 
+/** Whether a process with this pid exists on this machine. */
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The session-level advisory lock that shows this coordinator's runs are
+ * alive: taken on a connection reserved from the pool when the first run
+ * starts, released with the connection when the last one ends. A process that
+ * dies loses its connections, and with them the lock.
+ */
+function livenessLock(db: ServiceDb) {
+  const token = randomUUID();
+  let holders = 0;
+  let session: Promise<postgres.ReservedSql> | undefined;
+
+  return {
+    token,
+    /** Takes (or shares) the lock; false when it cannot be had, and the run goes without. */
+    async hold(): Promise<boolean> {
+      holders += 1;
+      if (!session) {
+        session = (async () => {
+          const conn = await db.reserve();
+          try {
+            await conn`select pg_advisory_lock(${LIVENESS_LOCK_CLASS}, hashtext(${token}))`;
+          } catch (err) {
+            conn.release();
+            throw err;
+          }
+          return conn;
+        })();
+      }
+      try {
+        await session;
+        return true;
+      } catch (err) {
+        holders -= 1;
+        session = undefined;
+        logger.warn({ error: describeError(err) }, 'job runs: could not take the liveness lock; a crash of this run is noticed only after the stale timeout');
+        return false;
+      }
+    },
+    release(): Promise<void> {
+      holders -= 1;
+      return holders > 0 ? Promise.resolve() : this.close();
+    },
+    /** Lets go of the lock and its connection, whoever still holds it. */
+    async close(): Promise<void> {
+      holders = 0;
+      const ending = session;
+      session = undefined;
+      if (!ending) return;
+      await ending
+        .then(async (conn) => {
+          try {
+            await conn`select pg_advisory_unlock(${LIVENESS_LOCK_CLASS}, hashtext(${token}))`;
+          } finally {
+            conn.release();
+          }
+        })
+        .catch(() => undefined);
+    },
+  };
+}
+
+/** A running run as a claim sees it, with what is known about its owner. */
+interface RunningRow {
+  id: string;
+  claimed_by: string;
+  owner_host: string | null;
+  owner_pid: number | null;
+  stale: boolean;
+  restarted: boolean;
+  lock_free: boolean;
+}
+
 /**
  * Creates the coordinator over public.job_runs. Each (job, slot) is claimed
  * once across replicas: `insert … on conflict (job_name, slot) do nothing
  * returning id` decides, so exactly one replica gets a row back and runs.
  *
  * Claims of one job are serialised by a transaction-scoped advisory lock, in
- * which the claim first marks the job's runs that have been `running` for
- * longer than `staleAfterMs` as failed ("abandoned"), then inserts the slot.
- * A scheduled claim is refused while another run of the job is still live,
- * so ticks never pile up across replicas (node-cron's `noOverlap` only sees
- * its own process); a crashed run stops counting as live once it is stale,
- * so it delays the job by at most `staleAfterMs`, it never blocks it. A run
- * of this very instance that is no longer in progress here (its outcome could
- * not be written) is marked failed at once. A run that was taken for dead but
- * finishes after all records its real outcome.
+ * which the claim first marks the job's dead runs failed ("abandoned"), then
+ * inserts the slot. A scheduled claim is refused while another run of the job
+ * is still live, so ticks never pile up across replicas (node-cron's
+ * `noOverlap` only sees its own process).
+ *
+ * A run is dead, and no longer holds its job back, as soon as one of these is true:
+ * - its owner's liveness lock is free (PostgreSQL): the owning process holds
+ *   a session-level advisory lock on a connection of its own while it has
+ *   runs going, and loses it with its connections when it dies;
+ * - its process no longer exists (the embedded database, which has one
+ *   session for everyone but serves only this machine);
+ * - the database restarted since the run was claimed (every session ended;
+ *   on PGlite, the process owning the files died);
+ * - it is this very instance's and no longer in progress here (its outcome
+ *   could not be written);
+ * - it started longer than `staleAfterMs` ago (when nothing else tells).
+ * A run that was taken for dead but finishes after all records its real outcome.
  *
  * node-cron's lease (`ttlMs`) is not used: a slot's row is permanent.
  */
@@ -119,35 +220,91 @@ export function createRunCoordinator(db: ServiceDb, opts: RunCoordinatorOptions 
   const held = new Map<string, ClaimedRun>();
   const stale = `abandoned: no result recorded within ${Math.round(staleAfterSeconds / 60)} min of its start (the process probably stopped)`;
   const unrecorded = 'abandoned: the run ended but its result could not be recorded';
+  const sessionGone = 'abandoned: its process stopped (its database session ended)';
+  const processGone = 'abandoned: its process stopped';
+  const restartedSince = 'abandoned: the database restarted while it ran';
+  const liveness = livenessLock(db);
+  /** Runs claimed here that hold the liveness lock. */
+  const locked = new Set<string>();
+
+  // PGlite serves every client in one session, where advisory locks tell nothing
+  // about other processes, and has one connection, none to spare: there the
+  // owner's process is checked instead (PGlite listens on 127.0.0.1 only, so
+  // every process using it is on this machine). A PostgreSQL pool of one has no
+  // connection to spare either: its runs go without the lock.
+  let embedded: Promise<boolean> | undefined;
+  const isEmbedded = () =>
+    (embedded ??= db<{ pglite: boolean }[]>`select version() like '%PGlite%' as pglite`.then(([r]) => r!.pglite)).catch((err: unknown) => {
+      embedded = undefined;
+      throw err;
+    });
+
+  function deadReason(r: RunningRow, pglite: boolean): string | undefined {
+    if (r.claimed_by === instanceId && !inProgress.has(r.id)) return unrecorded;
+    if (r.restarted) return restartedSince;
+    if (r.lock_free) return sessionGone;
+    if (pglite && r.owner_pid !== null && r.owner_host === hostname() && r.owner_pid !== process.pid && !processExists(r.owner_pid)) return processGone;
+    if (r.stale) return stale;
+    return undefined;
+  }
 
   async function claim(jobName: string, tick: Date, claimOpts: { manual?: boolean } = {}): Promise<ClaimedRun | null> {
     const slot = claimOpts.manual ? tick : slotOf(tick);
-    const row = await db.begin(async (tx) => {
-      await tx`select pg_advisory_xact_lock(${CLAIM_LOCK_CLASS}, hashtext(${jobName}))`;
-      await tx`
-        update public.job_runs
-        set status = 'failed', finished_at = now(),
-            error = case when claimed_by = ${instanceId} and not (id = any(${[...inProgress]}::uuid[])) then ${unrecorded} else ${stale} end
-        where job_name = ${jobName} and status = 'running'
-          and (started_at < now() - make_interval(secs => ${staleAfterSeconds})
-               or (claimed_by = ${instanceId} and not (id = any(${[...inProgress]}::uuid[]))))`;
-      const [inserted] = await tx<{ id: string }[]>`
-        insert into public.job_runs (job_name, slot, claimed_by)
-        select ${jobName}, ${slot}, ${instanceId}
-        where ${claimOpts.manual ?? false}
-           or not exists (select 1 from public.job_runs where job_name = ${jobName} and status = 'running')
-        on conflict (job_name, slot) do nothing
-        returning id`;
-      return inserted;
-    });
-    if (!row) return null;
+    const pglite = await isEmbedded();
+    const lockHeld = !pglite && db.options.max > 1 && (await liveness.hold());
+    let row: { id: string } | undefined;
+    try {
+      row = await db.begin(async (tx) => {
+        await tx`select pg_advisory_xact_lock(${CLAIM_LOCK_CLASS}, hashtext(${jobName}))`;
+        const running = await tx<RunningRow[]>`
+          select id, claimed_by, owner_host, owner_pid,
+                 started_at < now() - make_interval(secs => ${staleAfterSeconds}) as stale,
+                 coalesce(db_started_at <> pg_postmaster_start_time(), false) as restarted,
+                 case when owner_lock is null then false
+                      else pg_try_advisory_xact_lock(${LIVENESS_LOCK_CLASS}, hashtext(owner_lock::text)) end as lock_free
+          from public.job_runs
+          where job_name = ${jobName} and status = 'running'`;
+        const dead = running.flatMap((r) => {
+          const error = deadReason(r, pglite);
+          return error ? [{ id: r.id, error }] : [];
+        });
+        if (dead.length > 0) {
+          await tx`
+            update public.job_runs j
+            set status = 'failed', finished_at = now(), error = d.error
+            from unnest(${dead.map((d) => d.id)}::uuid[], ${dead.map((d) => d.error)}::text[]) as d(id, error)
+            where j.id = d.id and j.status = 'running'`;
+        }
+        const [inserted] = await tx<{ id: string }[]>`
+          insert into public.job_runs (job_name, slot, claimed_by, owner_host, owner_pid, owner_lock, db_started_at)
+          select ${jobName}, ${slot}, ${instanceId}, ${hostname()}, ${process.pid}, ${lockHeld ? liveness.token : null}, pg_postmaster_start_time()
+          where ${claimOpts.manual ?? false}
+             or not exists (select 1 from public.job_runs where job_name = ${jobName} and status = 'running')
+          on conflict (job_name, slot) do nothing
+          returning id`;
+        return inserted;
+      });
+    } catch (err) {
+      if (lockHeld) void liveness.release();
+      throw err;
+    }
+    if (!row) {
+      if (lockHeld) void liveness.release();
+      return null;
+    }
     inProgress.add(row.id);
+    if (lockHeld) locked.add(row.id);
     return { id: row.id, jobName, slot, claimedBy: instanceId };
   }
 
   return {
     instanceId,
     claim,
+
+    async close() {
+      locked.clear();
+      await liveness.close();
+    },
 
     async shouldRun(key: string) {
       const { jobName, slot } = parseKey(key);
@@ -187,6 +344,7 @@ export function createRunCoordinator(db: ServiceDb, opts: RunCoordinatorOptions 
         }
       } finally {
         inProgress.delete(run.id);
+        if (locked.delete(run.id)) void liveness.release();
       }
       logger.debug({ job: run.jobName, run_id: run.id, failed }, 'job run recorded');
     },

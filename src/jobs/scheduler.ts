@@ -123,6 +123,7 @@ export function startScheduler(ctx: JobContext, defs: JobDefinition[], opts: Sch
       await new Promise((resolve) => setImmediate(resolve));
     }
     if (inFlight.size > 0) logger.warn({ running: inFlight.size }, 'stopped the scheduler with job runs still in progress');
+    await coordinator.close();
   };
 }
 

@@ -33,6 +33,8 @@ export function createOrgsService(deps: OrgsServiceDeps) {
   return {
     /** Creates an organisation with the caller as its owner, default privacy preferences and, if given, its country. */
     async create(auth: AuthContext, name: string, country?: string | null) {
+      // An impersonation is let into one organisation; a new one would be the user's, made by someone else.
+      if (auth.impersonation) throw new ForbiddenError('While impersonating, no organisation can be created: end the impersonation first.');
       return userDb.run(auth.claims, async (tx) => {
         const id = await repo.createOrganization(tx, name);
         if (country) await repo.updateOrganization(tx, id, { country });
@@ -48,8 +50,10 @@ export function createOrgsService(deps: OrgsServiceDeps) {
       });
     },
 
+    /** The caller's organisations; while impersonating, only the one the impersonation is for. */
     async list(auth: AuthContext) {
-      return userDb.run(auth.claims, async (tx) => (await repo.listMyOrganizations(tx)).map(present));
+      const orgs = await userDb.run(auth.claims, async (tx) => (await repo.listMyOrganizations(tx)).map(present));
+      return auth.impersonation ? orgs.filter((o) => o.id === auth.impersonation!.orgId) : orgs;
     },
 
     async get(auth: AuthContext, orgId: string) {

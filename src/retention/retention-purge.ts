@@ -1,5 +1,5 @@
 import { SYSTEM_ACTOR, writeAudit } from '../audit/audit.js';
-import type { ServiceDb } from '../db/database.js';
+import type { ServiceDb, Tx } from '../db/database.js';
 import { runProviderDeletions } from '../deletions/provider-deletions.js';
 import type { JobContext, JobDefinition } from '../jobs/job.js';
 import { logger } from '../lib/logger.js';
@@ -63,10 +63,24 @@ interface BatchResult {
 /** The (limit+1)-th oldest due transcript time from some point, if there is one. */
 type Bound = { at: string } | undefined;
 
-/** A condition that is always true and turns synchronous_commit off for the statement's own transaction (evaluated once). */
-const ASYNC_COMMIT = "(select set_config('synchronous_commit', 'off', true)) = 'off'";
+type Kind = 'transcripts_deleted' | 'leads_anonymised' | 'recordings_queued' | 'calls_scrubbed' | 'consents_scrubbed';
 
-type Batch = (db: ServiceDb, orgId: string, cutoff: Date, now: Date, from: string, limit: number, lookAhead?: Promise<Bound>) => Promise<BatchResult>;
+/**
+ * Each batch that changes something writes a `retention.purged` audit row
+ * with its counts, committed with the change (in one transaction, or in the
+ * batch's own statement): a purge killed at any point leaves every batch that
+ * committed audited, and none that did not.
+ */
+interface BatchAudit {
+  orgId: string;
+  kind: Kind;
+  /** The audit row's metadata with this kind's count at 0: the batch fills it in. */
+  metadata: Record<string, string | number>;
+  /** Commits `write` and, when it changed something, the batch's audit row, in one transaction. */
+  commit(write: (tx: Tx) => Promise<BatchResult>): Promise<BatchResult>;
+}
+
+type Batch = (db: ServiceDb, audit: BatchAudit, cutoff: Date, now: Date, from: string, limit: number, lookAhead?: Promise<Bound>) => Promise<BatchResult>;
 
 // Each batch walks its index oldest first from where the previous one stopped,
 // instead of re-reading what the previous batches removed.
@@ -74,18 +88,18 @@ type Batch = (db: ServiceDb, orgId: string, cutoff: Date, now: Date, from: strin
 // Transcripts, the bulk, go by time range: the (limit+1)-th oldest due row's
 // time (read from the index alone) bounds a plain ranged DELETE, so each row
 // is read once, as a single DELETE would (about twice as fast as selecting
-// rows, then deleting them). The DELETE stands alone, without RETURNING, and
-// its count comes from the command tag: collecting the deleted rows to count
-// them cost a fifth of the batch. More than `limit` rows with the very same
-// time are taken `limit` at a time.
+// rows, then deleting them). The DELETE runs inside app.purge_transcripts_batch,
+// which counts it with GET DIAGNOSTICS and writes the batch's audit row in the
+// same statement: one round trip per batch, and no RETURNING (collecting the
+// deleted rows only to count them made a batch up to twice as slow). More than
+// `limit` rows with the very same time are taken `limit` at a time.
 //
-// A batch commits without waiting for its WAL to reach the disk
-// (synchronous_commit off for that transaction alone; the setting goes back
-// at commit). The purge is idempotent: a batch a crash takes back is redone
-// by the next run, and the audit row written at the end of each
-// organisation's purge is an ordinary, synchronous commit, which makes every
-// batch before it durable too. The WAL is written in the background while
-// the next batch runs, instead of each of hundreds of commits waiting for it.
+// A batch commits, with its audit row, without waiting for its WAL to reach
+// the disk (synchronous_commit off for that transaction alone; the setting
+// goes back at commit). A crash of the database can take back the last few
+// batches, each with its audit row; the purge is idempotent, so the next run
+// redoes them. The WAL is written in the background while the next batch
+// runs, instead of each of hundreds of commits waiting for it.
 //
 // The next batch's bound depends only on this one's, and reads rows this
 // batch's DELETE does not touch (from the bound on), so it is looked up on a
@@ -99,107 +113,109 @@ const findBound = async (db: ServiceDb, orgId: string, cutoff: Date, from: strin
   return bound;
 };
 
-const deleteTranscripts: Batch = async (db, orgId, cutoff, _now, from, limit, lookAhead) => {
-  const bound = await (lookAhead ?? findBound(db, orgId, cutoff, from, limit));
+/**
+ * One batch of transcripts with its audit row, in one statement
+ * (app.purge_transcripts_batch): those created in [from, before), or with
+ * `tieLimit`, at most that many created exactly at `from`. Returns the count.
+ */
+const purgeBatch = async (db: ServiceDb, audit: BatchAudit, from: string, before: string | Date | null, tieLimit: number | null): Promise<number> => {
+  const beforeText = before instanceof Date ? before.toISOString() : before;
+  const [r] = await db<{ n: number }[]>`
+    select app.purge_transcripts_batch(${audit.orgId}, ${from}::text::timestamptz, ${beforeText}::text::timestamptz, ${tieLimit}::int,
+                                       ${db.json(audit.metadata)}::jsonb) as n`;
+  return r!.n;
+};
+
+const deleteTranscripts: Batch = async (db, audit, cutoff, _now, from, limit, lookAhead) => {
+  const bound = await (lookAhead ?? findBound(db, audit.orgId, cutoff, from, limit));
   if (bound && bound.at !== from) {
-    const next = findBound(db, orgId, cutoff, bound.at, limit);
+    const next = findBound(db, audit.orgId, cutoff, bound.at, limit);
     next.catch(() => undefined); // awaited by the next batch, if there is one
-    const gone = await db`
-      delete from public.transcripts
-      where org_id = ${orgId} and created_at >= ${from}::text::timestamptz and created_at < ${bound.at}::text::timestamptz
-        and ${db.unsafe(ASYNC_COMMIT)}`;
-    if (gone.count > 0) return { n: gone.count, next: bound.at, lookAhead: next };
+    const n = await purgeBatch(db, audit, from, bound.at, null);
+    if (n > 0) return { n, next: bound.at, lookAhead: next };
   }
-  if (!bound) {
-    const gone = await db`
-      delete from public.transcripts
-      where org_id = ${orgId} and created_at >= ${from}::text::timestamptz and created_at < ${cutoff}
-        and ${db.unsafe(ASYNC_COMMIT)}`;
-    return { n: gone.count, next: null };
-  }
+  if (!bound) return { n: await purgeBatch(db, audit, from, cutoff, null), next: null };
   // At least `limit` rows share the time `from` (or the range before the bound was
   // emptied meanwhile): take `limit` of them, and look again from the same time.
-  const tie = await db`
-    delete from public.transcripts where ctid = any(array(
-      select ctid from public.transcripts
-      where org_id = ${orgId} and created_at = ${bound.at}::text::timestamptz
-      limit ${limit})) and ${db.unsafe(ASYNC_COMMIT)}`;
-  return { n: tie.count, next: bound.at };
+  return { n: await purgeBatch(db, audit, bound.at, null, limit), next: bound.at };
 };
 
 // Notes are free text about the person, so they go with the name, number and address.
-const anonymiseLeads: Batch = async (db, orgId, cutoff, now, from, limit) => {
-  const [r] = await db<{ n: number; last: string | null }[]>`
-    with due as (
-      select id, created_at from public.leads
-      where org_id = ${orgId} and anonymised_at is null and created_at < ${cutoff}
-        and created_at >= ${from}::text::timestamptz
-      order by created_at
-      limit ${limit}
-      for update skip locked
-    ), done as (
-      update public.leads l
-      set name = null, phone = null, phone_hash = null, email = null, email_hash = null, notes = null, anonymised_at = ${now}
-      from due where l.id = due.id
-      returning due.created_at
-    )
-    select count(*)::int as n, max(created_at)::text as last from done`;
-  return { n: r!.n, next: r!.n < limit ? null : r!.last };
-};
+const anonymiseLeads: Batch = (_db, { commit, orgId }, cutoff, now, from, limit) =>
+  commit(async (tx) => {
+    const [r] = await tx<{ n: number; last: string | null }[]>`
+      with due as (
+        select id, created_at from public.leads
+        where org_id = ${orgId} and anonymised_at is null and created_at < ${cutoff}
+          and created_at >= ${from}::text::timestamptz
+        order by created_at
+        limit ${limit}
+        for update skip locked
+      ), done as (
+        update public.leads l
+        set name = null, phone = null, phone_hash = null, email = null, email_hash = null, notes = null, anonymised_at = ${now}
+        from due where l.id = due.id
+        returning due.created_at
+      )
+      select count(*)::int as n, max(created_at)::text as last from done`;
+    return { n: r!.n, next: r!.n < limit ? null : r!.last };
+  });
 
 // One statement queues the deletions at Twilio and marks the recordings, so
 // neither can happen without the other. (queueProviderDeletion's insert, for
 // a whole batch at once: a row per resource, an existing one left as it is.)
-const queueRecordings: Batch = async (db, orgId, cutoff, now, from, limit) => {
-  const [r] = await db<{ n: number; last: string | null }[]>`
-    with due as (
-      select id, twilio_recording_sid, created_at from public.recordings
-      where org_id = ${orgId} and deleted_at is null and created_at < ${cutoff}
-        and created_at >= ${from}::text::timestamptz
-      order by created_at
-      limit ${limit}
-      for update skip locked
-    ), queued as (
-      insert into public.provider_deletions (org_id, provider, resource_type, resource_id, reason)
-      select ${orgId}, 'twilio', 'recording', twilio_recording_sid, 'retention' from due
-      on conflict (provider, resource_type, resource_id) do nothing
-    ), marked as (
-      update public.recordings r set deleted_at = ${now}, media_url = null
-      from due where r.id = due.id
-      returning due.created_at
-    )
-    select count(*)::int as n, max(created_at)::text as last from marked`;
-  return { n: r!.n, next: r!.n < limit ? null : r!.last };
-};
+const queueRecordings: Batch = (_db, { commit, orgId }, cutoff, now, from, limit) =>
+  commit(async (tx) => {
+    const [r] = await tx<{ n: number; last: string | null }[]>`
+      with due as (
+        select id, twilio_recording_sid, created_at from public.recordings
+        where org_id = ${orgId} and deleted_at is null and created_at < ${cutoff}
+          and created_at >= ${from}::text::timestamptz
+        order by created_at
+        limit ${limit}
+        for update skip locked
+      ), queued as (
+        insert into public.provider_deletions (org_id, provider, resource_type, resource_id, reason)
+        select ${orgId}, 'twilio', 'recording', twilio_recording_sid, 'retention' from due
+        on conflict (provider, resource_type, resource_id) do nothing
+      ), marked as (
+        update public.recordings r set deleted_at = ${now}, media_url = null
+        from due where r.id = due.id
+        returning due.created_at
+      )
+      select count(*)::int as n, max(created_at)::text as last from marked`;
+    return { n: r!.n, next: r!.n < limit ? null : r!.last };
+  });
 
 // The call row and its statistics stay; the caller's number, its keyed hash,
 // the link to the ElevenLabs conversation (queued for deletion in the same
 // statement) and the connect TwiML go.
-const scrubCalls: Batch = async (db, orgId, cutoff, _now, from, limit) => {
-  const [r] = await db<{ n: number; last: string | null; conversations: number }[]>`
-    with due as (
-      select id, elevenlabs_conversation_id, started_at from public.calls
-      where org_id = ${orgId} and started_at < ${cutoff}
-        and (from_number is not null or from_hash is not null or elevenlabs_conversation_id is not null)
-        and started_at >= ${from}::text::timestamptz
-      order by started_at
-      limit ${limit}
-      for update skip locked
-    ), queued as (
-      insert into public.provider_deletions (org_id, provider, resource_type, resource_id, reason)
-      select ${orgId}, 'elevenlabs', 'conversation', elevenlabs_conversation_id, 'retention'
-      from due where elevenlabs_conversation_id is not null
-      on conflict (provider, resource_type, resource_id) do nothing
-    ), scrubbed as (
-      update public.calls c
-      set from_number = null, from_hash = null, elevenlabs_conversation_id = null, answer_twiml = null
-      from due where c.id = due.id
-      returning due.started_at, due.elevenlabs_conversation_id
-    )
-    select count(*)::int as n, count(elevenlabs_conversation_id)::int as conversations, max(started_at)::text as last
-    from scrubbed`;
-  return { n: r!.n, next: r!.n < limit ? null : r!.last, conversations: r!.conversations };
-};
+const scrubCalls: Batch = (_db, { commit, orgId }, cutoff, _now, from, limit) =>
+  commit(async (tx) => {
+    const [r] = await tx<{ n: number; last: string | null; conversations: number }[]>`
+      with due as (
+        select id, elevenlabs_conversation_id, started_at from public.calls
+        where org_id = ${orgId} and started_at < ${cutoff}
+          and (from_number is not null or from_hash is not null or elevenlabs_conversation_id is not null)
+          and started_at >= ${from}::text::timestamptz
+        order by started_at
+        limit ${limit}
+        for update skip locked
+      ), queued as (
+        insert into public.provider_deletions (org_id, provider, resource_type, resource_id, reason)
+        select ${orgId}, 'elevenlabs', 'conversation', elevenlabs_conversation_id, 'retention'
+        from due where elevenlabs_conversation_id is not null
+        on conflict (provider, resource_type, resource_id) do nothing
+      ), scrubbed as (
+        update public.calls c
+        set from_number = null, from_hash = null, elevenlabs_conversation_id = null, answer_twiml = null
+        from due where c.id = due.id
+        returning due.started_at, due.elevenlabs_conversation_id
+      )
+      select count(*)::int as n, count(elevenlabs_conversation_id)::int as conversations, max(started_at)::text as last
+      from scrubbed`;
+    return { n: r!.n, next: r!.n < limit ? null : r!.last, conversations: r!.conversations };
+  });
 
 /**
  * The daily retention purge (GDPR Art. 5(1)(e)). For each organisation, with
@@ -212,14 +228,15 @@ const scrubCalls: Batch = async (db, orgId, cutoff, _now, from, limit) => {
  * deletion and unlinked (the call row and its statistics stay). Age is
  * created_at, and started_at for calls; "older" is strictly before the cutoff.
  *
- * Work goes in batches of `batchSize` rows, each one statement (its own
- * transaction) over a partial index of what is still due, so nothing is held
- * for long and a run killed half-way loses at most one batch, which the next
- * run redoes: selection is by age and state only, so running again is safe
- * and a second run changes nothing. An organisation where something changed
- * gets one `retention.purged` audit row with the counts. Then the provider
- * deletion queue is worked once (the per-minute provider-deletions job
- * finishes what is left or failed for now).
+ * Work goes in batches of `batchSize` rows, each one statement over a partial
+ * index of what is still due, committed in its own transaction together with
+ * a `retention.purged` audit row holding that batch's counts (the window, the
+ * cutoff, and how many rows of which kind). So nothing is held for long, a run
+ * killed half-way loses at most the batch in flight (which the next run
+ * redoes: selection is by age and state only), every batch that committed is
+ * in the organisation's audit log, and a second run changes nothing. Then the
+ * provider deletion queue is worked once (the per-minute provider-deletions
+ * job finishes what is left or failed for now).
  */
 export async function runRetentionPurge(ctx: RetentionPurgeDeps, opts: RetentionPurgeOptions = {}): Promise<RetentionPurgeCounts> {
   const batchSize = opts.batchSize ?? DEFAULT_PURGE_BATCH_SIZE;
@@ -239,20 +256,49 @@ export async function runRetentionPurge(ctx: RetentionPurgeDeps, opts: Retention
     provider_failed: 0,
   };
 
-  /** Runs one kind of batch until nothing is due (or the batch budget is spent); returns the totals. */
-  async function drain(batch: Batch, orgId: string, cutoff: Date): Promise<{ n: number; conversations: number }> {
-    const total = { n: 0, conversations: 0 };
+  /** A batch's audit: the row's metadata (this batch's counts, the others 0) and its transaction. */
+  const batchAudit = (org: { id: string; retention_days: number }, cutoff: Date, kind: Kind): BatchAudit => {
+    const metadata = {
+      retention_days: org.retention_days,
+      cutoff: cutoff.toISOString(),
+      transcripts_deleted: 0,
+      leads_anonymised: 0,
+      calls_scrubbed: 0,
+      consents_scrubbed: 0,
+      recordings_queued: 0,
+      conversations_queued: 0,
+    };
+    return {
+      orgId: org.id,
+      kind,
+      metadata,
+      commit: (write) =>
+        db.begin(async (tx) => {
+          const done = await write(tx);
+          if (done.n > 0) {
+            await writeAudit(tx, SYSTEM_ACTOR, {
+              orgId: org.id,
+              action: 'retention.purged',
+              metadata: { ...metadata, [kind]: done.n, conversations_queued: done.conversations ?? 0 },
+            });
+          }
+          return done;
+        }),
+    };
+  };
+
+  /** Runs one kind of batch until nothing is due (or the batch budget is spent), counting what committed. */
+  async function drain(batch: Batch, audit: BatchAudit, cutoff: Date): Promise<void> {
     let from: string | null = '-infinity';
     let lookAhead: Promise<Bound> | undefined;
     while (from !== null && batchesLeft > 0) {
-      const r = await batch(db, orgId, cutoff, now, from, batchSize, lookAhead);
+      const r = await batch(db, audit, cutoff, now, from, batchSize, lookAhead);
       if (r.n > 0) batchesLeft -= 1;
-      total.n += r.n;
-      total.conversations += r.conversations ?? 0;
+      counts[audit.kind] += r.n;
+      counts.conversations_queued += r.conversations ?? 0;
       from = r.next;
       lookAhead = r.lookAhead;
     }
-    return total;
   }
 
   const orgs = await db<{ id: string; retention_days: number }[]>`
@@ -263,40 +309,27 @@ export async function runRetentionPurge(ctx: RetentionPurgeDeps, opts: Retention
   for (const org of orgs) {
     if (batchesLeft <= 0) break;
     const cutoff = retentionCutoff(now, org.retention_days);
-    const transcripts = await drain(deleteTranscripts, org.id, cutoff);
-    const leads = await drain(anonymiseLeads, org.id, cutoff);
-    const recordings = await drain(queueRecordings, org.id, cutoff);
-    const calls = await drain(scrubCalls, org.id, cutoff);
+    await drain(deleteTranscripts, batchAudit(org, cutoff, 'transcripts_deleted'), cutoff);
+    await drain(anonymiseLeads, batchAudit(org, cutoff, 'leads_anonymised'), cutoff);
+    await drain(queueRecordings, batchAudit(org, cutoff, 'recordings_queued'), cutoff);
+    await drain(scrubCalls, batchAudit(org, cutoff, 'calls_scrubbed'), cutoff);
     // Proofs of consent keep the record of what was asked and answered, but
     // no longer point at the caller once the window has passed. call_consents
     // has rules (append-only), so no CTE or RETURNING: plain batched updates.
-    let consents = 0;
+    const consents = batchAudit(org, cutoff, 'consents_scrubbed');
     while (batchesLeft > 0) {
-      const r = await db`
-        update public.call_consents set caller_hash = null, erased_at = ${now}
-        where id in (
-          select id from public.call_consents
-          where org_id = ${org.id} and created_at < ${cutoff} and caller_hash is not null
-          limit ${batchSize})`;
-      consents += r.count;
-      if (r.count > 0) batchesLeft -= 1;
-      if (r.count < batchSize) break;
-    }
-    const done = {
-      transcripts_deleted: transcripts.n,
-      leads_anonymised: leads.n,
-      calls_scrubbed: calls.n,
-      consents_scrubbed: consents,
-      recordings_queued: recordings.n,
-      conversations_queued: calls.conversations,
-    };
-    if (Object.values(done).some((n) => n > 0)) {
-      for (const [k, n] of Object.entries(done)) counts[k as keyof typeof done] += n;
-      await writeAudit(db, SYSTEM_ACTOR, {
-        orgId: org.id,
-        action: 'retention.purged',
-        metadata: { retention_days: org.retention_days, cutoff: cutoff.toISOString(), ...done },
+      const r = await consents.commit(async (tx) => {
+        const scrubbed = await tx`
+          update public.call_consents set caller_hash = null, erased_at = ${now}
+          where id in (
+            select id from public.call_consents
+            where org_id = ${org.id} and created_at < ${cutoff} and caller_hash is not null
+            limit ${batchSize})`;
+        return { n: scrubbed.count, next: null };
       });
+      if (r.n > 0) batchesLeft -= 1;
+      counts.consents_scrubbed += r.n;
+      if (r.n < batchSize) break;
     }
   }
 
@@ -331,5 +364,5 @@ export async function runRetentionPurge(ctx: RetentionPurgeDeps, opts: Retention
 export const retentionPurgeJob: JobDefinition = {
   name: 'retention-purge',
   schedule: '0 3 * * *',
-  run: (ctx) => runRetentionPurge(ctx),
+  run: (ctx) => runRetentionPurge(ctx, { batchSize: ctx.config.retentionPurgeBatchSize }),
 };

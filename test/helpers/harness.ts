@@ -26,10 +26,10 @@ export function openTestDb(): ServiceDb {
  * by close(); the embedded database runs files one after another, so there it
  * is the run's database.
  */
-export async function openIsolatedTestDb(): Promise<{ db: ServiceDb; close(): Promise<void> }> {
+export async function openIsolatedTestDb(): Promise<{ db: ServiceDb; url: string; close(): Promise<void> }> {
   if (inject('embedded')) {
     const db = openTestDb();
-    return { db, close: () => db.end() };
+    return { db, url: inject('databaseUrl'), close: () => db.end() };
   }
   const admin = postgres(inject('databaseUrl'), { max: 1, onnotice: () => {} });
   const name = `isolated_${Date.now()}_${randomBytes(3).toString('hex')}`;
@@ -40,6 +40,7 @@ export async function openIsolatedTestDb(): Promise<{ db: ServiceDb; close(): Pr
   await migrate(db);
   return {
     db,
+    url: url.toString(),
     async close() {
       await db.end();
       await admin.unsafe(`drop database if exists ${name} with (force)`);
