@@ -27,7 +27,7 @@ let world: CallWorld;
 beforeAll(async () => {
   isolated = await openIsolatedTestDb();
   db = isolated.db;
-  world = await startCallWorld(db);
+  world = await startCallWorld(db, { TWILIO_SMS_FROM: '+35315550100' });
 });
 afterAll(async () => {
   await world.close();
