@@ -114,6 +114,7 @@ describe('nothing found', () => {
     const someone = await erase(line, germanMobile());
     expect(someone.status).toBe(202);
     expect(someone.body.found).toBe(false);
+    expect(someone.body.status).toBe('nothing_found');
     expect(someone.body.counts).toEqual({
       calls_scrubbed: 0,
       leads_deleted: 0,
@@ -127,12 +128,17 @@ describe('nothing found', () => {
     await personCalls(line, caller);
     const found = await erase(line, caller);
     expect(found.body.found).toBe(true);
+    expect(found.body.status).not.toBe('nothing_found');
     const byEmail = await request(world.app).post(`/api/orgs/${line.org.id}/erasure-requests`).set(...bearer(line.org.owner)).send({ email: `nobody-${randomUUID()}@example.test` });
     expect(byEmail.body.found).toBe(false);
 
     const list = await request(world.app).get(`/api/orgs/${line.org.id}/erasure-requests`).set(...bearer(line.org.owner));
     const byId = new Map(list.body.erasure_requests.map((r: { id: string; found: boolean | null }) => [r.id, r.found]));
     expect([byId.get(someone.body.id), byId.get(found.body.id), byId.get(byEmail.body.id)]).toEqual([false, true, false]);
+    const shown = new Map(list.body.erasure_requests.map((r: { id: string; status: string }) => [r.id, r.status]));
+    expect(shown.get(someone.body.id)).toBe('nothing_found');
+    expect(shown.get(byEmail.body.id)).toBe('nothing_found');
+    expect(shown.get(found.body.id)).not.toBe('nothing_found');
   });
 
   it('an export of a person we hold nothing on says found: false', async () => {

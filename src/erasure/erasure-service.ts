@@ -54,6 +54,15 @@ export async function readOrgSubject(tx: Tx, orgId: string, subject: ErasureSubj
     : { type: 'phone', value: await readOrgPhone(tx, orgId, subject.value) };
 }
 
+/**
+ * The status an organisation is shown: a request that ran and found nothing of
+ * the person is `nothing_found`, not `completed` (stored as completed: the
+ * public flow must not tell the two apart, and its events stay the same).
+ */
+function shownStatus(status: ErasureRequestSummary['status'], found: boolean | null): ErasureRequestSummary['status'] | 'nothing_found' {
+  return status === 'completed' && found === false ? 'nothing_found' : status;
+}
+
 /** Whether an erasure found anything of the person (its counts are all zero when not). */
 export function foundAnything(counts: Partial<ErasureCounts>): boolean {
   const { organizations: _orgs, ...erased } = counts;
@@ -305,7 +314,11 @@ export function createErasureService(deps: ErasureDeps) {
      * number is read in the organisation's country. The answer says whether anything
      * was found (`found: false` and zero counts when not).
      */
-    async fileDashboardRequest(auth: AuthContext, orgId: string, subject: ErasureSubject): Promise<ErasureRequestSummary & { found: boolean }> {
+    async fileDashboardRequest(
+      auth: AuthContext,
+      orgId: string,
+      subject: ErasureSubject,
+    ): Promise<Omit<ErasureRequestSummary, 'status'> & { status: ErasureRequestSummary['status'] | 'nothing_found'; found: boolean }> {
       const request = await deps.userDb.run(auth.claims, async (tx) => {
         await requireOrgRole(tx, orgId, ADMIN_ROLES);
         const hash = subjectHash(deps.blindIndexKey, await readOrgSubject(tx, orgId, subject));
@@ -320,7 +333,8 @@ export function createErasureService(deps: ErasureDeps) {
       // people's consent records of the same call) whatever the requester may see.
       const summary = await db.begin((tx) => execute(tx, { id: request.id, org_id: orgId, subject_hash: request.hash }, auth.actor));
       service.startProviderWork();
-      return { ...summary, found: foundAnything(summary.counts) };
+      const found = foundAnything(summary.counts);
+      return { ...summary, status: shownStatus(summary.status, found), found };
     },
 
     async list(auth: AuthContext, orgId: string) {
@@ -335,12 +349,16 @@ export function createErasureService(deps: ErasureDeps) {
               select erasure_request_id, provider, resource_type, resource_id, status, attempts, provider_status, done_at, last_error
               from public.provider_deletions where erasure_request_id = any(${ids}::uuid[]) order by created_at`
           : [];
-        return requests.map((r) => ({
-          ...r,
+        return requests.map((r) => {
           // Known once the erasure ran (a person's request; account deletions have other counts).
-          found: r.counts && 'calls_scrubbed' in r.counts ? foundAnything(r.counts as ErasureCounts) : null,
-          receipts: receipts.filter((x) => x.erasure_request_id === r.id).map(({ erasure_request_id: _e, ...x }) => x),
-        }));
+          const found = r.counts && 'calls_scrubbed' in r.counts ? foundAnything(r.counts as ErasureCounts) : null;
+          return {
+            ...r,
+            status: shownStatus(r.status as ErasureRequestSummary['status'], found),
+            found,
+            receipts: receipts.filter((x) => x.erasure_request_id === r.id).map(({ erasure_request_id: _e, ...x }) => x),
+          };
+        });
       });
     },
 
