@@ -18,11 +18,12 @@ beforeAll(async () => {
   ({ app, deps } = buildTestApp(db, config));
   org = await createOrg(db, config);
   for (let i = 0; i < 3; i += 1) await writeAudit(db, { type: 'system' }, { orgId: org.id, action: 'test.event', metadata: { i } });
-  // A purge that ran an hour ago.
+  // A purge that just finished: the newest succeeded run, whatever earlier test files ran
+  // on the same (embedded) database.
   await db`
     insert into public.job_runs (job_name, slot, claimed_by, status, started_at, finished_at, counts)
-    values ('retention-purge', now() - interval '1 hour' + make_interval(secs => ${Math.random()}), 'test', 'succeeded',
-            now() - interval '1 hour', now() - interval '1 hour', '{"transcripts_deleted": 3}')`;
+    values ('retention-purge', now() - interval '1 minute' + make_interval(secs => ${Math.random()}), 'test', 'succeeded',
+            now() - interval '1 minute', now(), '{"transcripts_deleted": 3}')`;
 });
 afterAll(async () => {
   await db.end();
