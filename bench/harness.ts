@@ -8,6 +8,8 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import type { Express } from 'express';
 import postgres from 'postgres';
+import { loadConfig, type AppConfig } from '../src/config/env.js';
+import type { ServiceDb } from '../src/db/database.js';
 import { openEmbeddedDatabase } from '../src/db/embedded.js';
 import { migrate } from '../src/db/migrate.js';
 
@@ -182,4 +184,35 @@ function medians(xs: LoadResult[]): LoadResult {
 
 export function fmt(r: LoadResult): string {
   return `${r.rps.toFixed(0)} req/s, mean ${r.meanMs.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(1)} ms, errors ${r.errors}, non-2xx ${r.non2xx}`;
+}
+
+/** The configuration the call benchmarks run under: the database and the two providers' fakes. */
+export function benchCallConfig(databaseUrl: string, twilioFake: { accountSid: string; url: string }, elFake: { url: string }): AppConfig {
+  return loadConfig({
+    DATA_DIR: '/tmp/voice-gdpr-bench-config',
+    DATABASE_URL: databaseUrl,
+    PUBLIC_BASE_URL: 'https://voice.example.test',
+    SUPABASE_JWT_SECRET: 'bench-secret-'.padEnd(48, 'x'),
+    TWILIO_ACCOUNT_SID: twilioFake.accountSid,
+    TWILIO_AUTH_TOKEN: 'bench-twilio-token-0000',
+    TWILIO_API_BASE_URL: twilioFake.url,
+    ELEVENLABS_API_KEY: 'bench',
+    ELEVENLABS_BASE_URL: elFake.url,
+    ELEVENLABS_WEBHOOK_SECRET: 'wsec_bench_000000000000',
+    TRANSCRIPT_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
+    FORGET_ME_SECRET: 'f'.repeat(40),
+    BLIND_INDEX_KEY: 'b'.repeat(40),
+  });
+}
+
+/** The organisation Twilio calls: keypad consent on, one agent on one number. Returns the number. */
+export async function seedCalledOrganisation(sql: ServiceDb, name: string): Promise<string> {
+  const [org] = await sql`insert into public.organizations (name) values (${name}) returning id`;
+  await sql`insert into public.privacy_preferences (org_id, dtmf_consent) values (${org!.id}, true)`;
+  const [agent] = await sql`
+    insert into public.agents (org_id, name, language, first_message, elevenlabs_agent_id)
+    values (${org!.id}, 'Bench', 'en', 'Hello! You are speaking with an AI assistant. This call is recorded.', 'agent_bench') returning id`;
+  const number = '+353100000001';
+  await sql`insert into public.phone_numbers (org_id, agent_id, e164) values (${org!.id}, ${agent!.id}, ${number})`;
+  return number;
 }

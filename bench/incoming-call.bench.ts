@@ -2,12 +2,11 @@ import { randomBytes, randomInt } from 'node:crypto';
 import express from 'express';
 import postgres from 'postgres';
 import twilio from 'twilio';
-import { loadConfig } from '../src/config/env.js';
 import { buildAppDeps } from '../src/container.js';
 import { createApp } from '../src/http/app.js';
 import { startElevenLabsFake } from '../test/fakes/elevenlabs-fake.js';
 import { startTwilioFake } from '../test/fakes/twilio-fake.js';
-import { benchDatabase, compare, fmt, load } from './harness.js';
+import { benchCallConfig, benchDatabase, compare, fmt, load, seedCalledOrganisation } from './harness.js';
 
 const FIXED_TWIML =
   '<?xml version="1.0" encoding="UTF-8"?><Response><Gather input="dtmf" numDigits="1"><Say language="de-DE">Bitte drücken Sie die 1.</Say></Gather></Response>';
@@ -24,28 +23,8 @@ export async function benchIncomingCall(seconds: number, rounds: number): Promis
   const twilioFake = await startTwilioFake();
   const elFake = await startElevenLabsFake();
   try {
-    const config = loadConfig({
-      DATA_DIR: '/tmp/voice-gdpr-bench-config',
-      DATABASE_URL: database.url,
-      PUBLIC_BASE_URL: 'https://voice.example.test',
-      SUPABASE_JWT_SECRET: 'bench-secret-'.padEnd(48, 'x'),
-      TWILIO_ACCOUNT_SID: twilioFake.accountSid,
-      TWILIO_AUTH_TOKEN: 'bench-twilio-token-0000',
-      TWILIO_API_BASE_URL: twilioFake.url,
-      ELEVENLABS_API_KEY: 'bench',
-      ELEVENLABS_BASE_URL: elFake.url,
-      ELEVENLABS_WEBHOOK_SECRET: 'wsec_bench_000000000000',
-      TRANSCRIPT_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
-      FORGET_ME_SECRET: 'f'.repeat(40),
-      BLIND_INDEX_KEY: 'b'.repeat(40),
-    });
-    const [org] = await sql`insert into public.organizations (name) values ('Bench') returning id`;
-    await sql`insert into public.privacy_preferences (org_id, dtmf_consent) values (${org!.id}, true)`;
-    const [agent] = await sql`
-      insert into public.agents (org_id, name, language, first_message, elevenlabs_agent_id)
-      values (${org!.id}, 'Bench', 'en', 'Hello! You are speaking with an AI assistant. This call is recorded.', 'agent_bench') returning id`;
-    const number = '+353100000001';
-    await sql`insert into public.phone_numbers (org_id, agent_id, e164) values (${org!.id}, ${agent!.id}, ${number})`;
+    const config = benchCallConfig(database.url, twilioFake, elFake);
+    const number = await seedCalledOrganisation(sql, 'Bench');
 
     const app = createApp(buildAppDeps(config, sql));
     const bare = express();

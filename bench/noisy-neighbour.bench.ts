@@ -6,12 +6,11 @@ import twilio from 'twilio';
 import { runAuditChainVerification } from '../src/audit/audit-checkpoints.js';
 import { issueLocalAccessToken } from '../src/auth/tokens.js';
 import { findOrCreateUserByEmail } from '../src/auth/users-repo.js';
-import { loadConfig } from '../src/config/env.js';
 import { buildAppDeps } from '../src/container.js';
 import { createApp } from '../src/http/app.js';
 import { startElevenLabsFake } from '../test/fakes/elevenlabs-fake.js';
 import { startTwilioFake } from '../test/fakes/twilio-fake.js';
-import { benchDatabase, compare, fmt, load } from './harness.js';
+import { benchCallConfig, benchDatabase, compare, fmt, load, seedCalledOrganisation } from './harness.js';
 
 /** The neighbour's clients: `loops` sequential loops of GET /trust until told to stop; posts back each call's latency. */
 const NEIGHBOUR_LOOP = `
@@ -59,30 +58,10 @@ export async function benchNoisyNeighbour(seconds: number, rounds: number): Prom
   const twilioFake = await startTwilioFake();
   const elFake = await startElevenLabsFake();
   try {
-    const config = loadConfig({
-      DATA_DIR: '/tmp/voice-gdpr-bench-config',
-      DATABASE_URL: database.url,
-      PUBLIC_BASE_URL: 'https://voice.example.test',
-      SUPABASE_JWT_SECRET: 'bench-secret-'.padEnd(48, 'x'),
-      TWILIO_ACCOUNT_SID: twilioFake.accountSid,
-      TWILIO_AUTH_TOKEN: 'bench-twilio-token-0000',
-      TWILIO_API_BASE_URL: twilioFake.url,
-      ELEVENLABS_API_KEY: 'bench',
-      ELEVENLABS_BASE_URL: elFake.url,
-      ELEVENLABS_WEBHOOK_SECRET: 'wsec_bench_000000000000',
-      TRANSCRIPT_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
-      FORGET_ME_SECRET: 'f'.repeat(40),
-      BLIND_INDEX_KEY: 'b'.repeat(40),
-    });
+    const config = benchCallConfig(database.url, twilioFake, elFake);
 
     // The organisation Twilio calls.
-    const [callee] = await sql`insert into public.organizations (name) values ('Bench callee') returning id`;
-    await sql`insert into public.privacy_preferences (org_id, dtmf_consent) values (${callee!.id}, true)`;
-    const [agent] = await sql`
-      insert into public.agents (org_id, name, language, first_message, elevenlabs_agent_id)
-      values (${callee!.id}, 'Bench', 'en', 'Hello! You are speaking with an AI assistant. This call is recorded.', 'agent_bench') returning id`;
-    const number = '+353100000001';
-    await sql`insert into public.phone_numbers (org_id, agent_id, e164) values (${callee!.id}, ${agent!.id}, ${number})`;
+    const number = await seedCalledOrganisation(sql, 'Bench callee');
 
     // The neighbour: a member of an organisation with a huge audit log, written
     // as the service role writes it (the chain trigger links every entry).
