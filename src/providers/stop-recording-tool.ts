@@ -1,0 +1,74 @@
+/**
+ * The `stop_recording` webhook tool every agent carries: how a caller withdraws consent
+ * mid-call (GDPR Art. 7(3)). Once the caller is connected, keypad tones go to ElevenLabs, not
+ * to us, so the agent calls this tool when the caller asks not to be recorded, and ElevenLabs
+ * posts to our endpoint.
+ *
+ * Each agent's tool sends a secret of its own in a request header: an HMAC of our agent id
+ * under ELEVENLABS_WEBHOOK_SECRET (domain-separated, so it is not the post-call signing key).
+ * The endpoint recomputes it for the agent of the call named in the body and compares in
+ * constant time, so a secret read out of one agent's tool can withdraw only that agent's calls.
+ */
+import { createHmac } from 'node:crypto';
+
+export const STOP_RECORDING_TOOL_NAME = 'stop_recording';
+export const STOP_RECORDING_PATH = '/webhooks/elevenlabs/tools/stop-recording';
+/** Request header carrying the agent's tool secret (lower case, as Node reports headers). */
+export const STOP_RECORDING_SECRET_HEADER = 'x-stop-recording-secret';
+
+/** The tool secret of one of our agents (by our agent id): 64 hex characters. */
+export function stopRecordingSecret(webhookSecret: string, agentId: string): string {
+  return createHmac('sha256', webhookSecret).update(`stop_recording_tool:v1:${agentId}`).digest('hex');
+}
+
+/** What the platform needs to create or update an agent's tool. */
+export interface StopRecordingTool {
+  /** PUBLIC_BASE_URL + STOP_RECORDING_PATH */
+  url: string;
+  /** stopRecordingSecret(…) of the agent */
+  secret: string;
+}
+
+export function stopRecordingTool(publicBaseUrl: string, webhookSecret: string, agentId: string): StopRecordingTool {
+  return { url: `${publicBaseUrl.replace(/\/+$/, '')}${STOP_RECORDING_PATH}`, secret: stopRecordingSecret(webhookSecret, agentId) };
+}
+
+/**
+ * The instruction added to every agent's system prompt: ask to stop recording, in any
+ * language, and the agent calls the tool at once.
+ */
+export const STOP_RECORDING_PROMPT =
+  'If the caller asks, in any language and in any words, not to be recorded, to stop the recording, or withdraws ' +
+  `their consent to recording, call the ${STOP_RECORDING_TOOL_NAME} tool at once, before anything else, and then say ` +
+  'to the caller exactly the sentence the tool returns.';
+
+/**
+ * The tool as ElevenLabs' tools API takes it (`POST /v1/convai/tools`, snake_case JSON):
+ * a webhook POST whose body carries the call's id (our dynamic variable `call_id`) and the
+ * conversation id (ElevenLabs' system variable), never values the language model chooses.
+ */
+export function stopRecordingToolConfig(tool: StopRecordingTool) {
+  return {
+    type: 'webhook' as const,
+    name: STOP_RECORDING_TOOL_NAME,
+    description:
+      'Stops and deletes the recording of this call. Call it whenever the caller asks not to be recorded or withdraws consent to recording.',
+    response_timeout_secs: 10,
+    disable_interruptions: true,
+    force_pre_tool_speech: false,
+    api_schema: {
+      url: tool.url,
+      method: 'POST' as const,
+      request_headers: { [STOP_RECORDING_SECRET_HEADER]: tool.secret },
+      request_body_schema: {
+        type: 'object' as const,
+        description: 'Identifies the call whose recording stops.',
+        required: ['call_id', 'conversation_id'],
+        properties: {
+          call_id: { type: 'string' as const, description: 'The call id.', dynamic_variable: 'call_id' },
+          conversation_id: { type: 'string' as const, description: 'The conversation id.', dynamic_variable: 'system__conversation_id' },
+        },
+      },
+    },
+  };
+}
