@@ -1,7 +1,8 @@
 import { createClient, type WebSocketLikeConstructor } from '@supabase/supabase-js';
 import WebSocket from 'ws';
 import { createImpersonationService } from './admin/impersonation-service.js';
-import { createAgentsService, createRetentionPusher, retentionListener } from './agents/agents-service.js';
+import { retentionListener } from './agents/agent-platform-sync.js';
+import { createAgentsService } from './agents/agents-service.js';
 import { createLocalInviter, createSupabaseInviter, type Inviter } from './auth/invitations.js';
 import { createLocalSignIn, type LocalSignIn } from './auth/local-sign-in.js';
 import { createTokenVerifier } from './auth/tokens.js';
@@ -54,6 +55,7 @@ export function buildTelephony(config: AppConfig): Telephony {
 export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides: Overrides = {}): AppDeps & { mailer: Mailer } {
   const mailer = overrides.mailer ?? createMailer(config);
   const agentPlatform = overrides.agentPlatform ?? buildAgentPlatform(config);
+  const toolKeys = { publicBaseUrl: config.publicBaseUrl, webhookSecret: config.elevenlabs.webhookSecret };
   const telephony = overrides.telephony ?? buildTelephony(config);
   const userDb = createUserDb(serviceDb);
   const tokenVerifier = createTokenVerifier(config);
@@ -102,12 +104,12 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
     localSignIn,
     orgs: createOrgsService({ userDb, serviceDb, inviter, blindIndexKey: config.blindIndexKey }),
     // A changed retention window is pushed to every agent at the platform (ElevenLabs keeps
-    // conversations for 2 years otherwise); a failure there is logged, never undoes the change.
+    // conversations forever otherwise); what fails is retried by the agent-platform-sync job.
     preferences: createPreferencesService({
       userDb,
-      listeners: [retentionListener(createRetentionPusher({ serviceDb, platform: agentPlatform }))],
+      listeners: [retentionListener({ serviceDb, agentPlatform, toolKeys })],
     }),
-    agents: createAgentsService({ userDb, platform: agentPlatform }),
+    agents: createAgentsService({ userDb, serviceDb, platform: agentPlatform, toolKeys }),
     impersonations: createImpersonationService({ serviceDb, maxMinutes: config.impersonationMaxMinutes }),
     agentPlatform,
     telephony,

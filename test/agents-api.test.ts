@@ -476,7 +476,13 @@ describe('agents API with ElevenLabs', () => {
 
 describe('ElevenLabs platform against the fake', () => {
   const platform = () => createElevenLabsPlatform(createElevenLabsClient({ apiKey: API_KEY, baseUrl: fake.url }));
-  const spec = { name: 'Desk', language: 'fr', firstMessage: greeting('fr'), retentionDays: 30 };
+  const spec = {
+    name: 'Desk',
+    language: 'fr',
+    firstMessage: greeting('fr'),
+    retentionDays: 30,
+    stopRecordingTool: { url: 'https://voice.example.eu/webhooks/elevenlabs/tools/stop-recording', secret: 'a'.repeat(64) },
+  };
 
   it('registers a call with the per-call greeting and returns TwiML; deletes conversations', async () => {
     const p = platform();
@@ -509,9 +515,9 @@ describe('ElevenLabs platform against the fake', () => {
     fake.failNext(1, '500');
     const err = await platform().createAgent(spec).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderError);
-    expect(err).toMatchObject({ provider: 'elevenlabs', status: 500, retryable: true, message: 'agents.create answered HTTP 500 (internal_error)' });
+    expect(err).toMatchObject({ provider: 'elevenlabs', status: 500, retryable: true, message: 'tools.create answered HTTP 500 (internal_error)' });
 
-    const notFound = await platform().updateAgent('agent_missing', spec).catch((e: unknown) => e);
+    const notFound = await platform().updateAgent({ externalId: 'agent_missing', toolId: null }, spec).catch((e: unknown) => e);
     expect(notFound).toMatchObject({ status: 404, retryable: false, message: 'agents.update answered HTTP 404 (agent_not_found)' });
 
     const wrongKey = createElevenLabsPlatform(createElevenLabsClient({ apiKey: 'sk_wrong_secret', baseUrl: fake.url }));
@@ -548,7 +554,13 @@ describe('local mode (no ElevenLabs key)', () => {
 
   it('answers a call with the greeting in the agent’s language, a local-simulation notice and a hang-up', async () => {
     const local = createLocalAgentPlatform();
-    const { externalId } = await local.createAgent({ name: 'x', language: 'pl', firstMessage: 'x', retentionDays: 30 });
+    const { externalId } = await local.createAgent({
+      name: 'x',
+      language: 'pl',
+      firstMessage: 'x',
+      retentionDays: 30,
+      stopRecordingTool: { url: 'http://localhost:3000/webhooks/elevenlabs/tools/stop-recording', secret: 'b'.repeat(64) },
+    });
     const twiml = await local.registerCall({
       externalAgentId: externalId,
       fromNumber: '+48123456789',

@@ -60,7 +60,7 @@ describe('live trust controls', () => {
     const res = await request(app).get(`/api/orgs/${org.id}/trust`).set(...bearer(org.member));
     expect(res.status).toBe(200);
     const ids = res.body.checks.map((c: TrustCheck) => c.id);
-    expect(ids).toEqual(['rls_enabled', 'audit_append_only', 'audit_chain', 'retention', 'transcript_encryption', 'dtmf_consent', 'erasure_requests', 'incidents', 'subprocessors']);
+    expect(ids).toEqual(['rls_enabled', 'audit_append_only', 'audit_chain', 'retention', 'transcript_encryption', 'dtmf_consent', 'agent_platform', 'erasure_requests', 'incidents', 'subprocessors']);
     for (const c of res.body.checks as TrustCheck[]) expect(c.status, `${c.id}: ${c.detail}`).not.toBe('fail');
     expect(byId(res.body.checks, 'retention').evidence.last_purge_counts).toEqual({ transcripts_deleted: 3 });
     expect(res.body.passing).toBe(true);

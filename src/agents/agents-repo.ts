@@ -13,6 +13,8 @@ export interface AgentRow {
   /** The E.164 number that rings this agent, or null. */
   phone_number: string | null;
   elevenlabs_agent_id: string | null;
+  /** the agent's stop_recording tool at the platform */
+  elevenlabs_tool_id: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -24,20 +26,12 @@ export interface PhoneNumberRow {
   agent_id: string | null;
 }
 
-/** What the platform needs to re-send an agent. */
-export interface AgentForSync {
-  id: string;
-  name: string;
-  language: string;
-  first_message: string;
-  elevenlabs_agent_id: string;
-}
-
 export interface AgentFields {
   name: string;
   language: string;
   firstMessage: string;
   externalId: string | null;
+  toolId: string | null;
 }
 
 // Our API gives an agent one number; if several rows point at it (written outside the API),
@@ -50,7 +44,7 @@ function phoneOfAgent(tx: Tx) {
 export async function listAgents(tx: Tx, orgId: string): Promise<AgentRow[]> {
   return tx<AgentRow[]>`
     select a.id, a.name, a.language, a.first_message, (${phoneOfAgent(tx)}) as phone_number,
-           a.elevenlabs_agent_id, a.created_at, a.updated_at
+           a.elevenlabs_agent_id, a.elevenlabs_tool_id, a.created_at, a.updated_at
     from public.agents a
     where a.org_id = ${orgId}
     order by a.created_at, a.id`;
@@ -60,20 +54,19 @@ export async function listAgents(tx: Tx, orgId: string): Promise<AgentRow[]> {
 export async function findAgent(tx: Tx, orgId: string, agentId: string, opts: { lock?: boolean } = {}): Promise<AgentRow | undefined> {
   const [row] = await tx<AgentRow[]>`
     select a.id, a.name, a.language, a.first_message, (${phoneOfAgent(tx)}) as phone_number,
-           a.elevenlabs_agent_id, a.created_at, a.updated_at
+           a.elevenlabs_agent_id, a.elevenlabs_tool_id, a.created_at, a.updated_at
     from public.agents a
     where a.org_id = ${orgId} and a.id = ${agentId}
     ${opts.lock ? tx`for update of a` : tx``}`;
   return row;
 }
 
-/** Inserts an agent created by the signed-in user; returns its id. */
-export async function insertAgent(tx: Tx, orgId: string, fields: AgentFields): Promise<string> {
-  const [row] = await tx<{ id: string }[]>`
-    insert into public.agents (org_id, name, language, first_message, elevenlabs_agent_id, created_by)
-    values (${orgId}, ${fields.name}, ${fields.language}, ${fields.firstMessage}, ${fields.externalId}, auth.uid())
-    returning id`;
-  return row!.id;
+/** Inserts an agent created by the signed-in user, with the id chosen for it. */
+export async function insertAgent(tx: Tx, orgId: string, fields: AgentFields & { id: string }): Promise<void> {
+  await tx`
+    insert into public.agents (id, org_id, name, language, first_message, elevenlabs_agent_id, elevenlabs_tool_id, created_by)
+    values (${fields.id}, ${orgId}, ${fields.name}, ${fields.language}, ${fields.firstMessage}, ${fields.externalId},
+            ${fields.toolId}, auth.uid())`;
 }
 
 /** Writes every field of an agent (updated_at is set by trigger). */
@@ -83,17 +76,20 @@ export async function updateAgent(tx: Tx, agentId: string, fields: AgentFields):
       name = ${fields.name},
       language = ${fields.language},
       first_message = ${fields.firstMessage},
-      elevenlabs_agent_id = ${fields.externalId}
+      elevenlabs_agent_id = ${fields.externalId},
+      elevenlabs_tool_id = ${fields.toolId}
     where id = ${agentId}`;
 }
 
-/** Deletes an agent; its phone numbers stay with the organisation, detached (FK `on delete set null`). */
 /**
- * Deletes the agent's row. `deletedAtPlatform`: the platform agent of that id is gone already,
- * so the database does not queue its deletion (see the agent_deletion_trigger migration).
+ * Deletes the agent's row; its phone numbers stay with the organisation, detached (FK `on delete
+ * set null`). `deletedAtPlatform` / `toolDeleted`: the platform agent and tool of those ids are
+ * gone already, so the database does not queue their deletion (see the agent_deletion_trigger
+ * and agent_platform_sync migrations).
  */
-export async function deleteAgent(tx: Tx, agentId: string, deletedAtPlatform: string | null): Promise<void> {
+export async function deleteAgent(tx: Tx, agentId: string, deletedAtPlatform: string | null, toolDeleted: string | null = null): Promise<void> {
   if (deletedAtPlatform) await tx`select set_config('app.platform_agent_deleted', ${deletedAtPlatform}, true)`;
+  if (toolDeleted) await tx`select set_config('app.platform_tool_deleted', ${toolDeleted}, true)`;
   await tx`delete from public.agents where id = ${agentId}`;
 }
 
@@ -130,16 +126,4 @@ export async function readRetentionDays(tx: Tx, orgId: string): Promise<number |
   const [row] = await tx<{ retention_days: number }[]>`
     select retention_days from public.privacy_preferences where org_id = ${orgId}`;
   return row?.retention_days;
-}
-
-/**
- * The organisation's agents that exist at the platform, for background work that runs without
- * a signed-in user (hence any handle, typically the service connection).
- */
-export async function listAgentsForSync(db: Tx | ServiceDb, orgId: string): Promise<AgentForSync[]> {
-  return db<AgentForSync[]>`
-    select id, name, language, first_message, elevenlabs_agent_id
-    from public.agents
-    where org_id = ${orgId} and elevenlabs_agent_id is not null
-    order by created_at, id`;
 }

@@ -5,6 +5,7 @@
  * so a refusal or outage there rolls our change back and is answered with a 502 that says
  * nothing was changed.
  */
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AuthContext } from '../auth/auth-middleware.js';
 import { writeAudit } from '../audit/audit.js';
@@ -14,8 +15,8 @@ import { ConflictError, NotFoundError, UnprocessableError, UpstreamError } from 
 import { logger as defaultLogger } from '../lib/logger.js';
 import { ADMIN_ROLES, requireOrgRole } from '../orgs/org-access.js';
 import { readOrgPhone } from '../orgs/org-country.js';
-import type { PreferencesListener } from '../preferences/preferences-service.js';
-import { ProviderError, type AgentPlatform, type AgentSpec } from '../providers/agent-platform.js';
+import { ProviderError, type AgentPlatform, type PlatformAgent } from '../providers/agent-platform.js';
+import { agentSpec, recordAgentSynced, type AgentToolKeys } from './agent-platform-sync.js';
 import { checkFirstMessage, SUPPORTED_LANGUAGES } from './disclaimer-catalogue.js';
 import * as repo from './agents-repo.js';
 import type { AgentRow } from './agents-repo.js';
@@ -34,7 +35,10 @@ export type AgentChange = Partial<NewAgent>;
 
 export interface AgentsServiceDeps {
   userDb: UserDb;
+  /** Records what the platform confirmed (app.agent_platform_sync), after the user's change committed. */
+  serviceDb: ServiceDb;
   platform: AgentPlatform;
+  toolKeys: AgentToolKeys;
   logger?: Logger;
 }
 
@@ -122,16 +126,30 @@ export function createAgentsService(deps: AgentsServiceDeps) {
     throw new ConflictError('This phone number is already used by another organisation.');
   }
 
-  /** Deletes an agent we just created at the platform, when our side of the create failed. */
-  async function compensate(orgId: string, externalId: string): Promise<void> {
+  /** Deletes an agent (and its tool) we just created at the platform, when our side of the change failed. */
+  async function compensate(orgId: string, created: PlatformAgent): Promise<void> {
+    const externalId = created.externalId;
     try {
       await platform.deleteAgent(externalId);
+      if (created.toolId !== null) await platform.deleteTool(created.toolId);
     } catch (err) {
       // The platform now holds an agent no row of ours points at; the id lets an operator remove it.
       log.warn(
         { org_id: orgId, platform: platform.name, external_agent_id: externalId, err_message: (err as Error).message },
         'could not delete the platform agent of a failed create',
       );
+    }
+  }
+
+  /**
+   * Notes what the platform now holds for the agent. The change is committed already, so a
+   * failure here only leaves the agent due for the agent-platform-sync job, which pushes it again.
+   */
+  async function synced(agentId: string, orgId: string, retentionDays: number): Promise<void> {
+    try {
+      await recordAgentSynced(deps.serviceDb, { agentId, orgId, retentionDays });
+    } catch (err) {
+      log.warn({ agent_id: agentId, org_id: orgId, err_name: (err as Error).name }, 'platform state of the agent not recorded; the sync job pushes it again');
     }
   }
 
@@ -165,21 +183,31 @@ export function createAgentsService(deps: AgentsServiceDeps) {
      * agent, the platform agent is deleted again.
      */
     async create(auth: AuthContext, orgId: string, input: NewAgent): Promise<AgentRow> {
-      let created: string | undefined;
+      let created: PlatformAgent | undefined;
+      let retentionDays = 0;
       try {
-        return await userDb.run(auth.claims, async (tx) => {
+        const row = await userDb.run(auth.claims, async (tx) => {
           await requireOrgRole(tx, orgId, ADMIN_ROLES);
           const phoneNumber = input.phone_number ? await readOrgPhone(tx, orgId, input.phone_number, 'phone_number') : null;
           assertSupportedLanguage(input.language);
           assertFirstMessage(input.language, input.first_message);
-          const retentionDays = await retentionOf(tx, orgId);
+          retentionDays = await retentionOf(tx, orgId);
           const phoneId = phoneNumber ? await claimPhoneNumber(tx, orgId, phoneNumber, null) : null;
 
-          const spec: AgentSpec = { name: input.name, language: input.language, firstMessage: input.first_message, retentionDays };
-          const { externalId } = await atPlatform('accept the agent', () => platform.createAgent(spec));
-          created = externalId;
+          // The id is chosen here: the agent's tool at the platform carries a secret derived from it.
+          const id = randomUUID();
+          const spec = agentSpec({ id, name: input.name, language: input.language, first_message: input.first_message }, retentionDays, deps.toolKeys);
+          const platformAgent = await atPlatform('accept the agent', () => platform.createAgent(spec));
+          created = platformAgent;
 
-          const id = await repo.insertAgent(tx, orgId, { name: input.name, language: input.language, firstMessage: input.first_message, externalId });
+          await repo.insertAgent(tx, orgId, {
+            id,
+            name: input.name,
+            language: input.language,
+            firstMessage: input.first_message,
+            externalId: platformAgent.externalId,
+            toolId: platformAgent.toolId,
+          });
           if (phoneId) await repo.setAgentPhoneNumber(tx, id, phoneId);
           await writeAudit(tx, auth.actor, {
             orgId,
@@ -190,6 +218,8 @@ export function createAgentsService(deps: AgentsServiceDeps) {
           });
           return mustFind(tx, orgId, id);
         });
+        await synced(row.id, orgId, retentionDays);
+        return row;
       } catch (err) {
         // Also covers a failed COMMIT, which happens after the callback returned.
         if (created !== undefined) await compensate(orgId, created);
@@ -204,9 +234,10 @@ export function createAgentsService(deps: AgentsServiceDeps) {
      * demo agent) is created there anew. A change that changes nothing writes nothing.
      */
     async update(auth: AuthContext, orgId: string, agentId: string, change: AgentChange): Promise<AgentRow> {
-      let created: string | undefined;
+      let created: PlatformAgent | undefined;
+      let pushedRetention: number | undefined;
       try {
-        return await userDb.run(auth.claims, async (tx) => {
+        const row = await userDb.run(auth.claims, async (tx) => {
           await requireOrgRole(tx, orgId, ADMIN_ROLES);
           const before = await mustFind(tx, orgId, agentId, true);
           const next = {
@@ -229,32 +260,32 @@ export function createAgentsService(deps: AgentsServiceDeps) {
           }
 
           let externalId = before.elevenlabs_agent_id;
+          let toolId = before.elevenlabs_tool_id;
           if (fields.some((f) => PLATFORM_FIELDS.includes(f))) {
-            const spec: AgentSpec = {
-              name: next.name,
-              language: next.language,
-              firstMessage: next.first_message,
-              retentionDays: await retentionOf(tx, orgId),
-            };
+            const retentionDays = await retentionOf(tx, orgId);
+            const spec = agentSpec({ id: agentId, name: next.name, language: next.language, first_message: next.first_message }, retentionDays, deps.toolKeys);
             const known = externalId;
             const updated =
-              known !== null &&
-              (await atPlatform('accept the change to the agent', async () => {
-                try {
-                  await platform.updateAgent(known, spec);
-                  return true;
-                } catch (err) {
-                  if (err instanceof ProviderError && err.status === 404) return false;
-                  throw err;
-                }
-              }));
-            if (!updated) {
-              ({ externalId } = await atPlatform('accept the agent', () => platform.createAgent(spec)));
-              created = externalId;
+              known === null
+                ? undefined
+                : await atPlatform('accept the change to the agent', async () => {
+                    try {
+                      return await platform.updateAgent({ externalId: known, toolId }, spec);
+                    } catch (err) {
+                      if (err instanceof ProviderError && err.status === 404) return undefined;
+                      throw err;
+                    }
+                  });
+            if (updated) {
+              ({ externalId, toolId } = updated);
+            } else {
+              created = await atPlatform('accept the agent', () => platform.createAgent(spec));
+              ({ externalId, toolId } = created);
             }
+            pushedRetention = retentionDays;
           }
 
-          await repo.updateAgent(tx, agentId, { name: next.name, language: next.language, firstMessage: next.first_message, externalId });
+          await repo.updateAgent(tx, agentId, { name: next.name, language: next.language, firstMessage: next.first_message, externalId, toolId });
           await writeAudit(tx, auth.actor, {
             orgId,
             action: 'agent.updated',
@@ -264,6 +295,8 @@ export function createAgentsService(deps: AgentsServiceDeps) {
           });
           return mustFind(tx, orgId, agentId);
         });
+        if (pushedRetention !== undefined) await synced(agentId, orgId, pushedRetention);
+        return row;
       } catch (err) {
         if (created !== undefined) await compensate(orgId, created);
         throw err;
@@ -281,7 +314,18 @@ export function createAgentsService(deps: AgentsServiceDeps) {
         const agent = await mustFind(tx, orgId, agentId, true);
         const externalId = agent.elevenlabs_agent_id;
         const atPlatformResult = externalId === null ? 'none' : await atPlatform('delete the agent', () => platform.deleteAgent(externalId));
-        await repo.deleteAgent(tx, agentId, externalId);
+        // The agent is gone at the platform; its tool follows. Should that fail, the database
+        // queues the tool's deletion (see the agent_platform_sync migration) and it is retried.
+        let toolDeleted: string | null = null;
+        if (agent.elevenlabs_tool_id !== null) {
+          try {
+            await platform.deleteTool(agent.elevenlabs_tool_id);
+            toolDeleted = agent.elevenlabs_tool_id;
+          } catch (err) {
+            log.warn({ agent_id: agentId, org_id: orgId, err_message: (err as Error).message }, 'the agent tool is queued for deletion');
+          }
+        }
+        await repo.deleteAgent(tx, agentId, externalId, toolDeleted);
         await writeAudit(tx, auth.actor, {
           orgId,
           action: 'agent.deleted',
@@ -295,63 +339,3 @@ export function createAgentsService(deps: AgentsServiceDeps) {
 }
 
 export type AgentsService = ReturnType<typeof createAgentsService>;
-
-export interface RetentionPusherDeps {
-  /** The service connection: this runs after the user's change committed, for the whole organisation. */
-  serviceDb: ServiceDb;
-  platform: AgentPlatform;
-  logger?: Logger;
-  /** How many platform calls run at once (default 4). */
-  concurrency?: number;
-}
-
-/**
- * Returns `pushRetention(orgId, retentionDays)`, which re-sends every agent of the organisation
- * to the platform with the new retention window (ElevenLabs keeps conversations for 2 years
- * unless told otherwise). It never throws: the preference change is already committed, so a
- * failure is logged as a warning with the organisation id and the number of agents that failed.
- */
-export function createRetentionPusher(deps: RetentionPusherDeps): (orgId: string, retentionDays: number) => Promise<void> {
-  const log = deps.logger ?? defaultLogger;
-  const concurrency = Math.max(1, deps.concurrency ?? 4);
-  return async (orgId, retentionDays) => {
-    let agents: repo.AgentForSync[];
-    try {
-      agents = await repo.listAgentsForSync(deps.serviceDb, orgId);
-    } catch (err) {
-      log.warn({ org_id: orgId, err_message: (err as Error).message }, 'retention not pushed to the agent platform: agents could not be read');
-      return;
-    }
-    let failed = 0;
-    let next = 0;
-    const worker = async () => {
-      while (next < agents.length) {
-        const agent = agents[next++]!;
-        try {
-          await deps.platform.updateAgent(agent.elevenlabs_agent_id, {
-            name: agent.name,
-            language: agent.language,
-            firstMessage: agent.first_message,
-            retentionDays,
-          });
-        } catch {
-          failed += 1;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, agents.length) }, worker));
-    if (failed > 0) {
-      log.warn(
-        { org_id: orgId, platform: deps.platform.name, agents: agents.length, failed_agents: failed, retention_days: retentionDays },
-        'retention not pushed to every agent at the platform',
-      );
-    }
-  };
-}
-
-/** A preferences listener that pushes a changed retention window with `pushRetention`. */
-export function retentionListener(pushRetention: (orgId: string, retentionDays: number) => Promise<void>): PreferencesListener {
-  return async (orgId, before, after) => {
-    if (before.retention_days !== after.retention_days) await pushRetention(orgId, after.retention_days);
-  };
-}

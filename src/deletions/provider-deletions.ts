@@ -9,7 +9,7 @@ export type DeletionReason = 'no_consent' | 'retention' | 'erasure' | 'call_dele
 export interface DeletionRequest {
   orgId: string | null;
   provider: 'twilio' | 'elevenlabs';
-  resourceType: 'recording' | 'conversation' | 'agent';
+  resourceType: 'recording' | 'conversation' | 'agent' | 'tool';
   resourceId: string;
   reason: DeletionReason;
   erasureRequestId?: string | null;
@@ -47,6 +47,7 @@ async function perform(deps: DeletionWorkerDeps, row: { provider: string; resour
   if (row.provider === 'twilio' && row.resource_type === 'recording') return deps.telephony.deleteRecording(row.resource_id);
   if (row.provider === 'elevenlabs' && row.resource_type === 'conversation') return deps.agentPlatform.deleteConversation(row.resource_id);
   if (row.provider === 'elevenlabs' && row.resource_type === 'agent') return deps.agentPlatform.deleteAgent(row.resource_id);
+  if (row.provider === 'elevenlabs' && row.resource_type === 'tool') return deps.agentPlatform.deleteTool(row.resource_id);
   throw new ProviderError(row.provider, `unknown deletion ${row.provider}/${row.resource_type}`, 400);
 }
 

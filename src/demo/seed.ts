@@ -1,3 +1,4 @@
+import { agentSpec, recordAgentSynced } from '../agents/agent-platform-sync.js';
 import { writeAudit, SYSTEM_ACTOR } from '../audit/audit.js';
 import { issueLocalAccessToken } from '../auth/tokens.js';
 import { findOrCreateUserByEmail } from '../auth/users-repo.js';
@@ -29,7 +30,7 @@ export interface DemoSeed {
  */
 export async function seedDemo(
   serviceDb: ServiceDb,
-  config: Pick<AppConfig, 'blindIndexKey' | 'supabase'>,
+  config: Pick<AppConfig, 'blindIndexKey' | 'supabase' | 'publicBaseUrl' | 'elevenlabs'>,
   platform: AgentPlatform,
 ): Promise<DemoSeed> {
   const people = { owner: DEMO.owner, admin: DEMO.admin, member: DEMO.member } as const;
@@ -70,13 +71,17 @@ export async function seedDemo(
   const [agentRow] = await serviceDb<{ elevenlabs_agent_id: string | null }[]>`
     select elevenlabs_agent_id from public.agents where id = ${result.agentId}`;
   if (!agentRow?.elevenlabs_agent_id) {
-    const { externalId } = await platform.createAgent({
-      name: 'Demo agent',
-      language: DEMO.agentLanguage,
-      firstMessage: DEMO.agentFirstMessage,
-      retentionDays: 30,
-    });
-    await serviceDb`update public.agents set elevenlabs_agent_id = ${externalId} where id = ${result.agentId}`;
+    const [prefs] = await serviceDb<{ retention_days: number }[]>`
+      select retention_days from public.privacy_preferences where org_id = ${result.orgId}`;
+    const retentionDays = prefs?.retention_days ?? 30;
+    const spec = agentSpec(
+      { id: result.agentId, name: 'Demo agent', language: DEMO.agentLanguage, first_message: DEMO.agentFirstMessage },
+      retentionDays,
+      { publicBaseUrl: config.publicBaseUrl, webhookSecret: config.elevenlabs.webhookSecret },
+    );
+    const { externalId, toolId } = await platform.createAgent(spec);
+    await serviceDb`update public.agents set elevenlabs_agent_id = ${externalId}, elevenlabs_tool_id = ${toolId} where id = ${result.agentId}`;
+    await recordAgentSynced(serviceDb, { agentId: result.agentId, orgId: result.orgId, retentionDays });
   }
 
   const users: DemoSeed['users'] = [];

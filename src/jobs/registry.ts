@@ -1,3 +1,4 @@
+import { agentPlatformSyncJob } from '../agents/agent-platform-sync.js';
 import { auditChainVerifyJob } from '../audit/audit-checkpoints.js';
 import { runProviderDeletions } from '../deletions/provider-deletions.js';
 import { erasureDeadlinesJob, erasureWorkJob } from '../erasure/erasure-jobs.js';
@@ -42,5 +43,6 @@ export function jobDefinitions(): JobDefinition[] {
     subprocessorNoticesJob, // 0 8 * * *
     webhookDeliveriesJob, // * * * * *
     auditChainVerifyJob, // * * * * *
+    agentPlatformSyncJob, // * * * * *
   ];
 }

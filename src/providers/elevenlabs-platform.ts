@@ -8,7 +8,8 @@
  * at most, the platform's short error code.
  */
 import { ElevenLabsError, ElevenLabsTimeoutError, type ElevenLabs, type ElevenLabsClient } from '@elevenlabs/elevenlabs-js';
-import { ProviderError, type AgentPlatform, type AgentSpec, type RegisterCallInput } from './agent-platform.js';
+import { ProviderError, type AgentPlatform, type AgentSpec, type PlatformAgent, type RegisterCallInput } from './agent-platform.js';
+import { STOP_RECORDING_PROMPT, stopRecordingToolConfig } from './stop-recording-tool.js';
 
 /**
  * The system prompt every agent gets. The first message carries the AI disclosure, but a caller
@@ -23,11 +24,20 @@ export function defaultSystemPrompt(agentName: string): string {
     'Speak the language the conversation is in. Be brief and polite.',
     'Ask only for the personal data you need to help the caller, and never ask for payment card numbers,',
     'passwords or health details.',
+    STOP_RECORDING_PROMPT,
   ].join(' ');
 }
 
-/** The SDK's request bodies for create and update share these fields. */
-function agentBody(spec: AgentSpec): {
+/**
+ * The SDK's request bodies for create and update share these fields.
+ *
+ * No agent records voice at ElevenLabs (`record_voice: false`; ElevenLabs records by default):
+ * the Twilio recording, started only with the caller's consent, is the one recording, so no
+ * caller who refused, stayed silent or withdrew is ever recorded there, at any moment.
+ * Transcripts stay for the organisation's window; a call without consent has its conversation
+ * deleted after the call.
+ */
+function agentBody(spec: AgentSpec, toolId: string): {
   name: string;
   conversationConfig: ElevenLabs.ConversationalConfig;
   platformSettings: ElevenLabs.AgentPlatformSettingsRequestModel;
@@ -40,13 +50,18 @@ function agentBody(spec: AgentSpec): {
         language: spec.language,
         // The first message carries the legally required disclaimer: the caller hears it whole.
         disableFirstMessageInterruptions: true,
-        prompt: { prompt: defaultSystemPrompt(spec.name) },
+        prompt: { prompt: defaultSystemPrompt(spec.name), toolIds: [toolId] },
       },
     },
     platformSettings: {
-      // ElevenLabs keeps conversations for 2 years unless told otherwise; the organisation's
-      // window applies there too, also to conversations already held when it changes.
-      privacy: { retentionDays: spec.retentionDays, applyToExistingConversations: true },
+      privacy: {
+        recordVoice: false,
+        deleteAudio: true,
+        // ElevenLabs keeps conversations forever unless told otherwise; the organisation's
+        // window applies there too, also to conversations already held when it changes.
+        retentionDays: spec.retentionDays,
+        applyToExistingConversations: true,
+      },
       // Per call we replace the greeting (e.g. the unrecorded variant when a caller refuses
       // consent) and set its language; ElevenLabs refuses overrides that are not enabled here.
       overrides: {
@@ -100,20 +115,71 @@ async function remove(operation: string, fn: () => Promise<unknown>): Promise<'d
  */
 export function createElevenLabsPlatform(client: ElevenLabsClient): AgentPlatform {
   const convai = client.conversationalAi;
+
+  async function createTool(spec: AgentSpec): Promise<string> {
+    const tool = await call('tools.create', () => convai.tools.create({ toolConfig: stopRecordingToolConfig(spec.stopRecordingTool) }));
+    return tool.id;
+  }
+
+  /** Undoes a tool created for a change that then failed; a leftover is only an unused tool. */
+  async function removeQuietly(toolId: string): Promise<void> {
+    try {
+      await convai.tools.delete(toolId);
+    } catch {
+      // Nothing of ours points at it; ElevenLabs lists it with no dependent agents.
+    }
+  }
   return {
     name: 'elevenlabs',
 
-    async createAgent(spec: AgentSpec) {
-      const { agentId } = await call('agents.create', () => convai.agents.create(agentBody(spec)));
-      return { externalId: agentId };
+    async createAgent(spec: AgentSpec): Promise<PlatformAgent> {
+      const toolId = await createTool(spec);
+      try {
+        const { agentId } = await call('agents.create', () => convai.agents.create(agentBody(spec, toolId)));
+        return { externalId: agentId, toolId };
+      } catch (err) {
+        await removeQuietly(toolId);
+        throw err;
+      }
     },
 
-    async updateAgent(externalId: string, spec: AgentSpec) {
-      await call('agents.update', () => convai.agents.update(externalId, agentBody(spec)));
+    async updateAgent(current: PlatformAgent, spec: AgentSpec): Promise<PlatformAgent> {
+      let toolId = current.toolId;
+      let createdTool = false;
+      if (toolId !== null) {
+        const kept = toolId;
+        const updated = await call('tools.update', async () => {
+          try {
+            await convai.tools.update(kept, { toolConfig: stopRecordingToolConfig(spec.stopRecordingTool) });
+            return true;
+          } catch (err) {
+            if (err instanceof ElevenLabsError && err.statusCode === 404) return false;
+            throw err;
+          }
+        });
+        if (!updated) toolId = null;
+      }
+      if (toolId === null) {
+        toolId = await createTool(spec);
+        createdTool = true;
+      }
+      const finalToolId = toolId;
+      try {
+        await call('agents.update', () => convai.agents.update(current.externalId, agentBody(spec, finalToolId)));
+      } catch (err) {
+        if (createdTool) await removeQuietly(finalToolId);
+        throw err;
+      }
+      // A tool replaced because the platform lost it is gone already; nothing else to remove.
+      return { externalId: current.externalId, toolId: finalToolId };
     },
 
     deleteAgent(externalId: string) {
       return remove('agents.delete', () => convai.agents.delete(externalId));
+    },
+
+    deleteTool(toolId: string) {
+      return remove('tools.delete', () => convai.tools.delete(toolId));
     },
 
     registerCall(input: RegisterCallInput) {

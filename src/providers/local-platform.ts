@@ -47,15 +47,21 @@ export function createLocalAgentPlatform(): AgentPlatform {
     name: 'local',
 
     async createAgent() {
-      return { externalId: `${LOCAL_PREFIX}${randomUUID()}` };
+      // No tools here: the call simulator plays the agent and calls our endpoint itself.
+      return { externalId: `${LOCAL_PREFIX}${randomUUID()}`, toolId: null };
     },
 
-    async updateAgent() {
+    async updateAgent(current) {
       // Nothing is held here: the database row is the agent.
+      return { externalId: current.externalId, toolId: null };
     },
 
     async deleteAgent(externalId: string) {
       return externalId.startsWith(LOCAL_PREFIX) ? 'deleted' : 'not_found';
+    },
+
+    async deleteTool() {
+      return 'not_found';
     },
 
     async registerCall(input: RegisterCallInput) {

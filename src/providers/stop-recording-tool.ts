@@ -10,6 +10,7 @@
  * constant time, so a secret read out of one agent's tool can withdraw only that agent's calls.
  */
 import { createHmac } from 'node:crypto';
+import type { ElevenLabs } from '@elevenlabs/elevenlabs-js';
 
 export const STOP_RECORDING_TOOL_NAME = 'stop_recording';
 export const STOP_RECORDING_PATH = '/webhooks/elevenlabs/tools/stop-recording';
@@ -43,30 +44,30 @@ export const STOP_RECORDING_PROMPT =
   'to the caller exactly the sentence the tool returns.';
 
 /**
- * The tool as ElevenLabs' tools API takes it (`POST /v1/convai/tools`, snake_case JSON):
- * a webhook POST whose body carries the call's id (our dynamic variable `call_id`) and the
+ * The tool as ElevenLabs' tools API takes it (`POST /v1/convai/tools`), in the SDK's shape: a
+ * webhook POST whose body carries the call's id (our dynamic variable `call_id`) and the
  * conversation id (ElevenLabs' system variable), never values the language model chooses.
  */
-export function stopRecordingToolConfig(tool: StopRecordingTool) {
+export function stopRecordingToolConfig(tool: StopRecordingTool): ElevenLabs.ToolRequestModelToolConfig.Webhook {
   return {
-    type: 'webhook' as const,
+    type: 'webhook',
     name: STOP_RECORDING_TOOL_NAME,
     description:
       'Stops and deletes the recording of this call. Call it whenever the caller asks not to be recorded or withdraws consent to recording.',
-    response_timeout_secs: 10,
-    disable_interruptions: true,
-    force_pre_tool_speech: false,
-    api_schema: {
+    responseTimeoutSecs: 10,
+    disableInterruptions: true,
+    forcePreToolSpeech: false,
+    apiSchema: {
       url: tool.url,
-      method: 'POST' as const,
-      request_headers: { [STOP_RECORDING_SECRET_HEADER]: tool.secret },
-      request_body_schema: {
-        type: 'object' as const,
+      method: 'POST',
+      requestHeaders: { [STOP_RECORDING_SECRET_HEADER]: tool.secret },
+      requestBodySchema: {
+        type: 'object',
         description: 'Identifies the call whose recording stops.',
         required: ['call_id', 'conversation_id'],
         properties: {
-          call_id: { type: 'string' as const, description: 'The call id.', dynamic_variable: 'call_id' },
-          conversation_id: { type: 'string' as const, description: 'The conversation id.', dynamic_variable: 'system__conversation_id' },
+          call_id: { type: 'string', description: 'The call id.', dynamicVariable: 'call_id' },
+          conversation_id: { type: 'string', description: 'The conversation id.', dynamicVariable: 'system__conversation_id' },
         },
       },
     },

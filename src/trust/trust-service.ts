@@ -1,4 +1,5 @@
 import { readChainStatus } from '../audit/audit-checkpoints.js';
+import { AGENT_CONFIG_VERSION } from '../providers/agent-platform.js';
 import type { AuthContext } from '../auth/auth-middleware.js';
 import type { ServiceDb, Tx } from '../db/database.js';
 import type { UserDb } from '../db/user-db.js';
@@ -42,6 +43,7 @@ export const CONTROLS: { id: string; control: string; description: string }[] = 
   { id: 'retention', control: 'Retention window enforced', description: 'Transcripts, recordings and caller details older than your chosen window (30, 90, 180 or 365 days) are deleted by a daily job; we show when it last ran and what it removed.' },
   { id: 'transcript_encryption', control: 'Transcript encryption', description: 'With encryption on, transcripts are stored encrypted with AES-256-GCM under keys only the backend holds; we show the share encrypted.' },
   { id: 'dtmf_consent', control: 'Keypad consent before recording', description: 'Callers from Germany, Austria, Switzerland and Poland are asked to press 1 before anything is recorded.' },
+  { id: 'agent_platform', control: 'Agents in line at ElevenLabs', description: 'Every agent at ElevenLabs records no voice, carries the tool a caller uses to stop the recording mid-call, and keeps conversations no longer than your retention window. Changes are pushed at once and retried until ElevenLabs confirms them; this check fails while any agent there differs.' },
   { id: 'erasure_requests', control: 'Erasure requests answered in time', description: 'Requests to erase a person are worked through Twilio and ElevenLabs too, within one month (Art. 12(3)); we show their state.' },
   { id: 'incidents', control: 'Breach notification clock', description: 'Open security incidents page the data-protection officer every 30 minutes until the supervisory authority has been told.' },
   { id: 'subprocessors', control: 'Sub-processor list', description: 'The processors we use are listed publicly; new ones are announced 30 days ahead and customers may object.' },
@@ -127,6 +129,24 @@ export function createTrustService(deps: {
       id: 'dtmf_consent', control: name('dtmf_consent'), status: 'info',
       detail: prefs?.dtmf_consent ? 'On: callers from DE, AT, CH and PL are asked before anything is recorded.' : 'Off: no keypad consent prompt; calls from DE, AT, CH and PL are recorded without asking first.',
       evidence: { switch: prefs?.dtmf_consent ?? true },
+    });
+
+    const [sync] = await db<{ agents: number; out_of_line: number; failing: number; last_error_at: Date | null }[]>`
+      select count(*)::int as agents,
+             count(*) filter (where s.agent_id is null or s.config_version < ${AGENT_CONFIG_VERSION}
+                              or s.retention_days is distinct from coalesce(p.retention_days, 30))::int as out_of_line,
+             count(*) filter (where s.attempts > 0)::int as failing,
+             max(s.updated_at) filter (where s.attempts > 0) as last_error_at
+      from public.agents a
+      left join app.agent_platform_sync s on s.agent_id = a.id
+      left join public.privacy_preferences p on p.org_id = a.org_id
+      where a.org_id = ${orgId} and a.elevenlabs_agent_id is not null`;
+    out.push({
+      id: 'agent_platform', control: name('agent_platform'), status: sync!.out_of_line ? 'fail' : 'pass',
+      detail: sync!.out_of_line
+        ? `${sync!.out_of_line} of ${sync!.agents} agent(s) not yet confirmed at the agent platform with this organisation's settings${sync!.failing ? `; ${sync!.failing} failing, retried with backoff` : ''}.`
+        : `All ${sync!.agents} agent(s) confirmed: no voice recording, the stop-recording tool, a ${prefs?.retention_days ?? 30}-day window.`,
+      evidence: { agents: sync!.agents, out_of_line: sync!.out_of_line, failing: sync!.failing, config_version: AGENT_CONFIG_VERSION },
     });
 
     const erasures = await db<{ status: string; n: number; overdue: number }[]>`

@@ -6,7 +6,7 @@ import type { ServiceDb } from '../../src/db/database.js';
 import { disclaimerFor } from '../../src/agents/disclaimer-catalogue.js';
 import { startElevenLabsFake, type ElevenLabsFake } from '../fakes/elevenlabs-fake.js';
 import { startTwilioFake, type TwilioFake } from '../fakes/twilio-fake.js';
-import { buildTestApp, createOrg, testConfig, type TestOrg } from './harness.js';
+import { bearer, buildTestApp, createOrg, testConfig, type TestOrg } from './harness.js';
 
 export const TWILIO_TEST_SID = `AC${'1'.repeat(32)}`;
 export const TWILIO_TEST_TOKEN = 'test-twilio-auth-token-0123456789';
@@ -52,7 +52,11 @@ export interface AgentLine {
   firstMessage: string;
 }
 
-/** An organisation with an English agent (known to the ElevenLabs fake) on a fresh number. */
+/**
+ * An organisation with an agent (English unless told) on a fresh number, created as a customer
+ * would: through our API, so the backend creates it at the ElevenLabs fake with its tool and
+ * privacy settings.
+ */
 export async function createAgentLine(
   db: ServiceDb,
   world: CallWorld,
@@ -62,15 +66,14 @@ export async function createAgentLine(
   const language = opts.language ?? 'en';
   const d = disclaimerFor(language)!;
   const firstMessage = `Hello! ${d.ai_disclosure} ${d.recording_notice} How can I help?`;
-  const externalAgentId = `agent_${randomBytes(8).toString('hex')}`;
-  world.elFake.addAgent(externalAgentId);
   const number = `+3531${randomInt(1_000_000, 9_999_999)}`;
-  const [agent] = await db`
-    insert into public.agents (org_id, name, language, first_message, elevenlabs_agent_id)
-    values (${org.id}, 'Reception', ${language}, ${firstMessage}, ${externalAgentId}) returning id`;
-  await db`insert into public.phone_numbers (org_id, agent_id, e164) values (${org.id}, ${agent!.id}, ${number})`;
+  const res = await request(world.app)
+    .post(`/api/orgs/${org.id}/agents`)
+    .set(...bearer(org.owner))
+    .send({ name: 'Reception', language, first_message: firstMessage, phone_number: number });
+  if (res.status !== 201) throw new Error(`agent not created: ${res.status} ${JSON.stringify(res.body)}`);
   await db`update public.privacy_preferences set dtmf_consent = ${opts.dtmfConsent} where org_id = ${org.id}`;
-  return { org, agentId: agent!.id as string, externalAgentId, number, firstMessage };
+  return { org, agentId: res.body.id as string, externalAgentId: res.body.elevenlabs_agent_id as string, number, firstMessage };
 }
 
 export const newCallSid = () => `CA${randomBytes(16).toString('hex')}`;

@@ -1,0 +1,224 @@
+/**
+ * Keeps every agent at ElevenLabs in line with ours, durably: the configuration (no voice
+ * recorded there, the stop_recording tool attached, the system prompt) and the organisation's
+ * retention window.
+ *
+ * What ElevenLabs last confirmed for an agent is kept in app.agent_platform_sync (only the
+ * service connection reaches it). An agent is due when that differs from what it should be:
+ * an older configuration version, another retention window, or no record at all (agents made
+ * before this existed, or whose record was lost). The agent-platform-sync job pushes due agents
+ * every minute, leasing rows like the provider-deletion queue (FOR UPDATE SKIP LOCKED, next
+ * attempt pushed out while the platform is asked), retrying failures with exponential backoff
+ * and never giving up: a retention change made while ElevenLabs is down reaches it later, and
+ * the trust check `agent_platform` fails meanwhile. A changed retention window is pushed at
+ * once after the change commits; the job only catches what that push could not do.
+ */
+import type { Logger } from 'pino';
+import { SYSTEM_ACTOR, writeAudit } from '../audit/audit.js';
+import type { ServiceDb, Tx } from '../db/database.js';
+import { backoffSeconds } from '../deletions/provider-deletions.js';
+import type { JobDefinition } from '../jobs/job.js';
+import { logger as defaultLogger } from '../lib/logger.js';
+import { AGENT_CONFIG_VERSION, ProviderError, type AgentPlatform, type AgentSpec } from '../providers/agent-platform.js';
+import { stopRecordingTool } from '../providers/stop-recording-tool.js';
+import type { PreferencesListener } from '../preferences/preferences-service.js';
+
+/** What building an agent's tool needs: where ElevenLabs posts, and the key its secret comes from. */
+export interface AgentToolKeys {
+  publicBaseUrl: string;
+  webhookSecret: string;
+}
+
+/** The whole spec of one of our agents, as the platform must hold it. */
+export function agentSpec(
+  agent: { id: string; name: string; language: string; first_message: string },
+  retentionDays: number,
+  keys: AgentToolKeys,
+): AgentSpec {
+  return {
+    name: agent.name,
+    language: agent.language,
+    firstMessage: agent.first_message,
+    retentionDays,
+    stopRecordingTool: stopRecordingTool(keys.publicBaseUrl, keys.webhookSecret, agent.id),
+  };
+}
+
+/** Records what the platform confirmed for an agent (after a create or update succeeded). */
+export async function recordAgentSynced(
+  db: ServiceDb | Tx,
+  s: { agentId: string; orgId: string; retentionDays: number; configVersion?: number },
+): Promise<void> {
+  await db`
+    insert into app.agent_platform_sync (agent_id, org_id, config_version, retention_days, pushed_at, attempts, next_attempt_at, last_error)
+    select ${s.agentId}, ${s.orgId}, ${s.configVersion ?? AGENT_CONFIG_VERSION}, ${s.retentionDays}, now(), 0, now(), null
+    where exists (select 1 from public.agents where id = ${s.agentId})
+    on conflict (agent_id) do update set
+      config_version = excluded.config_version, retention_days = excluded.retention_days,
+      pushed_at = excluded.pushed_at, attempts = 0, next_attempt_at = excluded.next_attempt_at, last_error = null`;
+}
+
+export interface AgentSyncDeps {
+  serviceDb: ServiceDb;
+  agentPlatform: AgentPlatform;
+  toolKeys: AgentToolKeys;
+  logger?: Logger;
+}
+
+export interface AgentSyncCounts {
+  claimed: number;
+  pushed: number;
+  recreated: number;
+  failed: number;
+}
+
+interface DueAgent {
+  agent_id: string;
+  org_id: string;
+  name: string;
+  language: string;
+  first_message: string;
+  elevenlabs_agent_id: string;
+  elevenlabs_tool_id: string | null;
+  retention_days: number;
+  confirmed_retention_days: number | null;
+  attempts: number;
+}
+
+/**
+ * Pushes due agents (all, or one organisation's with `orgId`) to the platform. Rows are leased,
+ * not held: a short statement claims due rows and pushes their next attempt five minutes out;
+ * the platform is asked outside any transaction and each outcome written back.
+ */
+export async function syncAgents(deps: AgentSyncDeps, opts: { orgId?: string; batchSize?: number; maxBatches?: number } = {}): Promise<AgentSyncCounts> {
+  const db = deps.serviceDb;
+  const log = deps.logger ?? defaultLogger;
+  const counts: AgentSyncCounts = { claimed: 0, pushed: 0, recreated: 0, failed: 0 };
+  const batchSize = opts.batchSize ?? 25;
+  const orgFilter = opts.orgId ? db`and a.org_id = ${opts.orgId}` : db``;
+
+  // Agents without a record are due: give them one (config version 0 = never confirmed).
+  await db`
+    insert into app.agent_platform_sync (agent_id, org_id)
+    select a.id, a.org_id from public.agents a
+    where a.elevenlabs_agent_id is not null ${orgFilter}
+      and not exists (select 1 from app.agent_platform_sync s where s.agent_id = a.id)
+    on conflict (agent_id) do nothing`;
+
+  for (let batch = 0; batch < (opts.maxBatches ?? 20); batch += 1) {
+    const rows = await db<DueAgent[]>`
+      with due as (
+        select s.agent_id from app.agent_platform_sync s
+        join public.agents a on a.id = s.agent_id
+        left join public.privacy_preferences p on p.org_id = a.org_id
+        where a.elevenlabs_agent_id is not null ${orgFilter}
+          and s.next_attempt_at <= now()
+          and (s.config_version < ${AGENT_CONFIG_VERSION}
+               or s.retention_days is distinct from coalesce(p.retention_days, 30))
+        order by s.next_attempt_at
+        limit ${batchSize}
+        for update of s skip locked
+      ), leased as (
+        update app.agent_platform_sync s set next_attempt_at = now() + interval '5 minutes'
+        from due where s.agent_id = due.agent_id
+        returning s.agent_id, s.retention_days as confirmed_retention_days, s.attempts
+      )
+      select l.agent_id, a.org_id, a.name, a.language, a.first_message, a.elevenlabs_agent_id, a.elevenlabs_tool_id,
+             coalesce(p.retention_days, 30) as retention_days, l.confirmed_retention_days, l.attempts
+      from leased l
+      join public.agents a on a.id = l.agent_id
+      left join public.privacy_preferences p on p.org_id = a.org_id`;
+
+    for (const row of rows) {
+      counts.claimed += 1;
+      await pushOne(deps, row, counts, log);
+    }
+    if (rows.length < batchSize) break;
+  }
+  return counts;
+}
+
+async function pushOne(deps: AgentSyncDeps, row: DueAgent, counts: AgentSyncCounts, log: Logger): Promise<void> {
+  const db = deps.serviceDb;
+  const spec = agentSpec({ id: row.agent_id, name: row.name, language: row.language, first_message: row.first_message }, row.retention_days, deps.toolKeys);
+  try {
+    let current = { externalId: row.elevenlabs_agent_id, toolId: row.elevenlabs_tool_id };
+    let recreated = false;
+    try {
+      current = await deps.agentPlatform.updateAgent(current, spec);
+    } catch (err) {
+      // The platform lost the agent (deleted by hand, or never had it, like a seeded demo agent): make it anew.
+      if (!(err instanceof ProviderError && err.status === 404)) throw err;
+      current = await deps.agentPlatform.createAgent(spec);
+      recreated = true;
+    }
+    await db.begin(async (tx) => {
+      // The agent may have been deleted or changed meanwhile: write only to the row we pushed.
+      const [still] = await tx`
+        update public.agents set elevenlabs_agent_id = ${current.externalId}, elevenlabs_tool_id = ${current.toolId}
+        where id = ${row.agent_id} and elevenlabs_agent_id = ${row.elevenlabs_agent_id}
+        returning id`;
+      if (!still) return;
+      await recordAgentSynced(tx, { agentId: row.agent_id, orgId: row.org_id, retentionDays: row.retention_days });
+      if (recreated || row.confirmed_retention_days !== row.retention_days) {
+        await writeAudit(tx, SYSTEM_ACTOR, {
+          orgId: row.org_id,
+          action: 'agent.retention_pushed',
+          targetType: 'agent',
+          targetId: row.agent_id,
+          metadata: { retention_days: row.retention_days, config_version: AGENT_CONFIG_VERSION, attempts: row.attempts + 1, recreated },
+        });
+      }
+    });
+    counts.pushed += 1;
+    if (recreated) counts.recreated += 1;
+  } catch (err) {
+    const e = err instanceof ProviderError ? err : new ProviderError(deps.agentPlatform.name, (err as Error).message);
+    const attempts = row.attempts + 1;
+    await db.begin(async (tx) => {
+      await tx`
+        update app.agent_platform_sync
+        set attempts = ${attempts}, last_error = ${e.message.slice(0, 500)},
+            next_attempt_at = now() + make_interval(secs => ${backoffSeconds(attempts)})
+        where agent_id = ${row.agent_id}`;
+      await writeAudit(tx, SYSTEM_ACTOR, {
+        orgId: row.org_id,
+        action: 'agent.retention_push_failed',
+        targetType: 'agent',
+        targetId: row.agent_id,
+        metadata: { retention_days: row.retention_days, attempts, provider_status: e.status ?? null },
+      });
+    });
+    counts.failed += 1;
+    log.warn({ agent_id: row.agent_id, org_id: row.org_id, attempts, status: e.status }, 'agent not pushed to the platform; retried later');
+  }
+}
+
+/** Every minute: agents whose platform copy is out of line (configuration or retention window). */
+export const agentPlatformSyncJob: JobDefinition = {
+  name: 'agent-platform-sync',
+  schedule: '* * * * *',
+  async run(ctx) {
+    const toolKeys = { publicBaseUrl: ctx.config.publicBaseUrl, webhookSecret: ctx.config.elevenlabs.webhookSecret };
+    return { ...(await syncAgents({ serviceDb: ctx.serviceDb, agentPlatform: ctx.agentPlatform, toolKeys })) };
+  },
+};
+
+/**
+ * A preferences listener: a changed retention window is pushed to the organisation's agents at
+ * once, after the change committed. It never throws; what fails stays due for the job.
+ */
+export function retentionListener(deps: AgentSyncDeps): PreferencesListener {
+  const log = deps.logger ?? defaultLogger;
+  return async (orgId, before, after) => {
+    if (before.retention_days === after.retention_days) return;
+    try {
+      const counts = await syncAgents(deps, { orgId, maxBatches: 4 });
+      if (counts.failed > 0) {
+        log.warn({ org_id: orgId, failed_agents: counts.failed }, 'retention not pushed to every agent yet; the agent-platform-sync job retries');
+      }
+    } catch (err) {
+      log.warn({ org_id: orgId, err_name: (err as Error).name }, 'retention push deferred to the agent-platform-sync job');
+    }
+  };
+}
