@@ -2,7 +2,7 @@
  * SQL for agents and their phone numbers. Functions taking a `Tx` run inside a user's
  * transaction, so row-level security decides what they see and change.
  */
-import type { ServiceDb, Tx } from '../db/database.js';
+import type { Tx } from '../db/database.js';
 
 /** An agent as the API shows it. */
 export interface AgentRow {
