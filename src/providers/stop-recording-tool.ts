@@ -47,6 +47,8 @@ export const STOP_RECORDING_PROMPT =
  * The tool as ElevenLabs' tools API takes it (`POST /v1/convai/tools`), in the SDK's shape: a
  * webhook POST whose body carries the call's id (our dynamic variable `call_id`) and the
  * conversation id (ElevenLabs' system variable), never values the language model chooses.
+ * ElevenLabs wants exactly one of description, dynamic_variable, constant_value and
+ * is_system_provided per property, hence no description on them.
  */
 export function stopRecordingToolConfig(tool: StopRecordingTool): ElevenLabs.ToolRequestModelToolConfig.Webhook {
   return {
@@ -66,8 +68,8 @@ export function stopRecordingToolConfig(tool: StopRecordingTool): ElevenLabs.Too
         description: 'Identifies the call whose recording stops.',
         required: ['call_id', 'conversation_id'],
         properties: {
-          call_id: { type: 'string', description: 'The call id.', dynamicVariable: 'call_id' },
-          conversation_id: { type: 'string', description: 'The conversation id.', dynamicVariable: 'system__conversation_id' },
+          call_id: { type: 'string', dynamicVariable: 'call_id' },
+          conversation_id: { type: 'string', dynamicVariable: 'system__conversation_id' },
         },
       },
     },
