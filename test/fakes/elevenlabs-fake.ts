@@ -951,7 +951,7 @@ const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 const LITERAL_TYPES = ['boolean', 'string', 'integer', 'number'];
 /** ObjectJsonSchemaProperty forbids extra keys; these are the ones the spec and the SDK know. */
-const OBJECT_SCHEMA_KEYS = new Set(['type', 'required', 'description', 'properties', 'dynamic_variable', 'constant_value', 'is_omitted', 'required_constraints']);
+const OBJECT_SCHEMA_KEYS = new Set(['type', 'required', 'description', 'properties', 'dynamic_variable', 'constant_value', 'is_omitted', 'required_constraints', 'property_kind']);
 
 /**
  * Validates a ToolRequestModel ({ tool_config }) and returns the tool_config as the platform
