@@ -5,10 +5,19 @@
  * description (twilio/twilio-oai, spec/json/twilio_api_v2010.json; see docs/providers.md): call recordings (create, fetch, update,
  * delete, media file), messages (create) and calls (fetch, update). Point the real `twilio` SDK at
  * it with `createTwilioClient({ ..., apiBaseUrl: fake.url })` from src/providers/twilio-client.ts.
+ *
+ * Recordings move as Twilio's do: a stopped recording is processed and becomes `completed`
+ * (after `recordingProcessingMs`), as does every active recording of a call that ends. Each
+ * status change is logged with its time (`recordingStatusChanges`, `FakeRecording.stoppedAt`),
+ * and each recording status callback Twilio would send (`in-progress` and `completed` by
+ * subscription, `completed` by default) is logged in `statusCallbacks`; with
+ * `deliverStatusCallbacks` it is also POSTed, signed with X-Twilio-Signature.
+ * Deleting an in-progress recording is not refused: no published evidence says Twilio does.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import twilio from 'twilio';
 
 /** A form field as Twilio receives it: repeated keys (e.g. RecordingStatusCallbackEvent) become arrays. */
 export type FormValue = string | string[];
@@ -46,6 +55,29 @@ export interface FakeRecording {
   dateCreated: Date;
   dateUpdated: Date;
   startTime: Date;
+  /** When recording stopped (Status=stopped through the API, or the call ended); unset while it records. */
+  stoppedAt?: Date | null;
+}
+
+/** A recording's status change, in order (`to: 'deleted'` when deleted through the API). */
+export interface RecordingStatusChange {
+  sid: string;
+  callSid: string;
+  from: RecordingStatus | null;
+  to: RecordingStatus | 'deleted';
+  at: Date;
+  /** What caused it. */
+  via: 'api' | 'call-ended' | 'processing' | 'test';
+}
+
+/** A recording status callback Twilio sends (and the fake logs, and delivers when asked to). */
+export interface RecordingStatusCallback {
+  url: string;
+  method: string;
+  params: Record<string, string>;
+  at: Date;
+  /** Set once delivered: the HTTP status of the answer, or the transport error. */
+  result?: { status: number } | { error: string };
 }
 
 /** A message (SMS) created through the fake. */
@@ -93,6 +125,12 @@ export interface TwilioFake {
   recordings: Map<string, FakeRecording>;
   /** Sids of recordings deleted through the API, in order. */
   deletedRecordings: string[];
+  /** Every recording status change, in order. */
+  recordingStatusChanges: RecordingStatusChange[];
+  /** Every recording status callback Twilio would send, in order. */
+  statusCallbacks: RecordingStatusCallback[];
+  /** Resolves when every status callback delivery under way has finished. */
+  flushStatusCallbacks(): Promise<void>;
   messages: FakeMessage[];
   calls: Map<string, FakeCall>;
   /** The next n API requests answer 500 ('500') or never answer until the client gives up ('timeout'). */
@@ -112,12 +150,25 @@ const API_VERSION = '2010-04-01';
 const SID_HEX = '[0-9a-f]{32}';
 
 /** Starts the fake on 127.0.0.1 with an ephemeral port. Basic auth is enforced only when authToken is given. */
-export async function startTwilioFake(opts: { accountSid?: string; authToken?: string } = {}): Promise<TwilioFake> {
+export async function startTwilioFake(
+  opts: {
+    accountSid?: string;
+    authToken?: string;
+    /** POST recording status callbacks to their URLs (default false: logged only; tests' public URLs are not reachable). */
+    deliverStatusCallbacks?: boolean;
+    /** How long a stopped recording takes to become `completed` (default 0: right after the stop is answered). */
+    recordingProcessingMs?: number;
+  } = {},
+): Promise<TwilioFake> {
   const accountSid = opts.accountSid ?? `AC${randomBytes(16).toString('hex')}`;
   const strictAccount = opts.accountSid !== undefined;
   const requests: TwilioFakeRequest[] = [];
   const recordings = new Map<string, FakeRecording>();
   const deletedRecordings: string[] = [];
+  const recordingStatusChanges: RecordingStatusChange[] = [];
+  const statusCallbacks: RecordingStatusCallback[] = [];
+  const deliveries = new Set<Promise<void>>();
+  const timers = new Set<NodeJS.Timeout>();
   const messages: FakeMessage[] = [];
   const calls = new Map<string, FakeCall>();
   const hanging = new Set<ServerResponse>();
@@ -303,12 +354,68 @@ export async function startTwilioFake(opts: { accountSid?: string; authToken?: s
     return Buffer.concat([header, payload]);
   }
 
+  /** Moves a recording to `to`, logs the change and sends the callback its subscription asks for. */
+  function setStatus(r: FakeRecording, to: RecordingStatus, via: RecordingStatusChange['via']): void {
+    const from = r.status;
+    const now = new Date();
+    r.status = to;
+    r.dateUpdated = now;
+    if ((to === 'stopped' || (to === 'completed' && (from === 'in-progress' || from === 'paused'))) && !r.stoppedAt) {
+      r.stoppedAt = now;
+    }
+    if ((to === 'stopped' || to === 'completed') && r.duration === null) {
+      r.duration = String(Math.round((now.getTime() - r.startTime.getTime()) / 1000));
+    }
+    recordingStatusChanges.push({ sid: r.sid, callSid: r.callSid, from, to, at: now, via });
+    if (to === 'in-progress' || to === 'completed' || to === 'absent') statusCallback(r, to);
+  }
+
+  function statusCallback(r: FakeRecording, event: 'in-progress' | 'completed' | 'absent'): void {
+    if (!r.statusCallback || !(r.statusCallbackEvents ?? ['completed']).includes(event)) return;
+    const params: Record<string, string> = {
+      AccountSid: r.accountSid,
+      CallSid: r.callSid,
+      RecordingSid: r.sid,
+      RecordingUrl: `${baseUrl}${base(r.accountSid)}/Recordings/${r.sid}`,
+      RecordingStatus: event,
+      RecordingDuration: event === 'in-progress' ? '-1' : (r.duration ?? '0'),
+      RecordingChannels: String(r.channels),
+      RecordingStartTime: rfc2822(r.startTime),
+      RecordingSource: r.source,
+      RecordingTrack: r.track,
+    };
+    const cb: RecordingStatusCallback = { url: r.statusCallback, method: (r.statusCallbackMethod ?? 'POST').toUpperCase(), params, at: new Date() };
+    statusCallbacks.push(cb);
+    if (opts.deliverStatusCallbacks) {
+      const p = deliver(cb).finally(() => deliveries.delete(p));
+      deliveries.add(p);
+    }
+  }
+
+  async function deliver(cb: RecordingStatusCallback): Promise<void> {
+    const url = cb.method === 'GET' ? `${cb.url}${cb.url.includes('?') ? '&' : '?'}${new URLSearchParams(cb.params)}` : cb.url;
+    const headers: Record<string, string> = {};
+    if (opts.authToken !== undefined) {
+      headers['x-twilio-signature'] = twilio.getExpectedTwilioSignature(opts.authToken, url, cb.method === 'GET' ? {} : cb.params);
+    }
+    try {
+      const res = await fetch(url, {
+        method: cb.method,
+        headers: cb.method === 'GET' ? headers : { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+        body: cb.method === 'GET' ? undefined : new URLSearchParams(cb.params).toString(),
+      });
+      await res.arrayBuffer();
+      cb.result = { status: res.status };
+    } catch (err) {
+      cb.result = { error: (err as Error).message };
+    }
+  }
+
   function completeRecording(sid: string, durationSecs = 42): FakeRecording {
     const r = recordings.get(sid);
     if (!r) throw new Error(`twilio fake: no recording ${sid}`);
-    r.status = 'completed';
     r.duration = String(durationSecs);
-    r.dateUpdated = new Date();
+    setStatus(r, 'completed', 'test');
     return r;
   }
 
@@ -322,6 +429,13 @@ export async function startTwilioFake(opts: { accountSid?: string; authToken?: s
     }
     const r = recordings.get(sid);
     return r && r.callSid === callSid ? r : undefined;
+  }
+
+  function deleteRecording(r: FakeRecording, res: ServerResponse): void {
+    recordings.delete(r.sid);
+    deletedRecordings.push(r.sid);
+    recordingStatusChanges.push({ sid: r.sid, callSid: r.callSid, from: r.status, to: 'deleted', at: new Date(), via: 'api' });
+    return empty(res, 204);
   }
 
   function route(req: TwilioFakeRequest, res: ServerResponse): void {
@@ -363,6 +477,8 @@ export async function startTwilioFake(opts: { accountSid?: string; authToken?: s
         startTime: now,
       };
       recordings.set(r.sid, r);
+      recordingStatusChanges.push({ sid: r.sid, callSid: r.callSid, from: null, to: 'in-progress', at: now, via: 'api' });
+      statusCallback(r, 'in-progress');
       return json(res, 201, callRecordingJson(r));
     }
 
@@ -371,20 +487,25 @@ export async function startTwilioFake(opts: { accountSid?: string; authToken?: s
       const r = callRecording(p[1]!, p[2]!);
       if (!r) return notFound();
       if (method === 'GET') return json(res, 200, callRecordingJson(r));
-      if (method === 'DELETE') {
-        recordings.delete(r.sid);
-        deletedRecordings.push(r.sid);
-        return empty(res, 204);
-      }
+      if (method === 'DELETE') return deleteRecording(r, res);
       if (method === 'POST') {
         const status = field(body, 'Status');
         if (status !== 'in-progress' && status !== 'paused' && status !== 'stopped') {
           return twilioError(res, 400, 20001, 'Invalid Status');
         }
-        r.status = status;
-        if (status === 'stopped') r.duration = String(Math.round((Date.now() - r.startTime.getTime()) / 1000));
-        r.dateUpdated = new Date();
-        return json(res, 200, callRecordingJson(r));
+        if (status === r.status) return json(res, 200, callRecordingJson(r));
+        setStatus(r, status, 'api');
+        json(res, 200, callRecordingJson(r));
+        // Twilio then processes the stopped recording; it becomes `completed` and the
+        // (default) `completed` status callback is sent.
+        if (status === 'stopped') {
+          const timer = setTimeout(() => {
+            timers.delete(timer);
+            if (recordings.get(r.sid) === r && r.status === 'stopped') setStatus(r, 'completed', 'processing');
+          }, opts.recordingProcessingMs ?? 0);
+          timers.add(timer);
+        }
+        return;
       }
       return methodNotAllowed(res);
     }
@@ -396,11 +517,7 @@ export async function startTwilioFake(opts: { accountSid?: string; authToken?: s
       if (!r || r.accountSid !== acc) return notFound();
       if (ext === '.json') {
         if (method === 'GET') return json(res, 200, recordingJson(r));
-        if (method === 'DELETE') {
-          recordings.delete(r.sid);
-          deletedRecordings.push(r.sid);
-          return empty(res, 204);
-        }
+        if (method === 'DELETE') return deleteRecording(r, res);
         return methodNotAllowed(res);
       }
       if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res);
@@ -459,11 +576,7 @@ export async function startTwilioFake(opts: { accountSid?: string; authToken?: s
         call.status = status;
         call.endTime = new Date();
         for (const r of recordings.values()) {
-          if (r.callSid === call.sid && (r.status === 'in-progress' || r.status === 'paused')) {
-            r.status = 'completed';
-            r.duration = String(Math.round((Date.now() - r.startTime.getTime()) / 1000));
-            r.dateUpdated = new Date();
-          }
+          if (r.callSid === call.sid && (r.status === 'in-progress' || r.status === 'paused')) setStatus(r, 'completed', 'call-ended');
         }
       }
       call.dateUpdated = new Date();
@@ -528,6 +641,11 @@ export async function startTwilioFake(opts: { accountSid?: string; authToken?: s
     requests,
     recordings,
     deletedRecordings,
+    recordingStatusChanges,
+    statusCallbacks,
+    async flushStatusCallbacks() {
+      while (deliveries.size > 0) await Promise.all([...deliveries]);
+    },
     messages,
     calls,
     failNext(n: number, mode: '500' | 'timeout') {
@@ -537,6 +655,10 @@ export async function startTwilioFake(opts: { accountSid?: string; authToken?: s
       requests.length = 0;
       recordings.clear();
       deletedRecordings.length = 0;
+      recordingStatusChanges.length = 0;
+      statusCallbacks.length = 0;
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
       messages.length = 0;
       calls.clear();
       failures = null;
@@ -545,6 +667,8 @@ export async function startTwilioFake(opts: { accountSid?: string; authToken?: s
     addCall,
     completeRecording,
     close() {
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
       for (const res of hanging) res.destroy();
       hanging.clear();
       return new Promise<void>((resolve, reject) => {
