@@ -132,36 +132,29 @@ describe('agents at ElevenLabs: no voice recorded, a stop_recording tool attache
     const { body: created } = await createAgent(org);
     const [row] = await db<{ elevenlabs_tool_id: string }[]>`select elevenlabs_tool_id from public.agents where id = ${created.id}`;
     // The agent deletion goes through; the tool deletion right after it fails.
-    const agentsDeleted = world.elFake.deletedAgents.length;
-    world.elFake.failNext(0, '500');
-    const del = request(world.app).delete(`/api/orgs/${org.id}/agents/${created.id}`).set(...bearer(org.owner));
-    // Fail the request after the agent's DELETE: wait until it has arrived, then fail the next one.
-    const interval = setInterval(() => {
-      if (world.elFake.deletedAgents.length > agentsDeleted) {
-        world.elFake.failNext(1, '500');
-        clearInterval(interval);
-      }
-    }, 1);
-    const res = await del;
-    clearInterval(interval);
+    world.elFake.failNext(1, '500', { method: 'DELETE', path: /^\/v1\/convai\/tools\// });
+    const res = await request(world.app).delete(`/api/orgs/${org.id}/agents/${created.id}`).set(...bearer(org.owner));
     expect(res.status).toBe(204);
+    expect(world.elFake.agents.has(created.elevenlabs_agent_id)).toBe(false);
+    expect(world.elFake.tools.has(row!.elevenlabs_tool_id)).toBe(true);
     const [queued] = await db<{ status: string; reason: string }[]>`
       select status, reason from public.provider_deletions where provider = 'elevenlabs' and resource_type = 'tool' and resource_id = ${row!.elevenlabs_tool_id}`;
-    if (world.elFake.tools.has(row!.elevenlabs_tool_id)) {
-      expect(queued).toMatchObject({ status: 'pending', reason: 'agent_deleted' });
-      await runProviderDeletions({ serviceDb: db, telephony: deps.telephony, agentPlatform: deps.agentPlatform }, {
-        only: { provider: 'elevenlabs', resourceType: 'tool', resourceId: row!.elevenlabs_tool_id },
-      });
-    }
+    expect(queued).toMatchObject({ status: 'pending', reason: 'agent_deleted' });
+    const counts = await runProviderDeletions({ serviceDb: db, telephony: deps.telephony, agentPlatform: deps.agentPlatform }, {
+      only: { provider: 'elevenlabs', resourceType: 'tool', resourceId: row!.elevenlabs_tool_id },
+    });
+    expect(counts.done).toBe(1);
     expect(world.elFake.tools.has(row!.elevenlabs_tool_id)).toBe(false);
   });
 
   it('a failure at ElevenLabs leaves our data unchanged and no tool behind', async () => {
     const org = await createOrg(db, world.config);
     const tools = world.elFake.tools.size;
-    world.elFake.failNext(1, '500');
+    // The tool is created, then the agent is refused: the tool is deleted again.
+    world.elFake.failNext(1, '500', { method: 'POST', path: /^\/v1\/convai\/agents\/create$/ });
     const res = await createAgent(org);
     expect(res.status).toBe(502);
+    expect(world.elFake.deletedTools).toHaveLength(1);
     const [n] = await db<{ n: number }[]>`select count(*)::int as n from public.agents where org_id = ${org.id}`;
     expect(n!.n).toBe(0);
     expect(world.elFake.tools.size).toBe(tools);
@@ -213,7 +206,7 @@ describe('the agent-platform-sync job', () => {
     const { body: a } = await createAgent(org);
     expect(world.elFake.agents.get(a.elevenlabs_agent_id).platform_settings.privacy.retention_days).toBe(30);
 
-    world.elFake.failNext(2, '500');
+    world.elFake.failNext(1, '500');
     const res = await request(world.app).put(`/api/orgs/${org.id}/preferences/privacy`).set(...bearer(org.admin)).send({ retention_days: 365 });
     expect(res.status).toBe(200);
     expect(res.body.retention_days).toBe(365);

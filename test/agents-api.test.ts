@@ -239,7 +239,8 @@ describe('agents API with ElevenLabs', () => {
         const org = await createOrg(db, config);
         const number = phone();
         const before = await dbState(org.id);
-        fake.failNext(1, mode);
+        const tools = fake.tools.size;
+        fake.failNext(1, mode, { method: 'POST', path: /^\/v1\/convai\/agents\/create$/ });
         const res = await request(impatientApp)
           .post(agentsUrl(org))
           .set(...bearer(org.owner))
@@ -251,6 +252,9 @@ describe('agents API with ElevenLabs', () => {
         expect(res.body.error.message).not.toContain(API_KEY);
         expect(await dbState(org.id)).toEqual(before);
         expect(fake.agents.size).toBe(0);
+        // The tool made for it is deleted again.
+        expect(fake.tools.size).toBe(tools);
+        expect(fake.deletedTools).toHaveLength(1);
 
         // The number was only reserved in the rolled-back transaction: it is free again.
         const retry = await createAgent(org, { phone_number: number });
@@ -263,7 +267,7 @@ describe('agents API with ElevenLabs', () => {
         const { body: agent } = await createAgent(org, { phone_number: phone() });
         const dbBefore = await dbState(org.id);
         const fakeBefore = fakeState();
-        fake.failNext(1, mode);
+        fake.failNext(1, mode, { method: 'PATCH', path: /^\/v1\/convai\/agents\// });
         const res = await request(impatientApp)
           .patch(`${agentsUrl(org)}/${agent.id}`)
           .set(...bearer(org.admin))
@@ -308,8 +312,15 @@ describe('agents API with ElevenLabs', () => {
       const before = await dbState(org.id);
       const res = await createAgent(org, { phone_number: phone() });
       expect(res.status).toBe(500);
-      expect(fake.requests.map((r) => r.method)).toEqual(['POST', 'DELETE']);
+      // The tool and the agent are created, then both deleted again.
+      expect(fake.requests.map((r) => `${r.method} ${r.path.replace(/\/[^/]*_[0-9a-z]{26}$/, '/:id')}`)).toEqual([
+        'POST /v1/convai/tools',
+        'POST /v1/convai/agents/create',
+        'DELETE /v1/convai/agents/:id',
+        'DELETE /v1/convai/tools/:id',
+      ]);
       expect(fake.agents.size).toBe(0);
+      expect(fake.tools.size).toBe(0);
       expect(fake.deletedAgents).toHaveLength(1);
       expect(await dbState(org.id)).toEqual(before);
     } finally {

@@ -145,8 +145,11 @@ export interface ElevenLabsFake {
   deletedConversations: string[];
   deletedAgents: string[];
   deletedTools: string[];
-  /** The next n API requests answer 500 ('500') or never answer until the client gives up ('timeout'). */
-  failNext(n: number, mode: '500' | 'timeout'): void;
+  /**
+   * The next n API requests (of those matching `only`, when given) answer 500 ('500') or never
+   * answer until the client gives up ('timeout').
+   */
+  failNext(n: number, mode: '500' | 'timeout', only?: { method?: string; path?: RegExp }): void;
   /** Forget all requests, agents, conversations, tools, secrets, audio and pending failures. */
   reset(): void;
   /** Store an agent directly (as if created earlier); `patch` is deep-merged over the defaults. */
@@ -192,7 +195,7 @@ export async function startElevenLabsFake(opts: { apiKey?: string } = {}): Promi
   const callOf = new Map<string, { from: string; to: string; direction: string }>();
   const postCallPayloads = new Map<string, PostCallTranscriptionPayload>();
   const hanging = new Set<ServerResponse>();
-  let failures: { mode: '500' | 'timeout'; left: number } | null = null;
+  let failures: { mode: '500' | 'timeout'; left: number; only?: { method?: string; path?: RegExp } } | null = null;
 
   function addAgent(id: string, patch: any = {}): any {
     const agent = deepMerge(defaultAgent(id), patch);
@@ -742,7 +745,9 @@ export async function startElevenLabsFake(opts: { apiKey?: string } = {}): Promi
       };
       requests.push(entry);
 
-      if (failures && failures.left > 0) {
+      const matches = (only?: { method?: string; path?: RegExp }) =>
+        !only || ((!only.method || only.method === entry.method) && (!only.path || only.path.test(entry.path)));
+      if (failures && failures.left > 0 && matches(failures.only)) {
         const mode = failures.mode;
         failures.left -= 1;
         if (failures.left === 0) failures = null;
@@ -791,8 +796,8 @@ export async function startElevenLabsFake(opts: { apiKey?: string } = {}): Promi
     deletedConversations,
     deletedAgents,
     deletedTools,
-    failNext(n: number, mode: '500' | 'timeout') {
-      failures = n > 0 ? { mode, left: n } : null;
+    failNext(n: number, mode: '500' | 'timeout', only?: { method?: string; path?: RegExp }) {
+      failures = n > 0 ? { mode, left: n, ...(only ? { only } : {}) } : null;
     },
     reset() {
       requests.length = 0;
