@@ -96,7 +96,8 @@ const TABLES: Record<string, TableSpec> = {
   privacy_preferences: {
     key: 'org_id', tenant: true,
     row: (o) => ({ org_id: o.id }),
-    patch: { retention_days: 90 },
+    // consent_scope: users change it as they change the other switches, no more
+    patch: { retention_days: 90, consent_scope: 'all_callers' },
     insert: NOBODY, update: ADMINS, delete: NOBODY,
   },
   agents: {

@@ -357,12 +357,15 @@ describe('privacy preferences page, in a real browser', () => {
     expect(await page.locator('#org option:checked').textContent()).toContain('(owner)');
     expect(await page.locator('#retention').inputValue()).toBe('30');
 
+    expect(await page.getByLabel('Whom to ask').inputValue()).toBe('listed_countries');
     await page.getByLabel('Keep transcripts, recordings and lead names for').selectOption('90');
+    await page.getByLabel('Whom to ask').selectOption({ label: 'Every caller, from any country' });
     await page.getByRole('button', { name: 'Save settings' }).click();
     await expect.poll(() => page.locator('#prefs-status').textContent()).toBe('Saved: keep data for 90 days.');
 
     const api = await request(world.app).get(`/api/orgs/${line.org.id}/preferences/privacy`).set(...bearer(owner));
     expect(api.body.retention_days).toBe(90);
+    expect(api.body.consent_scope).toBe('all_callers');
     const [row] = await db`select retention_days from public.privacy_preferences where org_id = ${line.org.id}`;
     expect(row!.retention_days).toBe(90);
     // Erasing a person from the same page goes through POST /api/orgs/:orgId/erasure-requests.
@@ -390,6 +393,7 @@ describe('privacy preferences page, in a real browser', () => {
     expect(await page.locator('#role-note').isVisible()).toBe(true);
     expect(await page.getByRole('button', { name: 'Save settings' }).isDisabled()).toBe(true);
     expect(await page.locator('#dtmf').isChecked()).toBe(false);
+    expect(await page.getByLabel('Whom to ask').isDisabled()).toBe(true);
     expect(problems).toEqual([]);
     await page.close();
   });

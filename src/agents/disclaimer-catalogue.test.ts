@@ -70,24 +70,67 @@ describe('catalogue', () => {
 });
 
 describe('consentPrompt', () => {
-  it.each(['de', 'pl'] as const)('%s: text, version and SHA-256 hash of the exact text', (lang) => {
+  it.each(SUPPORTED_LANGUAGES)('%s: text, version and SHA-256 hash of the exact text', (lang) => {
     const p = consentPrompt(lang);
     expect(p.version).toMatch(new RegExp(`^${lang}-\\d{4}-\\d{2}-\\d{2}$`));
     expect(p.hash).toBe(createHash('sha256').update(p.text, 'utf8').digest('hex'));
-    expect(p.text).toMatch(/1/);
-    expect(p.text).toMatch(/2/);
-    expect(consentPrompt(lang)).toEqual(p);
+    // Both keys are named as digits, so TTS says the number the caller must press.
+    expect(p.text).toMatch(/(^|\D)1(\D|$)/);
+    expect(p.text).toMatch(/(^|\D)2(\D|$)/);
+    expect(p.text.indexOf('1')).toBeLessThan(p.text.indexOf('2'));
+    expect(Object.isFrozen(p)).toBe(true);
+    expect(consentPrompt(lang)).toBe(p);
   });
 
-  it('has the agreed German wording', () => {
-    expect(consentPrompt('de').text).toBe(
-      'Dieses Gespräch mit einem KI-Assistenten kann zur Qualitätssicherung aufgezeichnet werden. ' +
+  it('has one prompt per catalogue language, each with its own text, version and hash', () => {
+    const prompts = SUPPORTED_LANGUAGES.map((lang) => consentPrompt(lang));
+    expect(new Set(prompts.map((p) => p.text)).size).toBe(SUPPORTED_LANGUAGES.length);
+    expect(new Set(prompts.map((p) => p.version)).size).toBe(SUPPORTED_LANGUAGES.length);
+    expect(new Set(prompts.map((p) => p.hash)).size).toBe(SUPPORTED_LANGUAGES.length);
+  });
+
+  it('keeps the German and Polish prompts (and their versions) that consent records already cite', () => {
+    expect(consentPrompt('de')).toMatchObject({
+      text:
+        'Dieses Gespräch mit einem KI-Assistenten kann zur Qualitätssicherung aufgezeichnet werden. ' +
         'Drücken Sie die 1, wenn Sie der Aufzeichnung zustimmen, oder die 2, wenn Sie nicht zustimmen.',
-    );
+      version: 'de-2026-11-01',
+      hash: 'b6f56cee773084997f30a775318b96faf06f3acbfb6572a052d8d57db96b7fb4',
+    });
+    expect(consentPrompt('pl')).toMatchObject({
+      text:
+        'Ta rozmowa z asystentem AI może być nagrywana w celu zapewnienia jakości obsługi. ' +
+        'Aby wyrazić zgodę na nagrywanie, prosimy nacisnąć 1. Aby odmówić, prosimy nacisnąć 2.',
+      version: 'pl-2026-11-01',
+      hash: '50326ee9f0b81a39aa2e5124d386b9d034241b5ea94d01f30a17665a4615391d',
+    });
   });
 
-  it('refuses other languages at run time', () => {
-    expect(() => consentPrompt('en' as 'de')).toThrow(RangeError);
+  it('has the agreed English wording, dated from when it took effect', () => {
+    expect(consentPrompt('en')).toMatchObject({
+      text:
+        'This call with an AI assistant may be recorded for quality assurance. Nothing is recorded without your consent. ' +
+        'Press 1 if you agree to the recording, or 2 if you do not.',
+      version: 'en-2026-12-01',
+    });
+  });
+
+  it('resolves region tags like the catalogue', () => {
+    expect(consentPrompt('de-AT')).toBe(consentPrompt('de'));
+    expect(consentPrompt('pt-BR')).toBe(consentPrompt('pt-br'));
+    expect(consentPrompt('pt-BR')).not.toBe(consentPrompt('pt'));
+  });
+
+  it('refuses languages without a catalogue entry at run time', () => {
+    expect(() => consentPrompt('xx')).toThrow(RangeError);
+    expect(() => consentPrompt('')).toThrow(RangeError);
+  });
+});
+
+describe('disclosure versions', () => {
+  it('gives every language a version of its wording, distinct per language', () => {
+    for (const [lang, d] of LANGS) expect(d.version).toMatch(new RegExp(`^${lang}-\\d{4}-\\d{2}-\\d{2}$`));
+    expect(new Set(LANGS.map(([, d]) => d.version)).size).toBe(LANGS.length);
   });
 });
 

@@ -73,8 +73,13 @@
  */
 import { createHash } from 'node:crypto';
 
-/** The three sentences of one language. */
+/** The three sentences of one language, and the version of their wording. */
 export interface Disclaimer {
+  /**
+   * Changes whenever a sentence changes: `<lang>-<date the wording took effect>`.
+   * Each call stores it (calls.disclosure_version) as proof of what the caller was told.
+   */
+  readonly version: string;
   /** Says the caller is talking to an AI system (AI Act Art. 50(1)). */
   readonly ai_disclosure: string;
   /** Says the call is recorded. */
@@ -83,7 +88,8 @@ export interface Disclaimer {
   readonly not_recorded_notice: string;
 }
 
-export type DisclaimerKey = keyof Disclaimer;
+/** The sentences of an entry (everything but its version). */
+export type DisclaimerKey = 'ai_disclosure' | 'recording_notice' | 'not_recorded_notice';
 
 /** A keypad consent prompt, with the version and hash that consent records cite. */
 export interface ConsentPrompt {
@@ -114,66 +120,79 @@ export type FirstMessageCheck =
 // Portuguese 'pt' is European Portuguese (EU callers); 'pt-br' is separate.
 const CATALOGUE: Readonly<Record<string, Disclaimer>> = Object.freeze({
   en: {
+    version: 'en-2026-12-01',
     ai_disclosure: 'You are speaking with an AI assistant.',
     recording_notice: 'This call is recorded.',
     not_recorded_notice: 'This call is not recorded.',
   },
   de: {
+    version: 'de-2026-12-01',
     ai_disclosure: 'Sie sprechen mit einem KI-Assistenten.',
     recording_notice: 'Dieses Gespräch wird aufgezeichnet.',
     not_recorded_notice: 'Dieses Gespräch wird nicht aufgezeichnet.',
   },
   fr: {
+    version: 'fr-2026-12-01',
     ai_disclosure: 'Vous parlez à un assistant IA.',
     recording_notice: 'Cet appel est enregistré.',
     not_recorded_notice: "Cet appel n'est pas enregistré.",
   },
   es: {
+    version: 'es-2026-12-01',
     ai_disclosure: 'Está hablando con un asistente de inteligencia artificial.',
     recording_notice: 'Esta llamada se está grabando.',
     not_recorded_notice: 'Esta llamada no se está grabando.',
   },
   it: {
+    version: 'it-2026-12-01',
     ai_disclosure: 'Sta parlando con un assistente di intelligenza artificiale.',
     recording_notice: 'Questa chiamata viene registrata.',
     not_recorded_notice: 'Questa chiamata non viene registrata.',
   },
   nl: {
+    version: 'nl-2026-12-01',
     ai_disclosure: 'U spreekt met een AI-assistent.',
     recording_notice: 'Dit gesprek wordt opgenomen.',
     not_recorded_notice: 'Dit gesprek wordt niet opgenomen.',
   },
   pl: {
+    version: 'pl-2026-12-01',
     ai_disclosure: 'Ta rozmowa jest prowadzona przez asystenta AI.',
     recording_notice: 'Ta rozmowa jest nagrywana.',
     not_recorded_notice: 'Ta rozmowa nie jest nagrywana.',
   },
   pt: {
+    version: 'pt-2026-12-01',
     ai_disclosure: 'Está a falar com um assistente de inteligência artificial.',
     recording_notice: 'Esta chamada está a ser gravada.',
     not_recorded_notice: 'Esta chamada não está a ser gravada.',
   },
   'pt-br': {
+    version: 'pt-br-2026-12-01',
     ai_disclosure: 'Você está falando com um assistente de inteligência artificial.',
     recording_notice: 'Esta chamada está sendo gravada.',
     not_recorded_notice: 'Esta chamada não está sendo gravada.',
   },
   sv: {
+    version: 'sv-2026-12-01',
     ai_disclosure: 'Du talar med en AI-assistent.',
     recording_notice: 'Det här samtalet spelas in.',
     not_recorded_notice: 'Det här samtalet spelas inte in.',
   },
   da: {
+    version: 'da-2026-12-01',
     ai_disclosure: 'Du taler med en AI-assistent.',
     recording_notice: 'Dette opkald bliver optaget.',
     not_recorded_notice: 'Dette opkald bliver ikke optaget.',
   },
   fi: {
+    version: 'fi-2026-12-01',
     ai_disclosure: 'Puhut tekoälyavustajan kanssa.',
     recording_notice: 'Tämä puhelu tallennetaan.',
     not_recorded_notice: 'Tätä puhelua ei tallenneta.',
   },
   cs: {
+    version: 'cs-2026-12-01',
     ai_disclosure: 'Hovoříte s asistentem s umělou inteligencí.',
     recording_notice: 'Tento hovor je nahráván.',
     not_recorded_notice: 'Tento hovor není nahráván.',
@@ -206,16 +225,50 @@ export function disclaimerFor(language: string): Disclaimer | undefined {
   return key === undefined ? undefined : CATALOGUE[key];
 }
 
-// Keypad consent prompts, for the countries where we ask before recording:
-// German for DE/AT/CH, Polish for PL. The wording is versioned and hashed
-// because consent records must show exactly what the caller agreed to; any
-// change to a text needs a new version.
-const CONSENT_TEXTS: Readonly<Record<'de' | 'pl', { text: string; version: string }>> = {
+// Keypad consent prompts, one per catalogue language: the prompt is spoken in
+// the caller's language (by country, else the agent's; see
+// src/calls/consent-language.ts). Each says what the German original says:
+// the call with an AI assistant may be recorded for quality assurance, 1
+// agrees and 2 declines; the newer texts also say outright that nothing is
+// recorded without consent. Formal address as in the catalogue above. The
+// wording is versioned and hashed because consent records must show exactly
+// what the caller agreed to; any change to a text needs a new version.
+const CONSENT_TEXTS: Readonly<Record<string, { text: string; version: string }>> = {
+  en: {
+    text:
+      'This call with an AI assistant may be recorded for quality assurance. Nothing is recorded without your consent. ' +
+      'Press 1 if you agree to the recording, or 2 if you do not.',
+    version: 'en-2026-12-01',
+  },
   de: {
     text:
       'Dieses Gespräch mit einem KI-Assistenten kann zur Qualitätssicherung aufgezeichnet werden. ' +
       'Drücken Sie die 1, wenn Sie der Aufzeichnung zustimmen, oder die 2, wenn Sie nicht zustimmen.',
     version: 'de-2026-11-01',
+  },
+  fr: {
+    text:
+      "Cet appel avec un assistant IA peut être enregistré à des fins de contrôle qualité. Rien n'est enregistré sans votre accord. " +
+      "Appuyez sur 1 si vous acceptez l'enregistrement, ou sur 2 si vous le refusez.",
+    version: 'fr-2026-12-01',
+  },
+  es: {
+    text:
+      'Esta llamada con un asistente de inteligencia artificial puede grabarse con fines de control de calidad. ' +
+      'No se graba nada sin su consentimiento. Pulse 1 si acepta la grabación o 2 si no la acepta.',
+    version: 'es-2026-12-01',
+  },
+  it: {
+    text:
+      'Questa chiamata con un assistente di intelligenza artificiale può essere registrata per il controllo della qualità. ' +
+      'Senza il suo consenso non viene registrato nulla. Prema 1 se acconsente alla registrazione, oppure 2 se non acconsente.',
+    version: 'it-2026-12-01',
+  },
+  nl: {
+    text:
+      'Dit gesprek met een AI-assistent kan worden opgenomen voor kwaliteitsdoeleinden. Zonder uw toestemming wordt er niets opgenomen. ' +
+      'Druk op 1 als u instemt met de opname, of op 2 als u niet instemt.',
+    version: 'nl-2026-12-01',
   },
   pl: {
     text:
@@ -223,25 +276,71 @@ const CONSENT_TEXTS: Readonly<Record<'de' | 'pl', { text: string; version: strin
       'Aby wyrazić zgodę na nagrywanie, prosimy nacisnąć 1. Aby odmówić, prosimy nacisnąć 2.',
     version: 'pl-2026-11-01',
   },
+  pt: {
+    text:
+      'Esta chamada com um assistente de inteligência artificial pode ser gravada para fins de controlo de qualidade. ' +
+      'Nada é gravado sem o seu consentimento. Prima 1 se concorda com a gravação ou 2 se não concorda.',
+    version: 'pt-2026-12-01',
+  },
+  'pt-br': {
+    text:
+      'Esta chamada com um assistente de inteligência artificial pode ser gravada para fins de controle de qualidade. ' +
+      'Nada é gravado sem o seu consentimento. Digite 1 se concordar com a gravação ou 2 se não concordar.',
+    version: 'pt-br-2026-12-01',
+  },
+  sv: {
+    text:
+      'Det här samtalet med en AI-assistent kan spelas in i kvalitetssyfte. Ingenting spelas in utan ditt samtycke. ' +
+      'Tryck 1 om du godkänner inspelningen eller 2 om du inte godkänner den.',
+    version: 'sv-2026-12-01',
+  },
+  da: {
+    text:
+      'Dette opkald med en AI-assistent kan blive optaget af hensyn til kvalitetssikring. Intet bliver optaget uden dit samtykke. ' +
+      'Tryk 1, hvis du giver samtykke til optagelsen, eller 2, hvis du ikke gør.',
+    version: 'da-2026-12-01',
+  },
+  fi: {
+    text:
+      'Tämä puhelu tekoälyavustajan kanssa voidaan tallentaa laadunvarmistusta varten. Mitään ei tallenneta ilman suostumustasi. ' +
+      'Paina 1, jos hyväksyt tallennuksen, tai 2, jos et hyväksy.',
+    version: 'fi-2026-12-01',
+  },
+  cs: {
+    text:
+      'Tento hovor s asistentem s umělou inteligencí může být nahráván za účelem zajištění kvality. Bez vašeho souhlasu se nic nenahrává. ' +
+      'Stiskněte 1, pokud s nahráváním souhlasíte, nebo 2, pokud nesouhlasíte.',
+    version: 'cs-2026-12-01',
+  },
 };
 
-const CONSENT_PROMPTS: Readonly<Record<'de' | 'pl', ConsentPrompt>> = Object.freeze({
-  de: makeConsentPrompt(CONSENT_TEXTS.de),
-  pl: makeConsentPrompt(CONSENT_TEXTS.pl),
-});
+const CONSENT_PROMPTS: Readonly<Record<string, ConsentPrompt>> = Object.freeze(
+  Object.fromEntries(Object.entries(CONSENT_TEXTS).map(([lang, p]) => [lang, makeConsentPrompt(p)])),
+);
 
 function makeConsentPrompt(p: { text: string; version: string }): ConsentPrompt {
   return Object.freeze({ ...p, hash: createHash('sha256').update(p.text, 'utf8').digest('hex') });
 }
 
 /**
- * The keypad consent prompt (1 = consent to recording, 2 = refuse) for German
- * (DE/AT/CH) or Polish (PL) callers. The same prompt is repeated when no valid
- * key is pressed. Throws a RangeError for any other language.
+ * The catalogue key of a language tag ('de-AT' → 'de', 'pt-BR' → 'pt-br'),
+ * or undefined when the catalogue has no entry for it.
  */
-export function consentPrompt(lang: 'de' | 'pl'): ConsentPrompt {
-  if (lang !== 'de' && lang !== 'pl') throw new RangeError(`no consent prompt for language ${JSON.stringify(lang)}`);
-  return CONSENT_PROMPTS[lang];
+export function catalogueLanguage(language: string): string | undefined {
+  return resolveLanguage(language);
+}
+
+/**
+ * The keypad consent prompt (1 = consent to recording, 2 = refuse) in a
+ * catalogue language (region tags resolve as in disclaimerFor). The same
+ * prompt is repeated when no valid key is pressed. Throws a RangeError for a
+ * language without catalogue entry.
+ */
+export function consentPrompt(lang: string): ConsentPrompt {
+  const key = resolveLanguage(lang);
+  const prompt = key === undefined ? undefined : CONSENT_PROMPTS[key];
+  if (!prompt) throw new RangeError(`no consent prompt for language ${JSON.stringify(String(lang))}`);
+  return prompt;
 }
 
 // ---------------------------------------------------------------------------

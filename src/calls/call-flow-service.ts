@@ -9,8 +9,9 @@ import { keyedHash } from '../lib/crypto.js';
 import { logger } from '../lib/logger.js';
 import { canonicalPhone } from '../lib/phone.js';
 import { ProviderError, type AgentPlatform } from '../providers/agent-platform.js';
+import { sayLanguage } from '../providers/local-platform.js';
 import type { Telephony } from '../providers/telephony.js';
-import { callerCountry, CONSENT_COUNTRIES } from './caller-country.js';
+import { callerCountry, countryLanguage, LISTED_CONSENT_COUNTRIES } from './caller-country.js';
 import * as repo from './calls-repo.js';
 import type { CallRouting, CallRow } from './calls-repo.js';
 
@@ -19,7 +20,6 @@ const { VoiceResponse } = twilio.twiml;
 /** Consent prompts are repeated once; a second silence or wrong key counts as no consent. */
 export const MAX_CONSENT_PROMPTS = 2;
 
-const SAY_LANGUAGE: Record<string, string> = { de: 'de-DE', pl: 'pl-PL' };
 const TERMINAL_STATUSES = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
 
 export interface CallFlowDeps {
@@ -109,7 +109,7 @@ export function createCallFlowService(deps: CallFlowDeps) {
 
   // The prompt TwiML depends only on language and attempt: built once each.
   const consentTwimlCache = new Map<string, string>();
-  function consentTwiml(lang: 'de' | 'pl', attempt: number): string {
+  function consentTwiml(lang: string, attempt: number): string {
     const key = `${lang}:${attempt}`;
     let twiml = consentTwimlCache.get(key);
     if (!twiml) {
@@ -119,12 +119,12 @@ export function createCallFlowService(deps: CallFlowDeps) {
     return twiml;
   }
 
-  function buildConsentTwiml(lang: 'de' | 'pl', attempt: number): string {
+  function buildConsentTwiml(lang: string, attempt: number): string {
     const prompt = consentPrompt(lang);
     const r = new VoiceResponse();
     const action = url(`/webhooks/twilio/consent?attempt=${attempt}`);
     const gather = r.gather({ input: ['dtmf'], numDigits: 1, timeout: 8, action, method: 'POST', actionOnEmptyResult: true });
-    gather.say({ language: SAY_LANGUAGE[lang] as never }, prompt.text);
+    gather.say({ language: sayLanguage(lang) }, prompt.text);
     // No key at all: Twilio falls through to here, and the consent webhook counts it as no input.
     r.redirect({ method: 'POST' }, action);
     return r.toString();
@@ -146,13 +146,14 @@ export function createCallFlowService(deps: CallFlowDeps) {
       logger.warn({ call_id: call.id, org_id: call.org_id }, 'the number has no usable agent');
       return { twiml: politeHangup('Sorry, nobody can take your call right now. Please try again later. Goodbye.') };
     }
+    const greeting = greetingFor(route, recorded);
     let twiml: string;
     try {
       twiml = await deps.agentPlatform.registerCall({
         externalAgentId: route.elevenlabs_agent_id,
         fromNumber: call.from_number ?? '',
         toNumber: call.to_number ?? '',
-        firstMessage: greetingFor(route, recorded),
+        firstMessage: greeting,
         language: route.agent_language,
         dynamicVariables: { call_id: call.id, org_id: call.org_id, recorded, caller_country: call.caller_country ?? 'unknown' },
       });
@@ -160,9 +161,13 @@ export function createCallFlowService(deps: CallFlowDeps) {
       logger.error({ call_id: call.id, err_name: (err as Error).name, status: (err as ProviderError).status }, 'could not connect the call to the agent');
       return { twiml: politeHangup('Sorry, we cannot take your call right now. Please try again later. Goodbye.') };
     }
+    // Proof of the AI disclosure (AI Act Art. 50(1)): the exact greeting the
+    // agent was told to open with, and the catalogue version of its disclosure.
+    const greetingSha256 = createHash('sha256').update(greeting, 'utf8').digest('hex');
     await tx`
       update public.calls set answer_twiml = ${twiml}, recording_allowed = ${recorded}, status = 'in-progress',
-        answered_at = coalesce(answered_at, now())
+        answered_at = coalesce(answered_at, now()), greeting_sha256 = ${greetingSha256},
+        disclosure_version = ${disclaimerFor(route.agent_language)!.version}
       where id = ${call.id}`;
     return { twiml, after: recorded ? () => startRecording(call) : undefined };
   }
@@ -188,16 +193,20 @@ export function createCallFlowService(deps: CallFlowDeps) {
   /** Replays the answer for a webhook Twilio delivers again. */
   function replay(call: CallRow): Answer {
     if (call.answer_twiml) return { twiml: call.answer_twiml };
-    const lang = call.caller_country ? CONSENT_COUNTRIES[call.caller_country] : undefined;
+    const lang = promptLanguageOf(call);
     if (call.consent_state === 'pending' && lang) return { twiml: consentTwiml(lang, Math.min(call.consent_attempts + 1, MAX_CONSENT_PROMPTS)) };
     return { twiml: politeHangup('Sorry, we cannot take your call right now. Please try again later. Goodbye.') };
+  }
+
+  /** The consent prompt's language: fixed at intake (calls from before that column: by country). */
+  function promptLanguageOf(call: CallRow): string | undefined {
+    return call.consent_language ?? countryLanguage(call.caller_country);
   }
 
   return {
     /** POST /webhooks/twilio/voice */
     async incoming(p: IncomingCall): Promise<Answer> {
       const country = callerCountry(p.FromCountry, p.From) ?? null;
-      const promptLanguage = country ? CONSENT_COUNTRIES[country] : undefined;
       // Numbers are kept (and hashed) in E.164; a caller id that is no number ("anonymous",
       // "client:…") is kept as Twilio sent it and has no keyed hash: nobody can be found by it.
       const from = p.From ? canonicalPhone(p.From) : null;
@@ -207,14 +216,15 @@ export function createCallFlowService(deps: CallFlowDeps) {
         fromHash: from ? keyedHash(deps.blindIndexKey, 'phone', from) : null,
         to: canonicalPhone(p.To) ?? p.To,
         country,
-        countryNeedsPrompt: promptLanguage !== undefined,
+        countryListed: country !== null && LISTED_CONSENT_COUNTRIES.has(country),
+        countryLanguage: countryLanguage(country) ?? null,
       });
       if (!routed) {
         logger.warn({ call_sid: p.CallSid }, 'incoming call to a number we do not serve');
         return { twiml: politeHangup() };
       }
       const { call, ...route } = routed;
-      if (call?.consent_state === 'pending' && promptLanguage) return { twiml: consentTwiml(promptLanguage, 1) };
+      if (call?.consent_state === 'pending' && call.consent_language) return { twiml: consentTwiml(call.consent_language, 1) };
       // Connecting (or a retry of a call we already know) happens with the call
       // row locked: of copies of one webhook arriving together, whichever locks
       // first connects the call and the others answer the same.
@@ -235,7 +245,7 @@ export function createCallFlowService(deps: CallFlowDeps) {
           return { twiml: politeHangup() };
         }
         if (call.answer_twiml || call.consent_state !== 'pending' || attempt <= call.consent_attempts) return replay(call);
-        const lang = call.caller_country ? CONSENT_COUNTRIES[call.caller_country] : undefined;
+        const lang = promptLanguageOf(call);
         if (!lang) return replay(call);
 
         const digit = p.Digits && /^[0-9*#]$/.test(p.Digits) ? p.Digits : p.Digits ? p.Digits.slice(0, 1) : null;

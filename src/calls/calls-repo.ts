@@ -1,3 +1,4 @@
+import { SUPPORTED_LANGUAGES } from '../agents/disclaimer-catalogue.js';
 import type { ServiceDb, Tx } from '../db/database.js';
 
 /** Everything an incoming call needs to know about the number dialled. */
@@ -9,6 +10,7 @@ export interface CallRouting {
   agent_first_message: string | null;
   elevenlabs_agent_id: string | null;
   dtmf_consent: boolean;
+  consent_scope: 'listed_countries' | 'all_callers';
   retention_days: number;
 }
 
@@ -24,6 +26,8 @@ export interface CallRow {
   status: string;
   consent_state: 'not_required' | 'pending' | 'given' | 'refused';
   consent_attempts: number;
+  /** The catalogue language of the consent prompt, fixed at intake; null when no prompt applies. */
+  consent_language: string | null;
   recording_allowed: boolean;
   elevenlabs_conversation_id: string | null;
   answer_twiml: string | null;
@@ -34,7 +38,8 @@ export async function findRouting(db: Tx | ServiceDb, dialled: string): Promise<
   const [row] = await db<CallRouting[]>`
     select n.id as phone_number_id, n.org_id, a.id as agent_id, a.language as agent_language,
            a.first_message as agent_first_message, a.elevenlabs_agent_id,
-           coalesce(p.dtmf_consent, true) as dtmf_consent, coalesce(p.retention_days, 30) as retention_days
+           coalesce(p.dtmf_consent, true) as dtmf_consent, coalesce(p.consent_scope, 'listed_countries') as consent_scope,
+           coalesce(p.retention_days, 30) as retention_days
     from public.phone_numbers n
     left join public.agents a on a.id = n.agent_id
     left join public.privacy_preferences p on p.org_id = n.org_id
@@ -43,7 +48,7 @@ export async function findRouting(db: Tx | ServiceDb, dialled: string): Promise<
 }
 
 const CALL_COLUMNS = `id, org_id, agent_id, twilio_call_sid, from_number, from_hash, to_number, caller_country, status,
-  consent_state, consent_attempts, recording_allowed, elevenlabs_conversation_id, answer_twiml`;
+  consent_state, consent_attempts, consent_language, recording_allowed, elevenlabs_conversation_id, answer_twiml`;
 
 /** Creates the call, or returns undefined when Twilio already told us about it (a retry). */
 export async function insertCall(
@@ -96,7 +101,10 @@ export interface NewCall {
   fromHash: Buffer | null;
   to: string;
   country: string | null;
-  countryNeedsPrompt: boolean;
+  /** The caller's country is one of LISTED_CONSENT_COUNTRIES (asked under `listed_countries`). */
+  countryListed: boolean;
+  /** The prompt language the caller's country decides (COUNTRY_LANGUAGES), if it does. */
+  countryLanguage: string | null;
 }
 
 /**
@@ -119,33 +127,56 @@ export async function routeAndInsertCalls(db: ServiceDb, calls: readonly NewCall
       unique.push(c);
     }
   });
-  const rows = await db<(CallRouting & { ord: string; created_id: string | null; created_status: string | null; created_consent_state: CallRow['consent_state'] | null })[]>`
+  const rows = await db<
+    (CallRouting & {
+      ord: string;
+      created_id: string | null;
+      created_status: string | null;
+      created_consent_state: CallRow['consent_state'] | null;
+      created_consent_language: string | null;
+    })[]
+  >`
     with input as (
       select * from unnest(
         ${unique.map((c) => c.callSid)}::text[], ${unique.map((c) => c.from)}::text[],
         ${unique.map((c) => c.fromHash?.toString('hex') ?? null)}::text[], ${unique.map((c) => c.to)}::text[],
-        ${unique.map((c) => c.country)}::text[], ${unique.map((c) => String(c.countryNeedsPrompt))}::text[]
-      ) with ordinality as t(call_sid, from_number, from_hash_hex, to_number, country, needs_prompt, ord)
+        ${unique.map((c) => c.country)}::text[], ${unique.map((c) => String(c.countryListed))}::text[],
+        ${unique.map((c) => c.countryLanguage)}::text[]
+      ) with ordinality as t(call_sid, from_number, from_hash_hex, to_number, country, listed, country_language, ord)
     ), route as (
       select i.*, n.id as phone_number_id, n.org_id, a.id as agent_id, a.language as agent_language,
              a.first_message as agent_first_message, a.elevenlabs_agent_id,
-             coalesce(p.dtmf_consent, true) as dtmf_consent, coalesce(p.retention_days, 30) as retention_days
+             coalesce(p.dtmf_consent, true) as dtmf_consent, coalesce(p.consent_scope, 'listed_countries') as consent_scope,
+             coalesce(p.retention_days, 30) as retention_days
       from input i
       join public.phone_numbers n on n.e164 = i.to_number
       left join public.agents a on a.id = n.agent_id
       left join public.privacy_preferences p on p.org_id = n.org_id
+    ), decided as (
+      -- Asked: the switch is on, and the scope is everyone or the caller's country is listed.
+      -- In the language of the caller's country, else the agent's (its catalogue key), else English.
+      select r.*, r.dtmf_consent and (r.consent_scope = 'all_callers' or r.listed::boolean) as asks,
+             coalesce(
+               r.country_language,
+               case when r.agent_language = any(${SUPPORTED_LANGUAGES as string[]}::text[]) then r.agent_language
+                    when split_part(r.agent_language, '-', 1) = any(${SUPPORTED_LANGUAGES as string[]}::text[])
+                      then split_part(r.agent_language, '-', 1) end,
+               'en') as prompt_language
+      from route r
     ), created as (
       insert into public.calls
-        (org_id, agent_id, phone_number_id, twilio_call_sid, from_number, from_hash, to_number, caller_country, consent_state, status)
+        (org_id, agent_id, phone_number_id, twilio_call_sid, from_number, from_hash, to_number, caller_country,
+         consent_state, consent_language, status)
       select org_id, agent_id, phone_number_id, call_sid, from_number, decode(from_hash_hex, 'hex'), to_number, country,
-             case when dtmf_consent and needs_prompt::boolean then 'pending' else 'not_required' end, 'ringing'
-      from route
+             case when asks then 'pending' else 'not_required' end, case when asks then prompt_language end, 'ringing'
+      from decided
       on conflict (twilio_call_sid) do nothing
-      returning id, twilio_call_sid, status, consent_state
+      returning id, twilio_call_sid, status, consent_state, consent_language
     )
     select r.ord, r.phone_number_id, r.org_id, r.agent_id, r.agent_language, r.agent_first_message, r.elevenlabs_agent_id,
-           r.dtmf_consent, r.retention_days,
-           c.id as created_id, c.status as created_status, c.consent_state as created_consent_state
+           r.dtmf_consent, r.consent_scope, r.retention_days,
+           c.id as created_id, c.status as created_status, c.consent_state as created_consent_state,
+           c.consent_language as created_consent_language
     from route r left join created c on c.twilio_call_sid = r.call_sid`;
 
   const byOrd = new Map(rows.map((r) => [Number(r.ord) - 1, r]));
@@ -161,6 +192,7 @@ export async function routeAndInsertCalls(db: ServiceDb, calls: readonly NewCall
       agent_first_message: r.agent_first_message,
       elevenlabs_agent_id: r.elevenlabs_agent_id,
       dtmf_consent: r.dtmf_consent,
+      consent_scope: r.consent_scope,
       retention_days: r.retention_days,
     };
     // Only the first copy of a CallSid in the batch created the row.
@@ -178,6 +210,7 @@ export async function routeAndInsertCalls(db: ServiceDb, calls: readonly NewCall
           status: r.created_status!,
           consent_state: r.created_consent_state!,
           consent_attempts: 0,
+          consent_language: r.created_consent_language,
           recording_allowed: false,
           elevenlabs_conversation_id: null,
           answer_twiml: null,

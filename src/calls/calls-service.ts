@@ -49,8 +49,8 @@ export function createCallsService(deps: { userDb: UserDb; deletions: DeletionWo
       return deps.userDb.run(auth.claims, async (tx) => {
         await requireOrgRole(tx, orgId);
         const rows = await tx`
-          select id, agent_id, twilio_call_sid, from_number, caller_country, status, consent_state, recording_allowed,
-                 started_at, ended_at, duration_seconds, outcome
+          select id, agent_id, twilio_call_sid, from_number, caller_country, status, consent_state, consent_language,
+                 recording_allowed, greeting_sha256, disclosure_version, started_at, ended_at, duration_seconds, outcome
           from public.calls
           where org_id = ${orgId} ${opts.before ? tx`and started_at < ${opts.before}` : tx``}
           order by started_at desc
@@ -63,8 +63,9 @@ export function createCallsService(deps: { userDb: UserDb; deletions: DeletionWo
       return deps.userDb.run(auth.claims, async (tx) => {
         await requireOrgRole(tx, orgId);
         const [call] = await tx`
-          select id, agent_id, twilio_call_sid, from_number, to_number, caller_country, status, consent_state,
-                 recording_allowed, elevenlabs_conversation_id, started_at, answered_at, ended_at, duration_seconds, outcome
+          select id, agent_id, twilio_call_sid, from_number, to_number, caller_country, status, consent_state, consent_language,
+                 recording_allowed, greeting_sha256, disclosure_version, elevenlabs_conversation_id,
+                 started_at, answered_at, ended_at, duration_seconds, outcome
           from public.calls where id = ${callId} and org_id = ${orgId}`;
         if (!call) throw new NotFoundError('Call not found.');
         const [transcriptRow] = await tx<{ id: string; org_id: string; content: unknown; ciphertext: string | null; key_id: string | null }[]>`

@@ -21,7 +21,8 @@ export function createExportService(deps: { userDb: UserDb; blindIndexKey: Buffe
     const filter = callIds ? tx`and c.id = any(${callIds}::uuid[])` : tx``;
     const calls = await tx`
       select c.id, c.agent_id, c.twilio_call_sid, c.from_number, c.to_number, c.caller_country, c.direction, c.status,
-             c.consent_state, c.recording_allowed, c.started_at, c.answered_at, c.ended_at, c.duration_seconds, c.outcome
+             c.consent_state, c.consent_language, c.recording_allowed, c.greeting_sha256, c.disclosure_version,
+             c.started_at, c.answered_at, c.ended_at, c.duration_seconds, c.outcome
       from public.calls c where c.org_id = ${orgId} ${filter} order by c.started_at`;
     const ids = calls.map((c) => c.id as string);
     if (ids.length === 0) return { calls: [], consents: [], recordings: [], transcripts: [] };
@@ -55,7 +56,7 @@ export function createExportService(deps: { userDb: UserDb; blindIndexKey: Buffe
           found = leads.length > 0 || callIds.length > 0;
           data = { leads, ...(await callsData(tx, orgId, callIds)) };
         } else {
-          const [preferences] = await tx`select retention_days, dtmf_consent, transcript_encryption, updated_at from public.privacy_preferences where org_id = ${orgId}`;
+          const [preferences] = await tx`select retention_days, dtmf_consent, consent_scope, transcript_encryption, updated_at from public.privacy_preferences where org_id = ${orgId}`;
           const members = await tx`
             select m.user_id, u.email, m.role, m.created_at from public.memberships m join public.users u on u.id = m.user_id where m.org_id = ${orgId}`;
           const agents = await tx`select id, name, language, first_message, elevenlabs_agent_id, created_at, updated_at from public.agents where org_id = ${orgId}`;

@@ -6,7 +6,7 @@ import { RETENTION_CHOICES } from './preferences-service.js';
 
 /**
  * The privacy-preferences page for owners and admins: retention window, the
- * keypad-consent switch, transcript encryption, and erasing a person. It is a
+ * keypad-consent switch and whom it asks, transcript encryption, and erasing a person. It is a
  * static page whose small inline script talks to the same JSON API as any
  * client (GET /api/orgs, GET/PUT /api/orgs/:orgId/preferences/privacy, POST
  * /api/orgs/:orgId/erasure-requests) with the access token the user pastes or
@@ -49,6 +49,7 @@ const SCRIPT = `
       const p = await api('GET', '/api/orgs/' + encodeURIComponent(org.id) + '/preferences/privacy');
       $('retention').value = String(p.retention_days);
       $('dtmf').checked = p.dtmf_consent;
+      $('scope').value = p.consent_scope;
       $('encryption').checked = p.transcript_encryption;
       say($('prefs-status'), 'Loaded the settings of ' + org.name + '.', true);
       $('settings').hidden = false;
@@ -97,10 +98,12 @@ const SCRIPT = `
       const p = await api('PUT', '/api/orgs/' + encodeURIComponent($('org').value) + '/preferences/privacy', {
         retention_days: Number($('retention').value),
         dtmf_consent: $('dtmf').checked,
+        consent_scope: $('scope').value,
         transcript_encryption: $('encryption').checked,
       });
       $('retention').value = String(p.retention_days);
       $('dtmf').checked = p.dtmf_consent;
+      $('scope').value = p.consent_scope;
       $('encryption').checked = p.transcript_encryption;
       say($('prefs-status'), 'Saved: keep data for ' + p.retention_days + ' days.', true);
     } catch (err) {
@@ -195,7 +198,10 @@ function page(nonce: string): string {
 <label for="retention">Keep transcripts, recordings and lead names for</label>
 <span class="hint" id="retention-hint">Older data is erased every night, here and at Twilio and ElevenLabs.</span>
 <select id="retention" name="retention_days" aria-describedby="retention-hint">${retention}</select>
-<p><input id="dtmf" name="dtmf_consent" type="checkbox"><label class="inline" for="dtmf">Ask callers from Germany, Austria, Switzerland and Poland to press 1 before anything is recorded</label></p>
+<p><input id="dtmf" name="dtmf_consent" type="checkbox"><label class="inline" for="dtmf">Ask callers to press 1 before anything is recorded</label></p>
+<label for="scope">Whom to ask</label>
+<span class="hint" id="scope-hint">Applies while the switch above is on. Callers are asked in their country's language where we have it, otherwise in the agent's language.</span>
+<select id="scope" name="consent_scope" aria-describedby="scope-hint"><option value="listed_countries">Callers from Germany, Austria, Switzerland and Poland</option><option value="all_callers">Every caller, from any country</option></select>
 <p><input id="encryption" name="transcript_encryption" type="checkbox"><label class="inline" for="encryption">Encrypt transcripts (AES-256-GCM, key held by the backend only)</label></p>
 <button type="submit">Save settings</button>
 <p id="prefs-status" role="status" aria-live="polite"></p>

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { authOf } from '../auth/auth-middleware.js';
 import { parse } from '../http/validate.js';
 import { orgIdParams } from '../orgs/orgs-routes.js';
-import { RETENTION_CHOICES, type PreferencesChange, type PreferencesService } from './preferences-service.js';
+import { CONSENT_SCOPES, RETENTION_CHOICES, type PreferencesChange, type PreferencesService } from './preferences-service.js';
 
 const updateBody = z
   .strictObject({
@@ -14,10 +14,11 @@ const updateBody = z
         message: `must be one of ${RETENTION_CHOICES.join(', ')}`,
       }),
     dtmf_consent: z.boolean(),
+    consent_scope: z.enum(CONSENT_SCOPES, { message: `must be one of ${CONSENT_SCOPES.join(', ')}` }),
     transcript_encryption: z.boolean(),
   })
   .partial()
-  .refine((b) => Object.keys(b).length > 0, { message: 'give at least one of retention_days, dtmf_consent, transcript_encryption' });
+  .refine((b) => Object.keys(b).length > 0, { message: 'give at least one of retention_days, dtmf_consent, consent_scope, transcript_encryption' });
 
 /** /api/orgs/:orgId/preferences/privacy */
 export function preferencesRoutes(service: PreferencesService): Router {

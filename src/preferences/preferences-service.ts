@@ -6,9 +6,17 @@ import { ADMIN_ROLES, requireOrgRole } from '../orgs/org-access.js';
 
 export const RETENTION_CHOICES = [30, 90, 180, 365] as const;
 
+/**
+ * Whom the keypad consent prompt asks (with dtmf_consent on): callers from
+ * DE, AT, CH and PL (the default), or every caller.
+ */
+export const CONSENT_SCOPES = ['listed_countries', 'all_callers'] as const;
+export type ConsentScope = (typeof CONSENT_SCOPES)[number];
+
 export interface PrivacyPreferences {
   retention_days: (typeof RETENTION_CHOICES)[number];
   dtmf_consent: boolean;
+  consent_scope: ConsentScope;
   transcript_encryption: boolean;
   updated_at: Date;
 }
@@ -24,7 +32,7 @@ export function createPreferencesService(deps: { userDb: UserDb; listeners?: Pre
     return deps.userDb.run(auth.claims, async (tx) => {
       await requireOrgRole(tx, orgId);
       const [row] = await tx<PrivacyPreferences[]>`
-        select retention_days, dtmf_consent, transcript_encryption, updated_at
+        select retention_days, dtmf_consent, consent_scope, transcript_encryption, updated_at
         from public.privacy_preferences where org_id = ${orgId}`;
       if (!row) throw new NotFoundError('Organisation not found.');
       return row;
@@ -35,16 +43,17 @@ export function createPreferencesService(deps: { userDb: UserDb; listeners?: Pre
     const { before, after } = await deps.userDb.run(auth.claims, async (tx) => {
       await requireOrgRole(tx, orgId, ADMIN_ROLES);
       const [before] = await tx<PrivacyPreferences[]>`
-        select retention_days, dtmf_consent, transcript_encryption, updated_at
+        select retention_days, dtmf_consent, consent_scope, transcript_encryption, updated_at
         from public.privacy_preferences where org_id = ${orgId} for update`;
       if (!before) throw new NotFoundError('Organisation not found.');
       const next = {
         retention_days: change.retention_days ?? before.retention_days,
         dtmf_consent: change.dtmf_consent ?? before.dtmf_consent,
+        consent_scope: change.consent_scope ?? before.consent_scope,
         transcript_encryption: change.transcript_encryption ?? before.transcript_encryption,
       };
       const changed: Record<string, { from: unknown; to: unknown }> = {};
-      for (const key of ['retention_days', 'dtmf_consent', 'transcript_encryption'] as const) {
+      for (const key of ['retention_days', 'dtmf_consent', 'consent_scope', 'transcript_encryption'] as const) {
         if (before[key] !== next[key]) changed[key] = { from: before[key], to: next[key] };
       }
       // The change and its audit row are sent together (pipelined in one round trip).
@@ -53,10 +62,11 @@ export function createPreferencesService(deps: { userDb: UserDb; listeners?: Pre
           update public.privacy_preferences set
             retention_days = ${next.retention_days},
             dtmf_consent = ${next.dtmf_consent},
+            consent_scope = ${next.consent_scope},
             transcript_encryption = ${next.transcript_encryption},
             updated_by = auth.uid()
           where org_id = ${orgId}
-          returning retention_days, dtmf_consent, transcript_encryption, updated_at`,
+          returning retention_days, dtmf_consent, consent_scope, transcript_encryption, updated_at`,
         writeAudit(tx, auth.actor, {
           orgId,
           action: 'privacy_preferences.updated',

@@ -42,7 +42,7 @@ export const CONTROLS: { id: string; control: string; description: string }[] = 
   { id: 'audit_chain', control: 'Tamper-evident audit log', description: 'Each organisation’s audit entries are linked by hashes. A job verifies every new entry within minutes and walks each chain again from its first entry in the background, so an entry altered or removed later is found too; we show up to which entry the chain was verified and when.' },
   { id: 'retention', control: 'Retention window enforced', description: 'Transcripts, recordings and caller details older than your chosen window (30, 90, 180 or 365 days) are deleted by a daily job; we show when it last ran and what it removed.' },
   { id: 'transcript_encryption', control: 'Transcript encryption', description: 'With encryption on, transcripts are stored encrypted with AES-256-GCM under keys only the backend holds; we show the share encrypted.' },
-  { id: 'dtmf_consent', control: 'Keypad consent before recording', description: 'Callers from Germany, Austria, Switzerland and Poland are asked to press 1 before anything is recorded.' },
+  { id: 'dtmf_consent', control: 'Keypad consent before recording', description: 'With the switch on, callers from Germany, Austria, Switzerland and Poland, or every caller if the organisation chooses, are asked to press 1 before anything is recorded; without consent nothing is recorded.' },
   { id: 'agent_platform', control: 'Agents in line at ElevenLabs', description: 'Every agent at ElevenLabs records no voice, carries the tool a caller uses to stop the recording mid-call, and keeps conversations no longer than your retention window. Changes are pushed at once and retried until ElevenLabs confirms them; this check fails while any agent there differs.' },
   { id: 'erasure_requests', control: 'Erasure requests answered in time', description: 'Requests to erase a person are worked through Twilio and ElevenLabs too, within one month (Art. 12(3)); we show their state.' },
   { id: 'incidents', control: 'Breach notification clock', description: 'Open security incidents page the data-protection officer every 30 minutes until the supervisory authority has been told.' },
@@ -98,8 +98,8 @@ export function createTrustService(deps: {
 
     out.push(await auditChainCheck(db, orgId));
 
-    const [prefs] = await db<{ retention_days: number; dtmf_consent: boolean; transcript_encryption: boolean }[]>`
-      select retention_days, dtmf_consent, transcript_encryption from public.privacy_preferences where org_id = ${orgId}`;
+    const [prefs] = await db<{ retention_days: number; dtmf_consent: boolean; consent_scope: string; transcript_encryption: boolean }[]>`
+      select retention_days, dtmf_consent, consent_scope, transcript_encryption from public.privacy_preferences where org_id = ${orgId}`;
     const [purge] = await db<{ finished_at: Date; counts: Record<string, number> }[]>`
       select finished_at, counts from public.job_runs
       where job_name = 'retention-purge' and status = 'succeeded' order by finished_at desc limit 1`;
@@ -125,10 +125,16 @@ export function createTrustService(deps: {
       evidence: { switch: prefs?.transcript_encryption ?? false, ...enc },
     });
 
+    const dtmfOn = prefs?.dtmf_consent ?? true;
+    const scope = prefs?.consent_scope ?? 'listed_countries';
     out.push({
       id: 'dtmf_consent', control: name('dtmf_consent'), status: 'info',
-      detail: prefs?.dtmf_consent ? 'On: callers from DE, AT, CH and PL are asked before anything is recorded.' : 'Off: no keypad consent prompt; calls from DE, AT, CH and PL are recorded without asking first.',
-      evidence: { switch: prefs?.dtmf_consent ?? true },
+      detail: !dtmfOn
+        ? 'Off: no keypad consent prompt; every call is recorded without asking first.'
+        : scope === 'all_callers'
+          ? 'On, for every caller: each caller is asked in their language before anything is recorded, and nothing is recorded without consent.'
+          : 'On, for callers from DE, AT, CH and PL: they are asked before anything is recorded; calls from other countries are recorded without asking first.',
+      evidence: { switch: dtmfOn, scope },
     });
 
     const [sync] = await db<{ agents: number; out_of_line: number; failing: number; last_error_at: Date | null }[]>`

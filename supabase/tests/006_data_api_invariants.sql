@@ -85,7 +85,7 @@ insert into public.webhook_endpoints (id, org_id, url, events, secret) values
 create temp view customer_tables as
   select unnest(coalesce(nullif(current_setting('tests.customer_tables', true), ''), '{}')::regclass[]) as oid;
 
-select plan(40);
+select plan(41);
 
 -- =====================================================================
 -- Privileges
@@ -97,6 +97,12 @@ select set_eq(
         and has_column_privilege('authenticated', a.attrelid, a.attnum, 'UPDATE') $$,
   array['display_name', 'last_seen_at'],
   'authenticated may update only display_name and last_seen_at of users (never the e-mail address or its hash)');
+select set_eq(
+  $$ select a.attname::text from pg_catalog.pg_attribute a
+      where a.attrelid = 'public.privacy_preferences'::regclass and a.attnum > 0 and not a.attisdropped
+        and has_column_privilege('authenticated', a.attrelid, a.attnum, 'UPDATE') $$,
+  array['retention_days', 'dtmf_consent', 'consent_scope', 'transcript_encryption', 'updated_by'],
+  'authenticated may update only the switches of privacy_preferences (consent_scope among them), never its organisation');
 select set_eq(
   $$ select a.attname::text from pg_catalog.pg_attribute a
       where a.attrelid = 'public.audit_logs'::regclass and a.attnum > 0 and not a.attisdropped
