@@ -172,10 +172,22 @@ export function createCallFlowService(deps: CallFlowDeps) {
     for (let attempt = 1; attempt <= 3; attempt += 1) {
       try {
         const { recordingSid } = await deps.telephony.startRecording(call.twilio_call_sid, url('/webhooks/twilio/recording'));
-        await db`
-          insert into public.recordings (org_id, call_id, twilio_recording_sid, status)
-          values (${call.org_id}, ${call.id}, ${recordingSid}, 'in-progress')
-          on conflict (twilio_recording_sid) do nothing`;
+        // Stored under a share lock on the call: a withdrawal of consent (which locks the
+        // call to collect its recordings) either sees this row or is seen here.
+        const withdrawn = await db.begin(async (tx) => {
+          const [row] = await tx<{ recording_allowed: boolean }[]>`
+            select recording_allowed from public.calls where id = ${call.id} for share`;
+          await tx`
+            insert into public.recordings (org_id, call_id, twilio_recording_sid, status)
+            values (${call.org_id}, ${call.id}, ${recordingSid}, 'in-progress')
+            on conflict (twilio_recording_sid) do nothing`;
+          if (row?.recording_allowed !== false) return false;
+          await queueProviderDeletion(tx, { orgId: call.org_id, provider: 'twilio', resourceType: 'recording', resourceId: recordingSid, reason: 'consent_withdrawn' });
+          await tx`update public.recordings set deleted_at = coalesce(deleted_at, now()) where twilio_recording_sid = ${recordingSid}`;
+          return true;
+        });
+        // Consent was withdrawn while Twilio was starting it: stopped and deleted at once.
+        if (withdrawn) await runProviderDeletions(deps, { only: { provider: 'twilio', resourceType: 'recording', resourceId: recordingSid } });
         return;
       } catch (err) {
         logger.warn({ call_id: call.id, attempt, status: (err as ProviderError).status }, 'could not start the call recording');
@@ -221,7 +233,7 @@ export function createCallFlowService(deps: CallFlowDeps) {
       return db.begin(async (tx) => {
         const locked = await repo.lockCallBySid(tx, p.CallSid);
         if (!locked) return { twiml: politeHangup() };
-        if (locked.answer_twiml || locked.consent_state === 'pending' || locked.consent_state === 'refused') return replay(locked);
+        if (locked.answer_twiml || locked.consent_state === 'pending' || locked.consent_state === 'refused' || locked.consent_state === 'withdrawn') return replay(locked);
         return connect(tx, locked, route, true);
       });
     },

@@ -22,7 +22,7 @@ export interface CallRow {
   to_number: string | null;
   caller_country: string | null;
   status: string;
-  consent_state: 'not_required' | 'pending' | 'given' | 'refused';
+  consent_state: 'not_required' | 'pending' | 'given' | 'refused' | 'withdrawn';
   consent_attempts: number;
   recording_allowed: boolean;
   elevenlabs_conversation_id: string | null;
