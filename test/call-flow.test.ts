@@ -250,7 +250,11 @@ describe('callbacks', () => {
     world.twilioFake.recordings.set(stray, { ...([...world.twilioFake.recordings.values()][0] ?? {}), sid: stray, callSid: sid } as never);
     await twilioPost(world, '/webhooks/twilio/recording', { CallSid: sid, RecordingSid: stray, RecordingStatus: 'completed' });
     await waitFor(() => world.twilioFake.deletedRecordings.includes(stray), 'the stray recording to be deleted');
-    const [receipt] = await db`select status, reason from public.provider_deletions where resource_id = ${stray}`;
+    // The receipt is written once Twilio has answered: wait for it rather than race it.
+    const receipt = await waitFor(async () => {
+      const [row] = await db`select status, reason from public.provider_deletions where resource_id = ${stray}`;
+      return row?.status === 'pending' ? undefined : row;
+    }, 'the deletion receipt');
     expect(receipt).toEqual({ status: 'done', reason: 'no_consent' });
   });
 });
