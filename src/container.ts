@@ -22,6 +22,7 @@ import { createSubprocessorsService } from './subprocessors/subprocessors-servic
 import { createTrustService } from './trust/trust-service.js';
 import { createForgetMeService } from './forget-me/forget-me-service.js';
 import { createPostCallService } from './calls/post-call-service.js';
+import { createWithdrawalService } from './calls/withdrawal-service.js';
 import type { AgentPlatform } from './providers/agent-platform.js';
 import { createElevenLabsClient } from './providers/elevenlabs-client.js';
 import { createElevenLabsPlatform } from './providers/elevenlabs-platform.js';
@@ -129,6 +130,7 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
       transcriptKeys: config.transcriptKeys,
       transcriptKeyId: config.transcriptKeyId,
     }),
+    withdrawal: createWithdrawalService({ serviceDb, telephony, agentPlatform, webhookSecret: config.elevenlabs.webhookSecret }),
     calls: createCallsService({
       userDb,
       deletions: { serviceDb, telephony, agentPlatform },

@@ -175,19 +175,37 @@ export function createCallFlowService(deps: CallFlowDeps) {
   /** Twilio only records a call that is in progress, i.e. after it has our answer: try a few times. */
   async function startRecording(call: CallRow): Promise<void> {
     for (let attempt = 1; attempt <= 3; attempt += 1) {
+      let started: { recordingSid: string; allowed: boolean };
       try {
         const { recordingSid } = await deps.telephony.startRecording(call.twilio_call_sid, url('/webhooks/twilio/recording'));
-        await db`
-          insert into public.recordings (org_id, call_id, twilio_recording_sid, status)
-          values (${call.org_id}, ${call.id}, ${recordingSid}, 'in-progress')
-          on conflict (twilio_recording_sid) do nothing`;
-        return;
+        // Stored under a share lock on the call: a withdrawal of consent (which locks the
+        // call to collect its recordings) either sees this row or is seen here.
+        const [row] = await db<{ recording_allowed: boolean }[]>`
+          with locked as (select recording_allowed from public.calls where id = ${call.id} for share),
+          stored as (
+            insert into public.recordings (org_id, call_id, twilio_recording_sid, status)
+            values (${call.org_id}, ${call.id}, ${recordingSid}, 'in-progress')
+            on conflict (twilio_recording_sid) do nothing)
+          select recording_allowed from locked`;
+        started = { recordingSid, allowed: row?.recording_allowed !== false };
       } catch (err) {
         logger.warn({ call_id: call.id, attempt, status: (err as ProviderError).status }, 'could not start the call recording');
         await new Promise((r) => setTimeout(r, 500 * attempt));
+        continue;
       }
+      if (!started.allowed) await discardWithdrawnRecording(call, started.recordingSid);
+      return;
     }
     logger.error({ call_id: call.id }, 'the call is not recorded: Twilio did not start the recording');
+  }
+
+  /** Consent was withdrawn while Twilio was starting the recording: stopped and deleted at once. */
+  async function discardWithdrawnRecording(call: CallRow, recordingSid: string): Promise<void> {
+    await db.begin(async (tx) => {
+      await queueProviderDeletion(tx, { orgId: call.org_id, provider: 'twilio', resourceType: 'recording', resourceId: recordingSid, reason: 'consent_withdrawn' });
+      await tx`update public.recordings set deleted_at = coalesce(deleted_at, now()) where twilio_recording_sid = ${recordingSid}`;
+    });
+    await runProviderDeletions(deps, { only: { provider: 'twilio', resourceType: 'recording', resourceId: recordingSid } });
   }
 
   /** Replays the answer for a webhook Twilio delivers again. */
@@ -231,7 +249,7 @@ export function createCallFlowService(deps: CallFlowDeps) {
       return db.begin(async (tx) => {
         const locked = await repo.lockCallBySid(tx, p.CallSid);
         if (!locked) return { twiml: politeHangup() };
-        if (locked.answer_twiml || locked.consent_state === 'pending' || locked.consent_state === 'refused') return replay(locked);
+        if (locked.answer_twiml || locked.consent_state === 'pending' || locked.consent_state === 'refused' || locked.consent_state === 'withdrawn') return replay(locked);
         return connect(tx, locked, route, true);
       });
     },

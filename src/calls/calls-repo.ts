@@ -24,7 +24,7 @@ export interface CallRow {
   to_number: string | null;
   caller_country: string | null;
   status: string;
-  consent_state: 'not_required' | 'pending' | 'given' | 'refused';
+  consent_state: 'not_required' | 'pending' | 'given' | 'refused' | 'withdrawn';
   consent_attempts: number;
   /** The catalogue language of the consent prompt, fixed at intake; null when no prompt applies. */
   consent_language: string | null;

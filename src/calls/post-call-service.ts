@@ -143,6 +143,14 @@ export function createPostCallService(deps: PostCallDeps) {
             resourceId: data.conversation_id,
             reason: 'no_consent',
           });
+          // A caller who withdrew consent mid-call had the conversation deleted then, and
+          // talked on: ElevenLabs holds it again now (it just sent us its transcript), so a
+          // deletion already done is owed once more.
+          await tx`
+            update public.provider_deletions
+            set status = 'pending', next_attempt_at = now(), attempts = 0, last_error = null, done_at = null, provider_status = null
+            where provider = 'elevenlabs' and resource_type = 'conversation' and resource_id = ${data.conversation_id}
+              and status = 'done'`;
           await writeAudit(tx, { type: 'provider' }, {
             orgId: call.org_id,
             action: 'call.conversation_discarded',

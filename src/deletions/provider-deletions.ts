@@ -4,7 +4,7 @@ import type { AgentPlatform } from '../providers/agent-platform.js';
 import { ProviderError } from '../providers/agent-platform.js';
 import type { Telephony } from '../providers/telephony.js';
 
-export type DeletionReason = 'no_consent' | 'retention' | 'erasure' | 'call_deleted' | 'account_deletion' | 'agent_deleted';
+export type DeletionReason = 'no_consent' | 'retention' | 'erasure' | 'call_deleted' | 'account_deletion' | 'agent_deleted' | 'consent_withdrawn';
 
 export interface DeletionRequest {
   orgId: string | null;
@@ -43,8 +43,24 @@ export interface DeletionRunCounts {
   failed: number;
 }
 
-async function perform(deps: DeletionWorkerDeps, row: { provider: string; resource_type: string; resource_id: string }) {
-  if (row.provider === 'twilio' && row.resource_type === 'recording') return deps.telephony.deleteRecording(row.resource_id);
+interface ClaimedDeletion {
+  id: string;
+  provider: string;
+  resource_type: string;
+  resource_id: string;
+  attempts: number;
+  /** For a Twilio recording we last knew running: its call's SID, to stop it first. */
+  live_call_sid: string | null;
+}
+
+async function perform(deps: DeletionWorkerDeps, row: ClaimedDeletion) {
+  if (row.provider === 'twilio' && row.resource_type === 'recording') {
+    // A recording still running (a caller withdrew consent mid-call, and Twilio was down
+    // then) is stopped first: deleting it must not leave the rest of the call recorded.
+    // A stop that fails for an outage throws, and the row is retried.
+    if (row.live_call_sid) await deps.telephony.stopRecording(row.live_call_sid, row.resource_id);
+    return deps.telephony.deleteRecording(row.resource_id);
+  }
   if (row.provider === 'elevenlabs' && row.resource_type === 'conversation') return deps.agentPlatform.deleteConversation(row.resource_id);
   if (row.provider === 'elevenlabs' && row.resource_type === 'agent') return deps.agentPlatform.deleteAgent(row.resource_id);
   if (row.provider === 'elevenlabs' && row.resource_type === 'tool') return deps.agentPlatform.deleteTool(row.resource_id);
@@ -70,7 +86,7 @@ export async function runProviderDeletions(
   const batchSize = opts.batchSize ?? 50;
   const db = deps.serviceDb;
   for (let batch = 0; batch < (opts.maxBatches ?? 20); batch += 1) {
-    const rows = await db<{ id: string; provider: string; resource_type: string; resource_id: string; attempts: number }[]>`
+    const rows = await db<ClaimedDeletion[]>`
       update public.provider_deletions d
       set next_attempt_at = now() + interval '5 minutes'
       where d.id in (
@@ -80,7 +96,10 @@ export async function runProviderDeletions(
         order by next_attempt_at
         limit ${batchSize}
         for update skip locked)
-      returning d.id, d.provider, d.resource_type, d.resource_id, d.attempts`;
+      returning d.id, d.provider, d.resource_type, d.resource_id, d.attempts,
+        (select c.twilio_call_sid from public.recordings r join public.calls c on c.id = r.call_id
+         where d.provider = 'twilio' and d.resource_type = 'recording' and r.twilio_recording_sid = d.resource_id
+           and r.status in ('in-progress', 'paused')) as live_call_sid`;
     for (const row of rows) {
       counts.claimed += 1;
       try {

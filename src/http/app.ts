@@ -23,6 +23,7 @@ import type { CallsService } from '../calls/calls-service.js';
 import { elevenLabsWebhookRoutes } from '../calls/elevenlabs-webhooks.js';
 import type { PostCallService } from '../calls/post-call-service.js';
 import { twilioWebhookRoutes } from '../calls/twilio-webhooks.js';
+import type { WithdrawalService } from '../calls/withdrawal-service.js';
 import type { AgentPlatform } from '../providers/agent-platform.js';
 import type { Telephony } from '../providers/telephony.js';
 import { accountDeletionRoutes, erasureRoutes } from '../erasure/erasure-routes.js';
@@ -57,6 +58,8 @@ export interface AppDeps {
   telephony: Telephony;
   callFlow: CallFlowService;
   postCall: PostCallService;
+  /** The agents' stop_recording tool: a caller withdraws consent mid-call. */
+  withdrawal: WithdrawalService;
   calls: CallsService;
   erasure: ErasureService;
   exports: ExportService;
@@ -103,7 +106,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(publicSubprocessorRoutes(deps.subprocessors));
   app.use(publicTrustRoutes());
-  app.use('/webhooks/elevenlabs', elevenLabsWebhookRoutes(deps.postCall));
+  app.use('/webhooks/elevenlabs', elevenLabsWebhookRoutes(deps.postCall, deps.withdrawal));
   // Public pages (each with its own body parsers and headers).
   app.use('/forget-me', forgetMeRoutes(deps.forgetMe));
   app.use('/preferences/privacy', preferencesPage());

@@ -13,6 +13,11 @@ export interface Telephony {
   readonly name: 'twilio' | 'local';
   /** Starts recording a live call; Twilio reports on it to `statusCallbackUrl`. */
   startRecording(callSid: string, statusCallbackUrl: string): Promise<{ recordingSid: string }>;
+  /**
+   * Stops a call's recording (it then completes at Twilio and can be deleted).
+   * A recording that is gone or no longer running counts as stopped.
+   */
+  stopRecording(callSid: string, recordingSid: string): Promise<'stopped' | 'not_running'>;
   /** 'not_found' counts as done. */
   deleteRecording(recordingSid: string): Promise<'deleted' | 'not_found'>;
   /** The recording's audio (WAV), to compute its SHA-256. */
@@ -45,6 +50,19 @@ export function createTwilioTelephony(cfg: TwilioClientConfig & { smsFrom?: stri
         return { recordingSid: rec.sid };
       } catch (err) {
         throw asProviderError(err);
+      }
+    },
+    async stopRecording(callSid, recordingSid) {
+      try {
+        await client.calls(callSid).recordings(recordingSid).update({ status: 'stopped' });
+        return 'stopped';
+      } catch (err) {
+        const e = asProviderError(err);
+        // 404: no such recording (any more); another 4xx: Twilio will not change its
+        // status because it is no longer running (stopped, completed, absent).
+        // Outages (5xx, 429, timeouts) are thrown for the caller to retry.
+        if (!e.retryable) return 'not_running';
+        throw e;
       }
     },
     async deleteRecording(recordingSid) {
@@ -92,6 +110,9 @@ export function createLocalTelephony(): Telephony {
       const recordingSid = `RE${randomBytes(16).toString('hex')}`;
       logger.info({ recording_sid: recordingSid }, 'local mode: a Twilio account would start recording this call now');
       return { recordingSid };
+    },
+    async stopRecording() {
+      return 'not_running';
     },
     async deleteRecording() {
       return 'not_found';
