@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SUPPORTED_LANGUAGES } from '../src/agents/disclaimer-catalogue.js';
@@ -89,8 +91,9 @@ describe('POST /webhooks/elevenlabs/tools/stop-recording', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ status: 'recording_stopped', message: EN });
 
-    await waitFor(() => live.status === 'stopped', 'the recording to stop', 2000);
-    expect(live.dateUpdated.getTime() - t0).toBeLessThan(2000);
+    // Twilio moves a stopped recording on to 'completed' once processed: the stop time is what counts.
+    const stoppedAt = await waitFor(() => live.stoppedAt, 'the recording to stop', 2000);
+    expect(stoppedAt.getTime() - t0).toBeLessThan(2000);
     await waitFor(() => world.twilioFake.deletedRecordings.includes(live.sid), 'the recording to be deleted');
     await waitFor(() => world.elFake.deletedConversations.includes(conversationId), 'the conversation to be deleted');
     // Stopped before deleted, through the call's recording resource.
@@ -242,7 +245,8 @@ describe('POST /webhooks/elevenlabs/tools/stop-recording', () => {
     await db`update public.provider_deletions set next_attempt_at = now() where resource_id = ${live.sid}`;
     const counts = await runProviderDeletions(workerDeps(), { only: { provider: 'twilio', resourceType: 'recording', resourceId: live.sid } });
     expect(counts.done).toBe(1);
-    expect(live.status).toBe('stopped');
+    expect(live.stoppedAt).toBeInstanceOf(Date);
+    expect(world.twilioFake.recordingStatusChanges.some((c) => c.sid === live.sid && c.to === 'stopped')).toBe(true);
     expect(world.twilioFake.deletedRecordings).toContain(live.sid);
     const [row] = await db`select status, reason from public.provider_deletions where resource_id = ${live.sid}`;
     expect(row).toEqual({ status: 'done', reason: 'consent_withdrawn' });
@@ -275,5 +279,55 @@ describe('POST /webhooks/elevenlabs/tools/stop-recording', () => {
     expect(row).toEqual({ status: 'done', reason: 'consent_withdrawn' });
     const [recRow] = await db`select deleted_at is not null as deleted from public.recordings where twilio_recording_sid = ${recSid}`;
     expect(recRow).toEqual({ deleted: true });
+  });
+});
+
+describe('ElevenLabs calls the tool the backend attached to the agent', () => {
+  it('mid-call, the stop_recording tool as created at ElevenLabs reaches our endpoint and stops the recording', async () => {
+    // Our server listens where the tool points (PUBLIC_BASE_URL), as it would in production.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const live = await startCallWorld(db, { PUBLIC_BASE_URL: `http://127.0.0.1:${port}` });
+    server.on('request', live.app);
+    try {
+      const l = await createAgentLine(db, live, { dtmfConsent: true, language: 'de' });
+      const sid = newCallSid();
+      await twilioPost(live, '/webhooks/twilio/voice', { CallSid: sid, From: '+4930123450009', To: l.number, FromCountry: 'DE', CallStatus: 'ringing' });
+      await twilioPost(live, '/webhooks/twilio/consent?attempt=1', { CallSid: sid, Digits: '1' }).expect(200);
+      const rec = await waitFor(() => [...live.twilioFake.recordings.values()].find((r) => r.callSid === sid), 'the recording to start');
+      await waitFor(async () => (await db`select 1 from public.recordings where twilio_recording_sid = ${rec.sid}`).length === 1, 'the recording row');
+      const [conversationId] = [...live.elFake.conversations.keys()];
+      live.elFake.startCall(conversationId!, { callSid: sid });
+
+      const t0 = Date.now();
+      const answer = await live.elFake.invokeWebhookTool(conversationId!, 'stop_recording');
+      expect(answer.status).toBe(200);
+      expect(answer.body).toEqual({ status: 'recording_stopped', message: withdrawalMessage('de') });
+      const stoppedAt = await waitFor(() => rec.stoppedAt, 'the recording to stop', 2000);
+      expect(stoppedAt.getTime() - t0).toBeLessThan(2000);
+      await waitFor(() => live.twilioFake.deletedRecordings.includes(rec.sid), 'the recording to be deleted');
+      const [call] = await db`select consent_state, recording_allowed, elevenlabs_conversation_id from public.calls where twilio_call_sid = ${sid}`;
+      expect(call).toEqual({ consent_state: 'withdrawn', recording_allowed: false, elevenlabs_conversation_id: conversationId });
+
+      // ElevenLabs never held audio of it, and its conversation is deleted; nothing of it is kept here.
+      await waitFor(() => live.elFake.deletedConversations.includes(conversationId!), 'the conversation to be deleted at ElevenLabs');
+      expect(live.elFake.everStoredAudio.has(conversationId!)).toBe(false);
+      const [kept] = await db<{ transcripts: number; leads: number }[]>`
+        select (select count(*)::int from public.transcripts t join public.calls c on c.id = t.call_id where c.twilio_call_sid = ${sid}) as transcripts,
+               (select count(*)::int from public.leads l join public.calls c on c.id = l.call_id where c.twilio_call_sid = ${sid}) as leads`;
+      expect(kept).toEqual({ transcripts: 0, leads: 0 });
+
+      // A copy of the same tool call made without the agent's secret is refused.
+      const forged = await fetch(`http://127.0.0.1:${port}${STOP_RECORDING_PATH}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [STOP_RECORDING_SECRET_HEADER]: secretFor(line.agentId) },
+        body: JSON.stringify({ call_id: (await db`select id from public.calls where twilio_call_sid = ${sid}`)[0]!.id, conversation_id: conversationId }),
+      });
+      expect(forged.status).toBe(401);
+    } finally {
+      await live.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
