@@ -42,7 +42,8 @@ export async function openIsolatedTestDb(): Promise<{ db: ServiceDb; url: string
     db,
     url: url.toString(),
     async close() {
-      await db.end();
+      // A query still waiting (e.g. on a lock a killed child held) must not hold up the drop.
+      await db.end({ timeout: 5 });
       await admin.unsafe(`drop database if exists ${name} with (force)`);
       await admin.end();
     },
