@@ -58,6 +58,8 @@ export interface LoadResult {
   non2xx: number;
   /** CPU time the process under load spent per answered request (µs), where measured (multi-process benches). */
   cpuUsPerRequest?: number;
+  /** CPU time the database's backends serving it spent per answered request (µs), where measured. */
+  dbCpuUsPerRequest?: number;
   /** Share of the round the load generator's own event loop was busy (near 1: the load tool is the limit). */
   loaderBusy?: number;
 }
@@ -204,6 +206,7 @@ function medians(xs: LoadResult[]): LoadResult {
     errors: xs.reduce((sum, r) => sum + r.errors, 0),
     non2xx: xs.reduce((sum, r) => sum + r.non2xx, 0),
     cpuUsPerRequest: optional((r) => r.cpuUsPerRequest),
+    dbCpuUsPerRequest: optional((r) => r.dbCpuUsPerRequest),
     loaderBusy: optional((r) => r.loaderBusy),
   };
 }
@@ -211,6 +214,7 @@ function medians(xs: LoadResult[]): LoadResult {
 export function fmt(r: LoadResult): string {
   const extra = [
     r.cpuUsPerRequest === undefined ? '' : `, ${r.cpuUsPerRequest.toFixed(0)} µs CPU/req`,
+    r.dbCpuUsPerRequest === undefined ? '' : ` (+${r.dbCpuUsPerRequest.toFixed(0)} µs in the database)`,
     r.loaderBusy === undefined ? '' : `, load tool ${(r.loaderBusy * 100).toFixed(0)}% busy`,
   ].join('');
   return `${r.rps.toFixed(0)} req/s, mean ${r.meanMs.toFixed(2)} ms, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, errors ${r.errors}, non-2xx ${r.non2xx}${extra}`;

@@ -1,6 +1,5 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { startElevenLabsFake } from '../test/fakes/elevenlabs-fake.js';
 import { startTwilioFake } from '../test/fakes/twilio-fake.js';
-import { formatSummary, summariseProfiles } from './cpu-profile.js';
+import { formatSummary, summariseProfiles, type Stage } from './cpu-profile.js';
 import { compare, fmt, profileDir, seedCalledOrganisation, benchDatabase, type LoadResult } from './harness.js';
 import type { LoadReport, LoadRequest } from './processes/load.js';
 
@@ -18,6 +17,31 @@ const PUBLIC_BASE_URL = 'https://voice.example.test';
 const TWILIO_AUTH_TOKEN = 'bench-twilio-token-0123456789abcdef';
 /** Node flags of both HTTP processes (the server and the bare baseline), so neither gets an edge. */
 const NODE_FLAGS = ['--import', 'tsx'];
+
+const inPackage = (url: string, ...names: string[]) => names.some((n) => url.includes(`/node_modules/${n}/`));
+const inFile = (url: string, ...files: string[]) => files.some((f) => url.endsWith(f));
+
+/**
+ * The stages of a webhook request a CPU sample is charged to: the innermost
+ * frame on its stack that one of these claims (so Express's dispatch between
+ * two middlewares is dispatch, and a socket write under postgres.js is the
+ * database client's).
+ */
+export const STAGES: Stage[] = [
+  { label: 'garbage collection', claims: (fn) => fn === '(garbage collector)' },
+  { label: 'logging (pino, per-request line)', claims: (_fn, url) => inPackage(url, 'pino', 'sonic-boom', 'fast-redact', '@pinojs/redact') || inFile(url, 'src/lib/logger.ts') },
+  { label: 'database client (postgres.js)', claims: (_fn, url) => inPackage(url, 'postgres') },
+  { label: 'batching (DataLoader)', claims: (_fn, url) => inPackage(url, 'dataloader') },
+  { label: 'phone numbers (libphonenumber-js)', claims: (_fn, url) => inPackage(url, 'libphonenumber-js') },
+  { label: 'signature check (twilio validateRequest)', claims: (_fn, url) => url.includes('/node_modules/twilio/lib/webhooks/') },
+  { label: 'validation (zod)', claims: (_fn, url) => inPackage(url, 'zod') },
+  { label: 'form body (raw-body, URLSearchParams)', claims: (fn, url) => inPackage(url, 'raw-body') || fn === 'formBody' },
+  { label: 'security headers (helmet)', claims: (_fn, url) => inPackage(url, 'helmet') },
+  { label: 'request id and context (AsyncLocalStorage)', claims: (_fn, url) => inFile(url, 'src/http/request-context-middleware.ts', 'src/lib/request-context.ts') || url === 'node:async_hooks' || url.startsWith('node:internal/async_hooks') || url.startsWith('node:internal/async_local_storage') },
+  { label: 'call flow (routing, keyed hash, TwiML)', claims: (_fn, url) => url.includes('/src/calls/') || url.includes('/src/lib/') },
+  { label: 'answer (res.send, headers, socket write)', claims: (_fn, url) => url.endsWith('/node_modules/express/lib/response.js') || url === 'node:_http_outgoing' || inPackage(url, 'etag', 'fresh', 'send') },
+  { label: 'HTTP parsing and Express dispatch', claims: (_fn, url) => inPackage(url, 'router', 'express', 'path-to-regexp', 'parseurl', 'finalhandler', 'on-finished') || url === 'node:_http_server' || url === 'node:_http_common' || url === 'node:_http_incoming' },
+];
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -102,7 +126,8 @@ export async function benchIncomingCall(seconds: number, rounds: number): Promis
   const children: ChildProcess[] = [];
   try {
     const number = await seedCalledOrganisation(sql, 'Bench');
-    const profileFlags = (name: string) => (profiles ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : []);
+    // One folder per process: each thread (tsx's module hooks run in one of their own) writes a profile.
+    const profileFlags = (name: string) => (profiles ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profiles, name)}`] : []);
 
     // Every variable production requires (src/config/env.ts); logs as production writes them (info).
     const serverEnv = (port: number): NodeJS.ProcessEnv => ({
@@ -184,6 +209,15 @@ export async function benchIncomingCall(seconds: number, rounds: number): Promis
         accountSid: twilioFake.accountSid,
         to: number,
       };
+      // The server's database backends (PostgreSQL runs on this machine; not measurable on the embedded one).
+      const backends = side === 'server' && !database.embedded
+        ? (await sql<{ pid: number }[]>`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`).map((r) => r.pid)
+        : [];
+      const dbCpu = () => {
+        const each = backends.map(cpuMicros);
+        return each.includes(undefined) ? undefined : each.reduce((sum: number, c) => sum + c!, 0);
+      };
+      const dbBefore = dbCpu();
       const cpuBefore = cpuMicros(target.child.pid!);
       const from = nowMicros();
       const reply = nextMessage<LoadReport>(loader, isType('result'));
@@ -195,6 +229,7 @@ export async function benchIncomingCall(seconds: number, rounds: number): Promis
       // Let requests still running after the last response finish before the next round.
       await new Promise((resolve) => setTimeout(resolve, 300));
       const cpuAfter = cpuMicros(target.child.pid!);
+      const dbAfter = dbCpu();
       if (side === 'server') {
         answered.push(...r.answered);
         otherAnswers += r.otherAnswers;
@@ -208,6 +243,7 @@ export async function benchIncomingCall(seconds: number, rounds: number): Promis
         errors: r.errors,
         non2xx: r.non2xx,
         cpuUsPerRequest: cpuBefore !== undefined && cpuAfter !== undefined && count > 0 ? (cpuAfter - cpuBefore) / count : undefined,
+        dbCpuUsPerRequest: backends.length > 0 && dbBefore !== undefined && dbAfter !== undefined && count > 0 ? (dbAfter - dbBefore) / count : undefined,
         loaderBusy: r.busy,
       };
     };
@@ -226,12 +262,14 @@ export async function benchIncomingCall(seconds: number, rounds: number): Promis
       bare.disconnect();
       const [serverExit] = await Promise.all([exited(server.child), exited(bare)]);
       if (serverExit !== 0) throw new Error(`the server exited with ${serverExit} on SIGTERM`);
-      const files = (prefix: string) =>
-        readdirSync(profiles)
-          .filter((f) => f.startsWith(prefix) && f.endsWith('.cpuprofile'))
-          .map((f) => path.join(profiles, f));
-      profileLines.push(...formatSummary('server', summariseProfiles(files('server-'), windows.server, ROOT)));
-      profileLines.push(...formatSummary('bare Express', summariseProfiles(files('bare-'), windows.bare, ROOT)));
+      const files = (name: string) =>
+        readdirSync(path.join(profiles, name))
+          .filter((f) => f.endsWith('.cpuprofile'))
+          .map((f) => path.join(profiles, name, f));
+      // The measured rounds' time windows, for reading the profiles further (CLOCK_MONOTONIC µs).
+      writeFileSync(path.join(profiles, 'windows.json'), JSON.stringify(windows));
+      profileLines.push(...formatSummary('server', summariseProfiles(files('server'), windows.server, ROOT, STAGES)));
+      profileLines.push(...formatSummary('bare Express', summariseProfiles(files('bare'), windows.bare, ROOT, STAGES)));
       profileLines.push(`  profiles: ${profiles}`);
       server = await startServer('server-crash', false);
       await round('server', 1);
@@ -242,11 +280,16 @@ export async function benchIncomingCall(seconds: number, rounds: number): Promis
     const crash = await round('server', crashSeconds, { killAfterMs: crashSeconds * 750 });
     await exited(server.child);
     const stored = new Set<string>();
+    // A batch's calls share their created_at (now() is the transaction's start): distinct values count the commits.
+    const commits = new Set<number>();
     for (let i = 0; i < answered.length; i += 10_000) {
-      const rows = await sql<{ twilio_call_sid: string }[]>`
-        select twilio_call_sid from public.calls
+      const rows = await sql<{ twilio_call_sid: string; created_at: Date }[]>`
+        select twilio_call_sid, created_at from public.calls
         where twilio_call_sid = any(${answered.slice(i, i + 10_000)}::text[]) and consent_state = 'pending'`;
-      for (const r of rows) stored.add(r.twilio_call_sid);
+      for (const r of rows) {
+        stored.add(r.twilio_call_sid);
+        commits.add(r.created_at.getTime());
+      }
     }
     const missing = answered.filter((sid) => !stored.has(sid)).length;
     const logText = logs.map((f) => readFileSync(f, 'utf8')).join('');
@@ -261,7 +304,7 @@ export async function benchIncomingCall(seconds: number, rounds: number): Promis
       `  bare Express, fixed TwiML:        ${fmt(baseline)}`,
       `  npm start (production), /voice:  ${fmt(candidate)}`,
       `  throughput ratio ${throughputRatio.toFixed(3)} (goal >= 0.7), p50 ratio ${p50Ratio.toFixed(2)}, p99 ratio ${p99Ratio.toFixed(2)} (goal <= 1.5)`,
-      `  stored: ${answered.length - missing} of ${answered.length} calls answered with the consent prompt (${crash.rps.toFixed(0)} req/s in the round cut by SIGKILL), ${otherAnswers} other answers; server log: ${logLines.length} lines, ${errorLines.length} errors`,
+      `  stored: ${answered.length - missing} of ${answered.length} calls answered with the consent prompt (${crash.rps.toFixed(0)} req/s in the round cut by SIGKILL), ${otherAnswers} other answers, ${(stored.size / Math.max(commits.size, 1)).toFixed(1)} calls per commit; server log: ${logLines.length} lines, ${errorLines.length} errors`,
       ...profileLines,
     ];
     if (missing > 0 || otherAnswers > 0 || errorLines.length > 0 || candidate.non2xx > 0) {
