@@ -15,8 +15,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CONNECTIONS = 50;
 const PUBLIC_BASE_URL = 'https://voice.example.test';
 const TWILIO_AUTH_TOKEN = 'bench-twilio-token-0123456789abcdef';
-/** Node flags of both HTTP processes (the server and the bare baseline), so neither gets an edge. */
-const NODE_FLAGS = ['--import', 'tsx'];
+/** Node flags of both HTTP processes (the server and the bare baseline), so neither gets an edge; BENCH_NODE_FLAGS adds some to both. */
+const NODE_FLAGS = [...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--import', 'tsx'];
 
 const inPackage = (url: string, ...names: string[]) => names.some((n) => url.includes(`/node_modules/${n}/`));
 const inFile = (url: string, ...files: string[]) => files.some((f) => url.endsWith(f));
@@ -180,7 +180,7 @@ export async function benchIncomingCall(seconds: number, rounds: number): Promis
       throw new Error(`the server did not start:\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
     };
 
-    const loader = fork(path.join(ROOT, 'bench/processes/load.ts'), [], { execArgv: NODE_FLAGS, cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const loader = fork(path.join(ROOT, 'bench/processes/load.ts'), [], { execArgv: ['--import', 'tsx'], cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     children.push(loader);
     const loaderReady = nextMessage(loader, isType('ready'));
     const bare = fork(path.join(ROOT, 'bench/processes/bare-express.ts'), [], {
