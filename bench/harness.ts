@@ -52,9 +52,16 @@ export async function benchDatabase(): Promise<{ url: string; embedded: boolean;
 export interface LoadResult {
   rps: number;
   meanMs: number;
+  p50Ms: number;
   p99Ms: number;
   errors: number;
   non2xx: number;
+  /** CPU time the process under load spent per answered request (µs), where measured (multi-process benches). */
+  cpuUsPerRequest?: number;
+  /** CPU time the database's backends serving it spent per answered request (µs), where measured. */
+  dbCpuUsPerRequest?: number;
+  /** Share of the round the load generator's own event loop was busy (near 1: the load tool is the limit). */
+  loaderBusy?: number;
 }
 
 export interface LoadOptions {
@@ -101,6 +108,7 @@ export async function load(app: Express, opts: LoadOptions): Promise<LoadResult>
     return {
       rps: result.requests.average,
       meanMs: result.latency.average,
+      p50Ms: result.latency.p50,
       p99Ms: result.latency.p99,
       errors: result.errors + result.timeouts,
       non2xx: result.non2xx,
@@ -113,13 +121,24 @@ export async function load(app: Express, opts: LoadOptions): Promise<LoadResult>
   }
 }
 
+/** BENCH_PROFILE: a folder for CPU profiles, or 1 (or true) for a fresh one under the temporary folder. */
+export function profileDir(): string | undefined {
+  const value = process.env.BENCH_PROFILE;
+  if (!value || value === '0' || value === 'false') return undefined;
+  if (value === '1' || value === 'true') return mkdtempSync(path.join(tmpdir(), 'voice-gdpr-profile-'));
+  return value;
+}
+
+let ownProfileDir: string | undefined | null = null;
+
 /**
- * With BENCH_PROFILE=<dir>, writes a V8 CPU profile of each baseline and candidate run
- * there (open it in Chrome DevTools), to see where the time over the
- * baseline goes.
+ * With BENCH_PROFILE, writes a V8 CPU profile of each baseline and candidate run
+ * of this process (open it in Chrome DevTools), to see where the time over the
+ * baseline goes. (Benches whose load runs in other processes profile those instead.)
  */
 async function profiled<T>(name: string, run: () => Promise<T>): Promise<T> {
-  const dir = process.env.BENCH_PROFILE;
+  if (ownProfileDir === null) ownProfileDir = profileDir();
+  const dir = ownProfileDir;
   if (!dir) return run();
   const session = new Session();
   session.connect();
@@ -148,21 +167,26 @@ export async function compare(
   rounds: number,
   baseline: (seconds?: number) => Promise<LoadResult>,
   candidate: (seconds?: number) => Promise<LoadResult>,
+  opts: { profileThisProcess?: boolean } = {},
 ): Promise<{ baseline: LoadResult; candidate: LoadResult }> {
+  const here = opts.profileThisProcess ?? true;
+  const run = <T>(name: string, fn: () => Promise<T>) => (here ? profiled(name, fn) : fn());
   await baseline(WARM_UP_SECONDS);
   await candidate(WARM_UP_SECONDS);
   const b: LoadResult[] = [];
   const c: LoadResult[] = [];
   for (let i = 0; i < rounds; i += 1) {
     let elu = performance.eventLoopUtilization();
-    b.push(await profiled(`baseline-${i}`, () => baseline()));
+    b.push(await run(`baseline-${i}`, () => baseline()));
     const eluB = performance.eventLoopUtilization(elu).utilization;
     elu = performance.eventLoopUtilization();
-    c.push(await profiled(`candidate-${i}`, () => candidate()));
+    c.push(await run(`candidate-${i}`, () => candidate()));
     const eluC = performance.eventLoopUtilization(elu).utilization;
     if (process.env.BENCH_VERBOSE) {
-      console.error(`  round ${i + 1}: baseline ${fmt(b.at(-1)!)}, event loop ${(eluB * 100).toFixed(0)}% busy`);
-      console.error(`           candidate ${fmt(c.at(-1)!)}, event loop ${(eluC * 100).toFixed(0)}% busy`);
+      // In-process benches: this event loop serves the load and the app; else the load's own figure is in fmt.
+      const busy = (elu: number) => (here ? `, event loop ${(elu * 100).toFixed(0)}% busy` : '');
+      console.error(`  round ${i + 1}: baseline ${fmt(b.at(-1)!)}${busy(eluB)}`);
+      console.error(`           candidate ${fmt(c.at(-1)!)}${busy(eluC)}`);
     }
   }
   return { baseline: medians(b), candidate: medians(c) };
@@ -173,17 +197,27 @@ function medians(xs: LoadResult[]): LoadResult {
     const sorted = xs.map(pick).sort((x, y) => x - y);
     return sorted[Math.floor(sorted.length / 2)]!;
   };
+  const optional = (pick: (r: LoadResult) => number | undefined) => (xs.every((r) => pick(r) !== undefined) ? median((r) => pick(r)!) : undefined);
   return {
     rps: median((r) => r.rps),
     meanMs: median((r) => r.meanMs),
+    p50Ms: median((r) => r.p50Ms),
     p99Ms: median((r) => r.p99Ms),
     errors: xs.reduce((sum, r) => sum + r.errors, 0),
     non2xx: xs.reduce((sum, r) => sum + r.non2xx, 0),
+    cpuUsPerRequest: optional((r) => r.cpuUsPerRequest),
+    dbCpuUsPerRequest: optional((r) => r.dbCpuUsPerRequest),
+    loaderBusy: optional((r) => r.loaderBusy),
   };
 }
 
 export function fmt(r: LoadResult): string {
-  return `${r.rps.toFixed(0)} req/s, mean ${r.meanMs.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(1)} ms, errors ${r.errors}, non-2xx ${r.non2xx}`;
+  const extra = [
+    r.cpuUsPerRequest === undefined ? '' : `, ${r.cpuUsPerRequest.toFixed(0)} µs CPU/req`,
+    r.dbCpuUsPerRequest === undefined ? '' : ` (+${r.dbCpuUsPerRequest.toFixed(0)} µs in the database)`,
+    r.loaderBusy === undefined ? '' : `, load tool ${(r.loaderBusy * 100).toFixed(0)}% busy`,
+  ].join('');
+  return `${r.rps.toFixed(0)} req/s, mean ${r.meanMs.toFixed(2)} ms, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, errors ${r.errors}, non-2xx ${r.non2xx}${extra}`;
 }
 
 /** The configuration the call benchmarks run under: the database and the two providers' fakes. */

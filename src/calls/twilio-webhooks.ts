@@ -1,4 +1,4 @@
-import { Router, type RequestHandler, type Response } from 'express';
+import type { RequestHandler, Response, Router } from 'express';
 import getRawBody from 'raw-body';
 import twilio from 'twilio';
 import { z } from 'zod';
@@ -48,8 +48,18 @@ export function verifyTwilioSignature(authToken: string, publicBaseUrl: string):
   };
 }
 
+/**
+ * Writes a TwiML answer straight to the response: the headers Express's
+ * res.type().send() would write, but without the ETag (a hash of every
+ * answer; nobody revalidates the answer to a POST) and its freshness check.
+ */
+function sendXml(res: Response, twiml: string): void {
+  res.writeHead(200, { 'content-type': 'text/xml; charset=utf-8', 'content-length': Buffer.byteLength(twiml) });
+  res.end(twiml);
+}
+
 function sendTwiml(res: Response, answer: Answer): void {
-  res.type('text/xml').send(answer.twiml);
+  sendXml(res, answer.twiml);
   if (answer.after) {
     const after = answer.after;
     res.on('finish', () => {
@@ -63,7 +73,7 @@ function safeTwiml(res: Response): void {
   const r = new twilio.twiml.VoiceResponse();
   r.say({ language: 'en-GB' }, 'Sorry, something went wrong with this call. Goodbye.');
   r.hangup();
-  res.type('text/xml').send(r.toString());
+  sendXml(res, r.toString());
 }
 
 const MAX_PARAMS = 200;
@@ -98,13 +108,21 @@ const formBody: RequestHandler = async (req, _res, next) => {
   next();
 };
 
-/** /webhooks/twilio: voice, consent, status and recording callbacks (all signed). */
-export function twilioWebhookRoutes(service: CallFlowService, opts: { authToken: string; publicBaseUrl: string }): Router {
-  const base = Router();
-  // Routes carry their parsers themselves (one router, no nested mounts: the cheapest dispatch).
-  const signed = [formBody, verifyTwilioSignature(opts.authToken, opts.publicBaseUrl)];
+/**
+ * /webhooks/twilio: voice, consent, status and recording callbacks (all signed),
+ * each one route of `app`, run after `before` (the app's security headers and
+ * request context). The routes carry their parsers themselves and are meant to
+ * be mounted ahead of the app's own middleware and routers: no nested router,
+ * the cheapest dispatch for the busiest routes.
+ */
+export function twilioWebhookRoutes(
+  app: Pick<Router, 'post'>,
+  service: CallFlowService,
+  opts: { authToken: string; publicBaseUrl: string; before: RequestHandler[] },
+): void {
+  const signed = [...opts.before, formBody, verifyTwilioSignature(opts.authToken, opts.publicBaseUrl)];
   const router = {
-    post: (path: string, handler: RequestHandler) => base.post(`/webhooks/twilio${path}`, ...signed, handler),
+    post: (path: string, handler: RequestHandler) => app.post(`/webhooks/twilio${path}`, ...signed, handler),
   };
 
   router.post('/voice', async (req, res) => {
@@ -140,6 +158,4 @@ export function twilioWebhookRoutes(service: CallFlowService, opts: { authToken:
     res.status(204).end();
     if (after) after().catch((err: unknown) => logger.error({ err_name: (err as Error).name }, 'recording follow-up failed'));
   });
-
-  return base;
 }

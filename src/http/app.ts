@@ -80,10 +80,14 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? false);
-  app.use(helmet());
+  const securityHeaders = helmet();
+  // Twilio's webhooks first: the busiest routes, and they need nothing mounted
+  // below. Each is a route of the app itself with the same security headers and
+  // request context as every other request, without the dispatch of the
+  // app-wide middleware layers and a mounted router.
+  twilioWebhookRoutes(app, deps.callFlow, { authToken: deps.twilioAuthToken, publicBaseUrl: deps.publicBaseUrl, before: [securityHeaders, requestContext] });
+  app.use(securityHeaders);
   app.use(requestContext);
-  // Twilio's webhooks first: the busiest routes, and they need nothing mounted below.
-  app.use(twilioWebhookRoutes(deps.callFlow, { authToken: deps.twilioAuthToken, publicBaseUrl: deps.publicBaseUrl }));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

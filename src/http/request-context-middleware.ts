@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { ipPrefix } from '../lib/crypto.js';
-import { logger } from '../lib/logger.js';
+import { requestLog } from '../lib/logger.js';
 import { runWithContext } from '../lib/request-context.js';
 
 const INCOMING_ID = /^[A-Za-z0-9._-]{8,64}$/;
@@ -17,7 +17,7 @@ export const requestContext: RequestHandler = (req, res, next) => {
   res.setHeader('x-request-id', requestId);
   const started = process.hrtime.bigint();
   res.on('finish', () => {
-    logger.info(
+    requestLog.info(
       {
         request_id: requestId,
         method: req.method,

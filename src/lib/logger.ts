@@ -34,3 +34,11 @@ export const logger: Logger = pino({
     return ctx ? { request_id: ctx.requestId } : {};
   },
 });
+
+/**
+ * The one line each request ends with (request-context middleware): fixed
+ * fields only (id, method, path without query string, status, time), none of
+ * them a redacted path, so it skips the redaction pass, which doubled the cost
+ * of the busiest log line.
+ */
+export const requestLog: Logger = logger.child({}, { redact: [] });
