@@ -5,7 +5,7 @@ import { buildUnrecordedFirstMessage, checkFirstMessage, consentPrompt, disclaim
 import { writeAudit } from '../audit/audit.js';
 import type { ServiceDb, Tx } from '../db/database.js';
 import { queueProviderDeletion, runProviderDeletions } from '../deletions/provider-deletions.js';
-import { keyedHash } from '../lib/crypto.js';
+import { keyedPhoneHash } from '../lib/crypto.js';
 import { logger } from '../lib/logger.js';
 import { canonicalPhone } from '../lib/phone.js';
 import { ProviderError, type AgentPlatform } from '../providers/agent-platform.js';
@@ -106,6 +106,20 @@ export function createCallFlowService(deps: CallFlowDeps) {
       },
     },
   );
+
+  // The dialled number is always one of our own few numbers: read once each, not per call
+  // (parsing a number is a noticeable share of an incoming call's CPU). Bounded, so numbers
+  // we do not serve cannot grow it without limit.
+  const dialledCache = new Map<string, string>();
+  function dialled(to: string): string {
+    let e164 = dialledCache.get(to);
+    if (e164 === undefined) {
+      e164 = canonicalPhone(to) ?? to;
+      if (dialledCache.size >= 10_000) dialledCache.clear();
+      dialledCache.set(to, e164);
+    }
+    return e164;
+  }
 
   // The prompt TwiML depends only on language and attempt: built once each.
   const consentTwimlCache = new Map<string, string>();
@@ -231,8 +245,8 @@ export function createCallFlowService(deps: CallFlowDeps) {
       const routed = await intake.load({
         callSid: p.CallSid,
         from: from ?? p.From ?? null,
-        fromHash: from ? keyedHash(deps.blindIndexKey, 'phone', from) : null,
-        to: canonicalPhone(p.To) ?? p.To,
+        fromHash: from ? keyedPhoneHash(deps.blindIndexKey, from) : null,
+        to: dialled(p.To),
         country,
         countryListed: country !== null && LISTED_CONSENT_COUNTRIES.has(country),
         countryLanguage: countryLanguage(country) ?? null,

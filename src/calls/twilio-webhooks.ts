@@ -2,6 +2,7 @@ import type { RequestHandler, Response, Router } from 'express';
 import getRawBody from 'raw-body';
 import twilio from 'twilio';
 import { z } from 'zod';
+import { safeEqual } from '../lib/crypto.js';
 import { AppError } from '../lib/errors.js';
 import { logger } from '../lib/logger.js';
 import type { Answer, CallFlowService } from './call-flow-service.js';
@@ -35,13 +36,16 @@ const recordingParams = z.looseObject({
  * Refuses any request whose X-Twilio-Signature does not match, before anything
  * else happens. The URL Twilio signed is rebuilt from PUBLIC_BASE_URL (a proxy
  * in front of us changes Host, so the Host header is never trusted).
- * validateRequest compares in constant time.
+ * The exact URL is tried first (one HMAC, compared in constant time); only a
+ * mismatch falls back to validateRequest, which also tries the URL with and
+ * without a port and escaped forms (and compares in constant time too).
  */
 export function verifyTwilioSignature(authToken: string, publicBaseUrl: string): RequestHandler {
   return (req, _res, next) => {
     const signature = req.get('x-twilio-signature');
     const params = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, string>;
-    if (!signature || !twilio.validateRequest(authToken, signature, `${publicBaseUrl}${req.originalUrl}`, params)) {
+    const url = `${publicBaseUrl}${req.originalUrl}`;
+    if (!signature || !(safeEqual(twilio.getExpectedTwilioSignature(authToken, url, params), signature) || twilio.validateRequest(authToken, signature, url, params))) {
       throw new AppError(403, 'invalid_signature', 'X-Twilio-Signature is missing or does not match this request.');
     }
     next();

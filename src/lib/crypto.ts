@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { canonicalPhone } from './phone.js';
+import { canonicalPhone, type E164 } from './phone.js';
 
 /** Compares two secrets in constant time (for equal lengths). */
 export function safeEqual(a: string | Buffer, b: string | Buffer): boolean {
@@ -25,6 +25,14 @@ export function normaliseEmail(email: string): string {
 export function keyedHash(key: Buffer, kind: 'email' | 'phone' | 'ip' | 'text', value: string): Buffer {
   const normalised = kind === 'email' ? normaliseEmail(value) : kind === 'phone' ? phoneForHash(value) : value;
   return createHmac('sha256', key).update(`${kind}:${normalised}`).digest();
+}
+
+/**
+ * The blind index of a number already read to E.164: the same as `keyedHash(key, 'phone', …)`
+ * without reading the number a second time (the E164 type is only made by src/lib/phone.ts).
+ */
+export function keyedPhoneHash(key: Buffer, e164: E164): Buffer {
+  return createHmac('sha256', key).update(`phone:${e164}`).digest();
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isIsoCountry } from './countries.js';
-import { keyedHash } from './crypto.js';
+import { keyedHash, keyedPhoneHash } from './crypto.js';
 import { canonicalPhone, countryOfPhone, InvalidPhoneError, parsePhone, readPhone } from './phone.js';
 
 describe('readPhone: numbers people type', () => {
@@ -86,5 +86,16 @@ describe('countries', () => {
   it('knows the ISO 3166-1 alpha-2 codes and nothing else', () => {
     for (const code of ['DE', 'AT', 'CH', 'PL', 'GB', 'US', 'AQ', 'AX']) expect(isIsoCountry(code), code).toBe(true);
     for (const code of ['UK', 'EU', 'XK', 'ZZ', 'de', 'DEU', '']) expect(isIsoCountry(code), code).toBe(false);
+  });
+});
+
+describe('keyedPhoneHash', () => {
+  it('is the blind index keyedHash gives the same number, without reading it again', () => {
+    const key = Buffer.from('k'.repeat(32));
+    for (const written of ['+4915123456789', '+44 7700 900123', '+1 212 555 0100']) {
+      const e164 = canonicalPhone(written)!;
+      expect(keyedPhoneHash(key, e164).equals(keyedHash(key, 'phone', written)), written).toBe(true);
+    }
+    expect(keyedPhoneHash(key, canonicalPhone('+4915123456789')!).equals(keyedHash(Buffer.from('x'.repeat(32)), 'phone', '+4915123456789'))).toBe(false);
   });
 });
