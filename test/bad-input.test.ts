@@ -203,4 +203,14 @@ describe('health', () => {
     expect(res.headers['strict-transport-security']).toBeDefined();
     expect(res.headers['x-powered-by']).toBeUndefined();
   });
+
+  it('gives Twilio webhooks exactly the security headers every other route gets', async () => {
+    const security = (headers: Record<string, string>) =>
+      Object.fromEntries(Object.entries(headers).filter(([name]) => !['date', 'content-type', 'content-length', 'etag', 'x-request-id', 'connection', 'keep-alive'].includes(name)));
+    const health = await request(app).get('/healthz');
+    const webhook = await request(app).post('/webhooks/twilio/voice').type('form').send({ CallSid: 'CA' + '0'.repeat(32), To: '+4930123456' });
+    expect(webhook.status).toBe(403);
+    expect(Object.keys(security(health.headers)).length).toBeGreaterThanOrEqual(10);
+    expect(security(webhook.headers)).toEqual(security(health.headers));
+  });
 });
