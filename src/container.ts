@@ -20,6 +20,7 @@ import { createExportService } from './exports/export-service.js';
 import { createIncidentsService } from './incidents/incidents-service.js';
 import { createSubprocessorsService } from './subprocessors/subprocessors-service.js';
 import { createTrustService } from './trust/trust-service.js';
+import { createRecordsOfProcessingService } from './privacy/records-of-processing-service.js';
 import { createForgetMeService } from './forget-me/forget-me-service.js';
 import { createPostCallService } from './calls/post-call-service.js';
 import { createWithdrawalService } from './calls/withdrawal-service.js';
@@ -150,6 +151,7 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
     incidents: createIncidentsService({ serviceDb, mailer, dpoEmail: config.dpoEmail, publicBaseUrl: config.publicBaseUrl }),
     subprocessors,
     trust: createTrustService({ serviceDb, userDb, subprocessors }),
+    recordsOfProcessing: createRecordsOfProcessingService({ serviceDb, userDb, subprocessors }),
     webhooks: createWebhooksService({ userDb, policy: { allowPrivateNetwork: config.webhooksAllowPrivateNetwork } }),
     twilioAuthToken: config.twilio.authToken,
     publicBaseUrl: config.publicBaseUrl,

@@ -35,6 +35,8 @@ import { orgSubprocessorRoutes, publicSubprocessorRoutes } from '../subprocessor
 import type { SubprocessorsService } from '../subprocessors/subprocessors-service.js';
 import { orgTrustRoutes, publicTrustRoutes } from '../trust/trust-routes.js';
 import type { TrustService } from '../trust/trust-service.js';
+import { orgRecordsOfProcessingRoutes } from '../privacy/records-of-processing-routes.js';
+import type { RecordsOfProcessingService } from '../privacy/records-of-processing-service.js';
 import { forgetMeRoutes } from '../forget-me/forget-me-routes.js';
 import type { ForgetMeService } from '../forget-me/forget-me-service.js';
 import { preferencesPage } from '../preferences/preferences-page.js';
@@ -66,6 +68,8 @@ export interface AppDeps {
   incidents: IncidentsService;
   subprocessors: SubprocessorsService;
   trust: TrustService;
+  /** The record of processing activities (Art. 30), from the personal-data map. */
+  recordsOfProcessing: RecordsOfProcessingService;
   forgetMe: ForgetMeService;
   webhooks: WebhooksService;
   twilioAuthToken: string;
@@ -158,6 +162,7 @@ export function createApp(deps: AppDeps): Express {
   orgScope.use('/:orgId/exports', exportRoutes(deps.exports));
   orgScope.use('/:orgId/subprocessors', orgSubprocessorRoutes(deps.subprocessors));
   orgScope.use('/:orgId/trust', orgTrustRoutes(deps.trust));
+  orgScope.use('/:orgId/records-of-processing', orgRecordsOfProcessingRoutes(deps.recordsOfProcessing));
   orgScope.use('/:orgId/webhooks', webhooksRoutes(deps.webhooks));
   orgScope.use('/', accountDeletionRoutes(deps.erasure));
   orgScope.use('/:orgId/agents', agentsRoutes(deps.agents));
