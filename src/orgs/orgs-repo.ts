@@ -118,3 +118,8 @@ export function findMembership(db: Tx | ServiceDb, orgId: string, userId: string
 export function acceptPendingMemberships(db: Tx | ServiceDb, userId: string) {
   return db`update public.memberships set accepted_at = now() where user_id = ${userId} and accepted_at is null`;
 }
+
+/** How many organisations exist at all (service handle: local mode seeds the demo into an empty database). */
+export function countOrganizations(db: ServiceDb) {
+  return db`select count(*)::int as count from public.organizations`;
+}
