@@ -7,6 +7,7 @@ import { createApp } from './http/app.js';
 import { jobDefinitions } from './jobs/registry.js';
 import { startScheduler } from './jobs/scheduler.js';
 import { logger } from './lib/logger.js';
+import { countOrganizations } from './orgs/orgs-repo.js';
 
 /** npm start: the HTTP server, on DATABASE_URL or the embedded database. */
 async function main(): Promise<void> {
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
   const app = createApp(deps);
 
   if (config.mode === 'local') {
-    const [{ count }] = (await db.serviceDb`select count(*)::int as count from public.organizations`) as unknown as [{ count: number }];
+    const [{ count }] = (await countOrganizations(db.serviceDb)) as unknown as [{ count: number }];
     if (count === 0) {
       const seed = await seedDemo(db.serviceDb, config, deps.agentPlatform);
       logger.info({ organization_id: seed.organization_id }, 'local mode: demo organisation created');

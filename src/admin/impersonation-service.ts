@@ -2,16 +2,10 @@ import type { AuthContext } from '../auth/auth-middleware.js';
 import { writeAudit } from '../audit/audit.js';
 import type { ServiceDb } from '../db/database.js';
 import { NotFoundError } from '../lib/errors.js';
+import { findMembership } from '../orgs/orgs-repo.js';
+import * as repo from './impersonations-repo.js';
 
-export interface ImpersonationRow {
-  id: string;
-  operator_id: string;
-  target_user_id: string;
-  org_id: string;
-  started_at: Date;
-  expires_at: Date;
-  ended_at: Date | null;
-}
+export type { ImpersonationRow } from './impersonations-repo.js';
 
 /**
  * Operator support access: impersonating a user within one organisation, with
@@ -24,13 +18,15 @@ export function createImpersonationService(deps: { serviceDb: ServiceDb; maxMinu
     async start(operator: AuthContext, input: { user_id: string; org_id: string; reason: string; duration_minutes?: number }) {
       const minutes = Math.min(input.duration_minutes ?? deps.maxMinutes, deps.maxMinutes);
       return serviceDb.begin(async (tx) => {
-        const [member] = await tx`
-          select 1 from public.memberships where org_id = ${input.org_id} and user_id = ${input.user_id}`;
+        const [member] = await findMembership(tx, input.org_id, input.user_id);
         if (!member) throw new NotFoundError('That user is not a member of that organisation.');
-        const [row] = await tx<ImpersonationRow[]>`
-          insert into public.impersonations (operator_id, target_user_id, org_id, reason, expires_at)
-          values (${operator.userId}, ${input.user_id}, ${input.org_id}, ${input.reason}, now() + make_interval(mins => ${minutes}))
-          returning id, operator_id, target_user_id, org_id, started_at, expires_at, ended_at`;
+        const [row] = await repo.insertImpersonation(tx, {
+          operatorId: operator.userId,
+          targetUserId: input.user_id,
+          orgId: input.org_id,
+          reason: input.reason,
+          minutes,
+        });
         await writeAudit(tx, { type: 'operator', id: operator.userId, actingAsId: input.user_id }, {
           orgId: input.org_id,
           action: 'impersonation.started',
@@ -45,11 +41,7 @@ export function createImpersonationService(deps: { serviceDb: ServiceDb; maxMinu
     /** Ends one impersonation, or (without an id) every open one of this operator. */
     async end(operator: AuthContext, id?: string) {
       return serviceDb.begin(async (tx) => {
-        const rows = await tx<ImpersonationRow[]>`
-          update public.impersonations set ended_at = now()
-          where operator_id = ${operator.userId} and ended_at is null
-            ${id ? tx`and id = ${id}` : tx``}
-          returning id, operator_id, target_user_id, org_id, started_at, expires_at, ended_at`;
+        const rows = await repo.endImpersonations(tx, operator.userId, id);
         if (id && rows.length === 0) throw new NotFoundError('No open impersonation of yours has that id.');
         for (const row of rows) {
           await writeAudit(tx, { type: 'operator', id: operator.userId, actingAsId: row.target_user_id }, {

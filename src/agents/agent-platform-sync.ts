@@ -21,6 +21,9 @@ import type { JobDefinition } from '../jobs/job.js';
 import { logger as defaultLogger } from '../lib/logger.js';
 import { AGENT_CONFIG_VERSION, ProviderError, type AgentPlatform, type AgentSpec } from '../providers/agent-platform.js';
 import { stopRecordingTool } from '../providers/stop-recording-tool.js';
+import * as syncRepo from './agent-platform-sync-repo.js';
+import type { DueAgent } from './agent-platform-sync-repo.js';
+import { setPlatformIdsIfUnchanged } from './agents-repo.js';
 import type { PreferencesListener } from '../preferences/preferences-service.js';
 
 /** What building an agent's tool needs: where ElevenLabs posts, and the key its secret comes from. */
@@ -49,13 +52,7 @@ export async function recordAgentSynced(
   db: ServiceDb | Tx,
   s: { agentId: string; orgId: string; retentionDays: number; configVersion?: number },
 ): Promise<void> {
-  await db`
-    insert into app.agent_platform_sync (agent_id, org_id, config_version, retention_days, pushed_at, attempts, next_attempt_at, last_error)
-    select ${s.agentId}, ${s.orgId}, ${s.configVersion ?? AGENT_CONFIG_VERSION}, ${s.retentionDays}, now(), 0, now(), null
-    where exists (select 1 from public.agents where id = ${s.agentId})
-    on conflict (agent_id) do update set
-      config_version = excluded.config_version, retention_days = excluded.retention_days,
-      pushed_at = excluded.pushed_at, attempts = 0, next_attempt_at = excluded.next_attempt_at, last_error = null`;
+  await syncRepo.upsertSynced(db, s);
 }
 
 export interface AgentSyncDeps {
@@ -72,19 +69,6 @@ export interface AgentSyncCounts {
   failed: number;
 }
 
-interface DueAgent {
-  agent_id: string;
-  org_id: string;
-  name: string;
-  language: string;
-  first_message: string;
-  elevenlabs_agent_id: string;
-  elevenlabs_tool_id: string | null;
-  retention_days: number;
-  confirmed_retention_days: number | null;
-  attempts: number;
-}
-
 /**
  * Pushes due agents (all, or one organisation's with `orgId`) to the platform. Rows are leased,
  * not held: a short statement claims due rows and pushes their next attempt five minutes out;
@@ -95,39 +79,12 @@ export async function syncAgents(deps: AgentSyncDeps, opts: { orgId?: string; ba
   const log = deps.logger ?? defaultLogger;
   const counts: AgentSyncCounts = { claimed: 0, pushed: 0, recreated: 0, failed: 0 };
   const batchSize = opts.batchSize ?? 25;
-  const orgFilter = opts.orgId ? db`and a.org_id = ${opts.orgId}` : db``;
 
   // Agents without a record are due: give them one (config version 0 = never confirmed).
-  await db`
-    insert into app.agent_platform_sync (agent_id, org_id)
-    select a.id, a.org_id from public.agents a
-    where a.elevenlabs_agent_id is not null ${orgFilter}
-      and not exists (select 1 from app.agent_platform_sync s where s.agent_id = a.id)
-    on conflict (agent_id) do nothing`;
+  await syncRepo.insertMissingRecords(db, opts.orgId);
 
   for (let batch = 0; batch < (opts.maxBatches ?? 20); batch += 1) {
-    const rows = await db<DueAgent[]>`
-      with due as (
-        select s.agent_id from app.agent_platform_sync s
-        join public.agents a on a.id = s.agent_id
-        left join public.privacy_preferences p on p.org_id = a.org_id
-        where a.elevenlabs_agent_id is not null ${orgFilter}
-          and s.next_attempt_at <= now()
-          and (s.config_version < ${AGENT_CONFIG_VERSION}
-               or s.retention_days is distinct from coalesce(p.retention_days, 30))
-        order by s.next_attempt_at
-        limit ${batchSize}
-        for update of s skip locked
-      ), leased as (
-        update app.agent_platform_sync s set next_attempt_at = now() + interval '5 minutes'
-        from due where s.agent_id = due.agent_id
-        returning s.agent_id, s.retention_days as confirmed_retention_days, s.attempts
-      )
-      select l.agent_id, a.org_id, a.name, a.language, a.first_message, a.elevenlabs_agent_id, a.elevenlabs_tool_id,
-             coalesce(p.retention_days, 30) as retention_days, l.confirmed_retention_days, l.attempts
-      from leased l
-      join public.agents a on a.id = l.agent_id
-      left join public.privacy_preferences p on p.org_id = a.org_id`;
+    const rows = await syncRepo.leaseDueAgents(db, opts.orgId, batchSize);
 
     for (const row of rows) {
       counts.claimed += 1;
@@ -154,10 +111,12 @@ async function pushOne(deps: AgentSyncDeps, row: DueAgent, counts: AgentSyncCoun
     }
     await db.begin(async (tx) => {
       // The agent may have been deleted or changed meanwhile: write only to the row we pushed.
-      const [still] = await tx`
-        update public.agents set elevenlabs_agent_id = ${current.externalId}, elevenlabs_tool_id = ${current.toolId}
-        where id = ${row.agent_id} and elevenlabs_agent_id = ${row.elevenlabs_agent_id}
-        returning id`;
+      const [still] = await setPlatformIdsIfUnchanged(tx, {
+        agentId: row.agent_id,
+        pushedExternalId: row.elevenlabs_agent_id,
+        externalId: current.externalId,
+        toolId: current.toolId,
+      });
       if (!still) return;
       await recordAgentSynced(tx, { agentId: row.agent_id, orgId: row.org_id, retentionDays: row.retention_days });
       if (recreated || row.confirmed_retention_days !== row.retention_days) {
@@ -176,11 +135,7 @@ async function pushOne(deps: AgentSyncDeps, row: DueAgent, counts: AgentSyncCoun
     const e = err instanceof ProviderError ? err : new ProviderError(deps.agentPlatform.name, (err as Error).message);
     const attempts = row.attempts + 1;
     await db.begin(async (tx) => {
-      await tx`
-        update app.agent_platform_sync
-        set attempts = ${attempts}, last_error = ${e.message.slice(0, 500)},
-            next_attempt_at = now() + make_interval(secs => ${backoffSeconds(attempts)})
-        where agent_id = ${row.agent_id}`;
+      await syncRepo.recordFailure(tx, row.agent_id, { attempts, lastError: e.message.slice(0, 500), backoffSeconds: backoffSeconds(attempts) });
       await writeAudit(tx, SYSTEM_ACTOR, {
         orgId: row.org_id,
         action: 'agent.retention_push_failed',

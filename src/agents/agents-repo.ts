@@ -2,7 +2,7 @@
  * SQL for agents and their phone numbers. Functions taking a `Tx` run inside a user's
  * transaction, so row-level security decides what they see and change.
  */
-import type { Tx } from '../db/database.js';
+import type { ServiceDb, Tx } from '../db/database.js';
 
 /** An agent as the API shows it. */
 export interface AgentRow {
@@ -126,4 +126,19 @@ export async function readRetentionDays(tx: Tx, orgId: string): Promise<number |
   const [row] = await tx<{ retention_days: number }[]>`
     select retention_days from public.privacy_preferences where org_id = ${orgId}`;
   return row?.retention_days;
+}
+
+/**
+ * Stores the platform's ids for an agent, only if the agent still has the
+ * platform id that was pushed (it may have been deleted or changed meanwhile).
+ * Service handle: the agent-platform-sync job.
+ */
+export function setPlatformIdsIfUnchanged(
+  db: Tx | ServiceDb,
+  a: { agentId: string; pushedExternalId: string; externalId: string; toolId: string | null },
+) {
+  return db`
+        update public.agents set elevenlabs_agent_id = ${a.externalId}, elevenlabs_tool_id = ${a.toolId}
+        where id = ${a.agentId} and elevenlabs_agent_id = ${a.pushedExternalId}
+        returning id`;
 }

@@ -1,6 +1,7 @@
 import type { ServiceDb, Tx } from '../db/database.js';
 import type { JobContext, JobDefinition } from '../jobs/job.js';
 import { logger } from '../lib/logger.js';
+import * as repo from './audit-checkpoints-repo.js';
 import { nextEntryAfter, verifyChainSegment, type BrokenLink, type ChainPosition } from './audit-verify.js';
 
 /** Entries verified per transaction by the job. */
@@ -30,11 +31,6 @@ export interface ChainCheckpoint {
   broken_found_at: Date | null;
 }
 
-/** The checkpoint's columns, bigints as text, from the table aliased `c`. */
-const COLUMNS = `c.chain_key, c.verified_index::text as verified_index, c.verified_hash, c.verified_row_id, c.verified_at,
-  c.sweep_index::text as sweep_index, c.sweep_hash, c.sweep_started_at, c.full_verified_at, c.full_verified_index::text as full_verified_index,
-  c.broken_index::text as broken_index, c.broken_row_id, c.broken_problem, c.broken_found_at`;
-
 /** The stored break of a checkpoint, as a BrokenLink. */
 export function storedBreak(cp: ChainCheckpoint | null): BrokenLink | null {
   return cp?.broken_problem ? { chainKey: cp.chain_key, chainIndex: cp.broken_index!, id: cp.broken_row_id!, problem: cp.broken_problem } : null;
@@ -42,8 +38,8 @@ export function storedBreak(cp: ChainCheckpoint | null): BrokenLink | null {
 
 /** The chain's checkpoint row, created if missing, locked for this transaction. */
 async function lockCheckpoint(tx: Tx, chainKey: string): Promise<ChainCheckpoint> {
-  await tx`insert into public.audit_chain_checkpoints (chain_key) values (${chainKey}) on conflict (chain_key) do nothing`;
-  const [cp] = await tx.unsafe<ChainCheckpoint[]>(`select ${COLUMNS} from public.audit_chain_checkpoints c where c.chain_key = $1 for update`, [chainKey]);
+  await repo.ensureCheckpoint(tx, chainKey);
+  const [cp] = await repo.lockCheckpoint(tx, chainKey);
   return cp!;
 }
 
@@ -57,10 +53,7 @@ function breakToStore(cp: ChainCheckpoint, found: BrokenLink | null): BrokenLink
 
 async function storeBreak(tx: Tx, chainKey: string, found: BrokenLink | null, at: Date): Promise<void> {
   if (!found) return;
-  await tx`
-    update public.audit_chain_checkpoints
-    set broken_index = ${found.chainIndex}, broken_row_id = ${found.id}, broken_problem = ${found.problem}, broken_found_at = ${at}
-    where chain_key = ${chainKey}`;
+  await repo.storeBreak(tx, chainKey, found, at);
 }
 
 /**
@@ -84,15 +77,12 @@ async function verifyFrom(tx: Tx, chainKey: string, from: ChainPosition, maxEntr
  */
 async function checkAnchor(tx: Tx, cp: ChainCheckpoint, position: { index: string; hash: string | null; id: string | null }) {
   if (position.index === '0') return { from: position, broken: null };
-  const [entry] = await tx<{ id: string; row_hash: string }[]>`
-    select id, row_hash from public.audit_logs where chain_key = ${cp.chain_key} and chain_index = ${position.index}::bigint`;
+  const [entry] = await repo.entryAt(tx, cp.chain_key, position.index);
   if (entry && entry.row_hash === position.hash) return { from: position, broken: null };
   const broken: BrokenLink = { chainKey: cp.chain_key, chainIndex: position.index, id: entry?.id ?? position.id ?? cp.verified_row_id!, problem: 'checkpoint_changed' };
   if (entry) return { from: { index: position.index, hash: entry.row_hash, id: entry.id }, broken };
   // The entry is gone: go on from the last entry before it.
-  const [before] = await tx<{ chain_index: string; id: string; row_hash: string }[]>`
-    select a.chain_index::text as chain_index, a.id, a.row_hash from public.audit_logs a
-    where a.chain_key = ${cp.chain_key} and a.chain_index < ${position.index}::bigint order by a.chain_index desc limit 1`;
+  const [before] = await repo.lastEntryBefore(tx, cp.chain_key, position.index);
   return { from: before ? { index: before.chain_index, hash: before.row_hash, id: before.id } : { index: '0', hash: null, id: null }, broken };
 }
 
@@ -112,11 +102,7 @@ export async function advanceChain(db: ServiceDb, chainKey: string, now: Date, b
       const found = breakToStore(cp, anchor.broken ?? segment.broken);
       await storeBreak(tx, chainKey, found, now);
       if (found) broken += 1;
-      await tx`
-        update public.audit_chain_checkpoints
-        set verified_index = ${segment.last.index}::bigint, verified_hash = ${segment.last.hash},
-            verified_row_id = ${segment.last.id ?? anchor.from.id ?? null}, verified_at = ${now}, updated_at = now()
-        where chain_key = ${chainKey}`;
+      await repo.setVerified(tx, chainKey, { index: segment.last.index, hash: segment.last.hash, rowId: segment.last.id ?? anchor.from.id ?? null, at: now });
       verified += segment.checked;
       // Until a batch finds nothing new (a batch with a gap in it can be short).
       return segment.checked > 0;
@@ -156,16 +142,9 @@ export async function sweepChain(db: ServiceDb, chainKey: string, now: Date, bud
       await storeBreak(tx, chainKey, stored, now);
       if (stored) broken += 1;
       if (completed) {
-        await tx`
-          update public.audit_chain_checkpoints
-          set sweep_index = 0, sweep_hash = null, sweep_started_at = null,
-              full_verified_at = ${startedAt}, full_verified_index = ${cp.verified_index}::bigint, updated_at = now()
-          where chain_key = ${chainKey}`;
+        await repo.completeSweep(tx, chainKey, startedAt, cp.verified_index);
       } else {
-        await tx`
-          update public.audit_chain_checkpoints
-          set sweep_index = ${segment!.last.index}::bigint, sweep_hash = ${segment!.last.hash}, sweep_started_at = ${startedAt}, updated_at = now()
-          where chain_key = ${chainKey}`;
+        await repo.advanceSweep(tx, chainKey, { index: segment!.last.index, hash: segment!.last.hash, startedAt });
       }
       verified += segment?.checked ?? 0;
       return (segment?.checked ?? 0) > 0;
@@ -196,27 +175,14 @@ export async function runAuditChainVerification(ctx: Pick<JobContext, 'serviceDb
   const batchSize = opts.batchSize ?? VERIFY_BATCH_SIZE;
   // Each chain's last entry and whether its checkpoint still stands, with a
   // loose index scan over the distinct chains (one index probe per chain).
-  const chains = await db<{ chain_key: string; latest: string; verified_index: string | null; anchor_ok: boolean }[]>`
-    with recursive keys as (
-      (select chain_key from public.audit_logs order by chain_key limit 1)
-      union all
-      select (select a.chain_key from public.audit_logs a where a.chain_key > k.chain_key order by a.chain_key limit 1)
-      from keys k where k.chain_key is not null
-    )
-    select k.chain_key,
-      (select max(a.chain_index) from public.audit_logs a where a.chain_key = k.chain_key)::text as latest,
-      c.verified_index::text as verified_index,
-      coalesce(c.verified_index = 0 or exists (select 1 from public.audit_logs a
-        where a.chain_key = k.chain_key and a.chain_index = c.verified_index and a.row_hash = c.verified_hash), false) as anchor_ok
-    from keys k left join public.audit_chain_checkpoints c on c.chain_key = k.chain_key
-    where k.chain_key is not null`;
+  const chains = await repo.chainsToVerify(db);
   const pending = (c: (typeof chains)[number]) => BigInt(c.latest) - BigInt(c.verified_index ?? 0);
   const idle = chains.filter((c) => c.verified_index !== null && c.anchor_ok && pending(c) === 0n).map((c) => c.chain_key);
   const idleSet = new Set(idle);
   const busy = chains.filter((c) => !idleSet.has(c.chain_key)).sort((a, b) => (pending(a) < pending(b) ? -1 : pending(a) > pending(b) ? 1 : 0));
   const counts = { chains: chains.length, entries_verified: 0, entries_reverified: 0, sweeps_completed: 0, breaks_found: 0 };
   if (idle.length) {
-    await db`update public.audit_chain_checkpoints set verified_at = ${now}, updated_at = now() where chain_key = any(${idle}::uuid[])`;
+    await repo.touchVerified(db, idle, now);
   }
   for (const chain of busy) {
     const r = await advanceChain(db, chain.chain_key, now, batchSize);
@@ -225,12 +191,7 @@ export async function runAuditChainVerification(ctx: Pick<JobContext, 'serviceDb
   }
 
   let budget = opts.sweepBudget ?? SWEEP_ENTRIES_PER_RUN;
-  const order = await db<{ chain_key: string }[]>`
-    select chain_key from public.audit_chain_checkpoints
-    where verified_index > 0
-      and (sweep_index > 0 or full_verified_at is null or full_verified_at < ${now}::timestamptz - make_interval(hours => ${SWEEP_INTERVAL_HOURS}))
-    order by sweep_index > 0 desc, full_verified_at asc nulls first, chain_key
-    limit ${SWEEP_CHAINS_PER_RUN}`;
+  const order = await repo.chainsToSweep(db, now, SWEEP_INTERVAL_HOURS, SWEEP_CHAINS_PER_RUN);
   for (const { chain_key } of order) {
     if (budget <= 0) break;
     const r = await sweepChain(db, chain_key, now, budget, batchSize);
@@ -268,15 +229,7 @@ export interface ChainStatus {
  * the chain's length: a few index lookups and at most `maxNewEntries` rows.
  */
 export async function readChainStatus(db: ServiceDb | Tx, chainKey: string, maxNewEntries: number): Promise<ChainStatus> {
-  const [head] = await db.unsafe<(ChainCheckpoint & { present: boolean; latest: string; anchor_hash: string | null; anchor_id: string | null })[]>(
-    `select c.chain_key is not null as present, ${COLUMNS},
-       coalesce((select max(a.chain_index) from public.audit_logs a where a.chain_key = q.k), 0)::text as latest,
-       a.row_hash as anchor_hash, a.id as anchor_id
-     from (select $1::uuid as k) q
-     left join public.audit_chain_checkpoints c on c.chain_key = q.k
-     left join public.audit_logs a on a.chain_key = q.k and a.chain_index = c.verified_index`,
-    [chainKey],
-  );
+  const [head] = await repo.chainHead(db, chainKey);
   const checkpoint: ChainCheckpoint | null = head!.present ? head! : null;
   let broken = storedBreak(checkpoint);
   let from: ChainPosition = { index: checkpoint?.verified_index ?? '0', hash: checkpoint?.verified_hash ?? null };

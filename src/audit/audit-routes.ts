@@ -5,6 +5,7 @@ import type { UserDb } from '../db/user-db.js';
 import { parse } from '../http/validate.js';
 import { ADMIN_ROLES, requireOrgRole } from '../orgs/org-access.js';
 import { orgIdParams } from '../orgs/orgs-routes.js';
+import { listOrgEntries } from './audit-repo.js';
 
 const query = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -19,13 +20,7 @@ export function auditRoutes(userDb: UserDb): Router {
     const q = parse(query, req.query, 'query');
     const entries = await userDb.run(authOf(req).claims, async (tx) => {
       await requireOrgRole(tx, orgId, ADMIN_ROLES);
-      return tx`
-        select id, chain_index::int8 as sequence, actor_type, actor_id, acting_as_id, action, target_type, target_id,
-               request_id, ip, metadata, created_at
-        from public.audit_logs
-        where chain_key = ${orgId} and org_id = ${orgId} ${q.before ? tx`and chain_index < ${q.before}` : tx``}
-        order by chain_index desc
-        limit ${q.limit}`;
+      return listOrgEntries(tx, orgId, q);
     });
     const last = entries.at(-1);
     res.json({

@@ -1,4 +1,5 @@
 import type { ServiceDb, Tx } from '../db/database.js';
+import * as repo from './audit-repo.js';
 
 export interface BrokenLink {
   chainKey: string;
@@ -30,12 +31,7 @@ export async function verifyAuditChains(serviceDb: ServiceDb, opts: { orgId?: st
   let prevHash: string | null = null;
   let prevIndex = 0n;
   let chainBroken = false;
-  const filter = opts.orgId ? serviceDb`where a.chain_key = ${opts.orgId}` : serviceDb``;
-  const cursor = serviceDb`
-    select a.id, a.chain_key, a.chain_index::text as chain_index, a.prev_hash, a.row_hash,
-           app.audit_row_hash(a) as computed
-    from public.audit_logs a ${filter}
-    order by a.chain_key, a.chain_index`.cursor(1000);
+  const cursor = repo.auditRowsCursor(serviceDb, opts.orgId);
   for await (const rows of cursor) {
     for (const row of rows) {
       report.rows += 1;
@@ -88,33 +84,7 @@ export interface SegmentReport {
  * at least `maxEntries` (see `nextEntryAfter`).
  */
 export async function verifyChainSegment(db: ServiceDb | Tx, chainKey: string, from: ChainPosition, maxEntries: number): Promise<SegmentReport> {
-  const [r] = await db<{ checked: number; last_index: string | null; last_hash: string | null; last_id: string | null; broken_index: string | null; broken_id: string | null; problem: BrokenLink['problem'] | null }[]>`
-    with segment as (
-      select a.id, a.chain_index, a.prev_hash, a.row_hash, app.audit_row_hash(a) as computed
-      from public.audit_logs a
-      where a.chain_key = ${chainKey} and a.chain_index > ${from.index}::bigint and a.chain_index <= ${from.index}::bigint + ${maxEntries}
-    ), linked as (
-      select s.*,
-        lag(s.chain_index) over w as before_index,
-        lag(s.row_hash) over w as before_hash
-      from segment s window w as (order by s.chain_index)
-    ), judged as (
-      select l.id, l.chain_index, l.row_hash,
-        case
-          when l.computed <> l.row_hash then 'content_changed'
-          when l.chain_index <> coalesce(l.before_index, ${from.index}::bigint) + 1 then 'missing_rows'
-          when l.prev_hash is distinct from (case when l.before_index is null then ${from.hash}::text else l.before_hash end) then 'prev_hash_mismatch'
-        end as problem
-      from linked l
-    ), last as (
-      select chain_index, row_hash, id from judged order by chain_index desc limit 1
-    ), first_broken as (
-      select chain_index, id, problem from judged where problem is not null order by chain_index limit 1
-    )
-    select (select count(*)::int from judged) as checked,
-      (select chain_index::text from last) as last_index, (select row_hash from last) as last_hash, (select id from last) as last_id,
-      (select chain_index::text from first_broken) as broken_index, (select id from first_broken) as broken_id,
-      (select problem from first_broken) as problem`;
+  const [r] = await repo.verifySegment(db, chainKey, from, maxEntries);
   return {
     checked: r!.checked,
     last: r!.last_index === null ? { index: from.index, hash: from.hash, id: null } : { index: r!.last_index, hash: r!.last_hash, id: r!.last_id },
@@ -124,9 +94,6 @@ export async function verifyChainSegment(db: ServiceDb | Tx, chainKey: string, f
 
 /** The first entry of a chain after entry #index, if any (one index lookup). */
 export async function nextEntryAfter(db: ServiceDb | Tx, chainKey: string, index: string): Promise<{ index: string; id: string; prevHash: string | null } | null> {
-  const [row] = await db<{ chain_index: string; id: string; prev_hash: string | null }[]>`
-    select a.chain_index::text as chain_index, a.id, a.prev_hash from public.audit_logs a
-    where a.chain_key = ${chainKey} and a.chain_index > ${index}::bigint
-    order by a.chain_index limit 1`;
+  const [row] = await repo.nextEntryAfter(db, chainKey, index);
   return row ? { index: row.chain_index, id: row.id, prevHash: row.prev_hash } : null;
 }

@@ -1,5 +1,6 @@
 import { currentContext } from '../lib/request-context.js';
 import type { ServiceDb, Tx } from '../db/database.js';
+import * as repo from './audit-repo.js';
 
 /** Who did something. While an operator impersonates a user, both are named. */
 export interface AuditActor {
@@ -41,7 +42,7 @@ export function assertNoPersonalData(value: unknown, where = 'metadata'): void {
 }
 
 /**
- * Appends one row to the audit log, in the caller's transaction when given one
+ * Appends one row to the audit log (audit-repo.ts owns the table's SQL), in the caller's transaction when given one
  * (so the action and its record commit together). The request id and client
  * network come from the request context. The database links the row into the
  * organisation's hash chain.
@@ -50,11 +51,16 @@ export async function writeAudit(db: Tx | ServiceDb, actor: AuditActor, entry: A
   const metadata = entry.metadata ?? {};
   assertNoPersonalData(metadata);
   const ctx = currentContext();
-  await db`
-    insert into public.audit_logs
-      (org_id, actor_type, actor_id, acting_as_id, action, target_type, target_id, request_id, ip, metadata)
-    values
-      (${entry.orgId ?? null}, ${actor.type}, ${actor.id ?? null}, ${actor.actingAsId ?? null}, ${entry.action},
-       ${entry.targetType ?? null}, ${entry.targetId ?? null}, ${ctx?.requestId ?? null}, ${ctx?.ip ?? null},
-       ${db.json(metadata as never)})`;
+  await repo.insertAuditLog(db, {
+    orgId: entry.orgId ?? null,
+    actorType: actor.type,
+    actorId: actor.id ?? null,
+    actingAsId: actor.actingAsId ?? null,
+    action: entry.action,
+    targetType: entry.targetType ?? null,
+    targetId: entry.targetId ?? null,
+    requestId: ctx?.requestId ?? null,
+    ip: ctx?.ip ?? null,
+    metadata,
+  });
 }

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { writeAudit, type AuditActor } from '../audit/audit.js';
+import { findOpenImpersonation } from '../admin/impersonations-repo.js';
 import type { ServiceDb, Tx } from '../db/database.js';
 import type { JwtClaims, UserDb } from '../db/user-db.js';
 import { ForbiddenError, UnauthorizedError } from '../lib/errors.js';
@@ -67,9 +68,7 @@ export function requireAuth(deps: AuthDeps): RequestHandler {
 
     if (!token.isOperator) throw new ForbiddenError('Only platform operators can impersonate.');
     if (!UUID.test(impersonationId)) throw new UnauthorizedError('X-Impersonation-Id is not a valid id.');
-    const [imp] = await deps.serviceDb<{ id: string; org_id: string; target_user_id: string; expires_at: Date }[]>`
-      select id, org_id, target_user_id, expires_at from public.impersonations
-      where id = ${impersonationId} and operator_id = ${token.sub} and ended_at is null and expires_at > now()`;
+    const [imp] = await findOpenImpersonation(deps.serviceDb, impersonationId, token.sub);
     if (!imp) throw new UnauthorizedError('That impersonation is not open: it has ended, expired or is not yours.');
 
     const actor: AuditActor = { type: 'operator', id: token.sub, actingAsId: imp.target_user_id };

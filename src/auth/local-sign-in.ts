@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { ServiceDb } from '../db/database.js';
+import * as noncesRepo from '../db/used-nonces-repo.js';
 import { normaliseEmail } from '../lib/crypto.js';
 import { BadRequestError } from '../lib/errors.js';
 import type { Mailer } from '../lib/mailer.js';
+import { acceptPendingMemberships } from '../orgs/orgs-repo.js';
 import { issueLocalAccessToken } from './tokens.js';
 import { findOrCreateUserByEmail } from './users-repo.js';
 
@@ -67,13 +69,10 @@ export function createLocalSignIn(deps: LocalSignInDeps) {
         throw new BadRequestError('This sign-in link is not valid.');
       }
       const user = await deps.serviceDb.begin(async (tx) => {
-        const [fresh] = await tx`
-          insert into app.used_nonces (kind, nonce, expires_at)
-          values ('magic_link', ${payload.jti!}, to_timestamp(${payload.exp!}))
-          on conflict do nothing returning nonce`;
+        const [fresh] = await noncesRepo.claimMagicLinkNonce(tx, payload.jti!, payload.exp!);
         if (!fresh) throw new BadRequestError('This sign-in link has already been used: ask for a new one.');
         const row = await findOrCreateUserByEmail(tx, deps.blindIndexKey, email);
-        await tx`update public.memberships set accepted_at = now() where user_id = ${row.id} and accepted_at is null`;
+        await acceptPendingMemberships(tx, row.id);
         return row;
       });
       const expiresIn = 3600;

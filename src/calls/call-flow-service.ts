@@ -12,8 +12,10 @@ import { ProviderError, type AgentPlatform } from '../providers/agent-platform.j
 import { sayLanguage } from '../providers/local-platform.js';
 import type { Telephony } from '../providers/telephony.js';
 import { callerCountry, countryLanguage, LISTED_CONSENT_COUNTRIES } from './caller-country.js';
+import * as consentsRepo from './call-consents-repo.js';
 import * as repo from './calls-repo.js';
 import type { CallRouting, CallRow } from './calls-repo.js';
+import * as recordingsRepo from './recordings-repo.js';
 
 const { VoiceResponse } = twilio.twiml;
 
@@ -180,11 +182,13 @@ export function createCallFlowService(deps: CallFlowDeps) {
     // Proof of the AI disclosure (AI Act Art. 50(1)): the exact greeting the
     // agent was told to open with, and the catalogue version of its disclosure.
     const greetingSha256 = createHash('sha256').update(greeting, 'utf8').digest('hex');
-    await tx`
-      update public.calls set answer_twiml = ${twiml}, recording_allowed = ${recorded}, status = 'in-progress',
-        answered_at = coalesce(answered_at, now()), greeting_sha256 = ${greetingSha256},
-        disclosure_version = ${disclaimerFor(route.agent_language)!.version}
-      where id = ${call.id}`;
+    await repo.markCallAnswered(tx, {
+      callId: call.id,
+      twiml,
+      recorded,
+      greetingSha256,
+      disclosureVersion: disclaimerFor(route.agent_language)!.version,
+    });
     return { twiml, after: recorded ? () => startRecording(call) : undefined };
   }
 
@@ -196,13 +200,7 @@ export function createCallFlowService(deps: CallFlowDeps) {
         const { recordingSid } = await deps.telephony.startRecording(call.twilio_call_sid, url('/webhooks/twilio/recording'));
         // Stored under a share lock on the call: a withdrawal of consent (which locks the
         // call to collect its recordings) either sees this row or is seen here.
-        const [row] = await db<{ recording_allowed: boolean }[]>`
-          with locked as (select recording_allowed from public.calls where id = ${call.id} for share),
-          stored as (
-            insert into public.recordings (org_id, call_id, twilio_recording_sid, status)
-            values (${call.org_id}, ${call.id}, ${recordingSid}, 'in-progress')
-            on conflict (twilio_recording_sid) do nothing)
-          select recording_allowed from locked`;
+        const [row] = await recordingsRepo.storeStartedRecording(db, { orgId: call.org_id, callId: call.id, recordingSid });
         started = { recordingSid, allowed: row?.recording_allowed !== false };
       } catch (err) {
         logger.warn({ call_id: call.id, attempt, status: (err as ProviderError).status }, 'could not start the call recording');
@@ -219,7 +217,7 @@ export function createCallFlowService(deps: CallFlowDeps) {
   async function discardWithdrawnRecording(call: CallRow, recordingSid: string): Promise<void> {
     await db.begin(async (tx) => {
       await queueProviderDeletion(tx, { orgId: call.org_id, provider: 'twilio', resourceType: 'recording', resourceId: recordingSid, reason: 'consent_withdrawn' });
-      await tx`update public.recordings set deleted_at = coalesce(deleted_at, now()) where twilio_recording_sid = ${recordingSid}`;
+      await recordingsRepo.markRecordingDeleted(tx, recordingSid);
     });
     await runProviderDeletions(deps, { only: { provider: 'twilio', resourceType: 'recording', resourceId: recordingSid } });
   }
@@ -288,21 +286,27 @@ export function createCallFlowService(deps: CallFlowDeps) {
         // Proof of consent (Art. 7(1)): what was asked, in which words, and what was answered.
         // (The call row is locked, so this check cannot race; ON CONFLICT is not
         // available on a table with rules.)
-        await tx`
-          insert into public.call_consents
-            (org_id, call_id, twilio_call_sid, caller_hash, country, prompt_language, prompt_version, prompt_hash, digit, outcome, attempt)
-          select ${call.org_id}, ${call.id}, ${call.twilio_call_sid}, ${call.from_hash}, ${call.caller_country}, ${lang},
-                 ${prompt.version}, ${prompt.hash}, ${digit}, ${outcome}, ${attempt}
-          where not exists (
-            select 1 from public.call_consents where twilio_call_sid = ${call.twilio_call_sid} and attempt = ${attempt})`;
-        await tx`update public.calls set consent_attempts = ${attempt} where id = ${call.id}`;
+        await consentsRepo.insertConsentAnswer(tx, {
+          orgId: call.org_id,
+          callId: call.id,
+          callSid: call.twilio_call_sid,
+          callerHash: call.from_hash,
+          country: call.caller_country,
+          language: lang,
+          promptVersion: prompt.version,
+          promptHash: prompt.hash,
+          digit,
+          outcome,
+          attempt,
+        });
+        await repo.setConsentAttempts(tx, call.id, attempt);
         call.consent_attempts = attempt;
 
         if (outcome === 'no_input' || outcome === 'invalid') {
           if (attempt < MAX_CONSENT_PROMPTS) return { twiml: consentTwiml(lang, attempt + 1) };
         }
         const given = outcome === 'given';
-        await tx`update public.calls set consent_state = ${given ? 'given' : 'refused'} where id = ${call.id}`;
+        await repo.setConsentState(tx, call.id, given ? 'given' : 'refused');
         await writeAudit(tx, { type: 'provider' }, {
           orgId: call.org_id,
           action: given ? 'call.consent_given' : 'call.consent_refused',
@@ -319,13 +323,7 @@ export function createCallFlowService(deps: CallFlowDeps) {
     /** POST /webhooks/twilio/status */
     async status(p: { CallSid: string; CallStatus: string; CallDuration?: number }): Promise<void> {
       const terminal = TERMINAL_STATUSES.has(p.CallStatus);
-      const result = await db`
-        update public.calls set
-          status = ${p.CallStatus},
-          duration_seconds = coalesce(${p.CallDuration ?? null}::int, duration_seconds),
-          ended_at = case when ${terminal} then coalesce(ended_at, now()) else ended_at end,
-          outcome = case when ${terminal} then ${p.CallStatus} else outcome end
-        where twilio_call_sid = ${p.CallSid}`;
+      const result = await repo.updateCallStatus(db, { callSid: p.CallSid, status: p.CallStatus, duration: p.CallDuration ?? null, terminal });
       if (result.count === 0) logger.warn({ call_sid: p.CallSid }, 'status update for a call we do not know');
     },
 
@@ -342,18 +340,19 @@ export function createCallFlowService(deps: CallFlowDeps) {
         logger.warn({ call_sid: p.CallSid, recording_sid: p.RecordingSid }, 'recording for a call we do not know');
         return undefined;
       }
-      await db`
-        insert into public.recordings (org_id, call_id, twilio_recording_sid, status, duration_seconds, channels)
-        values (${call.org_id}, ${call.id}, ${p.RecordingSid}, ${p.RecordingStatus}, ${p.RecordingDuration ?? null}, ${p.RecordingChannels ?? null})
-        on conflict (twilio_recording_sid) do update set
-          status = case when recordings.deleted_at is null then excluded.status else recordings.status end,
-          duration_seconds = coalesce(excluded.duration_seconds, recordings.duration_seconds),
-          channels = coalesce(excluded.channels, recordings.channels)`;
+      await recordingsRepo.upsertRecording(db, {
+        orgId: call.org_id,
+        callId: call.id,
+        recordingSid: p.RecordingSid,
+        status: p.RecordingStatus,
+        duration: p.RecordingDuration ?? null,
+        channels: p.RecordingChannels ?? null,
+      });
       if (!call.recording_allowed) {
         // Nothing may be recorded without consent: whatever Twilio made goes, at once.
         await db.begin(async (tx) => {
           await queueProviderDeletion(tx, { orgId: call.org_id, provider: 'twilio', resourceType: 'recording', resourceId: p.RecordingSid, reason: 'no_consent' });
-          await tx`update public.recordings set deleted_at = coalesce(deleted_at, now()) where twilio_recording_sid = ${p.RecordingSid}`;
+          await recordingsRepo.markRecordingDeleted(tx, p.RecordingSid);
         });
         return () => runProviderDeletions(deps, { only: { provider: 'twilio', resourceType: 'recording', resourceId: p.RecordingSid } }).then(() => {});
       }
@@ -367,7 +366,7 @@ export function createCallFlowService(deps: CallFlowDeps) {
     try {
       const media = await deps.telephony.fetchRecordingMedia(recordingSid);
       const sha256 = createHash('sha256').update(media).digest('hex');
-      await db`update public.recordings set sha256 = ${sha256} where twilio_recording_sid = ${recordingSid} and sha256 is null`;
+      await recordingsRepo.setRecordingSha256(db, recordingSid, sha256);
     } catch (err) {
       logger.warn({ recording_sid: recordingSid, status: (err as ProviderError).status }, 'could not fingerprint the recording yet');
     }

@@ -219,3 +219,129 @@ export async function routeAndInsertCalls(db: ServiceDb, calls: readonly NewCall
     return { ...route, call };
   });
 }
+
+/** The agent platform took the call: its answer, what may be recorded, and the proof of the greeting. */
+export function markCallAnswered(
+  tx: Tx,
+  a: { callId: string; twiml: string; recorded: boolean; greetingSha256: string; disclosureVersion: string },
+) {
+  return tx`
+      update public.calls set answer_twiml = ${a.twiml}, recording_allowed = ${a.recorded}, status = 'in-progress',
+        answered_at = coalesce(answered_at, now()), greeting_sha256 = ${a.greetingSha256},
+        disclosure_version = ${a.disclosureVersion}
+      where id = ${a.callId}`;
+}
+
+export function setConsentAttempts(tx: Tx, callId: string, attempt: number) {
+  return tx`update public.calls set consent_attempts = ${attempt} where id = ${callId}`;
+}
+
+export function setConsentState(tx: Tx, callId: string, state: 'given' | 'refused') {
+  return tx`update public.calls set consent_state = ${state} where id = ${callId}`;
+}
+
+/** Twilio's status callback; a terminal status also ends the call. `count` is 0 for a call we do not know. */
+export function updateCallStatus(db: Tx | ServiceDb, p: { callSid: string; status: string; duration: number | null; terminal: boolean }) {
+  return db`
+        update public.calls set
+          status = ${p.status},
+          duration_seconds = coalesce(${p.duration}::int, duration_seconds),
+          ended_at = case when ${p.terminal} then coalesce(ended_at, now()) else ended_at end,
+          outcome = case when ${p.terminal} then ${p.status} else outcome end
+        where twilio_call_sid = ${p.callSid}`;
+}
+
+export function setConversationId(tx: Tx, callId: string, conversationId: string) {
+  return tx`update public.calls set elevenlabs_conversation_id = ${conversationId} where id = ${callId}`;
+}
+
+/** Calls of an organisation, newest first, as its members see them (under RLS). */
+export function listCalls(tx: Tx, orgId: string, opts: { limit: number; before?: Date }) {
+  return tx`
+          select id, agent_id, twilio_call_sid, from_number, caller_country, status, consent_state, consent_language,
+                 recording_allowed, greeting_sha256, disclosure_version, started_at, ended_at, duration_seconds, outcome
+          from public.calls
+          where org_id = ${orgId} ${opts.before ? tx`and started_at < ${opts.before}` : tx``}
+          order by started_at desc
+          limit ${opts.limit}`;
+}
+
+/** One call for its detail page (under RLS). */
+export function findCallDetail(tx: Tx, orgId: string, callId: string) {
+  return tx`
+          select id, agent_id, twilio_call_sid, from_number, to_number, caller_country, status, consent_state, consent_language,
+                 recording_allowed, greeting_sha256, disclosure_version, elevenlabs_conversation_id,
+                 started_at, answered_at, ended_at, duration_seconds, outcome
+          from public.calls where id = ${callId} and org_id = ${orgId}`;
+}
+
+/** The call's transcript row for its detail page. (Transcripts belong to src/transcripts/; read here for the call view.) */
+export function findTranscriptOfCall(tx: Tx, callId: string) {
+  return tx<{ id: string; org_id: string; content: unknown; ciphertext: string | null; key_id: string | null }[]>`
+          select id, org_id, content, ciphertext, key_id from public.transcripts where call_id = ${callId}`;
+}
+
+/** What deleting a call owes the agent platform. */
+export function findCallForDeletion(tx: Tx, orgId: string, callId: string) {
+  return tx<{ id: string; elevenlabs_conversation_id: string | null }[]>`
+          select id, elevenlabs_conversation_id from public.calls where id = ${callId} and org_id = ${orgId}`;
+}
+
+/** Deletes the call's transcript. (Transcripts belong to src/transcripts/; deleted here with the call.) `count` says how many. */
+export function deleteTranscriptOfCall(tx: Tx, callId: string) {
+  return tx`delete from public.transcripts where call_id = ${callId}`;
+}
+
+export function deleteCall(tx: Tx, callId: string) {
+  return tx`delete from public.calls where id = ${callId}`;
+}
+
+/** The agent of a call, to check its tool secret; read before any lock is taken. */
+export function findCallAgent(db: Tx | ServiceDb, callId: string) {
+  return db<{ agent_id: string | null }[]>`select agent_id from public.calls where id = ${callId}`;
+}
+
+/** A call being withdrawn from, with its agent's language, locked for the rest of the transaction. */
+export interface CallForWithdrawal {
+  id: string;
+  org_id: string;
+  agent_id: string | null;
+  twilio_call_sid: string;
+  from_hash: Buffer | null;
+  caller_country: string | null;
+  status: string;
+  ended_at: Date | null;
+  consent_state: string;
+  elevenlabs_conversation_id: string | null;
+  agent_language: string | null;
+}
+
+export function lockCallForWithdrawal(tx: Tx, callId: string) {
+  return tx<CallForWithdrawal[]>`
+          select c.id, c.org_id, c.agent_id, c.twilio_call_sid, c.from_hash, c.caller_country, c.status, c.ended_at,
+                 c.consent_state, c.elevenlabs_conversation_id, a.language as agent_language
+          from public.calls c left join public.agents a on a.id = c.agent_id
+          where c.id = ${callId}
+          for update of c`;
+}
+
+/** Consent withdrawn: nothing more may be recorded. */
+export function markConsentWithdrawn(tx: Tx, callId: string, conversationId: string | null) {
+  return tx`
+          update public.calls set consent_state = 'withdrawn', recording_allowed = false,
+            elevenlabs_conversation_id = coalesce(elevenlabs_conversation_id, ${conversationId})
+          where id = ${callId}`;
+}
+
+/**
+ * A caller who withdrew consent mid-call had the conversation deleted then, and
+ * talked on: a deletion already done is owed once more. (The queue belongs to
+ * src/deletions/; this one statement is the post-call webhook's.)
+ */
+export function reopenDoneConversationDeletion(tx: Tx, conversationId: string) {
+  return tx`
+            update public.provider_deletions
+            set status = 'pending', next_attempt_at = now(), attempts = 0, last_error = null, done_at = null, provider_status = null
+            where provider = 'elevenlabs' and resource_type = 'conversation' and resource_id = ${conversationId}
+              and status = 'done'`;
+}

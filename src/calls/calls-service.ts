@@ -6,6 +6,10 @@ import { NotFoundError } from '../lib/errors.js';
 import { logger } from '../lib/logger.js';
 import { ADMIN_ROLES, requireOrgRole } from '../orgs/org-access.js';
 import { TranscriptDecryptionError } from '../transcripts/transcript-crypto.js';
+import * as consentsRepo from './call-consents-repo.js';
+import * as repo from './calls-repo.js';
+import * as leadsRepo from './leads-repo.js';
+import * as recordingsRepo from './recordings-repo.js';
 
 /** A caller's number in lists: enough to tell calls apart, not to dial. */
 export function maskNumber(n: string | null): string | null {
@@ -48,13 +52,7 @@ export function createCallsService(deps: { userDb: UserDb; deletions: DeletionWo
     async list(auth: AuthContext, orgId: string, opts: { limit: number; before?: Date }) {
       return deps.userDb.run(auth.claims, async (tx) => {
         await requireOrgRole(tx, orgId);
-        const rows = await tx`
-          select id, agent_id, twilio_call_sid, from_number, caller_country, status, consent_state, consent_language,
-                 recording_allowed, greeting_sha256, disclosure_version, started_at, ended_at, duration_seconds, outcome
-          from public.calls
-          where org_id = ${orgId} ${opts.before ? tx`and started_at < ${opts.before}` : tx``}
-          order by started_at desc
-          limit ${opts.limit}`;
+        const rows = await repo.listCalls(tx, orgId, opts);
         return rows.map(({ from_number, ...r }) => ({ ...r, caller: maskNumber(from_number as string | null) }));
       });
     },
@@ -62,20 +60,11 @@ export function createCallsService(deps: { userDb: UserDb; deletions: DeletionWo
     async get(auth: AuthContext, orgId: string, callId: string) {
       return deps.userDb.run(auth.claims, async (tx) => {
         await requireOrgRole(tx, orgId);
-        const [call] = await tx`
-          select id, agent_id, twilio_call_sid, from_number, to_number, caller_country, status, consent_state, consent_language,
-                 recording_allowed, greeting_sha256, disclosure_version, elevenlabs_conversation_id,
-                 started_at, answered_at, ended_at, duration_seconds, outcome
-          from public.calls where id = ${callId} and org_id = ${orgId}`;
+        const [call] = await repo.findCallDetail(tx, orgId, callId);
         if (!call) throw new NotFoundError('Call not found.');
-        const [transcriptRow] = await tx<{ id: string; org_id: string; content: unknown; ciphertext: string | null; key_id: string | null }[]>`
-          select id, org_id, content, ciphertext, key_id from public.transcripts where call_id = ${callId}`;
-        const recordings = await tx`
-          select id, twilio_recording_sid, status, duration_seconds, sha256, deleted_at, created_at
-          from public.recordings where call_id = ${callId} order by created_at`;
-        const consents = await tx`
-          select digit, outcome, attempt, prompt_language, prompt_version, prompt_hash, created_at
-          from public.call_consents where call_id = ${callId} order by attempt`;
+        const [transcriptRow] = await repo.findTranscriptOfCall(tx, callId);
+        const recordings = await recordingsRepo.listRecordingsOfCall(tx, callId);
+        const consents = await consentsRepo.listConsentsOfCall(tx, callId);
         await writeAudit(tx, auth.actor, {
           orgId,
           action: 'call.read',
@@ -96,11 +85,9 @@ export function createCallsService(deps: { userDb: UserDb; deletions: DeletionWo
     async remove(auth: AuthContext, orgId: string, callId: string) {
       const queued = await deps.userDb.run(auth.claims, async (tx) => {
         await requireOrgRole(tx, orgId, ADMIN_ROLES);
-        const [call] = await tx<{ id: string; elevenlabs_conversation_id: string | null }[]>`
-          select id, elevenlabs_conversation_id from public.calls where id = ${callId} and org_id = ${orgId}`;
+        const [call] = await repo.findCallForDeletion(tx, orgId, callId);
         if (!call) throw new NotFoundError('Call not found.');
-        const recordings = await tx<{ twilio_recording_sid: string }[]>`
-          select twilio_recording_sid from public.recordings where call_id = ${callId}`;
+        const recordings = await recordingsRepo.recordingSidsOfCall(tx, callId);
         return { call, recordings: recordings.map((r) => r.twilio_recording_sid) };
       });
       // The queue is the backend's (service role): written before our rows go, so nothing is forgotten.
@@ -121,10 +108,10 @@ export function createCallsService(deps: { userDb: UserDb; deletions: DeletionWo
       });
       await deps.userDb.run(auth.claims, async (tx) => {
         await requireOrgRole(tx, orgId, ADMIN_ROLES);
-        await tx`delete from public.transcripts where call_id = ${callId}`;
-        await tx`delete from public.recordings where call_id = ${callId}`;
-        await tx`delete from public.leads where call_id = ${callId}`;
-        await tx`delete from public.calls where id = ${callId}`;
+        await repo.deleteTranscriptOfCall(tx, callId);
+        await recordingsRepo.deleteRecordingsOfCall(tx, callId);
+        await leadsRepo.deleteLeadsOfCall(tx, callId);
+        await repo.deleteCall(tx, callId);
         await writeAudit(tx, auth.actor, {
           orgId,
           action: 'call.deleted',

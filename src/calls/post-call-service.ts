@@ -7,7 +7,10 @@ import { keyedHash, safeEqual } from '../lib/crypto.js';
 import { AppError, ValidationError } from '../lib/errors.js';
 import { logger } from '../lib/logger.js';
 import { replaceNul } from '../lib/storable.js';
+import * as noncesRepo from '../db/used-nonces-repo.js';
+import * as preferencesRepo from '../preferences/preferences-repo.js';
 import * as repo from './calls-repo.js';
+import * as leadsRepo from './leads-repo.js';
 import type { TranscriptKeyring } from '../transcripts/transcript-crypto.js';
 import { storeTranscript } from '../transcripts/transcript-store.js';
 
@@ -117,10 +120,7 @@ export function createPostCallService(deps: PostCallDeps) {
       const t = Number(replayKey.split(':')[0]);
 
       return deps.serviceDb.begin(async (tx) => {
-        const [fresh] = await tx`
-          insert into app.used_nonces (kind, nonce, expires_at)
-          values ('elevenlabs_webhook', ${replayKey}, to_timestamp(${t + SIGNATURE_MAX_AGE_SECONDS + 60}))
-          on conflict do nothing returning nonce`;
+        const [fresh] = await noncesRepo.claimWebhookNonce(tx, replayKey, t + SIGNATURE_MAX_AGE_SECONDS + 60);
         if (!fresh) throw new AppError(409, 'replayed', 'This webhook delivery was already received.');
 
         if (type !== 'post_call_transcription') return { result: { status: 'ignored', reason: `type ${type}` } as PostCallResult };
@@ -133,7 +133,7 @@ export function createPostCallService(deps: PostCallDeps) {
           logger.warn({ conversation_id: data.conversation_id }, 'post-call webhook for a call we do not know');
           return { result: { status: 'ignored', reason: 'unknown call' } as PostCallResult };
         }
-        await tx`update public.calls set elevenlabs_conversation_id = ${data.conversation_id} where id = ${call.id}`;
+        await repo.setConversationId(tx, call.id, data.conversation_id);
 
         if (!call.recording_allowed) {
           await queueProviderDeletion(tx, {
@@ -146,11 +146,7 @@ export function createPostCallService(deps: PostCallDeps) {
           // A caller who withdrew consent mid-call had the conversation deleted then, and
           // talked on: ElevenLabs holds it again now (it just sent us its transcript), so a
           // deletion already done is owed once more.
-          await tx`
-            update public.provider_deletions
-            set status = 'pending', next_attempt_at = now(), attempts = 0, last_error = null, done_at = null, provider_status = null
-            where provider = 'elevenlabs' and resource_type = 'conversation' and resource_id = ${data.conversation_id}
-              and status = 'done'`;
+          await repo.reopenDoneConversationDeletion(tx, data.conversation_id);
           await writeAudit(tx, { type: 'provider' }, {
             orgId: call.org_id,
             action: 'call.conversation_discarded',
@@ -167,8 +163,7 @@ export function createPostCallService(deps: PostCallDeps) {
 
         const turns = data.transcript.map((turn) => ({ role: turn.role, message: turn.message ?? '', time_in_call_secs: turn.time_in_call_secs ?? null }));
         // Read in this transaction: a switch turned on a moment later is caught by the encryption job.
-        const [prefs] = await tx<{ transcript_encryption: boolean }[]>`
-          select transcript_encryption from public.privacy_preferences where org_id = ${call.org_id}`;
+        const [prefs] = await preferencesRepo.findTranscriptEncryption(tx, call.org_id);
         await storeTranscript(tx, deps.transcriptKeys, deps.transcriptKeyId, {
           orgId: call.org_id,
           callId: call.id,
@@ -182,12 +177,17 @@ export function createPostCallService(deps: PostCallDeps) {
         const emailValue = collected.email?.value;
         const name = typeof nameValue === 'string' ? nameValue.slice(0, 200) : null;
         const email = typeof emailValue === 'string' && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(emailValue) ? emailValue.trim().toLowerCase() : null;
-        const [existingLead] = await tx`select id from public.leads where call_id = ${call.id}`;
+        const [existingLead] = await leadsRepo.findLeadOfCall(tx, call.id);
         if (!existingLead) {
-          await tx`
-            insert into public.leads (org_id, call_id, name, phone, phone_hash, email, email_hash)
-            values (${call.org_id}, ${call.id}, ${name}, ${call.from_number}, ${call.from_hash},
-                    ${email}, ${email ? keyedHash(deps.blindIndexKey, 'email', email) : null})`;
+          await leadsRepo.insertLead(tx, {
+            orgId: call.org_id,
+            callId: call.id,
+            name,
+            phone: call.from_number,
+            phoneHash: call.from_hash,
+            email,
+            emailHash: email ? keyedHash(deps.blindIndexKey, 'email', email) : null,
+          });
         }
         return { result: { status: 'stored', call_id: call.id } as PostCallResult };
       });

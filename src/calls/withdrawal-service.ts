@@ -7,6 +7,10 @@ import { safeEqual } from '../lib/crypto.js';
 import { AppError } from '../lib/errors.js';
 import { logger } from '../lib/logger.js';
 import { stopRecordingSecret } from '../providers/stop-recording-tool.js';
+import * as consentsRepo from './call-consents-repo.js';
+import * as repo from './calls-repo.js';
+import * as leadsRepo from './leads-repo.js';
+import * as recordingsRepo from './recordings-repo.js';
 import { WITHDRAWAL_PROMPT, withdrawalMessage } from './withdrawal-messages.js';
 
 /** Twilio's final call statuses: a call in one of them can no longer be withdrawn from. */
@@ -44,20 +48,6 @@ export interface WithdrawalDeps extends DeletionWorkerDeps {
   webhookSecret: string;
 }
 
-interface LockedCall {
-  id: string;
-  org_id: string;
-  agent_id: string | null;
-  twilio_call_sid: string;
-  from_hash: Buffer | null;
-  caller_country: string | null;
-  status: string;
-  ended_at: Date | null;
-  consent_state: string;
-  elevenlabs_conversation_id: string | null;
-  agent_language: string | null;
-}
-
 /**
  * Withdrawal of consent to recording mid-call (GDPR Art. 7(3)), behind the
  * agents' `stop_recording` webhook tool. The caller asks the agent; ElevenLabs
@@ -92,19 +82,14 @@ export function createWithdrawalService(deps: WithdrawalDeps) {
       // The secret belongs to the call's agent. Unknown call, call without an agent,
       // missing or wrong secret: one answer and the same work, so the endpoint tells
       // nobody which call ids exist.
-      const [found] = await db<{ agent_id: string | null }[]>`select agent_id from public.calls where id = ${body.call_id}`;
+      const [found] = await repo.findCallAgent(db, body.call_id);
       const expected = stopRecordingSecret(deps.webhookSecret, found?.agent_id ?? NO_AGENT);
       const matches = safeEqual(expected, secret ?? '');
       if (!matches || !found?.agent_id) throw new ToolSecretError();
       const agentId = found.agent_id;
 
       return db.begin(async (tx) => {
-        const [call] = await tx<LockedCall[]>`
-          select c.id, c.org_id, c.agent_id, c.twilio_call_sid, c.from_hash, c.caller_country, c.status, c.ended_at,
-                 c.consent_state, c.elevenlabs_conversation_id, a.language as agent_language
-          from public.calls c left join public.agents a on a.id = c.agent_id
-          where c.id = ${body.call_id}
-          for update of c`;
+        const [call] = await repo.lockCallForWithdrawal(tx, body.call_id);
         // The agent may have been detached in between: the secret no longer fits.
         if (!call || call.agent_id !== agentId) throw new ToolSecretError();
         if (call.ended_at || TERMINAL_STATUSES.has(call.status)) {
@@ -115,25 +100,24 @@ export function createWithdrawalService(deps: WithdrawalDeps) {
         // ever recorded): the same answer, and nothing new to write.
         if (call.consent_state === 'withdrawn' || call.consent_state === 'refused') return { answer };
 
-        await tx`
-          update public.calls set consent_state = 'withdrawn', recording_allowed = false,
-            elevenlabs_conversation_id = coalesce(elevenlabs_conversation_id, ${body.conversation_id ?? null})
-          where id = ${call.id}`;
+        await repo.markConsentWithdrawn(tx, call.id, body.conversation_id ?? null);
         // Proof of the withdrawal (Art. 7(1) and 7(3)), append-only next to the proof of
         // consent: which instruction led to it, in which language, and when. The call row
         // is locked, so the next attempt number cannot race.
-        await tx`
-          insert into public.call_consents
-            (org_id, call_id, twilio_call_sid, caller_hash, country, prompt_language, prompt_version, prompt_hash, digit, outcome, attempt)
-          select ${call.org_id}, ${call.id}, ${call.twilio_call_sid}, ${call.from_hash}, ${call.caller_country},
-                 ${call.agent_language ?? 'en'}, ${WITHDRAWAL_PROMPT.version}, ${WITHDRAWAL_PROMPT.hash}, null, 'withdrawn',
-                 coalesce(max(attempt), 0) + 1
-          from public.call_consents where twilio_call_sid = ${call.twilio_call_sid}`;
+        await consentsRepo.insertWithdrawal(tx, {
+          orgId: call.org_id,
+          callId: call.id,
+          callSid: call.twilio_call_sid,
+          callerHash: call.from_hash,
+          country: call.caller_country,
+          language: call.agent_language ?? 'en',
+          promptVersion: WITHDRAWAL_PROMPT.version,
+          promptHash: WITHDRAWAL_PROMPT.hash,
+        });
 
         // Every recording Twilio made of the call. One started a moment ago and not yet
         // stored is caught by startRecording, which checks recording_allowed under this lock.
-        const recordings = await tx<{ twilio_recording_sid: string }[]>`
-          select twilio_recording_sid from public.recordings where call_id = ${call.id} and deleted_at is null`;
+        const recordings = await recordingsRepo.liveRecordingSidsOfCall(tx, call.id);
         const recordingSids = recordings.map((r) => r.twilio_recording_sid);
         const conversationIds = [...new Set([body.conversation_id, call.elevenlabs_conversation_id].filter((c): c is string => !!c))];
         for (const resourceId of recordingSids) {
@@ -142,10 +126,10 @@ export function createWithdrawalService(deps: WithdrawalDeps) {
         for (const resourceId of conversationIds) {
           await queueProviderDeletion(tx, { orgId: call.org_id, provider: 'elevenlabs', resourceType: 'conversation', resourceId, reason: 'consent_withdrawn' });
         }
-        await tx`update public.recordings set deleted_at = now() where call_id = ${call.id} and deleted_at is null`;
+        await recordingsRepo.markRecordingsOfCallDeleted(tx, call.id);
         // Normally nothing yet (the post-call webhook comes after the call), but whatever is kept goes.
-        const transcripts = await tx`delete from public.transcripts where call_id = ${call.id}`;
-        const leads = await tx`delete from public.leads where call_id = ${call.id}`;
+        const transcripts = await repo.deleteTranscriptOfCall(tx, call.id);
+        const leads = await leadsRepo.deleteLeadsOfCall(tx, call.id);
 
         await writeAudit(tx, { type: 'provider' }, {
           orgId: call.org_id,

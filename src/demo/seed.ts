@@ -5,6 +5,7 @@ import { findOrCreateUserByEmail } from '../auth/users-repo.js';
 import type { AppConfig } from '../config/env.js';
 import type { ServiceDb } from '../db/database.js';
 import type { AgentPlatform } from '../providers/agent-platform.js';
+import * as repo from './seed-repo.js';
 
 export const DEMO = {
   orgName: 'Demo Organisation',
@@ -39,40 +40,28 @@ export async function seedDemo(
     for (const [role, email] of Object.entries(people)) {
       ids[role] = (await findOrCreateUserByEmail(tx, config.blindIndexKey, email)).id;
     }
-    let [org] = await tx<{ id: string }[]>`
-      select id from public.organizations where name = ${DEMO.orgName} and created_by = ${ids.owner!}`;
+    let [org] = await repo.findOrgByNameAndCreator(tx, DEMO.orgName, ids.owner!);
     if (!org) {
-      [org] = await tx<{ id: string }[]>`
-        insert into public.organizations (name, created_by) values (${DEMO.orgName}, ${ids.owner!}) returning id`;
-      await tx`insert into public.privacy_preferences (org_id) values (${org!.id})`;
+      [org] = await repo.insertOrg(tx, DEMO.orgName, ids.owner!);
+      await repo.insertDefaultPreferences(tx, org!.id);
       await writeAudit(tx, SYSTEM_ACTOR, { orgId: org!.id, action: 'organization.seeded', targetType: 'organization', targetId: org!.id });
     }
     const orgId = org!.id;
     for (const role of ['owner', 'admin', 'member'] as const) {
-      await tx`
-        insert into public.memberships (org_id, user_id, role, accepted_at)
-        values (${orgId}, ${ids[role]!}, ${role}, now())
-        on conflict (org_id, user_id) do nothing`;
+      await repo.insertAcceptedMembership(tx, orgId, ids[role]!, role);
     }
-    let [agent] = await tx<{ id: string }[]>`select id from public.agents where org_id = ${orgId} order by created_at limit 1`;
+    let [agent] = await repo.findFirstAgent(tx, orgId);
     if (!agent) {
-      [agent] = await tx<{ id: string }[]>`
-        insert into public.agents (org_id, name, language, first_message)
-        values (${orgId}, 'Demo agent', ${DEMO.agentLanguage}, ${DEMO.agentFirstMessage}) returning id`;
+      [agent] = await repo.insertDemoAgent(tx, orgId, DEMO.agentLanguage, DEMO.agentFirstMessage);
     }
-    await tx`
-      insert into public.phone_numbers (org_id, agent_id, e164)
-      values (${orgId}, ${agent!.id}, ${DEMO.agentNumber})
-      on conflict (e164) do nothing`;
+    await repo.insertPhoneNumber(tx, orgId, agent!.id, DEMO.agentNumber);
     return { orgId, agentId: agent!.id, ids };
   });
 
   // The agent exists at the agent platform too (ElevenLabs, or local mode's stand-in).
-  const [agentRow] = await serviceDb<{ elevenlabs_agent_id: string | null }[]>`
-    select elevenlabs_agent_id from public.agents where id = ${result.agentId}`;
+  const [agentRow] = await repo.findAgentPlatformId(serviceDb, result.agentId);
   if (!agentRow?.elevenlabs_agent_id) {
-    const [prefs] = await serviceDb<{ retention_days: number }[]>`
-      select retention_days from public.privacy_preferences where org_id = ${result.orgId}`;
+    const [prefs] = await repo.findRetentionDays(serviceDb, result.orgId);
     const retentionDays = prefs?.retention_days ?? 30;
     const spec = agentSpec(
       { id: result.agentId, name: 'Demo agent', language: DEMO.agentLanguage, first_message: DEMO.agentFirstMessage },
@@ -80,7 +69,7 @@ export async function seedDemo(
       { publicBaseUrl: config.publicBaseUrl, webhookSecret: config.elevenlabs.webhookSecret },
     );
     const { externalId, toolId } = await platform.createAgent(spec);
-    await serviceDb`update public.agents set elevenlabs_agent_id = ${externalId}, elevenlabs_tool_id = ${toolId} where id = ${result.agentId}`;
+    await repo.setAgentPlatformIds(serviceDb, result.agentId, externalId, toolId);
     await recordAgentSynced(serviceDb, { agentId: result.agentId, orgId: result.orgId, retentionDays });
   }
 

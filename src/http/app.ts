@@ -11,6 +11,7 @@ import { localSignInRoutes } from '../auth/local-sign-in-routes.js';
 import type { TokenVerifier } from '../auth/tokens.js';
 import type { TrustProxy } from '../config/env.js';
 import type { ServiceDb } from '../db/database.js';
+import { pingDatabase } from '../db/ping.js';
 import type { UserDb } from '../db/user-db.js';
 import { ForbiddenError, NotFoundError } from '../lib/errors.js';
 import { orgsRoutes } from '../orgs/orgs-routes.js';
@@ -124,7 +125,7 @@ export function createApp(deps: AppDeps): Express {
   app.get('/readyz', async (_req, res) => {
     try {
       await Promise.race([
-        deps.serviceDb`select 1`,
+        pingDatabase(deps.serviceDb),
         new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref()),
       ]);
       res.json({ status: 'ready', database: 'ok' });

@@ -4,6 +4,7 @@ import type { ServiceDb } from '../db/database.js';
 import { NotFoundError, UnprocessableError } from '../lib/errors.js';
 import { logger } from '../lib/logger.js';
 import type { Mailer } from '../lib/mailer.js';
+import * as repo from './incidents-repo.js';
 
 /** Art. 33(1): the supervisory authority is told within 72 hours of becoming aware. */
 export const NOTIFICATION_HOURS = 72;
@@ -77,10 +78,10 @@ export function createIncidentsService(deps: { serviceDb: ServiceDb; mailer: Mai
   const now = deps.now ?? (() => new Date());
 
   async function get(id: string) {
-    const [row] = await db<IncidentRow[]>`select * from public.security_incidents where id = ${id}`;
+    const [row] = await repo.findIncident(db, id);
     if (!row) throw new NotFoundError('No such incident.');
-    const pages = await db`select paged_at, recipient, result, error, hours_left from public.incident_pages where incident_id = ${id} order by paged_at desc limit 50`;
-    const history = await db<{ kind: string; actor_id: string | null; changes: unknown; created_at: Date }[]>`select kind, actor_id, changes, created_at from public.security_incident_events where incident_id = ${id} order by created_at`;
+    const pages = await repo.listPages(db, id);
+    const history = await repo.listEvents(db, id);
     return { ...row, hours_left: row.notified_at ? null : Number(hoursLeft(row.detected_at, now()).toFixed(1)), pages, history };
   }
 
@@ -88,18 +89,13 @@ export function createIncidentsService(deps: { serviceDb: ServiceDb; mailer: Mai
     get,
 
     async list() {
-      return db`
-        select i.id, i.title, i.severity, i.detected_at, i.notified_at, i.affected_org_ids, i.last_paged_at,
-               (select count(*)::int from public.incident_pages p where p.incident_id = i.id and p.result = 'sent') as pages_sent
-        from public.security_incidents i order by i.detected_at desc limit 500`;
+      return repo.listIncidents(db);
     },
 
     async create(actor: AuditActor, input: IncidentInput) {
       return db.begin(async (tx) => {
-        const [row] = await tx<{ id: string }[]>`
-          insert into public.security_incidents ${tx({ ...input, affected_org_ids: input.affected_org_ids ?? [], description: input.description ?? '', created_by: actor.id ?? null } as never)}
-          returning id`;
-        await tx`insert into public.security_incident_events (incident_id, actor_id, kind, changes) values (${row!.id}, ${actor.id ?? null}, 'created', ${tx.json(input as never)})`;
+        const [row] = await repo.insertIncident(tx, input, actor.id ?? null);
+        await repo.insertEvent(tx, row!.id, actor.id ?? null, 'created', input);
         await writeAudit(tx, actor, { orgId: null, action: 'incident.created', targetType: 'security_incident', targetId: row!.id, metadata: { severity: input.severity } });
         return row!.id;
       }).then(get);
@@ -107,12 +103,12 @@ export function createIncidentsService(deps: { serviceDb: ServiceDb; mailer: Mai
 
     async update(actor: AuditActor, id: string, change: IncidentChange) {
       await db.begin(async (tx) => {
-        const [current] = await tx`select id from public.security_incidents where id = ${id} for update`;
+        const [current] = await repo.lockIncidentId(tx, id);
         if (!current) throw new NotFoundError('No such incident.');
         const fields = FIELDS.filter((f) => f in change);
         if (fields.length === 0) return;
-        await tx`update public.security_incidents set ${tx(change as never, ...(fields as never[]))} where id = ${id}`;
-        await tx`insert into public.security_incident_events (incident_id, actor_id, kind, changes) values (${id}, ${actor.id ?? null}, 'updated', ${tx.json(change as never)})`;
+        await repo.updateIncident(tx, id, change, fields);
+        await repo.insertEvent(tx, id, actor.id ?? null, 'updated', change);
         await writeAudit(tx, actor, { orgId: null, action: 'incident.updated', targetType: 'security_incident', targetId: id, metadata: { fields } });
       });
       return get(id);
@@ -121,7 +117,7 @@ export function createIncidentsService(deps: { serviceDb: ServiceDb; mailer: Mai
     /** Records that the supervisory authority was told (Art. 33): only with the Art. 33(3) contents. */
     async markNotified(actor: AuditActor, id: string, input: { notified_at?: Date; authority_reference: string; delay_reason?: string }) {
       await db.begin(async (tx) => {
-        const [incident] = await tx`select * from public.security_incidents where id = ${id} for update`;
+        const [incident] = await repo.lockIncident(tx, id);
         if (!incident) throw new NotFoundError('No such incident.');
         if (incident.notified_at) return;
         const missing = missingNotificationContents(incident);
@@ -133,11 +129,8 @@ export function createIncidentsService(deps: { serviceDb: ServiceDb; mailer: Mai
         if (late && !input.delay_reason?.trim()) {
           throw new UnprocessableError('delay_reason_required', 'The notification is later than 72 hours after detection: give the reasons for the delay (Art. 33(1)).');
         }
-        await tx`
-          update public.security_incidents
-          set notified_at = ${notifiedAt}, authority_reference = ${input.authority_reference}, delay_reason = ${input.delay_reason ?? null}
-          where id = ${id}`;
-        await tx`insert into public.security_incident_events (incident_id, actor_id, kind, changes) values (${id}, ${actor.id ?? null}, 'notified', ${tx.json({ notified_at: notifiedAt.toISOString(), authority_reference: input.authority_reference, late })})`;
+        await repo.markNotified(tx, id, { notifiedAt, authorityReference: input.authority_reference, delayReason: input.delay_reason ?? null });
+        await repo.insertEvent(tx, id, actor.id ?? null, 'notified', { notified_at: notifiedAt.toISOString(), authority_reference: input.authority_reference, late });
         await writeAudit(tx, actor, { orgId: null, action: 'incident.notified', targetType: 'security_incident', targetId: id, metadata: { late } });
       });
       return get(id);
@@ -145,9 +138,7 @@ export function createIncidentsService(deps: { serviceDb: ServiceDb; mailer: Mai
 
     /** One paging run: e-mails the DPO about each incident not yet notified. A failed e-mail is recorded, not counted. */
     async page(): Promise<{ paged: number; failed: number }> {
-      const open = await db<{ id: string; title: string; severity: string; description: string; affected_org_ids: string[]; detected_at: Date }[]>`
-        select id, title, severity, description, affected_org_ids, detected_at from public.security_incidents
-        where notified_at is null order by detected_at`;
+      const open = await repo.listUnnotified(db);
       let paged = 0;
       let failed = 0;
       for (const i of open) {
@@ -171,15 +162,13 @@ export function createIncidentsService(deps: { serviceDb: ServiceDb; mailer: Mai
         } catch (err) {
           error = (err as Error).message.slice(0, 300);
         }
-        await db`
-          insert into public.incident_pages (incident_id, recipient, result, error, hours_left, paged_at)
-          values (${i.id}, ${deps.dpoEmail}, ${error ? 'failed' : 'sent'}, ${error}, ${left.toFixed(2)}, ${now()})`;
+        await repo.insertPage(db, { incidentId: i.id, recipient: deps.dpoEmail, error, hoursLeft: left.toFixed(2), pagedAt: now() });
         if (error) {
           failed += 1;
           logger.warn({ incident_id: i.id }, 'could not page the DPO; retried next run');
         } else {
           paged += 1;
-          await db`update public.security_incidents set last_paged_at = ${now()} where id = ${i.id}`;
+          await repo.setLastPagedAt(db, i.id, now());
         }
       }
       return { paged, failed };

@@ -5,6 +5,8 @@ import type postgres from 'postgres';
 import type { ServiceDb } from '../db/database.js';
 import { logger } from '../lib/logger.js';
 import type { JobCounts } from './job.js';
+import * as repo from './job-runs-repo.js';
+import type { RunningRow } from './job-runs-repo.js';
 
 /**
  * A run still marked `running` this long after it started is taken for dead
@@ -136,7 +138,7 @@ function livenessLock(db: ServiceDb) {
         session = (async () => {
           const conn = await db.reserve();
           try {
-            await conn`select pg_advisory_lock(${LIVENESS_LOCK_CLASS}, hashtext(${token}))`;
+            await repo.takeLivenessLock(conn, LIVENESS_LOCK_CLASS, token);
           } catch (err) {
             conn.release();
             throw err;
@@ -167,7 +169,7 @@ function livenessLock(db: ServiceDb) {
       await ending
         .then(async (conn) => {
           try {
-            await conn`select pg_advisory_unlock(${LIVENESS_LOCK_CLASS}, hashtext(${token}))`;
+            await repo.releaseLivenessLock(conn, LIVENESS_LOCK_CLASS, token);
           } finally {
             conn.release();
           }
@@ -175,17 +177,6 @@ function livenessLock(db: ServiceDb) {
         .catch(() => undefined);
     },
   };
-}
-
-/** A running run as a claim sees it, with what is known about its owner. */
-interface RunningRow {
-  id: string;
-  claimed_by: string;
-  owner_host: string | null;
-  owner_pid: number | null;
-  stale: boolean;
-  restarted: boolean;
-  lock_free: boolean;
 }
 
 /**
@@ -234,7 +225,7 @@ export function createRunCoordinator(db: ServiceDb, opts: RunCoordinatorOptions 
   // connection to spare either: its runs go without the lock.
   let embedded: Promise<boolean> | undefined;
   const isEmbedded = () =>
-    (embedded ??= db<{ pglite: boolean }[]>`select version() like '%PGlite%' as pglite`.then(([r]) => r!.pglite)).catch((err: unknown) => {
+    (embedded ??= repo.isPglite(db)).catch((err: unknown) => {
       embedded = undefined;
       throw err;
     });
@@ -255,33 +246,24 @@ export function createRunCoordinator(db: ServiceDb, opts: RunCoordinatorOptions 
     let row: { id: string } | undefined;
     try {
       row = await db.begin(async (tx) => {
-        await tx`select pg_advisory_xact_lock(${CLAIM_LOCK_CLASS}, hashtext(${jobName}))`;
-        const running = await tx<RunningRow[]>`
-          select id, claimed_by, owner_host, owner_pid,
-                 started_at < now() - make_interval(secs => ${staleAfterSeconds}) as stale,
-                 coalesce(db_started_at <> pg_postmaster_start_time(), false) as restarted,
-                 case when owner_lock is null then false
-                      else pg_try_advisory_xact_lock(${LIVENESS_LOCK_CLASS}, hashtext(owner_lock::text)) end as lock_free
-          from public.job_runs
-          where job_name = ${jobName} and status = 'running'`;
+        await repo.lockJobClaims(tx, CLAIM_LOCK_CLASS, jobName);
+        const running = await repo.runningRuns(tx, jobName, staleAfterSeconds, LIVENESS_LOCK_CLASS);
         const dead = running.flatMap((r) => {
           const error = deadReason(r, pglite);
           return error ? [{ id: r.id, error }] : [];
         });
         if (dead.length > 0) {
-          await tx`
-            update public.job_runs j
-            set status = 'failed', finished_at = now(), error = d.error
-            from unnest(${dead.map((d) => d.id)}::uuid[], ${dead.map((d) => d.error)}::text[]) as d(id, error)
-            where j.id = d.id and j.status = 'running'`;
+          await repo.failDeadRuns(tx, dead);
         }
-        const [inserted] = await tx<{ id: string }[]>`
-          insert into public.job_runs (job_name, slot, claimed_by, owner_host, owner_pid, owner_lock, db_started_at)
-          select ${jobName}, ${slot}, ${instanceId}, ${hostname()}, ${process.pid}, ${lockHeld ? liveness.token : null}, pg_postmaster_start_time()
-          where ${claimOpts.manual ?? false}
-             or not exists (select 1 from public.job_runs where job_name = ${jobName} and status = 'running')
-          on conflict (job_name, slot) do nothing
-          returning id`;
+        const [inserted] = await repo.insertRun(tx, {
+          jobName,
+          slot,
+          claimedBy: instanceId,
+          ownerHost: hostname(),
+          ownerPid: process.pid,
+          ownerLock: lockHeld ? liveness.token : null,
+          manual: claimOpts.manual ?? false,
+        });
         return inserted;
       });
     } catch (err) {
@@ -329,12 +311,12 @@ export function createRunCoordinator(db: ServiceDb, opts: RunCoordinatorOptions 
         for (let attempt = 1; ; attempt += 1) {
           try {
             await db.begin(
-              (tx) => tx`
-                update public.job_runs
-                set status = ${failed ? 'failed' : 'succeeded'}, finished_at = now(),
-                    counts = ${tx.json(failed ? {} : outcome.counts)},
-                    error = ${failed ? describeError(outcome.error) : null}
-                where id = ${run.id}`,
+              (tx) =>
+                repo.recordOutcome(tx, run.id, {
+                  status: failed ? 'failed' : 'succeeded',
+                  counts: failed ? {} : outcome.counts,
+                  error: failed ? describeError(outcome.error) : null,
+                }),
             );
             break;
           } catch (err) {

@@ -1,4 +1,4 @@
-import type { Tx } from '../db/database.js';
+import type { ServiceDb, Tx } from '../db/database.js';
 
 export type OrgRole = 'owner' | 'admin' | 'member';
 
@@ -99,4 +99,27 @@ export async function updateMemberRole(tx: Tx, orgId: string, userId: string, ro
 export async function deleteMember(tx: Tx, orgId: string, userId: string): Promise<number> {
   const result = await tx`delete from public.memberships where org_id = ${orgId} and user_id = ${userId}`;
   return result.count;
+}
+
+/** Whether someone with this e-mail blind index is already a member (under RLS). */
+export function findMemberByEmailHash(tx: Tx, orgId: string, emailHash: Buffer) {
+  return tx`
+          select 1 from public.memberships m join public.users u on u.id = m.user_id
+          where m.org_id = ${orgId} and u.email_hash = ${emailHash}`;
+}
+
+/** Whether the user is a member of the organisation (service handle: an operator asks). */
+export function findMembership(db: Tx | ServiceDb, orgId: string, userId: string) {
+  return db`
+          select 1 from public.memberships where org_id = ${orgId} and user_id = ${userId}`;
+}
+
+/** Signing in accepts every invitation the user has. */
+export function acceptPendingMemberships(db: Tx | ServiceDb, userId: string) {
+  return db`update public.memberships set accepted_at = now() where user_id = ${userId} and accepted_at is null`;
+}
+
+/** How many organisations exist at all (service handle: local mode seeds the demo into an empty database). */
+export function countOrganizations(db: ServiceDb) {
+  return db`select count(*)::int as count from public.organizations`;
 }

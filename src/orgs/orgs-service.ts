@@ -105,9 +105,7 @@ export function createOrgsService(deps: OrgsServiceDeps) {
       await userDb.run(auth.claims, async (tx) => {
         const myRole = await requireOrgRole(tx, orgId, ADMIN_ROLES);
         if (role === 'owner' && myRole !== 'owner') throw new ForbiddenError('Only an owner can add another owner.');
-        const [already] = await tx`
-          select 1 from public.memberships m join public.users u on u.id = m.user_id
-          where m.org_id = ${orgId} and u.email_hash = ${emailHash}`;
+        const [already] = await repo.findMemberByEmailHash(tx, orgId, emailHash);
         if (already) throw new ConflictError('That person is already a member of this organisation.');
       });
       const { userId } = await deps.inviter.invite(deps.serviceDb, email);

@@ -3,6 +3,7 @@ import { writeAudit } from '../audit/audit.js';
 import type { UserDb } from '../db/user-db.js';
 import { NotFoundError } from '../lib/errors.js';
 import { ADMIN_ROLES, requireOrgRole } from '../orgs/org-access.js';
+import * as repo from './preferences-repo.js';
 
 export const RETENTION_CHOICES = [30, 90, 180, 365] as const;
 
@@ -31,9 +32,7 @@ export function createPreferencesService(deps: { userDb: UserDb; listeners?: Pre
   async function read(auth: AuthContext, orgId: string): Promise<PrivacyPreferences> {
     return deps.userDb.run(auth.claims, async (tx) => {
       await requireOrgRole(tx, orgId);
-      const [row] = await tx<PrivacyPreferences[]>`
-        select retention_days, dtmf_consent, consent_scope, transcript_encryption, updated_at
-        from public.privacy_preferences where org_id = ${orgId}`;
+      const [row] = await repo.findPreferences(tx, orgId);
       if (!row) throw new NotFoundError('Organisation not found.');
       return row;
     });
@@ -42,9 +41,7 @@ export function createPreferencesService(deps: { userDb: UserDb; listeners?: Pre
   async function update(auth: AuthContext, orgId: string, change: PreferencesChange): Promise<PrivacyPreferences> {
     const { before, after } = await deps.userDb.run(auth.claims, async (tx) => {
       await requireOrgRole(tx, orgId, ADMIN_ROLES);
-      const [before] = await tx<PrivacyPreferences[]>`
-        select retention_days, dtmf_consent, consent_scope, transcript_encryption, updated_at
-        from public.privacy_preferences where org_id = ${orgId} for update`;
+      const [before] = await repo.lockPreferences(tx, orgId);
       if (!before) throw new NotFoundError('Organisation not found.');
       const next = {
         retention_days: change.retention_days ?? before.retention_days,
@@ -58,15 +55,7 @@ export function createPreferencesService(deps: { userDb: UserDb; listeners?: Pre
       }
       // The change and its audit row are sent together (pipelined in one round trip).
       const [[after]] = await Promise.all([
-        tx<PrivacyPreferences[]>`
-          update public.privacy_preferences set
-            retention_days = ${next.retention_days},
-            dtmf_consent = ${next.dtmf_consent},
-            consent_scope = ${next.consent_scope},
-            transcript_encryption = ${next.transcript_encryption},
-            updated_by = auth.uid()
-          where org_id = ${orgId}
-          returning retention_days, dtmf_consent, consent_scope, transcript_encryption, updated_at`,
+        repo.updatePreferences(tx, orgId, next),
         writeAudit(tx, auth.actor, {
           orgId,
           action: 'privacy_preferences.updated',

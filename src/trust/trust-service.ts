@@ -5,6 +5,7 @@ import type { ServiceDb, Tx } from '../db/database.js';
 import type { UserDb } from '../db/user-db.js';
 import { requireOrgRole } from '../orgs/org-access.js';
 import type { SubprocessorsService } from '../subprocessors/subprocessors-service.js';
+import * as repo from './trust-repo.js';
 
 /** Tables that hold personal data: each must have row-level security enabled. */
 export const PERSONAL_DATA_TABLES = [
@@ -70,10 +71,7 @@ export function createTrustService(deps: {
   async function checks(db: ServiceDb | Tx, orgId: string): Promise<TrustCheck[]> {
     const out: TrustCheck[] = [];
 
-    const rls = await db<{ table: string; enabled: boolean | null }[]>`
-      select t.name as table, c.relrowsecurity as enabled
-      from unnest(${PERSONAL_DATA_TABLES as unknown as string[]}::text[]) as t(name)
-      left join pg_catalog.pg_class c on c.relname = t.name and c.relnamespace = 'public'::regnamespace and c.relkind = 'r'`;
+    const rls = await repo.rlsOfTables(db, PERSONAL_DATA_TABLES);
     const off = rls.filter((r) => !r.enabled).map((r) => r.table);
     out.push({
       id: 'rls_enabled', control: name('rls_enabled'), status: off.length ? 'fail' : 'pass',
@@ -81,13 +79,7 @@ export function createTrustService(deps: {
       evidence: { tables: rls.length, disabled: off },
     });
 
-    const [catalogue] = await db<{ rules: string[]; trigger_enabled: boolean }[]>`
-      select
-        coalesce((select array_agg(r.rulename::text order by r.rulename) from pg_catalog.pg_rules r
-                  join pg_catalog.pg_rewrite w on w.rulename = r.rulename and w.ev_class = 'public.audit_logs'::regclass
-                  where r.schemaname = 'public' and r.tablename = 'audit_logs' and w.ev_enabled <> 'D'), '{}') as rules,
-        exists (select 1 from pg_catalog.pg_trigger t where t.tgrelid = 'public.audit_logs'::regclass
-                and t.tgname = 'prevent_audit_truncate' and t.tgenabled <> 'D') as trigger_enabled`;
+    const [catalogue] = await repo.auditLogGuards(db);
     const missing = ['prevent_audit_delete', 'prevent_audit_update'].filter((r) => !catalogue!.rules.includes(r));
     if (!catalogue!.trigger_enabled) missing.push('prevent_audit_truncate (trigger)');
     out.push({
@@ -98,11 +90,8 @@ export function createTrustService(deps: {
 
     out.push(await auditChainCheck(db, orgId));
 
-    const [prefs] = await db<{ retention_days: number; dtmf_consent: boolean; consent_scope: string; transcript_encryption: boolean }[]>`
-      select retention_days, dtmf_consent, consent_scope, transcript_encryption from public.privacy_preferences where org_id = ${orgId}`;
-    const [purge] = await db<{ finished_at: Date; counts: Record<string, number> }[]>`
-      select finished_at, counts from public.job_runs
-      where job_name = 'retention-purge' and status = 'succeeded' order by finished_at desc limit 1`;
+    const [prefs] = await repo.preferencesOf(db, orgId);
+    const [purge] = await repo.lastSucceededPurge(db);
     const purgeAge = purge ? (now().getTime() - purge.finished_at.getTime()) / 3_600_000 : Infinity;
     out.push({
       id: 'retention', control: name('retention'), status: purgeAge <= PURGE_MAX_AGE_HOURS ? 'pass' : 'fail',
@@ -112,9 +101,7 @@ export function createTrustService(deps: {
       evidence: { retention_days: prefs?.retention_days ?? 30, last_purge_finished_at: purge?.finished_at ?? null, last_purge_counts: purge?.counts ?? null },
     });
 
-    const [enc] = await db<{ total: number; encrypted: number }[]>`
-      select count(*)::int as total, count(*) filter (where ciphertext is not null)::int as encrypted
-      from public.transcripts where org_id = ${orgId}`;
+    const [enc] = await repo.transcriptEncryptionCounts(db, orgId);
     const share = enc!.total ? enc!.encrypted / enc!.total : 1;
     out.push({
       id: 'transcript_encryption', control: name('transcript_encryption'),
@@ -137,16 +124,7 @@ export function createTrustService(deps: {
       evidence: { switch: dtmfOn, scope },
     });
 
-    const [sync] = await db<{ agents: number; out_of_line: number; failing: number; last_error_at: Date | null }[]>`
-      select count(*)::int as agents,
-             count(*) filter (where s.agent_id is null or s.config_version < ${AGENT_CONFIG_VERSION}
-                              or s.retention_days is distinct from coalesce(p.retention_days, 30))::int as out_of_line,
-             count(*) filter (where s.attempts > 0)::int as failing,
-             max(s.updated_at) filter (where s.attempts > 0) as last_error_at
-      from public.agents a
-      left join app.agent_platform_sync s on s.agent_id = a.id
-      left join public.privacy_preferences p on p.org_id = a.org_id
-      where a.org_id = ${orgId} and a.elevenlabs_agent_id is not null`;
+    const [sync] = await repo.agentSyncCounts(db, orgId);
     out.push({
       id: 'agent_platform', control: name('agent_platform'), status: sync!.out_of_line ? 'fail' : 'pass',
       detail: sync!.out_of_line
@@ -155,10 +133,7 @@ export function createTrustService(deps: {
       evidence: { agents: sync!.agents, out_of_line: sync!.out_of_line, failing: sync!.failing, config_version: AGENT_CONFIG_VERSION },
     });
 
-    const erasures = await db<{ status: string; n: number; overdue: number }[]>`
-      select status, count(*)::int as n,
-        count(*) filter (where status not in ('completed', 'cancelled') and coalesce(extended_until, due_at) < ${now()})::int as overdue
-      from public.erasure_requests where org_id = ${orgId} group by status`;
+    const erasures = await repo.erasureCounts(db, orgId, now());
     const byStatus = Object.fromEntries(erasures.map((e) => [e.status, e.n]));
     const overdue = erasures.reduce((a, e) => a + e.overdue, 0);
     const flagged = byStatus.flagged ?? 0;
@@ -168,9 +143,7 @@ export function createTrustService(deps: {
       evidence: { by_status: byStatus, overdue },
     });
 
-    const incidents = await db<{ id: string; detected_at: Date; last_paged_at: Date | null }[]>`
-      select id, detected_at, last_paged_at from public.security_incidents
-      where notified_at is null and ${orgId}::uuid = any(affected_org_ids)`;
+    const incidents = await repo.openIncidentsOf(db, orgId);
     const stale = incidents.filter((i) => !i.last_paged_at || now().getTime() - i.last_paged_at.getTime() > PAGING_MAX_AGE_MINUTES * 60_000);
     out.push({
       id: 'incidents', control: name('incidents'), status: stale.length ? 'fail' : 'pass',

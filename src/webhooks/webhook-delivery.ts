@@ -5,6 +5,8 @@ import type { ServiceDb } from '../db/database.js';
 import { backoffSeconds } from '../deletions/provider-deletions.js';
 import { logger } from '../lib/logger.js';
 import { checkEndpointUrl, guardedLookup, type EndpointPolicy } from './endpoint-url.js';
+import * as repo from './webhooks-repo.js';
+import type { Claimed } from './webhooks-repo.js';
 
 /** After this many failed attempts (about a day and a half of backoff) a delivery is marked failed. */
 export const MAX_WEBHOOK_ATTEMPTS = 12;
@@ -26,15 +28,6 @@ export interface WebhookDeliveryCounts {
   retried: number;
   failed: number;
   pruned: number;
-}
-
-interface Claimed {
-  id: string;
-  event_id: string;
-  payload: unknown;
-  attempts: number;
-  url: string;
-  secret: string;
 }
 
 /**
@@ -115,40 +108,26 @@ export async function runWebhookDeliveries(
       error = (e.code ? `${e.code}: ` : '') + e.message;
     }
     if (error === null) {
-      await db`
-        update public.webhook_deliveries
-        set status = 'delivered', delivered_at = now(), attempts = attempts + 1, last_status = ${status}, last_error = null
-        where id = ${row.id}`;
+      await repo.markDelivered(db, row.id, status);
       counts.delivered += 1;
       return;
     }
     const attempts = row.attempts + 1;
     const giveUp = attempts >= MAX_WEBHOOK_ATTEMPTS;
-    await db`
-      update public.webhook_deliveries
-      set attempts = ${attempts}, last_status = ${status}, last_error = ${error.slice(0, 300)},
-          status = ${giveUp ? 'failed' : 'pending'},
-          next_attempt_at = now() + make_interval(secs => ${backoffSeconds(attempts)})
-      where id = ${row.id}`;
+    await repo.recordFailedAttempt(db, row.id, {
+      attempts,
+      lastStatus: status,
+      lastError: error.slice(0, 300),
+      status: giveUp ? 'failed' : 'pending',
+      backoffSeconds: backoffSeconds(attempts),
+    });
     if (giveUp) counts.failed += 1;
     else counts.retried += 1;
     logger.warn({ delivery_id: row.id, attempts, http_status: status, give_up: giveUp }, 'webhook delivery failed');
   }
 
   for (let batch = 0; batch < (opts.maxBatches ?? 20); batch += 1) {
-    const rows = await db<Claimed[]>`
-      with claimed as (
-        update public.webhook_deliveries d
-        set next_attempt_at = now() + interval '5 minutes'
-        where d.id in (
-          select id from public.webhook_deliveries
-          where status = 'pending' and next_attempt_at <= now()
-          order by next_attempt_at
-          limit ${batchSize}
-          for update skip locked)
-        returning d.id, d.endpoint_id, d.event_id, d.payload, d.attempts)
-      select c.id, c.event_id, c.payload, c.attempts, e.url, e.secret
-      from claimed c join public.webhook_endpoints e on e.id = c.endpoint_id`;
+    const rows = await repo.claimDeliveries(db, batchSize);
     counts.claimed += rows.length;
     // A few at a time: one slow endpoint does not hold up the others for long.
     const queue = [...rows];
@@ -159,11 +138,7 @@ export async function runWebhookDeliveries(
     if (rows.length < batchSize) break;
   }
   // History past its time goes, a bounded batch per run; pending deliveries are never pruned.
-  const pruned = await db`
-    delete from public.webhook_deliveries where id in (
-      select id from public.webhook_deliveries
-      where status <> 'pending' and created_at < now() - make_interval(days => ${DELIVERY_HISTORY_DAYS})
-      limit 1000)`;
+  const pruned = await repo.pruneHistory(db, DELIVERY_HISTORY_DAYS);
   counts.pruned = pruned.count;
   return counts;
 }

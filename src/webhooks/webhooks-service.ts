@@ -5,6 +5,7 @@ import type { UserDb } from '../db/user-db.js';
 import { NotFoundError, UnprocessableError } from '../lib/errors.js';
 import { ADMIN_ROLES, requireOrgRole } from '../orgs/org-access.js';
 import { checkEndpointUrl, type EndpointPolicy } from './endpoint-url.js';
+import * as repo from './webhooks-repo.js';
 
 export const WEBHOOK_EVENTS = ['call.completed', 'erasure.completed', 'incident.opened'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
@@ -21,8 +22,6 @@ export interface WebhookEndpoint {
   updated_at: Date;
 }
 
-const ENDPOINT_COLUMNS = 'id, url, events, description, created_at, updated_at';
-
 /**
  * Customer webhook endpoints (owners and admins), under RLS. The signing secret
  * is generated here, stored, and returned once, in the answer to the create; the
@@ -35,8 +34,7 @@ export function createWebhooksService(deps: { userDb: UserDb; policy: EndpointPo
     async list(auth: AuthContext, orgId: string): Promise<WebhookEndpoint[]> {
       return deps.userDb.run(auth.claims, async (tx) => {
         await requireOrgRole(tx, orgId, ADMIN_ROLES);
-        return tx<WebhookEndpoint[]>`
-          select ${tx.unsafe(ENDPOINT_COLUMNS)} from public.webhook_endpoints where org_id = ${orgId} order by created_at`;
+        return repo.listEndpoints(tx, orgId);
       });
     },
 
@@ -51,18 +49,15 @@ export function createWebhooksService(deps: { userDb: UserDb; policy: EndpointPo
       return deps.userDb.run(auth.claims, async (tx) => {
         await requireOrgRole(tx, orgId, ADMIN_ROLES);
         // Serialise creates per organisation so the cap holds.
-        await tx`select pg_advisory_xact_lock(7302, hashtext(${orgId}))`;
-        const [{ n }] = (await tx`select count(*)::int as n from public.webhook_endpoints where org_id = ${orgId}`) as unknown as [{ n: number }];
+        await repo.lockEndpointCreates(tx, orgId);
+        const [{ n }] = (await repo.countEndpoints(tx, orgId)) as unknown as [{ n: number }];
         if (n >= MAX_ENDPOINTS_PER_ORG) {
           throw new UnprocessableError('too_many_endpoints', `An organisation can register at most ${MAX_ENDPOINTS_PER_ORG} webhook endpoints.`);
         }
         // The database checks the URL too, strictly unless told (for this transaction only)
         // that this deployment lets endpoints be on private networks (local mode).
-        if (deps.policy.allowPrivateNetwork) await tx`select set_config('app.webhooks_allow_private_network', 'on', true)`;
-        const [row] = await tx<WebhookEndpoint[]>`
-          insert into public.webhook_endpoints (org_id, url, events, description, secret, created_by)
-          values (${orgId}, ${url}, ${events}::text[], ${input.description ?? ''}, ${secret}, ${auth.userId})
-          returning ${tx.unsafe(ENDPOINT_COLUMNS)}`;
+        if (deps.policy.allowPrivateNetwork) await repo.allowPrivateNetworkHere(tx);
+        const [row] = await repo.insertEndpoint(tx, { orgId, url, events, description: input.description ?? '', secret, createdBy: auth.userId });
         await writeAudit(tx, auth.actor, {
           orgId,
           action: 'webhook_endpoint.created',
@@ -77,7 +72,7 @@ export function createWebhooksService(deps: { userDb: UserDb; policy: EndpointPo
     async remove(auth: AuthContext, orgId: string, endpointId: string): Promise<void> {
       await deps.userDb.run(auth.claims, async (tx) => {
         await requireOrgRole(tx, orgId, ADMIN_ROLES);
-        const deleted = await tx`delete from public.webhook_endpoints where id = ${endpointId} and org_id = ${orgId}`;
+        const deleted = await repo.deleteEndpoint(tx, orgId, endpointId);
         if (deleted.count === 0) throw new NotFoundError('Webhook endpoint not found.');
         await writeAudit(tx, auth.actor, { orgId, action: 'webhook_endpoint.deleted', targetType: 'webhook_endpoint', targetId: endpointId });
       });
@@ -87,12 +82,9 @@ export function createWebhooksService(deps: { userDb: UserDb; policy: EndpointPo
     async deliveries(auth: AuthContext, orgId: string, endpointId: string, limit: number) {
       return deps.userDb.run(auth.claims, async (tx) => {
         await requireOrgRole(tx, orgId, ADMIN_ROLES);
-        const [endpoint] = await tx`select id from public.webhook_endpoints where id = ${endpointId} and org_id = ${orgId}`;
+        const [endpoint] = await repo.findEndpoint(tx, orgId, endpointId);
         if (!endpoint) throw new NotFoundError('Webhook endpoint not found.');
-        return tx`
-          select id, event_id, event_type, status, attempts, last_status, last_error, next_attempt_at, delivered_at, created_at, payload
-          from public.webhook_deliveries where endpoint_id = ${endpointId}
-          order by created_at desc limit ${limit}`;
+        return repo.listDeliveries(tx, endpointId, limit);
       });
     },
   };

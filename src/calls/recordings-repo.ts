@@ -1,0 +1,68 @@
+/**
+ * SQL for public.recordings: the Twilio recordings of a call, their state and
+ * fingerprint. Each function takes the transaction or connection to run on.
+ */
+import type { ServiceDb, Tx } from '../db/database.js';
+
+/**
+ * Stores a recording Twilio just started, under a share lock on the call: a
+ * withdrawal of consent (which locks the call to collect its recordings)
+ * either sees this row or is seen here. Returns the call's recording_allowed.
+ */
+export function storeStartedRecording(db: Tx | ServiceDb, r: { orgId: string; callId: string; recordingSid: string }) {
+  return db<{ recording_allowed: boolean }[]>`
+          with locked as (select recording_allowed from public.calls where id = ${r.callId} for share),
+          stored as (
+            insert into public.recordings (org_id, call_id, twilio_recording_sid, status)
+            values (${r.orgId}, ${r.callId}, ${r.recordingSid}, 'in-progress')
+            on conflict (twilio_recording_sid) do nothing)
+          select recording_allowed from locked`;
+}
+
+/** Twilio's recording callback: created, or updated (a deleted recording keeps its status). */
+export function upsertRecording(
+  db: Tx | ServiceDb,
+  r: { orgId: string; callId: string; recordingSid: string; status: string; duration: number | null; channels: number | null },
+) {
+  return db`
+        insert into public.recordings (org_id, call_id, twilio_recording_sid, status, duration_seconds, channels)
+        values (${r.orgId}, ${r.callId}, ${r.recordingSid}, ${r.status}, ${r.duration}, ${r.channels})
+        on conflict (twilio_recording_sid) do update set
+          status = case when recordings.deleted_at is null then excluded.status else recordings.status end,
+          duration_seconds = coalesce(excluded.duration_seconds, recordings.duration_seconds),
+          channels = coalesce(excluded.channels, recordings.channels)`;
+}
+
+export function markRecordingDeleted(tx: Tx, recordingSid: string) {
+  return tx`update public.recordings set deleted_at = coalesce(deleted_at, now()) where twilio_recording_sid = ${recordingSid}`;
+}
+
+/** The SHA-256 of a completed recording, stored once. */
+export function setRecordingSha256(db: Tx | ServiceDb, recordingSid: string, sha256: string) {
+  return db`update public.recordings set sha256 = ${sha256} where twilio_recording_sid = ${recordingSid} and sha256 is null`;
+}
+
+/** A call's recordings for its detail page (under RLS). */
+export function listRecordingsOfCall(tx: Tx, callId: string) {
+  return tx`
+          select id, twilio_recording_sid, status, duration_seconds, sha256, deleted_at, created_at
+          from public.recordings where call_id = ${callId} order by created_at`;
+}
+
+export function recordingSidsOfCall(tx: Tx, callId: string) {
+  return tx<{ twilio_recording_sid: string }[]>`
+          select twilio_recording_sid from public.recordings where call_id = ${callId}`;
+}
+
+export function liveRecordingSidsOfCall(tx: Tx, callId: string) {
+  return tx<{ twilio_recording_sid: string }[]>`
+          select twilio_recording_sid from public.recordings where call_id = ${callId} and deleted_at is null`;
+}
+
+export function markRecordingsOfCallDeleted(tx: Tx, callId: string) {
+  return tx`update public.recordings set deleted_at = now() where call_id = ${callId} and deleted_at is null`;
+}
+
+export function deleteRecordingsOfCall(tx: Tx, callId: string) {
+  return tx`delete from public.recordings where call_id = ${callId}`;
+}
