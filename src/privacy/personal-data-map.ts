@@ -602,3 +602,38 @@ export function ruleProblems(m: Readonly<Record<string, TableMap>> = PERSONAL_DA
   }
   return problems;
 }
+
+// ---------------------------------------------------------------------------
+// What the code reads from the map: erasure, retention, export and account
+// deletion take their column lists from here, never from a list of their own.
+// ---------------------------------------------------------------------------
+
+function tableOf(table: string, m: Readonly<Record<string, TableMap>>): TableMap {
+  const entry = m[table];
+  if (!entry) throw new Error(`${table} is not in the personal-data map (src/privacy/personal-data-map.ts)`);
+  return entry;
+}
+
+function columnsOf(table: string, pick: (c: PersonalColumn) => boolean, m: Readonly<Record<string, TableMap>>): string[] {
+  return Object.entries(tableOf(table, m).personal).filter(([, c]) => pick(c)).map(([column]) => column);
+}
+
+/** The personal columns of `table` that an erasure request treats with `action`, in map order. */
+export function erasureColumns(table: string, action: ErasureAction, m: Readonly<Record<string, TableMap>> = PERSONAL_DATA_MAP): string[] {
+  return columnsOf(table, (c) => c.erasure.action === action, m);
+}
+
+/** The personal columns of `table` that the retention purge treats with `action` once the organisation's window has passed. */
+export function retentionColumns(table: string, action: ErasureAction, m: Readonly<Record<string, TableMap>> = PERSONAL_DATA_MAP): string[] {
+  return columnsOf(table, (c) => c.retention.rule === 'org_window' && c.retention.action.action === action, m);
+}
+
+/** The personal columns of `table` that deleting the organisation's account treats with `action`. */
+export function accountDeletionColumns(table: string, action: ErasureAction, m: Readonly<Record<string, TableMap>> = PERSONAL_DATA_MAP): string[] {
+  return columnsOf(table, (c) => c.accountDeletion.action === action, m);
+}
+
+/** The personal columns of `table` the Art. 15/20 export includes, in map order. */
+export function exportedColumns(table: string, m: Readonly<Record<string, TableMap>> = PERSONAL_DATA_MAP): string[] {
+  return columnsOf(table, (c) => c.exported, m);
+}
