@@ -11,4 +11,21 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // One owner per table: SQL lives in a table's repo (`*-repo.ts`), in
+    // src/db/ (connections, migrations runner, shared fragments) or in a
+    // migration. Services, routes, jobs and pages call repo functions. Any
+    // tagged template counts: the only ones in src/ are postgres.js queries.
+    files: ['src/**/*.ts'],
+    ignores: ['src/**/*-repo.ts', 'src/db/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'TaggedTemplateExpression',
+          message: 'SQL belongs in the table\'s repo (a *-repo.ts module taking the transaction or connection first) or in src/db/; call a repo function here.',
+        },
+      ],
+    },
+  },
 );
