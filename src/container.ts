@@ -1,7 +1,7 @@
 import { createClient, type WebSocketLikeConstructor } from '@supabase/supabase-js';
 import WebSocket from 'ws';
 import { createImpersonationService } from './admin/impersonation-service.js';
-import { retentionListener } from './agents/agent-platform-sync.js';
+import { retentionListener, type AgentSyncDeps } from './agents/agent-platform-sync.js';
 import { createAgentsService } from './agents/agents-service.js';
 import { createLocalInviter, createSupabaseInviter, type Inviter } from './auth/invitations.js';
 import { createLocalSignIn, type LocalSignIn } from './auth/local-sign-in.js';
@@ -10,6 +10,7 @@ import type { AppConfig } from './config/env.js';
 import type { ServiceDb } from './db/database.js';
 import { createUserDb } from './db/user-db.js';
 import type { AppDeps } from './http/app.js';
+import type { JobContext } from './jobs/job-context.js';
 import { createMailer, type Mailer } from './lib/mailer.js';
 import { createOrgsService } from './orgs/orgs-service.js';
 import { createPreferencesService } from './preferences/preferences-service.js';
@@ -36,6 +37,8 @@ export interface Overrides {
   mailer?: Mailer;
   agentPlatform?: AgentPlatform;
   telephony?: Telephony;
+  /** The clock of every service and job built here (tests set it; the wall clock otherwise). */
+  now?: () => Date;
 }
 
 /** ElevenLabs when an API key is configured; otherwise local mode's stand-in. */
@@ -52,14 +55,18 @@ export function buildTelephony(config: AppConfig): Telephony {
 
 /**
  * Wires the services from configuration: the one place that decides between
- * local mode (this server signs people in) and Supabase Auth.
+ * local mode (this server signs people in) and Supabase Auth. The scheduled
+ * jobs get theirs from here too (`jobs`): the same instances the API uses.
  */
-export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides: Overrides = {}): AppDeps & { mailer: Mailer } {
+export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides: Overrides = {}): AppDeps & { mailer: Mailer; jobs: JobContext } {
+  const now = overrides.now ?? (() => new Date());
   const mailer = overrides.mailer ?? createMailer(config);
   const agentPlatform = overrides.agentPlatform ?? buildAgentPlatform(config);
   const toolKeys = { publicBaseUrl: config.publicBaseUrl, webhookSecret: config.elevenlabs.webhookSecret };
   const telephony = overrides.telephony ?? buildTelephony(config);
   const userDb = createUserDb(serviceDb);
+  const agentSync: AgentSyncDeps = { serviceDb, agentPlatform, toolKeys };
+  const webhookPolicy = { allowPrivateNetwork: config.webhooksAllowPrivateNetwork };
   const tokenVerifier = createTokenVerifier(config);
 
   let inviter: Inviter;
@@ -93,9 +100,11 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
     blindIndexKey: config.blindIndexKey,
     dpoEmail: config.dpoEmail,
     publicBaseUrl: config.publicBaseUrl,
+    now,
   });
 
-  const subprocessors = createSubprocessorsService({ serviceDb, userDb, mailer, publicBaseUrl: config.publicBaseUrl });
+  const subprocessors = createSubprocessorsService({ serviceDb, userDb, mailer, publicBaseUrl: config.publicBaseUrl, now });
+  const incidents = createIncidentsService({ serviceDb, mailer, dpoEmail: config.dpoEmail, publicBaseUrl: config.publicBaseUrl, now });
 
   return {
     serviceDb,
@@ -109,7 +118,7 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
     // conversations forever otherwise); what fails is retried by the agent-platform-sync job.
     preferences: createPreferencesService({
       userDb,
-      listeners: [retentionListener({ serviceDb, agentPlatform, toolKeys })],
+      listeners: [retentionListener(agentSync)],
     }),
     agents: createAgentsService({ userDb, serviceDb, platform: agentPlatform, toolKeys }),
     impersonations: createImpersonationService({ serviceDb, maxMinutes: config.impersonationMaxMinutes }),
@@ -146,15 +155,36 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
       secret: config.forgetMeSecret,
       publicBaseUrl: config.publicBaseUrl,
       smsVerification: config.features.smsVerification,
+      now,
     }),
     exports: createExportService({ userDb, blindIndexKey: config.blindIndexKey, transcripts: createTranscriptReader(config.transcriptKeys) }),
-    incidents: createIncidentsService({ serviceDb, mailer, dpoEmail: config.dpoEmail, publicBaseUrl: config.publicBaseUrl }),
+    incidents,
     subprocessors,
-    trust: createTrustService({ serviceDb, userDb, subprocessors }),
+    trust: createTrustService({ serviceDb, userDb, subprocessors, now }),
     recordsOfProcessing: createRecordsOfProcessingService({ serviceDb, userDb, subprocessors }),
-    webhooks: createWebhooksService({ userDb, policy: { allowPrivateNetwork: config.webhooksAllowPrivateNetwork } }),
+    webhooks: createWebhooksService({ userDb, policy: webhookPolicy }),
     twilioAuthToken: config.twilio.authToken,
     publicBaseUrl: config.publicBaseUrl,
     trustProxy: config.trustProxy,
+    jobs: {
+      serviceDb,
+      telephony,
+      agentPlatform,
+      config,
+      now,
+      erasure,
+      incidents,
+      subprocessors,
+      agentSync,
+      webhookDeliveries: { serviceDb, policy: webhookPolicy, now },
+    },
   };
+}
+
+/**
+ * What `npm run job` runs a job on: the same wiring as the server's
+ * (buildAppDeps), of which it takes the jobs' part.
+ */
+export function buildJobContext(config: AppConfig, serviceDb: ServiceDb, overrides: Overrides = {}): JobContext {
+  return buildAppDeps(config, serviceDb, overrides).jobs;
 }

@@ -50,11 +50,7 @@ async function main(): Promise<void> {
 
   // Crons run on every replica; the job_runs table makes each tick run once across them.
   const stopJobs = config.cronEnabled
-    ? startScheduler(
-        { serviceDb: db.serviceDb, telephony: deps.telephony, agentPlatform: deps.agentPlatform, mailer: deps.mailer, config, now: () => new Date() },
-        jobDefinitions(),
-        { scheduleOverride: config.jobScheduleOverride },
-      )
+    ? startScheduler(deps.jobs, jobDefinitions(), { scheduleOverride: config.jobScheduleOverride })
     : undefined;
 
   let stopping = false;

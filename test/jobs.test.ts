@@ -9,11 +9,12 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AppConfig } from '../src/config/env.js';
 import type { ServiceDb, Tx } from '../src/db/database.js';
 import { migrate } from '../src/db/migrate.js';
-import type { JobContext, JobDefinition } from '../src/jobs/job.js';
+import { buildJobContext } from '../src/container.js';
+import type { JobContext } from '../src/jobs/job-context.js';
 import { jobDefinitions } from '../src/jobs/registry.js';
 import { createRunCoordinator } from '../src/jobs/run-coordinator.js';
 import { runJobNow, startScheduler, UnknownJobError } from '../src/jobs/scheduler.js';
-import { createMailer } from '../src/lib/mailer.js';
+import type { JobDefinition } from '../src/lib/job.js';
 import { createLocalAgentPlatform } from '../src/providers/local-platform.js';
 import { createLocalTelephony } from '../src/providers/telephony.js';
 import { startElevenLabsFake, type ElevenLabsFake } from './fakes/elevenlabs-fake.js';
@@ -35,14 +36,7 @@ const cleanups: (() => Promise<void>)[] = [];
 beforeAll(async () => {
   db = openTestDb();
   config = testConfig();
-  ctx = {
-    serviceDb: db,
-    telephony: createLocalTelephony(),
-    agentPlatform: createLocalAgentPlatform(),
-    mailer: createMailer(config),
-    config,
-    now: () => new Date(),
-  };
+  ctx = buildJobContext(config, db, { telephony: createLocalTelephony(), agentPlatform: createLocalAgentPlatform() });
   twilioFake = await startTwilioFake({ accountSid: TWILIO_TEST_SID, authToken: TWILIO_TEST_TOKEN });
   elFake = await startElevenLabsFake({ apiKey: EL_KEY });
 });

@@ -2,11 +2,11 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppConfig } from '../src/config/env.js';
 import type { ServiceDb } from '../src/db/database.js';
-import type { JobContext } from '../src/jobs/job.js';
+import { buildJobContext } from '../src/container.js';
+import type { JobContext } from '../src/jobs/job-context.js';
 import { jobDefinitions } from '../src/jobs/registry.js';
 import { runJobNow } from '../src/jobs/scheduler.js';
 import { keyedHash } from '../src/lib/crypto.js';
-import { createMailer } from '../src/lib/mailer.js';
 import { createElevenLabsClient } from '../src/providers/elevenlabs-client.js';
 import { createElevenLabsPlatform } from '../src/providers/elevenlabs-platform.js';
 import { createTwilioTelephony } from '../src/providers/telephony.js';
@@ -47,15 +47,12 @@ beforeAll(async () => {
   config = testConfig();
   twilioFake = await startTwilioFake({ accountSid: TWILIO_TEST_SID, authToken: TWILIO_TEST_TOKEN });
   elFake = await startElevenLabsFake({ apiKey: EL_KEY });
-  ctx = {
-    serviceDb: db,
+  ctx = buildJobContext(config, db, {
     // Real SDKs against the fakes, impatient so that a hanging provider fails fast.
     telephony: createTwilioTelephony({ accountSid: TWILIO_TEST_SID, authToken: TWILIO_TEST_TOKEN, region: 'ie1', edge: 'dublin', apiBaseUrl: twilioFake.url, timeoutMs: 400 }),
     agentPlatform: createElevenLabsPlatform(createElevenLabsClient({ apiKey: EL_KEY, baseUrl: elFake.url, timeoutInSeconds: 0.4 })),
-    mailer: createMailer(config),
-    config,
     now: () => NOW,
-  };
+  });
 });
 afterAll(async () => {
   await twilioFake?.close();

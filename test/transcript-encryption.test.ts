@@ -8,7 +8,8 @@ import {
   TranscriptDecryptionError,
   type TranscriptDecryptionReason,
 } from '../src/transcripts/transcript-crypto.js';
-import { runTranscriptEncryption, transcriptEncryptionJob } from '../src/transcripts/transcript-encryption-job.js';
+import { runTranscriptEncryption } from '../src/transcripts/transcript-encryption-job.js';
+import { transcriptEncryptionJob } from '../src/transcripts/transcripts-jobs.js';
 import { storeTranscript } from '../src/transcripts/transcript-store.js';
 import {
   createAgentLine,

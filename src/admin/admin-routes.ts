@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { authOf, requireOperator } from '../auth/auth-middleware.js';
-import { parse } from '../http/validate.js';
+import { parse } from '../lib/validate.js';
 import { adminErasureRoutes } from '../erasure/erasure-routes.js';
 import type { ErasureService } from '../erasure/erasure-service.js';
 import { incidentsRoutes } from '../incidents/incidents-routes.js';

@@ -17,7 +17,6 @@ import type { Logger } from 'pino';
 import { SYSTEM_ACTOR, writeAudit } from '../audit/audit.js';
 import type { ServiceDb, Tx } from '../db/database.js';
 import { backoffSeconds } from '../deletions/provider-deletions.js';
-import type { JobDefinition } from '../jobs/job.js';
 import { logger as defaultLogger } from '../lib/logger.js';
 import { AGENT_CONFIG_VERSION, ProviderError, type AgentPlatform, type AgentSpec } from '../providers/agent-platform.js';
 import { stopRecordingTool } from '../providers/stop-recording-tool.js';
@@ -148,16 +147,6 @@ async function pushOne(deps: AgentSyncDeps, row: DueAgent, counts: AgentSyncCoun
     log.warn({ agent_id: row.agent_id, org_id: row.org_id, attempts, status: e.status }, 'agent not pushed to the platform; retried later');
   }
 }
-
-/** Every minute: agents whose platform copy is out of line (configuration or retention window). */
-export const agentPlatformSyncJob: JobDefinition = {
-  name: 'agent-platform-sync',
-  schedule: '* * * * *',
-  async run(ctx) {
-    const toolKeys = { publicBaseUrl: ctx.config.publicBaseUrl, webhookSecret: ctx.config.elevenlabs.webhookSecret };
-    return { ...(await syncAgents({ serviceDb: ctx.serviceDb, agentPlatform: ctx.agentPlatform, toolKeys })) };
-  },
-};
 
 /**
  * A preferences listener: a changed retention window is pushed to the organisation's agents at

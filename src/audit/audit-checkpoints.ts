@@ -1,5 +1,4 @@
 import type { ServiceDb, Tx } from '../db/database.js';
-import type { JobContext, JobDefinition } from '../jobs/job.js';
 import { logger } from '../lib/logger.js';
 import * as repo from './audit-checkpoints-repo.js';
 import { nextEntryAfter, verifyChainSegment, type BrokenLink, type ChainPosition } from './audit-verify.js';
@@ -169,7 +168,7 @@ export interface VerifyRunOptions {
  * more than SWEEP_INTERVAL_HOURS ago, oldest first. Idempotent and resumable: every step is
  * committed with its position.
  */
-export async function runAuditChainVerification(ctx: Pick<JobContext, 'serviceDb' | 'now'>, opts: VerifyRunOptions = {}) {
+export async function runAuditChainVerification(ctx: { serviceDb: ServiceDb; now: () => Date }, opts: VerifyRunOptions = {}) {
   const db = ctx.serviceDb;
   const now = ctx.now();
   const batchSize = opts.batchSize ?? VERIFY_BATCH_SIZE;
@@ -202,13 +201,6 @@ export async function runAuditChainVerification(ctx: Pick<JobContext, 'serviceDb
   }
   return counts;
 }
-
-/** Every minute: audit chains verified from their checkpoints, and re-verified from #1 bit by bit. */
-export const auditChainVerifyJob: JobDefinition = {
-  name: 'audit-chain-verify',
-  schedule: '* * * * *',
-  run: (ctx) => runAuditChainVerification(ctx),
-};
 
 export interface ChainStatus {
   checkpoint: ChainCheckpoint | null;

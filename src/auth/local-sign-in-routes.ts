@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
-import { parse } from '../http/validate.js';
+import { parse } from '../lib/validate.js';
 import type { LocalSignIn } from './local-sign-in.js';
 
 const linkBody = z.strictObject({ email: z.string().trim().email().max(254) });

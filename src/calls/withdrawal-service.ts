@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { writeAudit } from '../audit/audit.js';
 import type { ServiceDb } from '../db/database.js';
 import { queueProviderDeletion, runProviderDeletions, type DeletionWorkerDeps } from '../deletions/provider-deletions.js';
-import { parse } from '../http/validate.js';
+import { parse } from '../lib/validate.js';
 import { safeEqual } from '../lib/crypto.js';
 import { AppError } from '../lib/errors.js';
 import { logger } from '../lib/logger.js';

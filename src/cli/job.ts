@@ -1,9 +1,8 @@
-import { buildAgentPlatform, buildTelephony } from '../container.js';
+import { buildJobContext } from '../container.js';
 import { openDatabase } from '../db/database.js';
 import { jobDefinitions } from '../jobs/registry.js';
 import { describeError } from '../jobs/run-coordinator.js';
 import { runJobNow } from '../jobs/scheduler.js';
-import { createMailer } from '../lib/mailer.js';
 import { configOrExit } from './bootstrap.js';
 
 /**
@@ -21,15 +20,7 @@ if (!name || !defs.some((d) => d.name === name)) {
 const config = configOrExit();
 const db = await openDatabase(config);
 try {
-  const ctx = {
-    serviceDb: db.serviceDb,
-    telephony: buildTelephony(config),
-    agentPlatform: buildAgentPlatform(config),
-    mailer: createMailer(config),
-    config,
-    now: () => new Date(),
-  };
-  const { counts } = await runJobNow(ctx, name, defs);
+  const { counts } = await runJobNow(buildJobContext(config, db.serviceDb), name, defs);
   console.log(JSON.stringify(counts));
 } catch (err) {
   console.error(`Job ${name} failed: ${describeError(err)}`);

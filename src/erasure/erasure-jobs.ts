@@ -1,31 +1,15 @@
-import { createUserDb } from '../db/user-db.js';
-import type { JobContext, JobDefinition } from '../jobs/job.js';
-import { createErasureService } from './erasure-service.js';
-
-function erasureFor(ctx: JobContext) {
-  return createErasureService({
-    serviceDb: ctx.serviceDb,
-    userDb: createUserDb(ctx.serviceDb),
-    telephony: ctx.telephony,
-    agentPlatform: ctx.agentPlatform,
-    mailer: ctx.mailer,
-    blindIndexKey: ctx.config.blindIndexKey,
-    dpoEmail: ctx.config.dpoEmail,
-    publicBaseUrl: ctx.config.publicBaseUrl,
-    now: ctx.now,
-  });
-}
+import type { JobDefinition } from '../lib/job.js';
+import type { ErasureService } from './erasure-service.js';
 
 /**
  * Every minute: run confirmed requests a crash left behind, work the provider
  * deletions, complete (and notify) or flag requests, cancel public requests
  * never confirmed.
  */
-export const erasureWorkJob: JobDefinition = {
+export const erasureWorkJob: JobDefinition<{ erasure: ErasureService }> = {
   name: 'erasure-work',
   schedule: '* * * * *',
-  async run(ctx) {
-    const erasure = erasureFor(ctx);
+  async run({ erasure }) {
     const { resumed } = await erasure.resumeConfirmed();
     const worked = await erasure.workProviders();
     const { expired } = await erasure.expireUnconfirmed();
@@ -34,10 +18,10 @@ export const erasureWorkJob: JobDefinition = {
 };
 
 /** Hourly: page the DPO about requests within five days of their deadline. */
-export const erasureDeadlinesJob: JobDefinition = {
+export const erasureDeadlinesJob: JobDefinition<{ erasure: ErasureService }> = {
   name: 'erasure-deadlines',
   schedule: '17 * * * *',
-  async run(ctx) {
-    return erasureFor(ctx).pageDueSoon();
+  async run({ erasure }) {
+    return erasure.pageDueSoon();
   },
 };

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { authOf } from '../auth/auth-middleware.js';
 import type { UserDb } from '../db/user-db.js';
-import { parse } from '../http/validate.js';
+import { parse } from '../lib/validate.js';
 import { NotFoundError } from '../lib/errors.js';
 import { ADMIN_ROLES, requireOrgRole } from '../orgs/org-access.js';
 import { orgIdParams } from '../orgs/orgs-routes.js';

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { authOf } from '../auth/auth-middleware.js';
 import { subjectBody, subjectOf } from '../erasure/erasure-routes.js';
-import { parse } from '../http/validate.js';
+import { parse } from '../lib/validate.js';
 import { orgIdParams } from '../orgs/orgs-routes.js';
 import type { ExportService } from './export-service.js';
 

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import express, { Router, type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
-import { parse } from '../http/validate.js';
+import { parse } from '../lib/validate.js';
 import { AppError, ValidationError } from '../lib/errors.js';
 import { InvalidPhoneError, parsePhone } from '../lib/phone.js';
 import { logger } from '../lib/logger.js';

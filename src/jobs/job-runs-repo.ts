@@ -5,7 +5,7 @@
  * transaction or connection to run on.
  */
 import type { ServiceDb, Tx } from '../db/database.js';
-import type { JobCounts } from './job.js';
+import type { JobCounts } from '../lib/job.js';
 
 /** A running run as a claim sees it, with what is known about its owner. */
 export interface RunningRow {

@@ -1,38 +1,23 @@
-import { agentPlatformSyncJob } from '../agents/agent-platform-sync.js';
-import { auditChainVerifyJob } from '../audit/audit-checkpoints.js';
-import { runProviderDeletions } from '../deletions/provider-deletions.js';
+import { agentPlatformSyncJob } from '../agents/agents-jobs.js';
+import { auditChainVerifyJob } from '../audit/audit-jobs.js';
+import { providerDeletionsJob } from '../deletions/deletions-jobs.js';
 import { erasureDeadlinesJob, erasureWorkJob } from '../erasure/erasure-jobs.js';
-import { incidentPagingJob } from '../incidents/incident-jobs.js';
-import { subprocessorNoticesJob } from '../subprocessors/subprocessor-jobs.js';
-import { retentionPurgeJob } from '../retention/retention-purge.js';
-import { transcriptEncryptionJob } from '../transcripts/transcript-encryption-job.js';
-import { runWebhookDeliveries } from '../webhooks/webhook-delivery.js';
-import type { JobDefinition } from './job.js';
-
-/** Every minute: the deletions we owe Twilio and ElevenLabs (any reason), with retries and backoff. */
-export const providerDeletionsJob: JobDefinition = {
-  name: 'provider-deletions',
-  schedule: '* * * * *',
-  async run(ctx) {
-    return { ...(await runProviderDeletions(ctx)) };
-  },
-};
-
-/** Every minute: the organisations' outgoing webhooks (signed, retried with backoff). */
-export const webhookDeliveriesJob: JobDefinition = {
-  name: 'webhook-deliveries',
-  schedule: '* * * * *',
-  async run(ctx) {
-    return { ...(await runWebhookDeliveries({ serviceDb: ctx.serviceDb, policy: { allowPrivateNetwork: ctx.config.webhooksAllowPrivateNetwork }, now: ctx.now })) };
-  },
-};
+import { incidentPagingJob } from '../incidents/incidents-jobs.js';
+import type { JobDefinition } from '../lib/job.js';
+import { retentionPurgeJob } from '../retention/retention-jobs.js';
+import { subprocessorNoticesJob } from '../subprocessors/subprocessors-jobs.js';
+import { transcriptEncryptionJob } from '../transcripts/transcripts-jobs.js';
+import { webhookDeliveriesJob } from '../webhooks/webhooks-jobs.js';
+import type { JobContext } from './job-context.js';
 
 /**
  * Every scheduled job, in one list: the server's scheduler starts them and
- * `npm run job -- <name>` runs one by hand. To add a job, add its
- * definition here (schedules are UTC).
+ * `npm run job -- <name>` runs one by hand. To add a job, define it in its
+ * feature's `<feature>-jobs.ts` and add it here (schedules are UTC); what its
+ * run needs must be in the JobContext container.ts builds, or this list does
+ * not compile.
  */
-export function jobDefinitions(): JobDefinition[] {
+export function jobDefinitions(): JobDefinition<JobContext>[] {
   return [
     retentionPurgeJob, // 0 3 * * *
     providerDeletionsJob, // * * * * *

@@ -3,8 +3,8 @@ import { hostname } from 'node:os';
 import type { RunCoordinator } from 'node-cron';
 import type postgres from 'postgres';
 import type { ServiceDb } from '../db/database.js';
+import type { JobCounts } from '../lib/job.js';
 import { logger } from '../lib/logger.js';
-import type { JobCounts } from './job.js';
 import * as repo from './job-runs-repo.js';
 import type { RunningRow } from './job-runs-repo.js';
 

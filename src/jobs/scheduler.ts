@@ -1,6 +1,7 @@
 import cron, { type Logger as CronLogger, type RunCoordinator, type ScheduledTask } from 'node-cron';
+import type { JobCounts, JobDefinition } from '../lib/job.js';
 import { logger } from '../lib/logger.js';
-import type { JobContext, JobCounts, JobDefinition } from './job.js';
+import type { JobContext } from './job-context.js';
 import { jobDefinitions } from './registry.js';
 import { createRunCoordinator, describeError, type ClaimedRun, type JobRunCoordinator } from './run-coordinator.js';
 
@@ -35,7 +36,7 @@ const cronLogger: CronLogger = {
 };
 
 /** Runs a claimed job and records its outcome; a failure is recorded, then rethrown. */
-async function execute(ctx: JobContext, def: JobDefinition, run: ClaimedRun, coordinator: JobRunCoordinator): Promise<JobCounts> {
+async function execute(ctx: JobContext, def: JobDefinition<JobContext>, run: ClaimedRun, coordinator: JobRunCoordinator): Promise<JobCounts> {
   const started = Date.now();
   logger.info({ job: def.name, slot: run.slot.toISOString(), run_id: run.id }, 'job started');
   let counts: JobCounts;
@@ -64,7 +65,7 @@ async function execute(ctx: JobContext, def: JobDefinition, run: ClaimedRun, coo
  * running. Returns a function that stops the tasks and waits (up to
  * `stopTimeoutMs`) for runs in progress to record their outcome.
  */
-export function startScheduler(ctx: JobContext, defs: JobDefinition[], opts: SchedulerOptions = {}): () => Promise<void> {
+export function startScheduler(ctx: JobContext, defs: JobDefinition<JobContext>[], opts: SchedulerOptions = {}): () => Promise<void> {
   const coordinator = opts.coordinator ?? createRunCoordinator(ctx.serviceDb);
   const names = new Set<string>();
   for (const def of defs) {
@@ -144,7 +145,7 @@ function manualSlot(now: Date): Date {
 export async function runJobNow(
   ctx: JobContext,
   name: string,
-  defs: JobDefinition[] = jobDefinitions(),
+  defs: JobDefinition<JobContext>[] = jobDefinitions(),
   opts: { coordinator?: JobRunCoordinator } = {},
 ): Promise<{ runId: string; slot: Date; counts: JobCounts }> {
   const def = defs.find((d) => d.name === name);

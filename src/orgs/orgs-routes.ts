@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { authOf } from '../auth/auth-middleware.js';
-import { parse } from '../http/validate.js';
+import { parse } from '../lib/validate.js';
 import { isIsoCountry } from '../lib/countries.js';
 import type { OrgsService } from './orgs-service.js';
 

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { authOf } from '../auth/auth-middleware.js';
-import { parse } from '../http/validate.js';
+import { parse } from '../lib/validate.js';
 import { orgIdParams } from '../orgs/orgs-routes.js';
 import type { RecordsOfProcessingService } from './records-of-processing-service.js';
 

@@ -1,7 +1,6 @@
 import { SYSTEM_ACTOR, writeAudit } from '../audit/audit.js';
 import type { ServiceDb, Tx } from '../db/database.js';
-import { runProviderDeletions } from '../deletions/provider-deletions.js';
-import type { JobContext, JobDefinition } from '../jobs/job.js';
+import { runProviderDeletions, type DeletionWorkerDeps } from '../deletions/provider-deletions.js';
 import { logger } from '../lib/logger.js';
 
 /** The window of an organisation without privacy preferences (GDPR Art. 25(2): short by default). */
@@ -37,7 +36,7 @@ export interface RetentionPurgeOptions {
   maxBatches?: number;
 }
 
-export type RetentionPurgeDeps = Pick<JobContext, 'serviceDb' | 'telephony' | 'agentPlatform' | 'now'>;
+export type RetentionPurgeDeps = DeletionWorkerDeps & { now: () => Date };
 
 /**
  * The instant before which a row has expired: `now` minus `days` × 24 hours.
@@ -359,10 +358,3 @@ export async function runRetentionPurge(ctx: RetentionPurgeDeps, opts: Retention
   logger.info({ organisations: orgs.length, counts, stopped_early: batchesLeft <= 0 }, 'retention purge finished');
   return counts;
 }
-
-/** Daily at 03:00 UTC. */
-export const retentionPurgeJob: JobDefinition = {
-  name: 'retention-purge',
-  schedule: '0 3 * * *',
-  run: (ctx) => runRetentionPurge(ctx, { batchSize: ctx.config.retentionPurgeBatchSize }),
-};

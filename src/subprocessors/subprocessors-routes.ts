@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { authOf } from '../auth/auth-middleware.js';
-import { parse } from '../http/validate.js';
-import { escapeHtml, page } from '../http/html.js';
+import { parse } from '../lib/validate.js';
+import { escapeHtml, page } from '../lib/html.js';
 import { orgIdParams } from '../orgs/orgs-routes.js';
 import type { SubprocessorsService } from './subprocessors-service.js';
 

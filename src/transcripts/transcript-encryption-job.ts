@@ -18,7 +18,6 @@
 import { SYSTEM_ACTOR, writeAudit } from '../audit/audit.js';
 import type { AppConfig } from '../config/env.js';
 import type { ServiceDb } from '../db/database.js';
-import type { JobDefinition } from '../jobs/job.js';
 import { logger } from '../lib/logger.js';
 import { decryptTranscript, encryptTranscript, TranscriptDecryptionError } from './transcript-crypto.js';
 
@@ -143,10 +142,3 @@ export async function runTranscriptEncryption(
 
   return counts;
 }
-
-/** Every 15 minutes: a switch turned on or a key rotated is caught up within a quarter of an hour. */
-export const transcriptEncryptionJob: JobDefinition = {
-  name: TRANSCRIPT_ENCRYPTION_JOB,
-  schedule: '*/15 * * * *',
-  run: (ctx) => runTranscriptEncryption(ctx),
-};

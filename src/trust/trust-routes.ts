@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { authOf } from '../auth/auth-middleware.js';
-import { escapeHtml, page } from '../http/html.js';
-import { parse } from '../http/validate.js';
+import { escapeHtml, page } from '../lib/html.js';
+import { parse } from '../lib/validate.js';
 import { orgIdParams } from '../orgs/orgs-routes.js';
 import { CONTROLS, type TrustService } from './trust-service.js';
 

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import { findDateOutOfRange, findNul } from '../lib/storable.js';
-import { ValidationError } from '../lib/errors.js';
+import { findDateOutOfRange, findNul } from './storable.js';
+import { ValidationError } from './errors.js';
 
 function refuse(what: string, path: string, message: string): never {
   const where = path || what;

@@ -1,0 +1,28 @@
+import type { AgentSyncDeps } from '../agents/agent-platform-sync.js';
+import type { AppConfig } from '../config/env.js';
+import type { ServiceDb } from '../db/database.js';
+import type { ErasureService } from '../erasure/erasure-service.js';
+import type { IncidentsService } from '../incidents/incidents-service.js';
+import type { AgentPlatform } from '../providers/agent-platform.js';
+import type { Telephony } from '../providers/telephony.js';
+import type { SubprocessorsService } from '../subprocessors/subprocessors-service.js';
+import type { WebhookDeliveryDeps } from '../webhooks/webhook-delivery.js';
+
+/**
+ * What every scheduled job runs on, built once by container.ts from the same
+ * services the API uses (buildAppDeps for the server, buildJobContext for
+ * `npm run job`). Each job's definition names the part it reads. `now` is the
+ * clock the services in it were built with, injectable so tests control it.
+ */
+export interface JobContext {
+  serviceDb: ServiceDb;
+  telephony: Telephony;
+  agentPlatform: AgentPlatform;
+  config: AppConfig;
+  now: () => Date;
+  erasure: ErasureService;
+  incidents: IncidentsService;
+  subprocessors: SubprocessorsService;
+  agentSync: AgentSyncDeps;
+  webhookDeliveries: WebhookDeliveryDeps;
+}
