@@ -62,6 +62,18 @@ export async function findAgent(tx: Tx, orgId: string, agentId: string, opts: { 
 }
 
 /** Inserts an agent created by the signed-in user, with the id chosen for it. */
+/** The organisation's oldest agent (the demo seed finds its agent again, on the service handle). */
+export function findFirstAgent(tx: Tx, orgId: string) {
+  return tx<{ id: string }[]>`select id from public.agents where org_id = ${orgId} order by created_at limit 1`;
+}
+
+/** The demo organisation's agent, not yet at the agent platform (service handle). */
+export function insertDemoAgent(tx: Tx, orgId: string, language: string, firstMessage: string) {
+  return tx<{ id: string }[]>`
+        insert into public.agents (org_id, name, language, first_message)
+        values (${orgId}, 'Demo agent', ${language}, ${firstMessage}) returning id`;
+}
+
 export async function insertAgent(tx: Tx, orgId: string, fields: AgentFields & { id: string }): Promise<void> {
   await tx`
     insert into public.agents (id, org_id, name, language, first_message, elevenlabs_agent_id, elevenlabs_tool_id, created_by)
@@ -113,6 +125,14 @@ export async function insertPhoneNumber(tx: Tx, orgId: string, e164: string): Pr
   return row?.id;
 }
 
+/** Adds a number that rings the agent (the demo seed, service handle); a number that exists anywhere is left as it is. */
+export function insertAgentPhoneNumber(tx: Tx, orgId: string, agentId: string, e164: string) {
+  return tx`
+      insert into public.phone_numbers (org_id, agent_id, e164)
+      values (${orgId}, ${agentId}, ${e164})
+      on conflict (e164) do nothing`;
+}
+
 /** Points the agent at exactly this number (or at none): its other numbers are detached, not deleted. */
 export async function setAgentPhoneNumber(tx: Tx, agentId: string, phoneNumberId: string | null): Promise<void> {
   await tx`
@@ -126,6 +146,17 @@ export async function readRetentionDays(tx: Tx, orgId: string): Promise<number |
   const [row] = await tx<{ retention_days: number }[]>`
     select retention_days from public.privacy_preferences where org_id = ${orgId}`;
   return row?.retention_days;
+}
+
+/** The agent's id at the agent platform, null while it has none (service handle). */
+export function findAgentPlatformId(db: Tx | ServiceDb, agentId: string) {
+  return db<{ elevenlabs_agent_id: string | null }[]>`
+    select elevenlabs_agent_id from public.agents where id = ${agentId}`;
+}
+
+/** Stores the platform's ids for an agent just created there (service handle). */
+export function setAgentPlatformIds(db: Tx | ServiceDb, agentId: string, externalId: string, toolId: string | null) {
+  return db`update public.agents set elevenlabs_agent_id = ${externalId}, elevenlabs_tool_id = ${toolId} where id = ${agentId}`;
 }
 
 /**

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import DataLoader from 'dataloader';
-import twilio from 'twilio';
-import { buildUnrecordedFirstMessage, checkFirstMessage, consentPrompt, disclaimerFor } from '../agents/disclaimer-catalogue.js';
+import { consentPrompt, disclaimerFor } from '../agents/disclaimer-catalogue.js';
 import { writeAudit } from '../audit/audit.js';
 import type { ServiceDb, Tx } from '../db/database.js';
 import { queueProviderDeletion, runProviderDeletions } from '../deletions/provider-deletions.js';
@@ -9,20 +8,22 @@ import { keyedPhoneHash } from '../lib/crypto.js';
 import { logger } from '../lib/logger.js';
 import { canonicalPhone } from '../lib/phone.js';
 import { ProviderError, type AgentPlatform } from '../providers/agent-platform.js';
-import { sayLanguage } from '../providers/local-platform.js';
 import type { Telephony } from '../providers/telephony.js';
 import { callerCountry, countryLanguage, LISTED_CONSENT_COUNTRIES } from './caller-country.js';
 import * as consentsRepo from './call-consents-repo.js';
+import { CANNOT_TAKE_CALL, createConsentTwiml, greetingFor, NOBODY_AVAILABLE, politeHangup } from './call-twiml.js';
 import * as repo from './calls-repo.js';
 import type { CallRouting, CallRow } from './calls-repo.js';
+import {
+  consentOutcome,
+  isSettledConsentAnswer,
+  isSettledIncomingCall,
+  nextConsentStep,
+  pendingPromptAttempt,
+  pressedDigit,
+  TERMINAL_STATUSES,
+} from './consent-transitions.js';
 import * as recordingsRepo from './recordings-repo.js';
-
-const { VoiceResponse } = twilio.twiml;
-
-/** Consent prompts are repeated once; a second silence or wrong key counts as no consent. */
-export const MAX_CONSENT_PROMPTS = 2;
-
-const TERMINAL_STATUSES = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
 
 export interface CallFlowDeps {
   serviceDb: ServiceDb;
@@ -43,13 +44,6 @@ export interface IncomingCall {
 export interface Answer {
   twiml: string;
   after?: () => Promise<void>;
-}
-
-function politeHangup(message = 'Sorry, this number is not in service. Goodbye.'): string {
-  const r = new VoiceResponse();
-  r.say({ language: 'en-GB' }, message);
-  r.hangup();
-  return r.toString();
 }
 
 /**
@@ -125,44 +119,13 @@ export function createCallFlowService(deps: CallFlowDeps) {
     return e164;
   }
 
-  // The prompt TwiML depends only on language and attempt: built once each.
-  const consentTwimlCache = new Map<string, string>();
-  function consentTwiml(lang: string, attempt: number): string {
-    const key = `${lang}:${attempt}`;
-    let twiml = consentTwimlCache.get(key);
-    if (!twiml) {
-      twiml = buildConsentTwiml(lang, attempt);
-      consentTwimlCache.set(key, twiml);
-    }
-    return twiml;
-  }
-
-  function buildConsentTwiml(lang: string, attempt: number): string {
-    const prompt = consentPrompt(lang);
-    const r = new VoiceResponse();
-    const action = url(`/webhooks/twilio/consent?attempt=${attempt}`);
-    const gather = r.gather({ input: ['dtmf'], numDigits: 1, timeout: 8, action, method: 'POST', actionOnEmptyResult: true });
-    gather.say({ language: sayLanguage(lang) }, prompt.text);
-    // No key at all: Twilio falls through to here, and the consent webhook counts it as no input.
-    r.redirect({ method: 'POST' }, action);
-    return r.toString();
-  }
-
-  function greetingFor(route: CallRouting, recorded: boolean): string {
-    const language = route.agent_language!;
-    const base = route.agent_first_message ?? '';
-    const message = recorded ? base : buildUnrecordedFirstMessage(language, base);
-    if (checkFirstMessage(language, message, { recorded }).ok) return message;
-    // Never connect with a greeting that breaks the rule: fall back to the catalogue's sentences.
-    const d = disclaimerFor(language)!;
-    return `${d.ai_disclosure} ${recorded ? d.recording_notice : d.not_recorded_notice}`;
-  }
+  const consentTwiml = createConsentTwiml(deps.publicBaseUrl);
 
   /** Registers the call at the agent platform; stores the answer on the call. */
   async function connect(tx: Tx, call: CallRow, route: CallRouting, recorded: boolean): Promise<Answer> {
     if (!route.agent_id || !route.elevenlabs_agent_id || !route.agent_language || !disclaimerFor(route.agent_language)) {
       logger.warn({ call_id: call.id, org_id: call.org_id }, 'the number has no usable agent');
-      return { twiml: politeHangup('Sorry, nobody can take your call right now. Please try again later. Goodbye.') };
+      return { twiml: politeHangup(NOBODY_AVAILABLE) };
     }
     const greeting = greetingFor(route, recorded);
     let twiml: string;
@@ -177,7 +140,7 @@ export function createCallFlowService(deps: CallFlowDeps) {
       });
     } catch (err) {
       logger.error({ call_id: call.id, err_name: (err as Error).name, status: (err as ProviderError).status }, 'could not connect the call to the agent');
-      return { twiml: politeHangup('Sorry, we cannot take your call right now. Please try again later. Goodbye.') };
+      return { twiml: politeHangup(CANNOT_TAKE_CALL) };
     }
     // Proof of the AI disclosure (AI Act Art. 50(1)): the exact greeting the
     // agent was told to open with, and the catalogue version of its disclosure.
@@ -226,8 +189,8 @@ export function createCallFlowService(deps: CallFlowDeps) {
   function replay(call: CallRow): Answer {
     if (call.answer_twiml) return { twiml: call.answer_twiml };
     const lang = promptLanguageOf(call);
-    if (call.consent_state === 'pending' && lang) return { twiml: consentTwiml(lang, Math.min(call.consent_attempts + 1, MAX_CONSENT_PROMPTS)) };
-    return { twiml: politeHangup('Sorry, we cannot take your call right now. Please try again later. Goodbye.') };
+    if (call.consent_state === 'pending' && lang) return { twiml: consentTwiml(lang, pendingPromptAttempt(call.consent_attempts)) };
+    return { twiml: politeHangup(CANNOT_TAKE_CALL) };
   }
 
   /** The consent prompt's language: fixed at intake (calls from before that column: by country). */
@@ -263,7 +226,7 @@ export function createCallFlowService(deps: CallFlowDeps) {
       return db.begin(async (tx) => {
         const locked = await repo.lockCallBySid(tx, p.CallSid);
         if (!locked) return { twiml: politeHangup() };
-        if (locked.answer_twiml || locked.consent_state === 'pending' || locked.consent_state === 'refused' || locked.consent_state === 'withdrawn') return replay(locked);
+        if (isSettledIncomingCall(locked)) return replay(locked);
         return connect(tx, locked, route, true);
       });
     },
@@ -276,12 +239,12 @@ export function createCallFlowService(deps: CallFlowDeps) {
           logger.warn({ call_sid: p.CallSid }, 'consent answer for a call we do not know');
           return { twiml: politeHangup() };
         }
-        if (call.answer_twiml || call.consent_state !== 'pending' || attempt <= call.consent_attempts) return replay(call);
+        if (isSettledConsentAnswer(call, attempt)) return replay(call);
         const lang = promptLanguageOf(call);
         if (!lang) return replay(call);
 
-        const digit = p.Digits && /^[0-9*#]$/.test(p.Digits) ? p.Digits : p.Digits ? p.Digits.slice(0, 1) : null;
-        const outcome = digit === '1' ? 'given' : digit === '2' ? 'refused' : digit ? 'invalid' : 'no_input';
+        const digit = pressedDigit(p.Digits);
+        const outcome = consentOutcome(digit);
         const prompt = consentPrompt(lang);
         // Proof of consent (Art. 7(1)): what was asked, in which words, and what was answered.
         // (The call row is locked, so this check cannot race; ON CONFLICT is not
@@ -302,21 +265,19 @@ export function createCallFlowService(deps: CallFlowDeps) {
         await repo.setConsentAttempts(tx, call.id, attempt);
         call.consent_attempts = attempt;
 
-        if (outcome === 'no_input' || outcome === 'invalid') {
-          if (attempt < MAX_CONSENT_PROMPTS) return { twiml: consentTwiml(lang, attempt + 1) };
-        }
-        const given = outcome === 'given';
-        await repo.setConsentState(tx, call.id, given ? 'given' : 'refused');
+        const step = nextConsentStep(outcome, attempt);
+        if (step.kind === 'ask_again') return { twiml: consentTwiml(lang, step.attempt) };
+        await repo.setConsentState(tx, call.id, step.state);
         await writeAudit(tx, { type: 'provider' }, {
           orgId: call.org_id,
-          action: given ? 'call.consent_given' : 'call.consent_refused',
+          action: step.state === 'given' ? 'call.consent_given' : 'call.consent_refused',
           targetType: 'call',
           targetId: call.id,
           metadata: { outcome, attempt, prompt_version: prompt.version },
         });
         const route = await repo.findRouting(tx, call.to_number ?? '');
         if (!route) return { twiml: politeHangup() };
-        return connect(tx, call, route, given);
+        return connect(tx, call, route, step.recorded);
       });
     },
 

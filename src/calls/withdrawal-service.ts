@@ -9,12 +9,10 @@ import { logger } from '../lib/logger.js';
 import { stopRecordingSecret } from '../providers/stop-recording-tool.js';
 import * as consentsRepo from './call-consents-repo.js';
 import * as repo from './calls-repo.js';
+import { withdrawalStep } from './consent-transitions.js';
 import * as leadsRepo from './leads-repo.js';
 import * as recordingsRepo from './recordings-repo.js';
 import { WITHDRAWAL_PROMPT, withdrawalMessage } from './withdrawal-messages.js';
-
-/** Twilio's final call statuses: a call in one of them can no longer be withdrawn from. */
-const TERMINAL_STATUSES = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
 
 /** Stands in for a missing agent, so an unknown call costs the same HMAC and comparison as a known one. */
 const NO_AGENT = '00000000-0000-0000-0000-000000000000';
@@ -92,13 +90,14 @@ export function createWithdrawalService(deps: WithdrawalDeps) {
         const [call] = await repo.lockCallForWithdrawal(tx, body.call_id);
         // The agent may have been detached in between: the secret no longer fits.
         if (!call || call.agent_id !== agentId) throw new ToolSecretError();
-        if (call.ended_at || TERMINAL_STATUSES.has(call.status)) {
+        const step = withdrawalStep(call);
+        if (step === 'call_ended') {
           throw new AppError(409, 'call_ended', 'This call has ended: a stop_recording tool call is accepted only during the call.');
         }
         const answer: WithdrawalAnswer = { status: 'recording_stopped', message: withdrawalMessage(call.agent_language) };
         // Already withdrawn (a retried tool call), or refused at the keypad (nothing was
         // ever recorded): the same answer, and nothing new to write.
-        if (call.consent_state === 'withdrawn' || call.consent_state === 'refused') return { answer };
+        if (step === 'nothing_to_withdraw') return { answer };
 
         await repo.markConsentWithdrawn(tx, call.id, body.conversation_id ?? null);
         // Proof of the withdrawal (Art. 7(1) and 7(3)), append-only next to the proof of

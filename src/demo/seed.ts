@@ -1,11 +1,13 @@
 import { agentSpec, recordAgentSynced } from '../agents/agent-platform-sync.js';
+import * as agentsRepo from '../agents/agents-repo.js';
 import { writeAudit, SYSTEM_ACTOR } from '../audit/audit.js';
 import { issueLocalAccessToken } from '../auth/tokens.js';
 import { findOrCreateUserByEmail } from '../auth/users-repo.js';
 import type { AppConfig } from '../config/env.js';
 import type { ServiceDb } from '../db/database.js';
 import type { AgentPlatform } from '../providers/agent-platform.js';
-import * as repo from './seed-repo.js';
+import * as orgsRepo from '../orgs/orgs-repo.js';
+import * as preferencesRepo from '../preferences/preferences-repo.js';
 
 export const DEMO = {
   orgName: 'Demo Organisation',
@@ -40,28 +42,28 @@ export async function seedDemo(
     for (const [role, email] of Object.entries(people)) {
       ids[role] = (await findOrCreateUserByEmail(tx, config.blindIndexKey, email)).id;
     }
-    let [org] = await repo.findOrgByNameAndCreator(tx, DEMO.orgName, ids.owner!);
+    let [org] = await orgsRepo.findOrganizationByNameAndCreator(tx, DEMO.orgName, ids.owner!);
     if (!org) {
-      [org] = await repo.insertOrg(tx, DEMO.orgName, ids.owner!);
-      await repo.insertDefaultPreferences(tx, org!.id);
+      [org] = await orgsRepo.insertOrganization(tx, DEMO.orgName, ids.owner!);
+      await preferencesRepo.insertDefaultPreferences(tx, org!.id);
       await writeAudit(tx, SYSTEM_ACTOR, { orgId: org!.id, action: 'organization.seeded', targetType: 'organization', targetId: org!.id });
     }
     const orgId = org!.id;
     for (const role of ['owner', 'admin', 'member'] as const) {
-      await repo.insertAcceptedMembership(tx, orgId, ids[role]!, role);
+      await orgsRepo.insertAcceptedMembership(tx, orgId, ids[role]!, role);
     }
-    let [agent] = await repo.findFirstAgent(tx, orgId);
+    let [agent] = await agentsRepo.findFirstAgent(tx, orgId);
     if (!agent) {
-      [agent] = await repo.insertDemoAgent(tx, orgId, DEMO.agentLanguage, DEMO.agentFirstMessage);
+      [agent] = await agentsRepo.insertDemoAgent(tx, orgId, DEMO.agentLanguage, DEMO.agentFirstMessage);
     }
-    await repo.insertPhoneNumber(tx, orgId, agent!.id, DEMO.agentNumber);
+    await agentsRepo.insertAgentPhoneNumber(tx, orgId, agent!.id, DEMO.agentNumber);
     return { orgId, agentId: agent!.id, ids };
   });
 
   // The agent exists at the agent platform too (ElevenLabs, or local mode's stand-in).
-  const [agentRow] = await repo.findAgentPlatformId(serviceDb, result.agentId);
+  const [agentRow] = await agentsRepo.findAgentPlatformId(serviceDb, result.agentId);
   if (!agentRow?.elevenlabs_agent_id) {
-    const [prefs] = await repo.findRetentionDays(serviceDb, result.orgId);
+    const [prefs] = await preferencesRepo.findRetentionDays(serviceDb, result.orgId);
     const retentionDays = prefs?.retention_days ?? 30;
     const spec = agentSpec(
       { id: result.agentId, name: 'Demo agent', language: DEMO.agentLanguage, first_message: DEMO.agentFirstMessage },
@@ -69,7 +71,7 @@ export async function seedDemo(
       { publicBaseUrl: config.publicBaseUrl, webhookSecret: config.elevenlabs.webhookSecret },
     );
     const { externalId, toolId } = await platform.createAgent(spec);
-    await repo.setAgentPlatformIds(serviceDb, result.agentId, externalId, toolId);
+    await agentsRepo.setAgentPlatformIds(serviceDb, result.agentId, externalId, toolId);
     await recordAgentSynced(serviceDb, { agentId: result.agentId, orgId: result.orgId, retentionDays });
   }
 

@@ -1,6 +1,10 @@
 import type { ServiceDb, Tx } from '../db/database.js';
 
-/** SQL for the forget-me flow: rate-limit windows, SMS codes and single-use links. */
+/**
+ * SQL for the forget-me flow's own tables: rate-limit windows (app.forget_me_limits)
+ * and SMS codes (app.forget_me_codes). A confirmation link's single use is a nonce
+ * in app.used_nonces (src/db/used-nonces-repo.ts).
+ */
 
 /**
  * Counts one hit for `bucket` in the window starting at `windowStart` and
@@ -59,22 +63,4 @@ export async function codeState(db: ServiceDb | Tx, requestId: string): Promise<
 export async function consumeCode(db: ServiceDb | Tx, requestId: string, now: Date): Promise<boolean> {
   const rows = await db`update app.forget_me_codes set consumed_at = ${now} where request_id = ${requestId} and consumed_at is null returning request_id`;
   return rows.length === 1;
-}
-
-/**
- * Records a link's single use; false when it was used before. Inside a
- * transaction, a concurrent use of the same link waits for this one to commit
- * (then it finds the link used) or to roll back (then it may use it).
- */
-export async function useLinkOnce(db: ServiceDb | Tx, requestId: string, expiresAt: Date): Promise<boolean> {
-  const rows = await db`
-    insert into app.used_nonces (kind, nonce, expires_at) values ('forget_me_link', ${requestId}, ${expiresAt})
-    on conflict do nothing returning nonce`;
-  return rows.length === 1;
-}
-
-/** Whether a link was used already (read only: for the confirmation page). */
-export async function linkUsed(db: ServiceDb | Tx, requestId: string): Promise<boolean> {
-  const rows = await db`select 1 from app.used_nonces where kind = 'forget_me_link' and nonce = ${requestId}`;
-  return rows.length > 0;
 }

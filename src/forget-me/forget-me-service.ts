@@ -1,6 +1,7 @@
 import { createHmac, randomInt } from 'node:crypto';
 import type { Feature } from '../config/env.js';
 import type { ServiceDb } from '../db/database.js';
+import * as noncesRepo from '../db/used-nonces-repo.js';
 import type { ErasureRequestSummary, ErasureSubject, PublicErasure } from '../erasure/erasure-types.js';
 import { normaliseEmail, safeEqual } from '../lib/crypto.js';
 import { parsePhone } from '../lib/phone.js';
@@ -181,7 +182,7 @@ export function createForgetMeService(deps: ForgetMeDeps) {
    */
   async function inspectLink(token: string): Promise<{ requestId: string; expiresAt: Date }> {
     const { requestId, expiresAt } = checkLink(token);
-    if (await repo.linkUsed(deps.serviceDb, requestId)) {
+    if (await noncesRepo.forgetMeLinkUsed(deps.serviceDb, requestId)) {
       throw new AppError(410, 'link_used', 'This confirmation link has already been used: your request is confirmed.');
     }
     return { requestId, expiresAt: new Date(expiresAt * 1000) };
@@ -196,7 +197,7 @@ export function createForgetMeService(deps: ForgetMeDeps) {
   async function confirmLink(token: string): Promise<ErasureRequestSummary> {
     const { requestId, expiresAt } = checkLink(token);
     const confirmed = await deps.serviceDb.begin(async (tx) => {
-      if (!(await repo.useLinkOnce(tx, requestId, new Date(expiresAt * 1000)))) {
+      if (!(await noncesRepo.claimForgetMeLinkNonce(tx, requestId, new Date(expiresAt * 1000)))) {
         throw new AppError(410, 'link_used', 'This confirmation link has already been used: your request is confirmed.');
       }
       return deps.erasure.confirmPublicRequestIn(tx, requestId);

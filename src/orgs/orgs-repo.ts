@@ -33,6 +33,21 @@ export async function createOrganization(tx: Tx, name: string): Promise<string> 
   return row!.id;
 }
 
+/** The organisation of this name that this user created (the demo seed finds its own again). */
+export function findOrganizationByNameAndCreator(tx: Tx, name: string, createdBy: string) {
+  return tx<{ id: string }[]>`
+      select id from public.organizations where name = ${name} and created_by = ${createdBy}`;
+}
+
+/**
+ * Creates an organisation row directly, on the service handle (the demo seed).
+ * Users create theirs through app.create_organization, which also makes them its owner.
+ */
+export function insertOrganization(tx: Tx, name: string, createdBy: string) {
+  return tx<{ id: string }[]>`
+        insert into public.organizations (name, created_by) values (${name}, ${createdBy}) returning id`;
+}
+
 /** The organisation's first phone number: the oldest (ties by number). */
 function firstNumberOf(tx: Tx) {
   return tx`select p.e164 from public.phone_numbers p where p.org_id = o.id order by p.created_at, p.e164 limit 1`;
@@ -82,6 +97,14 @@ export async function insertMember(tx: Tx, orgId: string, userId: string, role: 
   await tx`
     insert into public.memberships (org_id, user_id, role, invited_by, invited_at)
     values (${orgId}, ${userId}, ${role}, auth.uid(), now())`;
+}
+
+/** Adds a member who needs no invitation (the demo seed); an existing membership stays as it is. */
+export function insertAcceptedMembership(tx: Tx, orgId: string, userId: string, role: OrgRole) {
+  return tx`
+        insert into public.memberships (org_id, user_id, role, accepted_at)
+        values (${orgId}, ${userId}, ${role}, now())
+        on conflict (org_id, user_id) do nothing`;
 }
 
 /** Locks the organisation's owner rows, so two concurrent demotions cannot both pass the last-owner check. */

@@ -6,6 +6,11 @@
 import type { ServiceDb, Tx } from '../db/database.js';
 import type { PrivacyPreferences } from './preferences-service.js';
 
+/** A new organisation's preferences: the defaults of the table (the demo seed). */
+export function insertDefaultPreferences(tx: Tx, orgId: string) {
+  return tx`insert into public.privacy_preferences (org_id) values (${orgId})`;
+}
+
 export function findPreferences(tx: Tx, orgId: string) {
   return tx<PrivacyPreferences[]>`
         select retention_days, dtmf_consent, consent_scope, transcript_encryption, updated_at
@@ -29,6 +34,12 @@ export function updatePreferences(tx: Tx, orgId: string, next: Omit<PrivacyPrefe
             updated_by = auth.uid()
           where org_id = ${orgId}
           returning retention_days, dtmf_consent, consent_scope, transcript_encryption, updated_at`;
+}
+
+/** The organisation's retention window in days. */
+export function findRetentionDays(db: Tx | ServiceDb, orgId: string) {
+  return db<{ retention_days: number }[]>`
+      select retention_days from public.privacy_preferences where org_id = ${orgId}`;
 }
 
 /** Whether the organisation encrypts transcripts. */
