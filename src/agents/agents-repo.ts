@@ -141,13 +141,6 @@ export async function setAgentPhoneNumber(tx: Tx, agentId: string, phoneNumberId
   if (phoneNumberId) await tx`update public.phone_numbers set agent_id = ${agentId} where id = ${phoneNumberId}`;
 }
 
-/** The organisation's retention window in days (privacy preferences). */
-export async function readRetentionDays(tx: Tx, orgId: string): Promise<number | undefined> {
-  const [row] = await tx<{ retention_days: number }[]>`
-    select retention_days from public.privacy_preferences where org_id = ${orgId}`;
-  return row?.retention_days;
-}
-
 /** The agent's id at the agent platform, null while it has none (service handle). */
 export function findAgentPlatformId(db: Tx | ServiceDb, agentId: string) {
   return db<{ elevenlabs_agent_id: string | null }[]>`

@@ -15,6 +15,7 @@ import { ConflictError, NotFoundError, UnprocessableError, UpstreamError } from 
 import { logger as defaultLogger } from '../lib/logger.js';
 import { ADMIN_ROLES, requireOrgRole } from '../orgs/org-access.js';
 import { readOrgPhone } from '../orgs/org-country.js';
+import { findRetentionDays } from '../preferences/preferences-repo.js';
 import { ProviderError, type AgentPlatform, type PlatformAgent } from '../providers/agent-platform.js';
 import { agentSpec, recordAgentSynced, type AgentToolKeys } from './agent-platform-sync.js';
 import { checkFirstMessage, SUPPORTED_LANGUAGES } from './disclaimer-catalogue.js';
@@ -97,7 +98,8 @@ export function createAgentsService(deps: AgentsServiceDeps) {
   const log = deps.logger ?? defaultLogger;
 
   async function retentionOf(tx: Tx, orgId: string): Promise<number> {
-    const days = await repo.readRetentionDays(tx, orgId);
+    const [prefs] = await findRetentionDays(tx, orgId);
+    const days = prefs?.retention_days;
     if (days === undefined) throw new NotFoundError('Organisation not found.');
     return days;
   }
