@@ -20,6 +20,7 @@ import { ProviderError, type AgentPlatform, type PlatformAgent } from '../provid
 import { agentSpec, recordAgentSynced, type AgentToolKeys } from './agent-platform-sync.js';
 import { checkFirstMessage, SUPPORTED_LANGUAGES } from './disclaimer-catalogue.js';
 import * as repo from './agents-repo.js';
+import * as phoneNumbers from './phone-numbers-repo.js';
 import type { AgentRow } from './agents-repo.js';
 
 export type { AgentRow } from './agents-repo.js';
@@ -111,7 +112,7 @@ export function createAgentsService(deps: AgentsServiceDeps) {
    */
   async function claimPhoneNumber(tx: Tx, orgId: string, e164: string, agentId: string | null): Promise<string> {
     for (let attempt = 0; ; attempt++) {
-      const existing = await repo.findPhoneNumber(tx, e164);
+      const existing = await phoneNumbers.findPhoneNumber(tx, e164);
       if (existing) {
         if (existing.org_id !== orgId) break;
         if (existing.agent_id !== null && existing.agent_id !== agentId) {
@@ -122,7 +123,7 @@ export function createAgentsService(deps: AgentsServiceDeps) {
       // Not found: RLS hides it, or a concurrent request added it after our look (the insert
       // then waited for that commit); looking once more tells the two apart.
       if (attempt > 0) break;
-      const id = await repo.insertPhoneNumber(tx, orgId, e164);
+      const id = await phoneNumbers.insertPhoneNumber(tx, orgId, e164);
       if (id) return id;
     }
     throw new ConflictError('This phone number is already used by another organisation.');
@@ -210,7 +211,7 @@ export function createAgentsService(deps: AgentsServiceDeps) {
             externalId: platformAgent.externalId,
             toolId: platformAgent.toolId,
           });
-          if (phoneId) await repo.setAgentPhoneNumber(tx, id, phoneId);
+          if (phoneId) await phoneNumbers.setAgentPhoneNumber(tx, id, phoneId);
           await writeAudit(tx, auth.actor, {
             orgId,
             action: 'agent.created',
@@ -258,7 +259,7 @@ export function createAgentsService(deps: AgentsServiceDeps) {
 
           if (fields.includes('phone_number')) {
             const phoneId = next.phone_number ? await claimPhoneNumber(tx, orgId, next.phone_number, agentId) : null;
-            await repo.setAgentPhoneNumber(tx, agentId, phoneId);
+            await phoneNumbers.setAgentPhoneNumber(tx, agentId, phoneId);
           }
 
           let externalId = before.elevenlabs_agent_id;

@@ -1,5 +1,6 @@
 import { agentSpec, recordAgentSynced } from '../agents/agent-platform-sync.js';
 import * as agentsRepo from '../agents/agents-repo.js';
+import * as phoneNumbersRepo from '../agents/phone-numbers-repo.js';
 import { writeAudit, SYSTEM_ACTOR } from '../audit/audit.js';
 import { issueLocalAccessToken } from '../auth/tokens.js';
 import { findOrCreateUserByEmail } from '../auth/users-repo.js';
@@ -56,7 +57,7 @@ export async function seedDemo(
     if (!agent) {
       [agent] = await agentsRepo.insertDemoAgent(tx, orgId, DEMO.agentLanguage, DEMO.agentFirstMessage);
     }
-    await agentsRepo.insertAgentPhoneNumber(tx, orgId, agent!.id, DEMO.agentNumber);
+    await phoneNumbersRepo.insertAgentPhoneNumber(tx, orgId, agent!.id, DEMO.agentNumber);
     return { orgId, agentId: agent!.id, ids };
   });
 
