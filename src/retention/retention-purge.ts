@@ -5,6 +5,7 @@ import type { JobContext, JobDefinition } from '../jobs/job.js';
 import { logger } from '../lib/logger.js';
 import {
   anonymiseLeadsBatch,
+  deleteExportsBatch,
   findTranscriptBound,
   orgRetentionWindows,
   pruneJobRunsBatch,
@@ -28,6 +29,8 @@ export type RetentionPurgeCounts = {
   calls_scrubbed: number;
   /** proofs of consent whose keyed caller hash was cleared (the proof itself stays) */
   consents_scrubbed: number;
+  /** records of answered access requests (public.exports) deleted, their subject hash with them */
+  exports_deleted: number;
   recordings_queued: number;
   conversations_queued: number;
   /** job_runs rows past JOB_HISTORY_DAYS removed */
@@ -73,7 +76,7 @@ interface BatchResult {
 /** The (limit+1)-th oldest due transcript time from some point, if there is one. */
 type Bound = { at: string } | undefined;
 
-type Kind = 'transcripts_deleted' | 'leads_anonymised' | 'recordings_queued' | 'calls_scrubbed' | 'consents_scrubbed';
+type Kind = 'transcripts_deleted' | 'leads_anonymised' | 'recordings_queued' | 'calls_scrubbed' | 'consents_scrubbed' | 'exports_deleted';
 
 /**
  * Each batch that changes something writes a `retention.purged` audit row
@@ -164,6 +167,16 @@ const scrubCalls: Batch = (_db, { commit, orgId }, cutoff, now, from, limit) =>
     return { n: r.n, next: r.n < limit ? null : r.last, conversations: r.conversations };
   });
 
+// The record that an access request was answered keeps the subject's keyed
+// hash and who asked: it goes, whole, with the rest of the window, so no
+// subject hash outlives the window there. Deleted rows are not read again, so
+// each batch starts from the oldest that is left.
+const deleteExports: Batch = (_db, { commit, orgId }, cutoff, _now, from, limit) =>
+  commit(async (tx) => {
+    const r = await deleteExportsBatch(tx, { orgId, cutoff, limit });
+    return { n: r.count, next: r.count < limit ? null : from };
+  });
+
 /**
  * The daily retention purge (GDPR Art. 5(1)(e)). For each organisation, with
  * its window from privacy_preferences (30, 90, 180 or 365 days; 30 without
@@ -172,8 +185,11 @@ const scrubCalls: Batch = (_db, { commit, orgId }, cutoff, now, from, limit) =>
  * keyed hashes and notes cleared, anonymised_at set; the row stays); Twilio
  * recordings are queued for deletion and marked deleted; calls lose the
  * caller's number and hash, and their ElevenLabs conversation is queued for
- * deletion and unlinked (the call row and its statistics stay). Age is
- * created_at, and started_at for calls; "older" is strictly before the cutoff.
+ * deletion and unlinked (the call row and its statistics stay); proofs of
+ * consent lose the caller's keyed hash (the proof stays); the records of
+ * answered access requests (exports) are deleted. Age is created_at, and
+ * started_at for calls; "older" is strictly before the cutoff. Which columns
+ * go is the personal-data map's (src/privacy/personal-data-map.ts).
  *
  * Work goes in batches of `batchSize` rows, each one statement over a partial
  * index of what is still due, committed in its own transaction together with
@@ -195,6 +211,7 @@ export async function runRetentionPurge(ctx: RetentionPurgeDeps, opts: Retention
     leads_anonymised: 0,
     calls_scrubbed: 0,
     consents_scrubbed: 0,
+    exports_deleted: 0,
     recordings_queued: 0,
     conversations_queued: 0,
     job_runs_pruned: 0,
@@ -212,6 +229,7 @@ export async function runRetentionPurge(ctx: RetentionPurgeDeps, opts: Retention
       leads_anonymised: 0,
       calls_scrubbed: 0,
       consents_scrubbed: 0,
+      exports_deleted: 0,
       recordings_queued: 0,
       conversations_queued: 0,
     };
@@ -270,6 +288,7 @@ export async function runRetentionPurge(ctx: RetentionPurgeDeps, opts: Retention
       counts.consents_scrubbed += r.n;
       if (r.n < batchSize) break;
     }
+    await drain(deleteExports, batchAudit(org, cutoff, 'exports_deleted'), cutoff);
   }
 
   // Job history would otherwise grow by a row per job and tick forever. A run
