@@ -345,3 +345,8 @@ export function reopenDoneConversationDeletion(tx: Tx, conversationId: string) {
             where provider = 'elevenlabs' and resource_type = 'conversation' and resource_id = ${conversationId}
               and status = 'done'`;
 }
+
+/** A call's id and agent by Twilio's CallSid (the local call simulator's withdrawal). */
+export function findCallAndAgentBySid(db: Tx | ServiceDb, callSid: string) {
+  return db<{ id: string; agent_id: string | null }[]>`select id, agent_id from public.calls where twilio_call_sid = ${callSid}`;
+}

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import twilio from 'twilio';
+import { findCallAndAgentBySid } from '../calls/calls-repo.js';
 import { openDatabase } from '../db/database.js';
 import { STOP_RECORDING_PATH, STOP_RECORDING_SECRET_HEADER, stopRecordingSecret } from '../providers/stop-recording-tool.js';
 import { configOrExit } from './bootstrap.js';
@@ -89,7 +90,7 @@ async function withdraw(connectTwiml: string): Promise<void> {
   const db = await openDatabase(config);
   let call: { id: string; agent_id: string | null } | undefined;
   try {
-    [call] = await db.serviceDb<{ id: string; agent_id: string | null }[]>`select id, agent_id from public.calls where twilio_call_sid = ${callSid}`;
+    [call] = await findCallAndAgentBySid(db.serviceDb, callSid);
   } finally {
     await db.close();
   }

@@ -1,27 +1,12 @@
-import type { ServiceDb, Tx } from '../db/database.js';
+import type { ServiceDb } from '../db/database.js';
 import { logger } from '../lib/logger.js';
 import type { AgentPlatform } from '../providers/agent-platform.js';
 import { ProviderError } from '../providers/agent-platform.js';
 import type { Telephony } from '../providers/telephony.js';
+import { claimDueDeletions, markDeletionAttemptFailed, markDeletionDone, type ClaimedDeletion } from './provider-deletions-repo.js';
 
-export type DeletionReason = 'no_consent' | 'retention' | 'erasure' | 'call_deleted' | 'account_deletion' | 'agent_deleted' | 'consent_withdrawn';
-
-export interface DeletionRequest {
-  orgId: string | null;
-  provider: 'twilio' | 'elevenlabs';
-  resourceType: 'recording' | 'conversation' | 'agent' | 'tool';
-  resourceId: string;
-  reason: DeletionReason;
-  erasureRequestId?: string | null;
-}
-
-/** Records a deletion we owe a provider, in the caller's transaction. Queuing the same resource twice is a no-op. */
-export async function queueProviderDeletion(db: Tx | ServiceDb, d: DeletionRequest): Promise<void> {
-  await db`
-    insert into public.provider_deletions (org_id, provider, resource_type, resource_id, reason, erasure_request_id)
-    values (${d.orgId}, ${d.provider}, ${d.resourceType}, ${d.resourceId}, ${d.reason}, ${d.erasureRequestId ?? null})
-    on conflict (provider, resource_type, resource_id) do nothing`;
-}
+export type { DeletionReason, DeletionRequest } from './provider-deletions-repo.js';
+export { queueProviderDeletion } from './provider-deletions-repo.js';
 
 export const MAX_DELETION_ATTEMPTS = 12;
 
@@ -41,16 +26,6 @@ export interface DeletionRunCounts {
   done: number;
   retried: number;
   failed: number;
-}
-
-interface ClaimedDeletion {
-  id: string;
-  provider: string;
-  resource_type: string;
-  resource_id: string;
-  attempts: number;
-  /** For a Twilio recording we last knew running: its call's SID, to stop it first. */
-  live_call_sid: string | null;
 }
 
 async function perform(deps: DeletionWorkerDeps, row: ClaimedDeletion) {
@@ -86,40 +61,25 @@ export async function runProviderDeletions(
   const batchSize = opts.batchSize ?? 50;
   const db = deps.serviceDb;
   for (let batch = 0; batch < (opts.maxBatches ?? 20); batch += 1) {
-    const rows = await db<ClaimedDeletion[]>`
-      update public.provider_deletions d
-      set next_attempt_at = now() + interval '5 minutes'
-      where d.id in (
-        select id from public.provider_deletions
-        where status = 'pending' and next_attempt_at <= now()
-          ${opts.only ? db`and provider = ${opts.only.provider} and resource_type = ${opts.only.resourceType} and resource_id = ${opts.only.resourceId}` : db``}
-        order by next_attempt_at
-        limit ${batchSize}
-        for update skip locked)
-      returning d.id, d.provider, d.resource_type, d.resource_id, d.attempts,
-        (select c.twilio_call_sid from public.recordings r join public.calls c on c.id = r.call_id
-         where d.provider = 'twilio' and d.resource_type = 'recording' and r.twilio_recording_sid = d.resource_id
-           and r.status in ('in-progress', 'paused')) as live_call_sid`;
+    const rows = await claimDueDeletions(db, batchSize, opts.only);
     for (const row of rows) {
       counts.claimed += 1;
       try {
         const outcome = await perform(deps, row);
-        await db`
-          update public.provider_deletions
-          set status = 'done', done_at = now(), attempts = attempts + 1, last_error = null,
-              provider_status = ${outcome === 'deleted' ? 200 : 404}
-          where id = ${row.id}`;
+        await markDeletionDone(db, row.id, outcome === 'deleted' ? 200 : 404);
         counts.done += 1;
       } catch (err) {
         const e = err instanceof ProviderError ? err : new ProviderError(row.provider, (err as Error).message);
         const attempts = row.attempts + 1;
         const giveUp = !e.retryable || attempts >= MAX_DELETION_ATTEMPTS;
-        await db`
-          update public.provider_deletions
-          set attempts = ${attempts}, last_error = ${e.message.slice(0, 500)}, provider_status = ${e.status ?? null},
-              status = ${giveUp ? 'failed' : 'pending'},
-              next_attempt_at = now() + make_interval(secs => ${backoffSeconds(attempts)})
-          where id = ${row.id}`;
+        await markDeletionAttemptFailed(db, {
+          id: row.id,
+          attempts,
+          error: e.message.slice(0, 500),
+          providerStatus: e.status ?? null,
+          giveUp,
+          backoffSeconds: backoffSeconds(attempts),
+        });
         if (giveUp) counts.failed += 1;
         else counts.retried += 1;
         logger.warn({ deletion_id: row.id, provider: row.provider, attempts, status: e.status, give_up: giveUp }, 'provider deletion failed');

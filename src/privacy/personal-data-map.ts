@@ -128,6 +128,8 @@ const cascade: Disposal = { action: 'delete_row', note: 'with the organisation (
 
 const WHILE_ACCOUNT: Retention = { rule: 'until', event: 'the organisation\'s account is deleted' };
 const WHILE_MEMBER: Retention = { rule: 'until', event: 'the member is removed from the organisation, or the account is deleted' };
+/** The record of an answered access request goes, whole, once the organisation's window has passed. */
+const EXPORT_WINDOW: Retention = { rule: 'org_window', age: 'created_at', action: deleteRow };
 
 /** A user id of a member or operator: an identifier the organisation holds while its account exists. */
 function memberId(opts: { exported?: boolean; accountDeletion?: Disposal; retention?: Retention; purpose?: LegalBasis[] } = {}): PersonalColumn {
@@ -387,10 +389,10 @@ const map: Record<string, TableMap> = {
         category: 'identifier', subjects: ['callers'],
         erasure: { action: 'keep', reason: 'The record that an access request was answered (Art. 5(2), 15); erasure does not clear it today' },
         accountDeletion: cascade,
-        retention: WHILE_ACCOUNT,
+        retention: EXPORT_WINDOW,
         exported: false, legalBasis: ['art6_1_c'],
       },
-      requested_by: memberId({ purpose: ['art6_1_c'] }),
+      requested_by: memberId({ retention: EXPORT_WINDOW, purpose: ['art6_1_c'] }),
     },
     notPersonal: ['id', 'org_id', 'subject_type', 'counts', 'created_at'],
   },

@@ -2,6 +2,17 @@ import { SYSTEM_ACTOR, writeAudit } from '../audit/audit.js';
 import type { ServiceDb, Tx } from '../db/database.js';
 import { runProviderDeletions, type DeletionWorkerDeps } from '../deletions/provider-deletions.js';
 import { logger } from '../lib/logger.js';
+import {
+  anonymiseLeadsBatch,
+  deleteExportsBatch,
+  findTranscriptBound,
+  orgRetentionWindows,
+  pruneJobRunsBatch,
+  purgeTranscriptsBatch,
+  queueRecordingsBatch,
+  scrubCallsBatch,
+  scrubConsentsBatch,
+} from './retention-purge-repo.js';
 
 /** The window of an organisation without privacy preferences (GDPR Art. 25(2): short by default). */
 export const DEFAULT_RETENTION_DAYS = 30;
@@ -17,6 +28,8 @@ export type RetentionPurgeCounts = {
   calls_scrubbed: number;
   /** proofs of consent whose keyed caller hash was cleared (the proof itself stays) */
   consents_scrubbed: number;
+  /** records of answered access requests (public.exports) deleted, their subject hash with them */
+  exports_deleted: number;
   recordings_queued: number;
   conversations_queued: number;
   /** job_runs rows past JOB_HISTORY_DAYS removed */
@@ -62,7 +75,7 @@ interface BatchResult {
 /** The (limit+1)-th oldest due transcript time from some point, if there is one. */
 type Bound = { at: string } | undefined;
 
-type Kind = 'transcripts_deleted' | 'leads_anonymised' | 'recordings_queued' | 'calls_scrubbed' | 'consents_scrubbed';
+type Kind = 'transcripts_deleted' | 'leads_anonymised' | 'recordings_queued' | 'calls_scrubbed' | 'consents_scrubbed' | 'exports_deleted';
 
 /**
  * Each batch that changes something writes a `retention.purged` audit row
@@ -84,6 +97,16 @@ type Batch = (db: ServiceDb, audit: BatchAudit, cutoff: Date, now: Date, from: s
 // Each batch walks its index oldest first from where the previous one stopped,
 // instead of re-reading what the previous batches removed.
 
+/** One batch of transcripts with the batch's audit row (purgeTranscriptsBatch); a Date bound is the cutoff. */
+const purgeBatch = (db: ServiceDb, audit: BatchAudit, from: string, before: string | Date | null, tieLimit: number | null): Promise<number> =>
+  purgeTranscriptsBatch(db, {
+    orgId: audit.orgId,
+    from,
+    before: before instanceof Date ? before.toISOString() : before,
+    tieLimit,
+    auditMetadata: audit.metadata,
+  });
+
 // Transcripts, the bulk, go by time range: the (limit+1)-th oldest due row's
 // time (read from the index alone) bounds a plain ranged DELETE, so each row
 // is read once, as a single DELETE would (about twice as fast as selecting
@@ -104,31 +127,10 @@ type Batch = (db: ServiceDb, audit: BatchAudit, cutoff: Date, now: Date, from: s
 // batch's DELETE does not touch (from the bound on), so it is looked up on a
 // second connection while the DELETE runs. A look-up no batch uses (the run
 // stopped, or this range was emptied meanwhile) is dropped: it only reads.
-const findBound = async (db: ServiceDb, orgId: string, cutoff: Date, from: string, limit: number): Promise<Bound> => {
-  const [bound] = await db<{ at: string }[]>`
-    select created_at::text as at from public.transcripts
-    where org_id = ${orgId} and created_at >= ${from}::text::timestamptz and created_at < ${cutoff}
-    order by created_at offset ${limit} limit 1`;
-  return bound;
-};
-
-/**
- * One batch of transcripts with its audit row, in one statement
- * (app.purge_transcripts_batch): those created in [from, before), or with
- * `tieLimit`, at most that many created exactly at `from`. Returns the count.
- */
-const purgeBatch = async (db: ServiceDb, audit: BatchAudit, from: string, before: string | Date | null, tieLimit: number | null): Promise<number> => {
-  const beforeText = before instanceof Date ? before.toISOString() : before;
-  const [r] = await db<{ n: number }[]>`
-    select app.purge_transcripts_batch(${audit.orgId}, ${from}::text::timestamptz, ${beforeText}::text::timestamptz, ${tieLimit}::int,
-                                       ${db.json(audit.metadata)}::jsonb) as n`;
-  return r!.n;
-};
-
 const deleteTranscripts: Batch = async (db, audit, cutoff, _now, from, limit, lookAhead) => {
-  const bound = await (lookAhead ?? findBound(db, audit.orgId, cutoff, from, limit));
+  const bound = await (lookAhead ?? findTranscriptBound(db, audit.orgId, cutoff, from, limit));
   if (bound && bound.at !== from) {
-    const next = findBound(db, audit.orgId, cutoff, bound.at, limit);
+    const next = findTranscriptBound(db, audit.orgId, cutoff, bound.at, limit);
     next.catch(() => undefined); // awaited by the next batch, if there is one
     const n = await purgeBatch(db, audit, from, bound.at, null);
     if (n > 0) return { n, next: bound.at, lookAhead: next };
@@ -142,22 +144,8 @@ const deleteTranscripts: Batch = async (db, audit, cutoff, _now, from, limit, lo
 // Notes are free text about the person, so they go with the name, number and address.
 const anonymiseLeads: Batch = (_db, { commit, orgId }, cutoff, now, from, limit) =>
   commit(async (tx) => {
-    const [r] = await tx<{ n: number; last: string | null }[]>`
-      with due as (
-        select id, created_at from public.leads
-        where org_id = ${orgId} and anonymised_at is null and created_at < ${cutoff}
-          and created_at >= ${from}::text::timestamptz
-        order by created_at
-        limit ${limit}
-        for update skip locked
-      ), done as (
-        update public.leads l
-        set name = null, phone = null, phone_hash = null, email = null, email_hash = null, notes = null, anonymised_at = ${now}
-        from due where l.id = due.id
-        returning due.created_at
-      )
-      select count(*)::int as n, max(created_at)::text as last from done`;
-    return { n: r!.n, next: r!.n < limit ? null : r!.last };
+    const r = await anonymiseLeadsBatch(tx, { orgId, cutoff, now, from, limit });
+    return { n: r.n, next: r.n < limit ? null : r.last };
   });
 
 // One statement queues the deletions at Twilio and marks the recordings, so
@@ -165,55 +153,27 @@ const anonymiseLeads: Batch = (_db, { commit, orgId }, cutoff, now, from, limit)
 // a whole batch at once: a row per resource, an existing one left as it is.)
 const queueRecordings: Batch = (_db, { commit, orgId }, cutoff, now, from, limit) =>
   commit(async (tx) => {
-    const [r] = await tx<{ n: number; last: string | null }[]>`
-      with due as (
-        select id, twilio_recording_sid, created_at from public.recordings
-        where org_id = ${orgId} and deleted_at is null and created_at < ${cutoff}
-          and created_at >= ${from}::text::timestamptz
-        order by created_at
-        limit ${limit}
-        for update skip locked
-      ), queued as (
-        insert into public.provider_deletions (org_id, provider, resource_type, resource_id, reason)
-        select ${orgId}, 'twilio', 'recording', twilio_recording_sid, 'retention' from due
-        on conflict (provider, resource_type, resource_id) do nothing
-      ), marked as (
-        update public.recordings r set deleted_at = ${now}, media_url = null
-        from due where r.id = due.id
-        returning due.created_at
-      )
-      select count(*)::int as n, max(created_at)::text as last from marked`;
-    return { n: r!.n, next: r!.n < limit ? null : r!.last };
+    const r = await queueRecordingsBatch(tx, { orgId, cutoff, now, from, limit });
+    return { n: r.n, next: r.n < limit ? null : r.last };
   });
 
 // The call row and its statistics stay; the caller's number, its keyed hash,
 // the link to the ElevenLabs conversation (queued for deletion in the same
 // statement) and the connect TwiML go.
-const scrubCalls: Batch = (_db, { commit, orgId }, cutoff, _now, from, limit) =>
+const scrubCalls: Batch = (_db, { commit, orgId }, cutoff, now, from, limit) =>
   commit(async (tx) => {
-    const [r] = await tx<{ n: number; last: string | null; conversations: number }[]>`
-      with due as (
-        select id, elevenlabs_conversation_id, started_at from public.calls
-        where org_id = ${orgId} and started_at < ${cutoff}
-          and (from_number is not null or from_hash is not null or elevenlabs_conversation_id is not null)
-          and started_at >= ${from}::text::timestamptz
-        order by started_at
-        limit ${limit}
-        for update skip locked
-      ), queued as (
-        insert into public.provider_deletions (org_id, provider, resource_type, resource_id, reason)
-        select ${orgId}, 'elevenlabs', 'conversation', elevenlabs_conversation_id, 'retention'
-        from due where elevenlabs_conversation_id is not null
-        on conflict (provider, resource_type, resource_id) do nothing
-      ), scrubbed as (
-        update public.calls c
-        set from_number = null, from_hash = null, elevenlabs_conversation_id = null, answer_twiml = null
-        from due where c.id = due.id
-        returning due.started_at, due.elevenlabs_conversation_id
-      )
-      select count(*)::int as n, count(elevenlabs_conversation_id)::int as conversations, max(started_at)::text as last
-      from scrubbed`;
-    return { n: r!.n, next: r!.n < limit ? null : r!.last, conversations: r!.conversations };
+    const r = await scrubCallsBatch(tx, { orgId, cutoff, now, from, limit });
+    return { n: r.n, next: r.n < limit ? null : r.last, conversations: r.conversations };
+  });
+
+// The record that an access request was answered keeps the subject's keyed
+// hash and who asked: it goes, whole, with the rest of the window, so no
+// subject hash outlives the window there. Deleted rows are not read again, so
+// each batch starts from the oldest that is left.
+const deleteExports: Batch = (_db, { commit, orgId }, cutoff, _now, from, limit) =>
+  commit(async (tx) => {
+    const r = await deleteExportsBatch(tx, { orgId, cutoff, limit });
+    return { n: r.count, next: r.count < limit ? null : from };
   });
 
 /**
@@ -224,8 +184,11 @@ const scrubCalls: Batch = (_db, { commit, orgId }, cutoff, _now, from, limit) =>
  * keyed hashes and notes cleared, anonymised_at set; the row stays); Twilio
  * recordings are queued for deletion and marked deleted; calls lose the
  * caller's number and hash, and their ElevenLabs conversation is queued for
- * deletion and unlinked (the call row and its statistics stay). Age is
- * created_at, and started_at for calls; "older" is strictly before the cutoff.
+ * deletion and unlinked (the call row and its statistics stay); proofs of
+ * consent lose the caller's keyed hash (the proof stays); the records of
+ * answered access requests (exports) are deleted. Age is created_at, and
+ * started_at for calls; "older" is strictly before the cutoff. Which columns
+ * go is the personal-data map's (src/privacy/personal-data-map.ts).
  *
  * Work goes in batches of `batchSize` rows, each one statement over a partial
  * index of what is still due, committed in its own transaction together with
@@ -247,6 +210,7 @@ export async function runRetentionPurge(ctx: RetentionPurgeDeps, opts: Retention
     leads_anonymised: 0,
     calls_scrubbed: 0,
     consents_scrubbed: 0,
+    exports_deleted: 0,
     recordings_queued: 0,
     conversations_queued: 0,
     job_runs_pruned: 0,
@@ -264,6 +228,7 @@ export async function runRetentionPurge(ctx: RetentionPurgeDeps, opts: Retention
       leads_anonymised: 0,
       calls_scrubbed: 0,
       consents_scrubbed: 0,
+      exports_deleted: 0,
       recordings_queued: 0,
       conversations_queued: 0,
     };
@@ -300,10 +265,7 @@ export async function runRetentionPurge(ctx: RetentionPurgeDeps, opts: Retention
     }
   }
 
-  const orgs = await db<{ id: string; retention_days: number }[]>`
-    select o.id, coalesce(p.retention_days, ${DEFAULT_RETENTION_DAYS})::int as retention_days
-    from public.organizations o left join public.privacy_preferences p on p.org_id = o.id
-    order by o.id`;
+  const orgs = await orgRetentionWindows(db, DEFAULT_RETENTION_DAYS);
 
   for (const org of orgs) {
     if (batchesLeft <= 0) break;
@@ -318,18 +280,14 @@ export async function runRetentionPurge(ctx: RetentionPurgeDeps, opts: Retention
     const consents = batchAudit(org, cutoff, 'consents_scrubbed');
     while (batchesLeft > 0) {
       const r = await consents.commit(async (tx) => {
-        const scrubbed = await tx`
-          update public.call_consents set caller_hash = null, erased_at = ${now}
-          where id in (
-            select id from public.call_consents
-            where org_id = ${org.id} and created_at < ${cutoff} and caller_hash is not null
-            limit ${batchSize})`;
+        const scrubbed = await scrubConsentsBatch(tx, { orgId: org.id, cutoff, now, limit: batchSize });
         return { n: scrubbed.count, next: null };
       });
       if (r.n > 0) batchesLeft -= 1;
       counts.consents_scrubbed += r.n;
       if (r.n < batchSize) break;
     }
+    await drain(deleteExports, batchAudit(org, cutoff, 'exports_deleted'), cutoff);
   }
 
   // Job history would otherwise grow by a row per job and tick forever. A run
@@ -337,15 +295,7 @@ export async function runRetentionPurge(ctx: RetentionPurgeDeps, opts: Retention
   // trust page reads it).
   const historyCutoff = new Date(now.getTime() - JOB_HISTORY_DAYS * DAY_MS);
   while (batchesLeft > 0) {
-    const r = await db`
-      delete from public.job_runs where id in (
-        select j.id from public.job_runs j
-        where j.started_at < ${historyCutoff} and j.status <> 'running'
-          and j.id is distinct from (
-            select k.id from public.job_runs k
-            where k.job_name = j.job_name and k.status = 'succeeded'
-            order by k.started_at desc limit 1)
-        limit ${batchSize})`;
+    const r = await pruneJobRunsBatch(db, historyCutoff, batchSize);
     counts.job_runs_pruned += r.count;
     if (r.count > 0) batchesLeft -= 1;
     if (r.count < batchSize) break;
