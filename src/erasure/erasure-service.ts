@@ -8,6 +8,7 @@ import * as recordingsRepo from '../calls/recordings-repo.js';
 import type { ServiceDb, Tx } from '../db/database.js';
 import type { UserDb } from '../db/user-db.js';
 import { queueProviderDeletion, runProviderDeletions, type DeletionWorkerDeps } from '../deletions/provider-deletions.js';
+import * as exportsRepo from '../exports/exports-repo.js';
 import { keyedHash, normaliseEmail } from '../lib/crypto.js';
 import { NotFoundError } from '../lib/errors.js';
 import { logger } from '../lib/logger.js';
@@ -63,13 +64,13 @@ export async function readOrgSubject(tx: Tx, orgId: string, subject: ErasureSubj
 /**
  * Erasure (Art. 17, 19): a request erases a person's leads, their calls'
  * personal fields, transcripts, recordings and the keyed hash in proofs of
- * consent, in every organisation it applies to, found through blind indexes;
- * the deletions owed to Twilio and ElevenLabs are queued in the same
- * transaction and worked with retries. The audit log records the erasure with
- * the subject's keyed hash and counts, never the erased data. Each request
- * has due_at = received + one calendar month. What is cleared, column by
- * column, is the personal-data map's (src/privacy/personal-data-map.ts), read
- * by the repos.
+ * consent and in the records of their exports, in every organisation it
+ * applies to, found through blind indexes; the deletions owed to Twilio and
+ * ElevenLabs are queued in the same transaction and worked with retries. The
+ * audit log records the erasure with the subject's keyed hash and counts,
+ * never the erased data. Each request has due_at = received + one calendar
+ * month. What is cleared, column by column, is the personal-data map's
+ * (src/privacy/personal-data-map.ts), read by the repos.
  */
 export function createErasureService(deps: ErasureDeps) {
   const db = deps.serviceDb;
@@ -104,6 +105,8 @@ export function createErasureService(deps: ErasureDeps) {
     const leads = await leadsRepo.deleteSubjectLeads(tx, hash, callIds, orgId);
     const scrubbed = callIds.length ? await callsRepo.scrubCalls(tx, callIds) : { count: 0 };
     const consents = await consentsRepo.eraseSubjectConsents(tx, hash, callIds, orgId);
+    // The record that an export was made stays; it stops pointing at the person.
+    await exportsRepo.eraseExportSubject(tx, hash, orgId);
 
     const counts: ErasureCounts = {
       calls_scrubbed: scrubbed.count,
