@@ -139,6 +139,40 @@ describe('erasure', () => {
     expect(JSON.stringify(audit)).not.toContain(phone);
   });
 
+  it('clears the keyed hash from the records of the person\'s exports, which stay: in the organisation asked, or everywhere for a public request', async () => {
+    const a = await createAgentLine(db, world, { dtmfConsent: true });
+    const b = await createAgentLine(db, world, { dtmfConsent: true });
+    const phone = uniquePhone();
+    const email = `exported-${Date.now()}@example.test`;
+    await personCalls(a, phone, email);
+    await personCalls(b, phone, email);
+    const hash = keyedHash(world.config.blindIndexKey, 'email', email);
+    const exportOf = async (line: AgentLine) => {
+      const res = await request(world.app).post(`/api/orgs/${line.org.id}/exports`).set(...bearer(line.org.admin)).send({ email });
+      expect(res.status).toBe(200);
+      return res.body.export_id as string;
+    };
+    const exportRow = async (id: string) => {
+      const [row] = await db`select subject_type, subject_hash, counts from public.exports where id = ${id}`;
+      return row!;
+    };
+    const inA = await exportOf(a);
+    const inB = await exportOf(b);
+    expect((await exportRow(inA)).subject_hash).toEqual(hash);
+
+    const res = await request(world.app).post(`/api/orgs/${a.org.id}/erasure-requests`).set(...bearer(a.org.admin)).send({ email });
+    expect(res.status).toBe(202);
+    // The record that the export was made stays, with its counts; it no longer points at the person.
+    expect(await exportRow(inA)).toMatchObject({ subject_type: 'email', subject_hash: null, counts: { calls: 1, leads: 1 } });
+    expect((await exportRow(inB)).subject_hash).toEqual(hash);
+    expect(await db`select 1 from public.exports where subject_hash = ${hash} and org_id = ${a.org.id}`).toHaveLength(0);
+
+    const filed = await deps.erasure.filePublicRequest({ subject: { type: 'email', value: email }, contactEmail: null });
+    await deps.erasure.confirmPublicRequest(filed.id);
+    expect(await exportRow(inB)).toMatchObject({ subject_type: 'email', subject_hash: null, counts: { calls: 1, leads: 1 } });
+    expect(await db`select 1 from public.exports where subject_hash = ${hash}`).toHaveLength(0);
+  });
+
   it('public: a confirmed request erases everywhere and the requester is told when the providers are done', async () => {
     const a = await createAgentLine(db, world, { dtmfConsent: true });
     const b = await createAgentLine(db, world, { dtmfConsent: false });

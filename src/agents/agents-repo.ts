@@ -3,6 +3,7 @@
  * transaction, so row-level security decides what they see and change.
  */
 import type { ServiceDb, Tx } from '../db/database.js';
+import { exportedColumns } from '../privacy/personal-data-map.js';
 
 /** An agent as the API shows it. */
 export interface AgentRow {
@@ -122,4 +123,20 @@ export function setPlatformIdsIfUnchanged(
         update public.agents set elevenlabs_agent_id = ${a.externalId}, elevenlabs_tool_id = ${a.toolId}
         where id = ${a.agentId} and elevenlabs_agent_id = ${a.pushedExternalId}
         returning id`;
+}
+
+/** The organisation's agents at the agent platform (account deletion queues their deletion). */
+export function platformAgentIdsOfOrg(tx: Tx, orgId: string) {
+  return tx<{ id: string }[]>`
+          select elevenlabs_agent_id as id from public.agents where org_id = ${orgId} and elevenlabs_agent_id is not null`;
+}
+
+/** The organisation's agents for an export, with the personal columns the map exports. */
+export function listAgentsForExport(tx: Tx, orgId: string) {
+  return tx`select ${tx(['id', 'name', 'language', 'first_message', 'elevenlabs_agent_id', 'created_at', 'updated_at', ...exportedColumns('agents')])} from public.agents where org_id = ${orgId}`;
+}
+
+/** The organisation's phone numbers for an export, with the personal columns the map exports. */
+export function listPhoneNumbersForExport(tx: Tx, orgId: string) {
+  return tx`select ${tx(['id', 'agent_id', 'e164', 'created_at', ...exportedColumns('phone_numbers')])} from public.phone_numbers where org_id = ${orgId}`;
 }

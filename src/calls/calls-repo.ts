@@ -1,5 +1,7 @@
 import { SUPPORTED_LANGUAGES } from '../agents/disclaimer-catalogue.js';
+import { setNull } from '../db/column-fragments.js';
 import type { ServiceDb, Tx } from '../db/database.js';
+import { erasureColumns, exportedColumns } from '../privacy/personal-data-map.js';
 
 /** Everything an incoming call needs to know about the number dialled. */
 export interface CallRouting {
@@ -275,21 +277,10 @@ export function findCallDetail(tx: Tx, orgId: string, callId: string) {
           from public.calls where id = ${callId} and org_id = ${orgId}`;
 }
 
-/** The call's transcript row for its detail page. (Transcripts belong to src/transcripts/; read here for the call view.) */
-export function findTranscriptOfCall(tx: Tx, callId: string) {
-  return tx<{ id: string; org_id: string; content: unknown; ciphertext: string | null; key_id: string | null }[]>`
-          select id, org_id, content, ciphertext, key_id from public.transcripts where call_id = ${callId}`;
-}
-
 /** What deleting a call owes the agent platform. */
 export function findCallForDeletion(tx: Tx, orgId: string, callId: string) {
   return tx<{ id: string; elevenlabs_conversation_id: string | null }[]>`
           select id, elevenlabs_conversation_id from public.calls where id = ${callId} and org_id = ${orgId}`;
-}
-
-/** Deletes the call's transcript. (Transcripts belong to src/transcripts/; deleted here with the call.) `count` says how many. */
-export function deleteTranscriptOfCall(tx: Tx, callId: string) {
-  return tx`delete from public.transcripts where call_id = ${callId}`;
 }
 
 export function deleteCall(tx: Tx, callId: string) {
@@ -349,4 +340,50 @@ export function reopenDoneConversationDeletion(tx: Tx, conversationId: string) {
 /** A call's id and agent by Twilio's CallSid (the local call simulator's withdrawal). */
 export function findCallAndAgentBySid(db: Tx | ServiceDb, callSid: string) {
   return db<{ id: string; agent_id: string | null }[]>`select id, agent_id from public.calls where twilio_call_sid = ${callSid}`;
+}
+
+/** A call of a person, as erasure and export find it. */
+export interface SubjectCall {
+  id: string;
+  org_id: string;
+  elevenlabs_conversation_id: string | null;
+}
+
+/**
+ * "This person's calls", the one definition erasure and export share: dialled
+ * from their number, or linked to a lead with their address or number (by
+ * keyed hash), within `orgId` or in every organisation when null.
+ */
+export function findSubjectCalls(db: Tx | ServiceDb, hash: Buffer, orgId: string | null) {
+  return db<SubjectCall[]>`
+      select id, org_id, elevenlabs_conversation_id from public.calls where from_hash = ${hash} ${orgId ? db`and org_id = ${orgId}` : db``}
+      union
+      select c.id, c.org_id, c.elevenlabs_conversation_id from public.calls c
+      join public.leads l on l.call_id = c.id
+      where (l.phone_hash = ${hash} or l.email_hash = ${hash}) ${orgId ? db`and l.org_id = ${orgId}` : db``}`;
+}
+
+/** Erasure: the caller's columns of these calls cleared (per the map); the calls stay as statistics. `count` says how many. */
+export function scrubCalls(tx: Tx, callIds: string[]) {
+  return tx`
+          update public.calls set ${setNull(tx, erasureColumns('calls', 'null_columns'))}, erased_at = now()
+          where id = any(${callIds}::uuid[])`;
+}
+
+/** The conversations at the agent platform of the organisation's calls (account deletion queues their deletion). */
+export function conversationIdsOfOrg(tx: Tx, orgId: string) {
+  return tx<{ id: string }[]>`
+          select elevenlabs_conversation_id as id from public.calls where org_id = ${orgId} and elevenlabs_conversation_id is not null`;
+}
+
+/** The organisation's calls for an export (these only, when `callIds` is given), with the personal columns the map exports. */
+export function listCallsForExport(tx: Tx, orgId: string, callIds: string[] | null) {
+  const columns = [
+    'id', 'agent_id', ...exportedColumns('calls'), 'to_number', 'caller_country', 'direction', 'status',
+    'consent_state', 'consent_language', 'recording_allowed', 'greeting_sha256', 'disclosure_version',
+    'started_at', 'answered_at', 'ended_at', 'duration_seconds', 'outcome',
+  ].map((column) => `c.${column}`);
+  return tx`
+      select ${tx(columns)}
+      from public.calls c where c.org_id = ${orgId} ${callIds ? tx`and c.id = any(${callIds}::uuid[])` : tx``} order by c.started_at`;
 }

@@ -6,6 +6,7 @@ import { NotFoundError } from '../lib/errors.js';
 import { logger } from '../lib/logger.js';
 import { ADMIN_ROLES, requireOrgRole } from '../orgs/org-access.js';
 import { TranscriptDecryptionError } from '../transcripts/transcript-crypto.js';
+import * as transcriptsRepo from '../transcripts/transcripts-repo.js';
 import * as consentsRepo from './call-consents-repo.js';
 import * as repo from './calls-repo.js';
 import * as leadsRepo from './leads-repo.js';
@@ -62,7 +63,7 @@ export function createCallsService(deps: { userDb: UserDb; deletions: DeletionWo
         await requireOrgRole(tx, orgId);
         const [call] = await repo.findCallDetail(tx, orgId, callId);
         if (!call) throw new NotFoundError('Call not found.');
-        const [transcriptRow] = await repo.findTranscriptOfCall(tx, callId);
+        const [transcriptRow] = await transcriptsRepo.findTranscriptOfCall(tx, callId);
         const recordings = await recordingsRepo.listRecordingsOfCall(tx, callId);
         const consents = await consentsRepo.listConsentsOfCall(tx, callId);
         await writeAudit(tx, auth.actor, {
@@ -108,7 +109,7 @@ export function createCallsService(deps: { userDb: UserDb; deletions: DeletionWo
       });
       await deps.userDb.run(auth.claims, async (tx) => {
         await requireOrgRole(tx, orgId, ADMIN_ROLES);
-        await repo.deleteTranscriptOfCall(tx, callId);
+        await transcriptsRepo.deleteTranscriptOfCall(tx, callId);
         await recordingsRepo.deleteRecordingsOfCall(tx, callId);
         await leadsRepo.deleteLeadsOfCall(tx, callId);
         await repo.deleteCall(tx, callId);

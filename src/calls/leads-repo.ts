@@ -3,6 +3,7 @@
  * them. Each function takes the transaction to run in.
  */
 import type { Tx } from '../db/database.js';
+import { exportedColumns } from '../privacy/personal-data-map.js';
 
 export function findLeadOfCall(tx: Tx, callId: string) {
   return tx`select id from public.leads where call_id = ${callId}`;
@@ -21,4 +22,32 @@ export function insertLead(
 /** `count` says how many went. */
 export function deleteLeadsOfCall(tx: Tx, callId: string) {
   return tx`delete from public.leads where call_id = ${callId}`;
+}
+
+/**
+ * Erasure: deletes the person's leads (by keyed hash of their number or
+ * address) and those of their calls, within `orgId` or everywhere when null.
+ */
+export function deleteSubjectLeads(tx: Tx, hash: Buffer, callIds: string[], orgId: string | null) {
+  return tx<{ org_id: string }[]>`
+      delete from public.leads
+      where (phone_hash = ${hash} or email_hash = ${hash} ${callIds.length ? tx`or call_id = any(${callIds}::uuid[])` : tx``}) ${orgId ? tx`and org_id = ${orgId}` : tx``}
+      returning org_id`;
+}
+
+/** The lead columns an export shows: the personal ones the map exports, amid the lead's own. */
+function exportColumns(): string[] {
+  return ['id', 'call_id', ...exportedColumns('leads'), 'anonymised_at', 'created_at'];
+}
+
+/** The organisation's leads of one person (by keyed hash), for an export. */
+export function listSubjectLeadsForExport(tx: Tx, orgId: string, hash: Buffer) {
+  return tx`
+            select ${tx(exportColumns())} from public.leads
+            where org_id = ${orgId} and (phone_hash = ${hash} or email_hash = ${hash})`;
+}
+
+/** Every lead of the organisation, for an export. */
+export function listLeadsForExport(tx: Tx, orgId: string) {
+  return tx`select ${tx(exportColumns())} from public.leads where org_id = ${orgId}`;
 }

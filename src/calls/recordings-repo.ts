@@ -3,6 +3,7 @@
  * fingerprint. Each function takes the transaction or connection to run on.
  */
 import type { ServiceDb, Tx } from '../db/database.js';
+import { exportedColumns } from '../privacy/personal-data-map.js';
 
 /**
  * Stores a recording Twilio just started, under a share lock on the call: a
@@ -65,4 +66,28 @@ export function markRecordingsOfCallDeleted(tx: Tx, callId: string) {
 
 export function deleteRecordingsOfCall(tx: Tx, callId: string) {
   return tx`delete from public.recordings where call_id = ${callId}`;
+}
+
+/** The recordings of these calls (erasure queues their deletion at Twilio). */
+export function recordingsOfCalls(tx: Tx, callIds: string[]) {
+  return tx<{ org_id: string; twilio_recording_sid: string }[]>`
+          select org_id, twilio_recording_sid from public.recordings where call_id = any(${callIds}::uuid[])`;
+}
+
+/** Erasure: deletes the recording rows of these calls. `count` says how many. */
+export function deleteRecordingsOfCalls(tx: Tx, callIds: string[]) {
+  return tx`delete from public.recordings where call_id = any(${callIds}::uuid[])`;
+}
+
+/** The organisation's recordings not yet deleted at Twilio (account deletion queues them). */
+export function liveRecordingSidsOfOrg(tx: Tx, orgId: string) {
+  return tx<{ sid: string }[]>`
+          select twilio_recording_sid as sid from public.recordings where org_id = ${orgId} and deleted_at is null`;
+}
+
+/** The recordings of these calls for an export, with the personal columns the map exports. */
+export function listRecordingsForExport(tx: Tx, callIds: string[]) {
+  return tx`
+      select ${tx(['call_id', ...exportedColumns('recordings'), 'status', 'duration_seconds', 'sha256', 'deleted_at', 'created_at'])}
+      from public.recordings where call_id = any(${callIds}::uuid[]) order by created_at`;
 }

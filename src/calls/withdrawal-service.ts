@@ -7,6 +7,7 @@ import { safeEqual } from '../lib/crypto.js';
 import { AppError } from '../lib/errors.js';
 import { logger } from '../lib/logger.js';
 import { stopRecordingSecret } from '../providers/stop-recording-tool.js';
+import * as transcriptsRepo from '../transcripts/transcripts-repo.js';
 import * as consentsRepo from './call-consents-repo.js';
 import * as repo from './calls-repo.js';
 import { withdrawalStep } from './consent-transitions.js';
@@ -127,7 +128,7 @@ export function createWithdrawalService(deps: WithdrawalDeps) {
         }
         await recordingsRepo.markRecordingsOfCallDeleted(tx, call.id);
         // Normally nothing yet (the post-call webhook comes after the call), but whatever is kept goes.
-        const transcripts = await repo.deleteTranscriptOfCall(tx, call.id);
+        const transcripts = await transcriptsRepo.deleteTranscriptOfCall(tx, call.id);
         const leads = await leadsRepo.deleteLeadsOfCall(tx, call.id);
 
         await writeAudit(tx, { type: 'provider' }, {

@@ -6,6 +6,7 @@ import { parse } from '../lib/validate.js';
 import { NotFoundError } from '../lib/errors.js';
 import { ADMIN_ROLES, requireOrgRole } from '../orgs/org-access.js';
 import { orgIdParams } from '../orgs/orgs-routes.js';
+import { isOrgRequest } from './erasure-requests-repo.js';
 import type { ErasureService } from './erasure-service.js';
 import type { ErasureSubject } from './erasure-types.js';
 
@@ -47,8 +48,7 @@ export function erasureRoutes(erasure: ErasureService, userDb: UserDb): Router {
     const auth = authOf(req);
     await userDb.run(auth.claims, async (tx) => {
       await requireOrgRole(tx, orgId, ADMIN_ROLES);
-      const [mine] = await tx`select 1 from public.erasure_requests where id = ${requestId} and org_id = ${orgId}`;
-      if (!mine) throw new NotFoundError('No such erasure request in this organisation.');
+      if (!(await isOrgRequest(tx, orgId, requestId))) throw new NotFoundError('No such erasure request in this organisation.');
     });
     res.json(await erasure.extend(requestId, body.months, body.reason, auth.actor, { requesterEmail: body.requester_email }));
   });

@@ -1,4 +1,5 @@
 import type { ServiceDb, Tx } from '../db/database.js';
+import { exportedColumns } from '../privacy/personal-data-map.js';
 
 export type OrgRole = 'owner' | 'admin' | 'member';
 
@@ -145,4 +146,29 @@ export function acceptPendingMemberships(db: Tx | ServiceDb, userId: string) {
 /** How many organisations exist at all (service handle: local mode seeds the demo into an empty database). */
 export function countOrganizations(db: ServiceDb) {
   return db`select count(*)::int as count from public.organizations`;
+}
+
+/** Deletes the organisation; its rows go with it (foreign keys on delete cascade). */
+export function deleteOrganization(tx: Tx, orgId: string) {
+  return tx`delete from public.organizations where id = ${orgId}`;
+}
+
+/** The organisation as an export names it (under RLS). */
+export async function findOrganizationForExport(tx: Tx, orgId: string) {
+  const [row] = await tx`select ${tx(['id', 'name', 'created_at', ...exportedColumns('organizations')])} from public.organizations where id = ${orgId}`;
+  return row;
+}
+
+/**
+ * The organisation's members for an export: the membership's and the user's
+ * personal columns the map exports (the user's id is the membership's user_id).
+ */
+export function listMembersForExport(tx: Tx, orgId: string) {
+  const columns = [
+    ...exportedColumns('memberships').map((c) => `m.${c}`),
+    ...exportedColumns('users').filter((c) => c !== 'id').map((c) => `u.${c}`),
+    'm.role', 'm.created_at',
+  ];
+  return tx`
+            select ${tx(columns)} from public.memberships m join public.users u on u.id = m.user_id where m.org_id = ${orgId}`;
 }

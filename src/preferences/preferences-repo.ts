@@ -4,6 +4,7 @@
  * under RLS).
  */
 import type { ServiceDb, Tx } from '../db/database.js';
+import { exportedColumns } from '../privacy/personal-data-map.js';
 import type { PrivacyPreferences } from './preferences-service.js';
 
 /** A new organisation's preferences: the defaults of the table (the demo seed). */
@@ -46,4 +47,12 @@ export function findRetentionDays(db: Tx | ServiceDb, orgId: string) {
 export function findTranscriptEncryption(db: Tx | ServiceDb, orgId: string) {
   return db<{ transcript_encryption: boolean }[]>`
           select transcript_encryption from public.privacy_preferences where org_id = ${orgId}`;
+}
+
+/** The preferences for an export, with the personal columns the map exports (under RLS). */
+export async function findPreferencesForExport(tx: Tx, orgId: string) {
+  const [row] = await tx`
+    select ${tx(['retention_days', 'dtmf_consent', 'consent_scope', 'transcript_encryption', 'updated_at', ...exportedColumns('privacy_preferences')])}
+    from public.privacy_preferences where org_id = ${orgId}`;
+  return row;
 }

@@ -387,7 +387,7 @@ const map: Record<string, TableMap> = {
     personal: {
       subject_hash: {
         category: 'identifier', subjects: ['callers'],
-        erasure: { action: 'keep', reason: 'The record that an access request was answered (Art. 5(2), 15); erasure does not clear it today' },
+        erasure: { action: 'null_columns', note: 'the record that an access request was answered stays (Art. 5(2), 15), without pointing at the person' },
         accountDeletion: cascade,
         retention: EXPORT_WINDOW,
         exported: false, legalBasis: ['art6_1_c'],

@@ -20,6 +20,7 @@ import type { AppConfig } from '../config/env.js';
 import type { ServiceDb } from '../db/database.js';
 import { logger } from '../lib/logger.js';
 import { decryptTranscript, encryptTranscript, TranscriptDecryptionError } from './transcript-crypto.js';
+import * as repo from './transcripts-repo.js';
 
 export const TRANSCRIPT_ENCRYPTION_JOB = 'transcript-encryption';
 /** Rows per batch (one transaction of a few hundred milliseconds at most; fewer, larger batches also mean fewer audit rows). */
@@ -38,13 +39,6 @@ export type TranscriptEncryptionCounts = {
 export interface TranscriptEncryptionContext {
   serviceDb: ServiceDb;
   config: Pick<AppConfig, 'transcriptKeys' | 'transcriptKeyId'>;
-}
-
-interface Row {
-  id: string;
-  org_id: string;
-  content: unknown;
-  ciphertext: string | null;
 }
 
 /** Below every uuid: where each run's walk starts. */
@@ -69,16 +63,7 @@ export async function runTranscriptEncryption(
     const seen = await ctx.serviceDb.begin(async (tx) => {
       // Keyset by id, so failed or skipped rows never stall the walk, and each
       // batch starts where the last ended instead of rescanning finished rows.
-      const rows = await tx<Row[]>`
-        select t.id, t.org_id, t.content, t.ciphertext
-        from public.transcripts t
-        left join public.privacy_preferences p on p.org_id = t.org_id
-        where t.id > ${after}
-          and ((t.content is not null and p.transcript_encryption)
-               or (t.ciphertext is not null and t.key_id is distinct from ${currentKeyId}))
-        order by t.id
-        limit ${batchSize}
-        for update of t skip locked`;
+      const rows = await repo.lockTranscriptsToEncrypt(tx, { after, currentKeyId, batchSize });
 
       const batch: TranscriptEncryptionCounts = { encrypted: 0, reencrypted: 0, failed: 0 };
       const ids: string[] = [];
@@ -109,11 +94,7 @@ export async function runTranscriptEncryption(
         // Sent together (postgres.js pipelines queries issued at once in a transaction):
         // one round trip for the rows and the organisations' audit entries.
         await Promise.all([
-          tx`
-            update public.transcripts t
-            set content = null, ciphertext = v.ciphertext, key_id = ${currentKeyId}
-            from unnest(${ids}::uuid[], ${ciphertexts}::text[]) as v (id, ciphertext)
-            where t.id = v.id`,
+          repo.writeCiphertexts(tx, currentKeyId, ids, ciphertexts),
           // The organisation's activity log says when its transcripts changed form (counts and key id only).
           ...[...perOrg].map(([orgId, done]) =>
             writeAudit(tx, SYSTEM_ACTOR, {

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { TranscriptReader } from '../calls/calls-service.js';
 import type { Tx } from '../db/database.js';
 import { decryptTranscript, encryptTranscript, type TranscriptKeyring } from './transcript-crypto.js';
+import * as repo from './transcripts-repo.js';
 
 export interface StoreTranscriptInput {
   orgId: string;
@@ -32,8 +33,7 @@ export async function storeTranscript(
 ): Promise<{ id: string; encrypted: boolean }> {
   for (let attempt = 0; ; attempt += 1) {
     // Locks the existing row, so the encryption job cannot rewrite it under us.
-    const [existing] = await tx<{ id: string; encrypted: boolean }[]>`
-      select id, ciphertext is not null as encrypted from public.transcripts where call_id = ${input.callId} for update`;
+    const existing = await repo.lockTranscriptOfCall(tx, input.callId);
     const id = existing?.id ?? randomUUID();
     const encrypt = input.encrypt || Boolean(existing?.encrypted);
     const content = encrypt ? null : tx.json(input.turns as never);
@@ -41,19 +41,13 @@ export async function storeTranscript(
     const storedKeyId = encrypt ? keyId : null;
 
     if (existing) {
-      await tx`
-        update public.transcripts
-        set content = ${content}, ciphertext = ${ciphertext}, key_id = ${storedKeyId},
-            elevenlabs_conversation_id = ${input.conversationId}
-        where id = ${id}`;
+      await repo.updateTranscript(tx, { id, content, ciphertext, keyId: storedKeyId, conversationId: input.conversationId });
       return { id, encrypted: encrypt };
     }
-    const inserted = await tx`
-      insert into public.transcripts (id, org_id, call_id, elevenlabs_conversation_id, content, ciphertext, key_id)
-      values (${id}, ${input.orgId}, ${input.callId}, ${input.conversationId}, ${content}, ${ciphertext}, ${storedKeyId})
-      on conflict (call_id) do nothing
-      returning id`;
-    if (inserted.length > 0) return { id, encrypted: encrypt };
+    const inserted = await repo.insertTranscript(tx, {
+      id, orgId: input.orgId, callId: input.callId, conversationId: input.conversationId, content, ciphertext, keyId: storedKeyId,
+    });
+    if (inserted) return { id, encrypted: encrypt };
     // A concurrent delivery inserted the row first (and has committed, or the insert
     // would still be waiting): its id is the one to bind to, so go round once more.
     if (attempt >= 1) throw new Error('Transcript row for this call keeps changing; giving up.');
