@@ -122,18 +122,10 @@ export function createErasureService(deps: ErasureDeps) {
     counts.organizations = touched.size;
     const orgs = new Set(touched);
     if (orgId) orgs.add(orgId);
-    for (const org of orgs) {
+    // A public request (no organisation) is also recorded in the platform's own chain.
+    for (const org of orgId ? [...orgs] : [...orgs, null]) {
       await writeAudit(tx, actor, {
         orgId: org,
-        action: 'erasure.executed',
-        targetType: 'erasure_request',
-        targetId: requestId,
-        metadata: { subject_hash: hash.toString('hex'), counts },
-      });
-    }
-    if (!orgId) {
-      await writeAudit(tx, actor, {
-        orgId: null,
         action: 'erasure.executed',
         targetType: 'erasure_request',
         targetId: requestId,

@@ -176,6 +176,19 @@ const deleteExports: Batch = (_db, { commit, orgId }, cutoff, _now, from, limit)
     return { n: r.count, next: r.count < limit ? null : from };
   });
 
+/** The row counts of a run and of each batch's audit row, all zero (one list, in the order they are shown). */
+function noRowsPurged() {
+  return {
+    transcripts_deleted: 0,
+    leads_anonymised: 0,
+    calls_scrubbed: 0,
+    consents_scrubbed: 0,
+    exports_deleted: 0,
+    recordings_queued: 0,
+    conversations_queued: 0,
+  };
+}
+
 /**
  * The daily retention purge (GDPR Art. 5(1)(e)). For each organisation, with
  * its window from privacy_preferences (30, 90, 180 or 365 days; 30 without
@@ -206,13 +219,7 @@ export async function runRetentionPurge(ctx: RetentionPurgeDeps, opts: Retention
   const db = ctx.serviceDb;
   const now = ctx.now();
   const counts: RetentionPurgeCounts = {
-    transcripts_deleted: 0,
-    leads_anonymised: 0,
-    calls_scrubbed: 0,
-    consents_scrubbed: 0,
-    exports_deleted: 0,
-    recordings_queued: 0,
-    conversations_queued: 0,
+    ...noRowsPurged(),
     job_runs_pruned: 0,
     provider_deleted: 0,
     provider_retried: 0,
@@ -224,13 +231,7 @@ export async function runRetentionPurge(ctx: RetentionPurgeDeps, opts: Retention
     const metadata = {
       retention_days: org.retention_days,
       cutoff: cutoff.toISOString(),
-      transcripts_deleted: 0,
-      leads_anonymised: 0,
-      calls_scrubbed: 0,
-      consents_scrubbed: 0,
-      exports_deleted: 0,
-      recordings_queued: 0,
-      conversations_queued: 0,
+      ...noRowsPurged(),
     };
     return {
       orgId: org.id,
