@@ -2,7 +2,7 @@ import type { AuthContext } from '../auth/auth-middleware.js';
 import { writeAudit } from '../audit/audit.js';
 import type { ServiceDb } from '../db/database.js';
 import { NotFoundError } from '../lib/errors.js';
-import { findMembership } from '../orgs/orgs-repo.js';
+import { findMembership } from '../orgs/memberships-repo.js';
 import * as repo from './impersonations-repo.js';
 
 export type { ImpersonationRow } from './impersonations-repo.js';

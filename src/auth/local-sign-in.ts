@@ -5,7 +5,7 @@ import * as noncesRepo from '../db/used-nonces-repo.js';
 import { normaliseEmail } from '../lib/crypto.js';
 import { BadRequestError } from '../lib/errors.js';
 import type { Mailer } from '../lib/mailer.js';
-import { acceptPendingMemberships } from '../orgs/orgs-repo.js';
+import { acceptPendingMemberships } from '../orgs/memberships-repo.js';
 import { issueLocalAccessToken } from './tokens.js';
 import { findOrCreateUserByEmail } from './users-repo.js';
 

@@ -324,19 +324,6 @@ export function markConsentWithdrawn(tx: Tx, callId: string, conversationId: str
           where id = ${callId}`;
 }
 
-/**
- * A caller who withdrew consent mid-call had the conversation deleted then, and
- * talked on: a deletion already done is owed once more. (The queue belongs to
- * src/deletions/; this one statement is the post-call webhook's.)
- */
-export function reopenDoneConversationDeletion(tx: Tx, conversationId: string) {
-  return tx`
-            update public.provider_deletions
-            set status = 'pending', next_attempt_at = now(), attempts = 0, last_error = null, done_at = null, provider_status = null
-            where provider = 'elevenlabs' and resource_type = 'conversation' and resource_id = ${conversationId}
-              and status = 'done'`;
-}
-
 /** A call's id and agent by Twilio's CallSid (the local call simulator's withdrawal). */
 export function findCallAndAgentBySid(db: Tx | ServiceDb, callSid: string) {
   return db<{ id: string; agent_id: string | null }[]>`select id, agent_id from public.calls where twilio_call_sid = ${callSid}`;

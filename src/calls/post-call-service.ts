@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { writeAudit } from '../audit/audit.js';
 import type { ServiceDb } from '../db/database.js';
 import { queueProviderDeletion, runProviderDeletions, type DeletionWorkerDeps } from '../deletions/provider-deletions.js';
+import * as deletionsRepo from '../deletions/provider-deletions-repo.js';
 import { keyedHash, safeEqual } from '../lib/crypto.js';
 import { AppError, ValidationError } from '../lib/errors.js';
 import { logger } from '../lib/logger.js';
@@ -146,7 +147,7 @@ export function createPostCallService(deps: PostCallDeps) {
           // A caller who withdrew consent mid-call had the conversation deleted then, and
           // talked on: ElevenLabs holds it again now (it just sent us its transcript), so a
           // deletion already done is owed once more.
-          await repo.reopenDoneConversationDeletion(tx, data.conversation_id);
+          await deletionsRepo.reopenDoneConversationDeletion(tx, data.conversation_id);
           await writeAudit(tx, { type: 'provider' }, {
             orgId: call.org_id,
             action: 'call.conversation_discarded',

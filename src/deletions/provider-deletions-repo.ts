@@ -121,3 +121,42 @@ export function markDeletionAttemptFailed(
               next_attempt_at = now() + make_interval(secs => ${f.backoffSeconds})
           where id = ${f.id}`;
 }
+
+// ---------------------------------------------------------------------------
+// The request's receipts: the provider deletions queued for it
+// ---------------------------------------------------------------------------
+
+/** A deletion already queued for another reason (e.g. retention) also counts for this request. */
+export async function attachDeletions(tx: Tx, requestId: string, p: { recordingSids: string[]; conversationIds: string[] }): Promise<void> {
+  await tx`
+        update public.provider_deletions set erasure_request_id = coalesce(erasure_request_id, ${requestId})
+        where (provider = 'twilio' and resource_type = 'recording' and resource_id = any(${p.recordingSids}::text[]))
+           or (provider = 'elevenlabs' and resource_type = 'conversation'
+               and resource_id = any(${p.conversationIds}::text[]))`;
+}
+
+/** How many of the request's provider deletions are not done. */
+export async function countOpenDeletions(tx: Tx, requestId: string): Promise<number> {
+  const [row] = await tx<{ n: number }[]>`
+      select count(*)::int as n from public.provider_deletions where erasure_request_id = ${requestId} and status <> 'done'`;
+  return row!.n;
+}
+
+/** The provider deletions of these requests, oldest first (under RLS). */
+export function listReceipts(tx: Tx, requestIds: string[]) {
+  return tx`
+              select erasure_request_id, provider, resource_type, resource_id, status, attempts, provider_status, done_at, last_error
+              from public.provider_deletions where erasure_request_id = any(${requestIds}::uuid[]) order by created_at`;
+}
+
+/**
+ * A caller who withdrew consent mid-call had the conversation deleted then, and
+ * talked on: a deletion already done is owed once more.
+ */
+export function reopenDoneConversationDeletion(tx: Tx, conversationId: string) {
+  return tx`
+            update public.provider_deletions
+            set status = 'pending', next_attempt_at = now(), attempts = 0, last_error = null, done_at = null, provider_status = null
+            where provider = 'elevenlabs' and resource_type = 'conversation' and resource_id = ${conversationId}
+              and status = 'done'`;
+}

@@ -8,6 +8,7 @@ import type { AppConfig } from '../config/env.js';
 import type { ServiceDb } from '../db/database.js';
 import type { AgentPlatform } from '../providers/agent-platform.js';
 import * as orgsRepo from '../orgs/orgs-repo.js';
+import * as membershipsRepo from '../orgs/memberships-repo.js';
 import * as preferencesRepo from '../preferences/preferences-repo.js';
 
 export const DEMO = {
@@ -51,7 +52,7 @@ export async function seedDemo(
     }
     const orgId = org!.id;
     for (const role of ['owner', 'admin', 'member'] as const) {
-      await orgsRepo.insertAcceptedMembership(tx, orgId, ids[role]!, role);
+      await membershipsRepo.insertAcceptedMembership(tx, orgId, ids[role]!, role);
     }
     let [agent] = await agentsRepo.findFirstAgent(tx, orgId);
     if (!agent) {

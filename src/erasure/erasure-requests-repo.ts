@@ -212,30 +212,3 @@ export function listDueSoon(db: Db, now: Date, days: number) {
 export async function markDueSoonPaged(db: Db, requestId: string): Promise<void> {
   await db`update public.erasure_requests set due_soon_paged_at = now() where id = ${requestId}`;
 }
-
-// ---------------------------------------------------------------------------
-// The request's receipts: the provider deletions queued for it
-// ---------------------------------------------------------------------------
-
-/** A deletion already queued for another reason (e.g. retention) also counts for this request. */
-export async function attachDeletions(tx: Tx, requestId: string, p: { recordingSids: string[]; conversationIds: string[] }): Promise<void> {
-  await tx`
-        update public.provider_deletions set erasure_request_id = coalesce(erasure_request_id, ${requestId})
-        where (provider = 'twilio' and resource_type = 'recording' and resource_id = any(${p.recordingSids}::text[]))
-           or (provider = 'elevenlabs' and resource_type = 'conversation'
-               and resource_id = any(${p.conversationIds}::text[]))`;
-}
-
-/** How many of the request's provider deletions are not done. */
-export async function countOpenDeletions(tx: Tx, requestId: string): Promise<number> {
-  const [row] = await tx<{ n: number }[]>`
-      select count(*)::int as n from public.provider_deletions where erasure_request_id = ${requestId} and status <> 'done'`;
-  return row!.n;
-}
-
-/** The provider deletions of these requests, oldest first (under RLS). */
-export function listReceipts(tx: Tx, requestIds: string[]) {
-  return tx`
-              select erasure_request_id, provider, resource_type, resource_id, status, attempts, provider_status, done_at, last_error
-              from public.provider_deletions where erasure_request_id = any(${requestIds}::uuid[]) order by created_at`;
-}

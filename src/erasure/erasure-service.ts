@@ -8,6 +8,7 @@ import * as recordingsRepo from '../calls/recordings-repo.js';
 import type { ServiceDb, Tx } from '../db/database.js';
 import type { UserDb } from '../db/user-db.js';
 import { queueProviderDeletion, runProviderDeletions, type DeletionWorkerDeps } from '../deletions/provider-deletions.js';
+import * as deletionsRepo from '../deletions/provider-deletions-repo.js';
 import * as exportsRepo from '../exports/exports-repo.js';
 import { keyedHash, normaliseEmail } from '../lib/crypto.js';
 import { NotFoundError } from '../lib/errors.js';
@@ -94,7 +95,7 @@ export function createErasureService(deps: ErasureDeps) {
     }
     // A deletion already queued for another reason (e.g. retention) still counts for this request.
     if (recordings.length || calls.some((c) => c.elevenlabs_conversation_id)) {
-      await repo.attachDeletions(tx, requestId, {
+      await deletionsRepo.attachDeletions(tx, requestId, {
         recordingSids: recordings.map((r) => r.twilio_recording_sid),
         conversationIds: calls.map((c) => c.elevenlabs_conversation_id).filter((x): x is string => Boolean(x)),
       });
@@ -137,7 +138,7 @@ export function createErasureService(deps: ErasureDeps) {
 
   async function execute(tx: Tx, request: repo.RequestToExecute, actor: AuditActor) {
     const { counts, organizations } = await eraseSubject(tx, request.id, request.subject_hash, request.org_id, actor);
-    const status = statusAfterExecution(await repo.countOpenDeletions(tx, request.id));
+    const status = statusAfterExecution(await deletionsRepo.countOpenDeletions(tx, request.id));
     return repo.recordExecution(tx, request.id, { status, counts, organizations, completedAt: status === 'completed' ? now() : null });
   }
 
@@ -253,7 +254,7 @@ export function createErasureService(deps: ErasureDeps) {
         await requireOrgRole(tx, orgId, ADMIN_ROLES);
         const requests = await repo.listOrgRequests(tx, orgId);
         const ids = requests.map((r) => r.id as string);
-        const receipts = ids.length ? await repo.listReceipts(tx, ids) : [];
+        const receipts = ids.length ? await deletionsRepo.listReceipts(tx, ids) : [];
         return requests.map((r) => {
           // Known once the erasure ran (a person's request; account deletions have other counts).
           const found = r.counts && 'calls_scrubbed' in r.counts ? foundAnything(r.counts as ErasureCounts) : null;

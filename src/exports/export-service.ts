@@ -10,6 +10,7 @@ import type { Tx } from '../db/database.js';
 import type { UserDb } from '../db/user-db.js';
 import { ADMIN_ROLES, requireOrgRole } from '../orgs/org-access.js';
 import * as orgsRepo from '../orgs/orgs-repo.js';
+import * as membershipsRepo from '../orgs/memberships-repo.js';
 import * as preferencesRepo from '../preferences/preferences-repo.js';
 import * as transcriptsRepo from '../transcripts/transcripts-repo.js';
 import * as exportsRepo from './exports-repo.js';
@@ -54,7 +55,7 @@ export function createExportService(deps: { userDb: UserDb; blindIndexKey: Buffe
           data = { leads, ...(await callsData(tx, orgId, callIds)) };
         } else {
           const preferences = await preferencesRepo.findPreferencesForExport(tx, orgId);
-          const members = await orgsRepo.listMembersForExport(tx, orgId);
+          const members = await membershipsRepo.listMembersForExport(tx, orgId);
           const agents = await agentsRepo.listAgentsForExport(tx, orgId);
           const phoneNumbers = await agentsRepo.listPhoneNumbersForExport(tx, orgId);
           const leads = await leadsRepo.listLeadsForExport(tx, orgId);

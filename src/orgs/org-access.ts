@@ -1,6 +1,7 @@
 import type { Tx } from '../db/database.js';
 import { ForbiddenError, NotFoundError } from '../lib/errors.js';
-import { findMyRole, type OrgRole } from './orgs-repo.js';
+import { findMyRole } from './memberships-repo.js';
+import type { OrgRole } from './orgs-repo.js';
 
 export const ADMIN_ROLES: readonly OrgRole[] = ['owner', 'admin'];
 

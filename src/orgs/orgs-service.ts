@@ -8,6 +8,7 @@ import { ConflictError, ForbiddenError, NotFoundError } from '../lib/errors.js';
 import { ADMIN_ROLES, requireOrgRole } from './org-access.js';
 import { phoneCountryOf } from './org-country.js';
 import * as repo from './orgs-repo.js';
+import * as membershipsRepo from './memberships-repo.js';
 import type { OrgRole, OrgRow } from './orgs-repo.js';
 
 export interface OrgsServiceDeps {
@@ -91,7 +92,7 @@ export function createOrgsService(deps: OrgsServiceDeps) {
     async listMembers(auth: AuthContext, orgId: string) {
       return userDb.run(auth.claims, async (tx) => {
         await requireOrgRole(tx, orgId);
-        return repo.listMembers(tx, orgId);
+        return membershipsRepo.listMembers(tx, orgId);
       });
     },
 
@@ -105,14 +106,14 @@ export function createOrgsService(deps: OrgsServiceDeps) {
       await userDb.run(auth.claims, async (tx) => {
         const myRole = await requireOrgRole(tx, orgId, ADMIN_ROLES);
         if (role === 'owner' && myRole !== 'owner') throw new ForbiddenError('Only an owner can add another owner.');
-        const [already] = await repo.findMemberByEmailHash(tx, orgId, emailHash);
+        const [already] = await membershipsRepo.findMemberByEmailHash(tx, orgId, emailHash);
         if (already) throw new ConflictError('That person is already a member of this organisation.');
       });
       const { userId } = await deps.inviter.invite(deps.serviceDb, email);
       return userDb.run(auth.claims, async (tx) => {
-        const existing = await repo.findMember(tx, orgId, userId);
+        const existing = await membershipsRepo.findMember(tx, orgId, userId);
         if (existing) throw new ConflictError('That person is already a member of this organisation.');
-        await repo.insertMember(tx, orgId, userId, role);
+        await membershipsRepo.insertMember(tx, orgId, userId, role);
         await writeAudit(tx, auth.actor, {
           orgId,
           action: 'member.invited',
@@ -120,7 +121,7 @@ export function createOrgsService(deps: OrgsServiceDeps) {
           targetId: userId,
           metadata: { role },
         });
-        return (await repo.findMember(tx, orgId, userId))!;
+        return (await membershipsRepo.findMember(tx, orgId, userId))!;
       });
     },
 
@@ -128,8 +129,8 @@ export function createOrgsService(deps: OrgsServiceDeps) {
     async changeRole(auth: AuthContext, orgId: string, userId: string, role: OrgRole) {
       return userDb.run(auth.claims, async (tx) => {
         const myRole = await requireOrgRole(tx, orgId, ADMIN_ROLES);
-        const owners = await repo.lockOwners(tx, orgId);
-        const member = await repo.findMember(tx, orgId, userId);
+        const owners = await membershipsRepo.lockOwners(tx, orgId);
+        const member = await membershipsRepo.findMember(tx, orgId, userId);
         if (!member) throw new NotFoundError('That person is not a member of this organisation.');
         if ((member.role === 'owner' || role === 'owner') && myRole !== 'owner') {
           throw new ForbiddenError('Only an owner can make or change an owner.');
@@ -138,7 +139,7 @@ export function createOrgsService(deps: OrgsServiceDeps) {
           throw new ConflictError('This is the last owner: make someone else an owner first.');
         }
         if (member.role === role) return member;
-        await repo.updateMemberRole(tx, orgId, userId, role);
+        await membershipsRepo.updateMemberRole(tx, orgId, userId, role);
         await writeAudit(tx, auth.actor, {
           orgId,
           action: 'member.role_changed',
@@ -146,7 +147,7 @@ export function createOrgsService(deps: OrgsServiceDeps) {
           targetId: userId,
           metadata: { from: member.role, to: role },
         });
-        return (await repo.findMember(tx, orgId, userId))!;
+        return (await membershipsRepo.findMember(tx, orgId, userId))!;
       });
     },
 
@@ -154,14 +155,14 @@ export function createOrgsService(deps: OrgsServiceDeps) {
     async removeMember(auth: AuthContext, orgId: string, userId: string) {
       await userDb.run(auth.claims, async (tx) => {
         const myRole = await requireOrgRole(tx, orgId, ADMIN_ROLES);
-        const owners = await repo.lockOwners(tx, orgId);
-        const member = await repo.findMember(tx, orgId, userId);
+        const owners = await membershipsRepo.lockOwners(tx, orgId);
+        const member = await membershipsRepo.findMember(tx, orgId, userId);
         if (!member) throw new NotFoundError('That person is not a member of this organisation.');
         if (member.role === 'owner' && myRole !== 'owner') throw new ForbiddenError('Only an owner can remove an owner.');
         if (member.role === 'owner' && owners.length <= 1) {
           throw new ConflictError('This is the last owner: make someone else an owner first.');
         }
-        await repo.deleteMember(tx, orgId, userId);
+        await membershipsRepo.deleteMember(tx, orgId, userId);
         await writeAudit(tx, auth.actor, {
           orgId,
           action: 'member.removed',
