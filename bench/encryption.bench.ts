@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import type { ServiceDb } from '../src/db/database.js';
-import { DEFAULT_BATCH_SIZE, runTranscriptEncryption } from '../src/transcripts/transcript-encryption-job.js';
+import { DEFAULT_BATCH_SIZE, runTranscriptEncryption } from '../src/transcripts/transcript-encryption.js';
 import { benchDatabase } from './harness.js';
 
 const FIRST_ID = '00000000-0000-0000-0000-000000000000';

@@ -8,7 +8,7 @@ import {
   TranscriptDecryptionError,
   type TranscriptDecryptionReason,
 } from '../src/transcripts/transcript-crypto.js';
-import { runTranscriptEncryption } from '../src/transcripts/transcript-encryption-job.js';
+import { runTranscriptEncryption } from '../src/transcripts/transcript-encryption.js';
 import { transcriptEncryptionJob } from '../src/transcripts/transcripts-jobs.js';
 import { storeTranscript } from '../src/transcripts/transcript-store.js';
 import {

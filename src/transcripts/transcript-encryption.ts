@@ -35,7 +35,7 @@ export type TranscriptEncryptionCounts = {
   failed: number;
 };
 
-/** What the job needs of a JobContext. */
+/** What the encryption run needs: the backend's connection and the transcript keyring. */
 export interface TranscriptEncryptionContext {
   serviceDb: ServiceDb;
   config: Pick<AppConfig, 'transcriptKeys' | 'transcriptKeyId'>;
