@@ -93,6 +93,12 @@ describe('configuration', () => {
     ]);
   });
 
+  it("reads SUPABASE_ANON_KEY (production's e-mailed sign-in), trimmed; blank is absent", () => {
+    expect(loadConfig({ ...PRODUCTION, SUPABASE_ANON_KEY: ' anon-key ' }).supabase.anonKey).toBe('anon-key');
+    expect(loadConfig({ ...PRODUCTION, SUPABASE_ANON_KEY: '  ' }).supabase.anonKey).toBeUndefined();
+    expect(loadConfig(PRODUCTION).supabase.anonKey).toBeUndefined();
+  });
+
   it('forget-me by phone is visibly off without TWILIO_SMS_FROM, and says why', () => {
     const off = loadConfig(PRODUCTION);
     expect(off.features.smsVerification).toEqual({ on: false, reason: 'TWILIO_SMS_FROM is not set' });

@@ -66,6 +66,7 @@ const envSchema = z.object({
   SUPABASE_URL: optionalUrl,
   SUPABASE_JWT_SECRET: optionalString.pipe(z.string().min(32, { message: 'must be at least 32 characters' }).optional()),
   SUPABASE_SERVICE_ROLE_KEY: optionalString,
+  SUPABASE_ANON_KEY: optionalString,
   TWILIO_ACCOUNT_SID: optionalString.pipe(
     z
       .string()
@@ -129,6 +130,8 @@ export interface AppConfig {
     readonly url: string | undefined;
     readonly jwtSecret: string | undefined;
     readonly serviceRoleKey: string | undefined;
+    /** The project's public (anon) key: the dashboard's e-mailed sign-in goes through Supabase Auth with it. */
+    readonly anonKey: string | undefined;
   };
   readonly twilio: {
     readonly accountSid: string;
@@ -368,6 +371,7 @@ export function loadConfig(
       url: e.SUPABASE_URL,
       jwtSecret: values.SUPABASE_JWT_SECRET,
       serviceRoleKey: e.SUPABASE_SERVICE_ROLE_KEY,
+      anonKey: e.SUPABASE_ANON_KEY,
     },
     twilio: {
       accountSid: values.TWILIO_ACCOUNT_SID!,
