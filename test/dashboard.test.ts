@@ -5,12 +5,15 @@ import { issueLocalAccessToken } from '../src/auth/tokens.js';
 import type { AppConfig } from '../src/config/env.js';
 import type { ServiceDb } from '../src/db/database.js';
 import { createApp } from '../src/http/app.js';
-import { buildTestApp, createOrg, JWT_SECRET, openTestDb, testConfig, type TestOrg, type TestUser } from './helpers/harness.js';
+import { createLocalAgentPlatform } from '../src/providers/local-platform.js';
+import { createLocalTelephony } from '../src/providers/telephony.js';
+import { buildTestApp, createOrg, JWT_SECRET, openIsolatedTestDb, testConfig, type TestOrg, type TestUser } from './helpers/harness.js';
 import { startSmtp, type TestSmtp } from './helpers/smtp.js';
 
 const ORIGIN = 'https://voice.example.test';
 
 let db: ServiceDb;
+let isolated: Awaited<ReturnType<typeof openIsolatedTestDb>>;
 let smtp: TestSmtp;
 let config: AppConfig;
 let app: ReturnType<typeof buildTestApp>['app'];
@@ -49,10 +52,13 @@ async function formToken(path: string, cookie = ''): Promise<{ token: string; co
 }
 
 beforeAll(async () => {
-  db = openTestDb();
+  // A database of its own: deleting a call runs the (global) provider-deletion queue,
+  // here against local mode's stand-ins for Twilio and ElevenLabs.
+  isolated = await openIsolatedTestDb();
+  db = isolated.db;
   smtp = await startSmtp();
   config = testConfig({ SMTP_URL: smtp.url });
-  ({ app, deps } = buildTestApp(db, config));
+  ({ app, deps } = buildTestApp(db, config, { telephony: createLocalTelephony(), agentPlatform: createLocalAgentPlatform() }));
   orgA = await createOrg(db, config);
   orgB = await createOrg(db, config);
   callA = await seedCall(orgA, '+4930111222333', 'completed', 'given');
@@ -61,7 +67,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await smtp.close();
-  await db.end();
+  await isolated.close();
 });
 
 describe('dashboard sessions', () => {
