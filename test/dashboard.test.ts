@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueLocalAccessToken } from '../src/auth/tokens.js';
@@ -8,6 +7,7 @@ import { createApp } from '../src/http/app.js';
 import { createLocalAgentPlatform } from '../src/providers/local-platform.js';
 import { createLocalTelephony } from '../src/providers/telephony.js';
 import { buildTestApp, createOrg, JWT_SECRET, openIsolatedTestDb, testConfig, type TestOrg, type TestUser } from './helpers/harness.js';
+import { seedCall } from './helpers/dashboard-fixtures.js';
 import { startSmtp, type TestSmtp } from './helpers/smtp.js';
 
 const ORIGIN = 'https://voice.example.test';
@@ -22,20 +22,6 @@ let orgA: TestOrg;
 let orgB: TestOrg;
 let callA: string;
 let callB: string;
-
-/** A call with a consent proof, a recording and a transcript (fixture rows). */
-async function seedCall(org: TestOrg, from: string, outcome: string, consent: string): Promise<string> {
-  const sid = `CA${randomBytes(16).toString('hex')}`;
-  const [call] = await db<{ id: string }[]>`
-    insert into public.calls (org_id, twilio_call_sid, from_number, status, outcome, consent_state, greeting_sha256)
-    values (${org.id}, ${sid}, ${from}, ${outcome}, ${outcome}, ${consent}, ${'ab'.repeat(32)}) returning id`;
-  await db`insert into public.call_consents (org_id, call_id, twilio_call_sid, prompt_language, prompt_version, prompt_hash, digit, outcome)
-           values (${org.id}, ${call!.id}, ${sid}, 'en', 'en-1', 'hash', '1', 'given')`;
-  await db`insert into public.recordings (org_id, call_id, twilio_recording_sid, status, sha256)
-           values (${org.id}, ${call!.id}, ${`RE${randomBytes(16).toString('hex')}`}, 'completed', ${'cd'.repeat(32)})`;
-  await db`insert into public.transcripts (org_id, call_id, content) values (${org.id}, ${call!.id}, ${db.json([{ role: 'agent', message: 'Hello <b>there</b>' }])})`;
-  return call!.id;
-}
 
 function sessionCookie(user: TestUser): string {
   return `session=${user.token}`;
@@ -61,9 +47,9 @@ beforeAll(async () => {
   ({ app, deps } = buildTestApp(db, config, { telephony: createLocalTelephony(), agentPlatform: createLocalAgentPlatform() }));
   orgA = await createOrg(db, config);
   orgB = await createOrg(db, config);
-  callA = await seedCall(orgA, '+4930111222333', 'completed', 'given');
-  await seedCall(orgA, '+4930999888777', 'no-answer', 'refused');
-  callB = await seedCall(orgB, '+4930555444333', 'completed', 'given');
+  callA = await seedCall(db, orgA, '+4930111222333', 'completed', 'given');
+  await seedCall(db, orgA, '+4930999888777', 'no-answer', 'refused');
+  callB = await seedCall(db, orgB, '+4930555444333', 'completed', 'given');
 });
 afterAll(async () => {
   await smtp.close();

@@ -115,6 +115,9 @@ export function dashboardRoutes(deps: DashboardDeps): Router {
       },
     }),
   );
+  // Same-origin requests carry our Origin (under no-referrer a browser sends "Origin: null",
+  // which the CSRF check must refuse); other sites still get no referrer.
+  router.use(helmet.referrerPolicy({ policy: 'same-origin' }));
   router.use('/assets', express.static(ASSETS, { index: false, fallthrough: false, maxAge: '1h' }));
   router.use(express.urlencoded({ extended: false, limit: '20kb', parameterLimit: 50 }));
 

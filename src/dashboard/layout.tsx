@@ -58,6 +58,18 @@ function OrgSwitch({ ctx }: { ctx: PageContext }) {
   );
 }
 
+/**
+ * A table that may scroll sideways on a narrow screen: a labelled region that
+ * takes keyboard focus, so it can be scrolled without a mouse.
+ */
+export function TableWrap({ label, children }: { label: string; children: ComponentChildren }) {
+  return (
+    <div class="table-wrap" tabIndex={0} role="region" aria-label={label}>
+      {children}
+    </div>
+  );
+}
+
 /** The one layout of every dashboard page: header, organisation switcher, navigation, language switch. */
 export function Layout({ ctx, title, children }: { ctx: PageContext; title: string; children: ComponentChildren }) {
   const { t } = ctx;

@@ -1,4 +1,4 @@
-import { CsrfField, Layout, type PageContext } from './layout.js';
+import { CsrfField, Layout, TableWrap, type PageContext } from './layout.js';
 
 /** A page that only says something: a refusal, an error, a sent link. */
 export function MessagePage({ ctx, title, message, link }: { ctx: PageContext; title: string; message: string; link?: { href: string; text: string } }) {
@@ -51,7 +51,7 @@ export function OrgsPage({ ctx, orgs }: { ctx: PageContext; orgs: OrgListItem[] 
       {orgs.length === 0 ? (
         <p>{t.noOrgs}</p>
       ) : (
-        <div class="table-wrap">
+        <TableWrap label={t.orgsTitle}>
           <table>
             <thead>
               <tr>
@@ -70,7 +70,7 @@ export function OrgsPage({ ctx, orgs }: { ctx: PageContext; orgs: OrgListItem[] 
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       <h2>{t.createOrg}</h2>
       <form method="post" action="/app/orgs" class="stack">
@@ -149,7 +149,7 @@ export function CallsPage({ ctx, orgName, calls, filters }: { ctx: PageContext; 
       {calls.length === 0 ? (
         <p>{t.noCalls}</p>
       ) : (
-        <div class="table-wrap">
+        <TableWrap label={t.callsTitle}>
           <table>
             <thead>
               <tr>
@@ -176,7 +176,7 @@ export function CallsPage({ ctx, orgName, calls, filters }: { ctx: PageContext; 
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
     </Layout>
   );
@@ -235,7 +235,7 @@ export function CallPage({ ctx, call, canDelete }: { ctx: PageContext; call: Cal
       {call.consents.length === 0 ? (
         <p>{t.noConsents}</p>
       ) : (
-        <div class="table-wrap">
+        <TableWrap label={t.consentProof}>
           <table>
             <thead>
               <tr>
@@ -256,7 +256,7 @@ export function CallPage({ ctx, call, canDelete }: { ctx: PageContext; call: Cal
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       <h2>{t.greetingProof}</h2>
       <dl>

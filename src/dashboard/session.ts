@@ -85,7 +85,9 @@ export function createCsrf(key: Buffer, publicBaseUrl: string, opts: SessionOpti
     refusal(req: Request): 'foreign_origin' | 'csrf_missing' | null {
       const origin = req.get('origin');
       if (origin !== undefined && origin !== ownOrigin) return 'foreign_origin';
-      if (req.get('sec-fetch-site') === 'cross-site') return 'foreign_origin';
+      // A page of a sibling host ("same-site") is another site too; "none" is the person's own navigation.
+      const site = req.get('sec-fetch-site');
+      if (site !== undefined && site !== 'same-origin' && site !== 'none') return 'foreign_origin';
       const secret = readCookies(req)[CSRF_COOKIE];
       const sent = (req.body as Record<string, unknown> | undefined)?.[CSRF_FIELD];
       if (!secret || typeof sent !== 'string') return 'csrf_missing';
