@@ -1,3 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Express } from 'express';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueLocalAccessToken } from '../src/auth/tokens.js';
@@ -35,6 +38,19 @@ async function formToken(path: string, cookie = ''): Promise<{ token: string; co
   const set = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
   const csrf = set.map((c) => c.split(';')[0]!).find((c) => c.startsWith('csrf='));
   return { token, cookie: [cookie, csrf].filter(Boolean).join('; ') };
+}
+
+const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,*/*;q=0.8';
+
+/** Opens an e-mailed sign-in link as a browser would; returns the cookies the callback set. */
+async function openLink(target: Express, link: string): Promise<string[]> {
+  const opened = await request(target).get(link).set('Accept', BROWSER_ACCEPT);
+  expect(opened.status).toBe(303);
+  expect(opened.headers.location).toMatch(/^\/app\/auth\/callback\?token=/);
+  const callback = await request(target).get(opened.headers.location!).set('Accept', BROWSER_ACCEPT);
+  expect(callback.status).toBe(303);
+  expect(callback.headers.location).toBe('/app');
+  return ([] as string[]).concat(callback.headers['set-cookie'] ?? []);
 }
 
 beforeAll(async () => {
@@ -119,6 +135,30 @@ describe('dashboard sessions', () => {
     expect(csrf).toMatch(/; Secure/);
     expect(csrf).toMatch(/; HttpOnly/);
     expect(csrf).toMatch(/; SameSite=Lax/);
+
+    const email = `secure-${Date.now()}@example.test`;
+    await request(secureApp).post('/auth/magic-link').send({ email });
+    const mail = await smtp.waitFor((m) => m.to.includes(email));
+    const cookies = await openLink(secureApp, /https:\/\/voice\.example\.test(\/auth\/callback\?token=\S+)/.exec(mail.text)![1]!);
+    const session = cookies.find((c) => c.startsWith('session='))!;
+    expect(session).toMatch(/; Secure/);
+    expect(session).toMatch(/; HttpOnly/);
+    expect(session).toMatch(/; SameSite=Lax/);
+  });
+
+  it('in local mode without SMTP, a link copied from the mail folder signs in in a browser', async () => {
+    const localConfig = testConfig();
+    const { app: localApp } = buildTestApp(db, localConfig, { telephony: createLocalTelephony(), agentPlatform: createLocalAgentPlatform() });
+    const email = `copied-${Date.now()}@example.test`;
+    expect((await request(localApp).post('/auth/magic-link').send({ email })).status).toBe(202);
+    const dir = path.join(localConfig.dataDir, 'mail');
+    const text = readdirSync(dir).filter((f) => f.endsWith('.txt')).map((f) => readFileSync(path.join(dir, f), 'utf8')).find((t) => t.includes(email))!;
+    const link = /https:\/\/voice\.example\.test(\/auth\/callback\?token=\S+)/.exec(text)![1]!;
+    const cookies = await openLink(localApp, link);
+    const session = cookies.find((c) => c.startsWith('session='))!.split(';')[0]!;
+    const home = await request(localApp).get('/app').set('Cookie', session);
+    expect(home.status).toBe(200);
+    expect(home.text).toContain('Your organisations');
   });
 
   it('signs out: the session cookie is cleared', async () => {
@@ -151,6 +191,13 @@ describe('dashboard CSRF', () => {
       .send({ name: 'Sneaky', _csrf: form.token });
     expect(res.status).toBe(403);
     expect(res.text).toContain('from another website');
+    // An opaque origin (a sandboxed frame) and a cross-site fetch are other sites too.
+    const opaque = await request(app).post('/app/orgs').set('Cookie', form.cookie).set('Origin', 'null').type('form').send({ name: 'Sneaky', _csrf: form.token });
+    expect(opaque.status).toBe(403);
+    const crossSite = await request(app).post('/app/orgs').set('Cookie', form.cookie).set('Sec-Fetch-Site', 'cross-site').type('form').send({ name: 'Sneaky', _csrf: form.token });
+    expect(crossSite.status).toBe(403);
+    const [none] = await db`select 1 from public.organizations where name = 'Sneaky'`;
+    expect(none).toBeUndefined();
   });
 
   it('carries out a form with its token from our own origin: a new user creates an organisation', async () => {
