@@ -257,6 +257,17 @@ describe('dashboard pages', () => {
     expect(range.text).toContain('+49•••33');
   });
 
+  it('switches organisation through the header’s switcher', async () => {
+    const page = await request(app).get('/app').set('Cookie', sessionCookie(orgA.owner));
+    expect(page.text).toContain('action="/app/switch"');
+    expect(page.text).toContain(`<option value="${orgA.id}"`);
+    const switched = await request(app).get(`/app/switch?org=${orgA.id}`).set('Cookie', sessionCookie(orgA.owner));
+    expect(switched.status).toBe(303);
+    expect(switched.headers.location).toBe(`/app/orgs/${orgA.id}/calls`);
+    const nonsense = await request(app).get('/app/switch?org=..%2F..%2Fapi').set('Cookie', sessionCookie(orgA.owner));
+    expect(nonsense.headers.location).toBe('/app');
+  });
+
   it('never shows one organisation’s calls to another’s member', async () => {
     for (const path of [`/app/orgs/${orgB.id}/calls`, `/app/orgs/${orgB.id}/calls/${callB}`, `/app/orgs/${orgA.id}/calls/${callB}`]) {
       const res = await request(app).get(path).set('Cookie', sessionCookie(orgA.owner));
