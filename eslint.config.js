@@ -16,7 +16,7 @@ export default tseslint.config(
     // src/db/ (connections, migrations runner, shared fragments) or in a
     // migration. Services, routes, jobs and pages call repo functions. Any
     // tagged template counts: the only ones in src/ are postgres.js queries.
-    files: ['src/**/*.ts'],
+    files: ['src/**/*.ts', 'src/**/*.tsx'],
     ignores: ['src/**/*-repo.ts', 'src/db/**'],
     rules: {
       'no-restricted-syntax': [

@@ -5,6 +5,7 @@ import { retentionListener, type AgentSyncDeps } from './agents/agent-platform-s
 import { createAgentsService } from './agents/agents-service.js';
 import { createLocalInviter, createSupabaseInviter, type Inviter } from './auth/invitations.js';
 import { createLocalSignIn, type LocalSignIn } from './auth/local-sign-in.js';
+import { localDashboardSignIn } from './dashboard/dashboard-routes.js';
 import { createTokenVerifier } from './auth/tokens.js';
 import type { AppConfig } from './config/env.js';
 import type { ServiceDb } from './db/database.js';
@@ -113,6 +114,8 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
     mailer,
     blindIndexKey: config.blindIndexKey,
     localSignIn,
+    dashboardSignIn: localSignIn ? localDashboardSignIn(localSignIn) : undefined,
+    secureCookies: config.mode === 'production',
     orgs: createOrgsService({ userDb, serviceDb, inviter, blindIndexKey: config.blindIndexKey }),
     // A changed retention window is pushed to every agent at the platform (ElevenLabs keeps
     // conversations forever otherwise); what fails is retried by the agent-platform-sync job.

@@ -20,6 +20,12 @@ export function localSignInRoutes(signIn: LocalSignIn): Router {
 
   router.get('/callback', async (req, res) => {
     const { token } = parse(callbackQuery, req.query, 'query');
+    // The e-mailed link opened in a browser: the dashboard exchanges it and starts a session.
+    // API clients (asking for JSON, or for nothing in particular) get the access token.
+    if (req.accepts(['json', 'html']) === 'html') {
+      res.redirect(303, `/app/auth/callback?token=${encodeURIComponent(token)}`);
+      return;
+    }
     res.json(await signIn.exchange(token));
   });
   return router;

@@ -258,12 +258,22 @@ export function setConversationId(tx: Tx, callId: string, conversationId: string
 }
 
 /** Calls of an organisation, newest first, as its members see them (under RLS). */
-export function listCalls(tx: Tx, orgId: string, opts: { limit: number; before?: Date }) {
+/** Filters of the calls list: a start-time range [from, to), the outcome and the consent state. */
+export interface CallFilters {
+  from?: Date;
+  to?: Date;
+  outcome?: string;
+  consentState?: string;
+}
+
+export function listCalls(tx: Tx, orgId: string, opts: { limit: number; before?: Date } & CallFilters) {
   return tx`
           select id, agent_id, twilio_call_sid, from_number, caller_country, status, consent_state, consent_language,
                  recording_allowed, greeting_sha256, disclosure_version, started_at, ended_at, duration_seconds, outcome
           from public.calls
           where org_id = ${orgId} ${opts.before ? tx`and started_at < ${opts.before}` : tx``}
+            ${opts.from ? tx`and started_at >= ${opts.from}` : tx``} ${opts.to ? tx`and started_at < ${opts.to}` : tx``}
+            ${opts.outcome ? tx`and outcome = ${opts.outcome}` : tx``} ${opts.consentState ? tx`and consent_state = ${opts.consentState}` : tx``}
           order by started_at desc
           limit ${opts.limit}`;
 }

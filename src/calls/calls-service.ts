@@ -50,7 +50,7 @@ export function transcriptForDetail(reader: TranscriptReader, row: Parameters<Tr
 export function createCallsService(deps: { userDb: UserDb; deletions: DeletionWorkerDeps; transcripts?: TranscriptReader }) {
   const transcripts = deps.transcripts ?? plainTranscriptReader;
   return {
-    async list(auth: AuthContext, orgId: string, opts: { limit: number; before?: Date }) {
+    async list(auth: AuthContext, orgId: string, opts: { limit: number; before?: Date } & repo.CallFilters) {
       return deps.userDb.run(auth.claims, async (tx) => {
         await requireOrgRole(tx, orgId);
         const rows = await repo.listCalls(tx, orgId, opts);

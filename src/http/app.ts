@@ -43,6 +43,7 @@ import type { ForgetMeService } from '../forget-me/forget-me-service.js';
 import { preferencesPage } from '../preferences/preferences-page.js';
 import { webhooksRoutes } from '../webhooks/webhooks-routes.js';
 import type { WebhooksService } from '../webhooks/webhooks-service.js';
+import { dashboardRoutes, hasSession, type DashboardSignIn } from '../dashboard/dashboard-routes.js';
 import { errorHandler } from './error-handler.js';
 import { requestContext } from './request-context-middleware.js';
 
@@ -57,6 +58,10 @@ export interface AppDeps {
   agents: AgentsService;
   /** Present in local mode only, where this server signs people in itself. */
   localSignIn?: LocalSignIn;
+  /** How the dashboard signs a person in (local mode's magic link, or Supabase Auth's). */
+  dashboardSignIn?: DashboardSignIn;
+  /** Secure cookies (production, served over https only). */
+  secureCookies?: boolean;
   agentPlatform: AgentPlatform;
   telephony: Telephony;
   callFlow: CallFlowService;
@@ -144,6 +149,24 @@ export function createApp(deps: AppDeps): Express {
   // Public pages (each with its own body parsers and headers).
   app.use('/forget-me', forgetMeRoutes(deps.forgetMe));
   app.use('/preferences/privacy', preferencesPage());
+
+  // The organisation's dashboard; `/` leads a person into it, or to sign-in.
+  app.get('/', async (req, res) => {
+    res.redirect(303, (await hasSession(req, deps.tokenVerifier)) ? '/app' : '/app/sign-in');
+  });
+  app.use(
+    '/app',
+    dashboardRoutes({
+      tokenVerifier: deps.tokenVerifier,
+      serviceDb: deps.serviceDb,
+      blindIndexKey: deps.blindIndexKey,
+      orgs: deps.orgs,
+      calls: deps.calls,
+      publicBaseUrl: deps.publicBaseUrl,
+      signIn: deps.dashboardSignIn,
+      session: { secure: deps.secureCookies ?? false },
+    }),
+  );
 
   const api = Router();
   api.use(json);

@@ -19,6 +19,9 @@ export interface Mailer {
 /**
  * SMTP_URL when set; otherwise (local mode) each message is written as an .eml
  * file into the data folder's mail/ directory, so sign-in links work offline.
+ * Beside it a .txt holds the text as written: in the .eml, lines longer than 76
+ * characters are quoted-printable (soft line breaks, "=3D"), so a link copied
+ * from it would not work; one copied from the .txt does.
  */
 export function createMailer(config: Pick<AppConfig, 'mail' | 'dataDir'>): Mailer {
   if (config.mail.smtpUrl) {
@@ -44,6 +47,7 @@ export function createMailer(config: Pick<AppConfig, 'mail' | 'dataDir'>): Maile
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${info.messageId.replace(/[^\w.-]/g, '')}.eml`);
       writeFileSync(file, info.message as Buffer, { mode: 0o600 });
+      writeFileSync(file.replace(/\.eml$/, '.txt'), `To: ${mail.to}\nSubject: ${mail.subject}\n\n${mail.text}`, { mode: 0o600 });
       logger.info({ file }, 'local mode: e-mail written to the data folder instead of being sent');
     },
   };

@@ -1,0 +1,268 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { rateLimit } from 'express-rate-limit';
+import type { VNode } from 'preact';
+import { z } from 'zod';
+import { authOf } from '../auth/auth-middleware.js';
+import type { LocalSignIn } from '../auth/local-sign-in.js';
+import type { TokenVerifier } from '../auth/tokens.js';
+import type { CallsService } from '../calls/calls-service.js';
+import type { ServiceDb } from '../db/database.js';
+import { AppError, BadRequestError, ForbiddenError, NotFoundError } from '../lib/errors.js';
+import { logger } from '../lib/logger.js';
+import { ADMIN_ROLES } from '../orgs/org-access.js';
+import type { OrgRole } from '../orgs/orgs-repo.js';
+import type { OrgsService } from '../orgs/orgs-service.js';
+import { renderPage, type PageContext } from './layout.js';
+import { LANG_COOKIE, LANGUAGES, languageOf, MESSAGES } from './messages.js';
+import { CallPage, CallsPage, CONSENT_STATES, MessagePage, OrgsPage, OUTCOMES, SignInPage, type CallDetail } from './pages.js';
+import { createCsrf, endSession, readCookies, requireSession, SESSION_COOKIE, startSession, type SessionOptions } from './session.js';
+
+const ASSETS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'assets');
+const SIGN_IN = '/app/sign-in';
+
+/**
+ * How a person signs in to the dashboard. Local mode sends our own magic link;
+ * production has Supabase Auth send it. Either way the link comes back to the
+ * dashboard, and `sessionFrom` turns that request into the access token the
+ * session cookie holds (it throws a BadRequestError when the link cannot be used).
+ */
+export interface DashboardSignIn {
+  sendLink(email: string): Promise<void>;
+  sessionFrom(req: Request): Promise<{ accessToken: string; expiresIn: number }>;
+}
+
+const callbackQuery = z.object({ token: z.string().min(10).max(4096) });
+
+/** Local mode: our magic link, whose token the callback exchanges once. */
+export function localDashboardSignIn(signIn: LocalSignIn): DashboardSignIn {
+  return {
+    sendLink: (email) => signIn.sendMagicLink(email),
+    async sessionFrom(req) {
+      const parsed = callbackQuery.safeParse(req.query);
+      if (!parsed.success) throw new BadRequestError('This sign-in link is not valid.');
+      const { access_token, expires_in } = await signIn.exchange(parsed.data.token);
+      return { accessToken: access_token, expiresIn: expires_in };
+    },
+  };
+}
+
+export interface DashboardDeps {
+  tokenVerifier: TokenVerifier;
+  serviceDb: ServiceDb;
+  blindIndexKey: Buffer;
+  orgs: OrgsService;
+  calls: CallsService;
+  publicBaseUrl: string;
+  signIn?: DashboardSignIn;
+  session: SessionOptions;
+}
+
+const emailBody = z.object({ email: z.string().trim().email().max(254) });
+const orgBody = z.object({ name: z.string().trim().min(1).max(200) });
+const langBody = z.object({ lang: z.enum(LANGUAGES), next: z.string().max(2000).optional() });
+const uuid = z.string().uuid();
+const day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/)
+  .refine((s) => !Number.isNaN(Date.parse(s)));
+const callsQuery = z.object({
+  from: day.optional().catch(undefined),
+  to: day.optional().catch(undefined),
+  outcome: z.enum(OUTCOMES).optional().catch(undefined),
+  consent: z.enum(CONSENT_STATES).optional().catch(undefined),
+});
+
+/** A path of this dashboard to go back to: never another site ("//host" or a full URL). */
+function localPath(next: string | undefined): string {
+  return next && next.startsWith('/app') && !next.startsWith('//') ? next : '/app';
+}
+
+/** Whether the browser holds a session the API's verifier accepts. */
+export async function hasSession(req: Request, verifier: TokenVerifier): Promise<boolean> {
+  const token = readCookies(req)[SESSION_COOKIE];
+  if (!token) return false;
+  try {
+    await verifier.verify(token);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * /app: the organisation's dashboard. Server-rendered pages (Preact's JSX,
+ * which escapes every value) over the same services as the API, so every
+ * action runs as the signed-in person under RLS, on the API's one code path.
+ */
+export function dashboardRoutes(deps: DashboardDeps): Router {
+  const router = Router();
+  const csrf = createCsrf(deps.blindIndexKey, deps.publicBaseUrl, deps.session);
+
+  // Only our own files: no inline script or style anywhere in the dashboard.
+  router.use(
+    helmet.contentSecurityPolicy({
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+      },
+    }),
+  );
+  // Same-origin requests carry our Origin (under no-referrer a browser sends "Origin: null",
+  // which the CSRF check must refuse); other sites still get no referrer.
+  router.use(helmet.referrerPolicy({ policy: 'same-origin' }));
+  router.use('/assets', express.static(ASSETS, { index: false, fallthrough: false, maxAge: '1h' }));
+  router.use(express.urlencoded({ extended: false, limit: '20kb', parameterLimit: 50 }));
+
+  function context(req: Request, res: Response, extra: Partial<PageContext> = {}): PageContext {
+    const lang = languageOf(req, readCookies(req));
+    res.set('Content-Language', lang);
+    return { lang, t: MESSAGES[lang], csrf: csrf.token(req, res), here: req.originalUrl, ...extra };
+  }
+
+  function send(res: Response, page: VNode, status = 200): void {
+    res.status(status).type('html').set('Cache-Control', 'no-store').send(renderPage(page));
+  }
+
+  /** The signed-in person's context: their organisations for the switcher, and the page's organisation. */
+  async function signedInContext(req: Request, res: Response, orgId?: string): Promise<PageContext> {
+    const auth = authOf(req);
+    const orgs = await deps.orgs.list(auth);
+    return context(req, res, { session: { email: auth.email, orgs: orgs.map((o) => ({ id: o.id, name: o.name })) }, orgId });
+  }
+
+  // Every POST must come from one of our own pages: our origin and this browser's CSRF token.
+  router.use((req, res, next) => {
+    if (req.method !== 'POST') return next();
+    const refusal = csrf.refusal(req);
+    if (!refusal) return next();
+    const ctx = context(req, res);
+    send(res, <MessagePage ctx={ctx} title={ctx.t.refusedTitle} message={refusal === 'foreign_origin' ? ctx.t.foreignOrigin : ctx.t.csrfMissing} />, 403);
+  });
+
+  router.post('/language', (req, res) => {
+    const parsed = langBody.safeParse(req.body);
+    if (parsed.success) res.cookie(LANG_COOKIE, parsed.data.lang, { httpOnly: true, sameSite: 'lax', secure: deps.session.secure, path: '/', maxAge: 365 * 86_400_000 });
+    res.redirect(303, localPath(parsed.success ? parsed.data.next : undefined));
+  });
+
+  // Signing in: public pages.
+  const signInLimit = rateLimit({ windowMs: 15 * 60 * 1000, limit: 20, standardHeaders: 'draft-8', legacyHeaders: false });
+  router.get('/sign-in', (req, res) => {
+    send(res, <SignInPage ctx={context(req, res)} sent={req.query.sent === '1'} available={Boolean(deps.signIn)} />);
+  });
+  router.post('/sign-in', signInLimit, async (req, res) => {
+    if (!deps.signIn) throw new NotFoundError('Sign-in is not available here.');
+    const parsed = emailBody.safeParse(req.body);
+    if (!parsed.success) throw new BadRequestError('That is not an e-mail address.');
+    await deps.signIn.sendLink(parsed.data.email);
+    res.redirect(303, `${SIGN_IN}?sent=1`);
+  });
+  router.get('/auth/callback', signInLimit, async (req, res) => {
+    if (!deps.signIn) throw new NotFoundError('Sign-in is not available here.');
+    let session;
+    try {
+      session = await deps.signIn.sessionFrom(req);
+    } catch (err) {
+      if (!(err instanceof BadRequestError)) throw err;
+      const ctx = context(req, res);
+      send(res, <MessagePage ctx={ctx} title={ctx.t.linkInvalid} message={err.message} link={{ href: SIGN_IN, text: ctx.t.askNewLink }} />, 400);
+      return;
+    }
+    startSession(res, deps.session, session.accessToken, session.expiresIn);
+    res.redirect(303, '/app');
+  });
+  router.post('/sign-out', (_req, res) => {
+    endSession(res, deps.session);
+    res.redirect(303, SIGN_IN);
+  });
+
+  // Everything below needs a session.
+  router.use(requireSession(deps, SIGN_IN));
+
+  router.get('/', async (req, res) => {
+    const auth = authOf(req);
+    const orgs = await deps.orgs.list(auth);
+    const ctx = context(req, res, { session: { email: auth.email, orgs: orgs.map((o) => ({ id: o.id, name: o.name })) } });
+    send(res, <OrgsPage ctx={ctx} orgs={orgs.map((o) => ({ id: o.id, name: o.name, role: (o as { role?: string }).role ?? '' }))} />);
+  });
+
+  router.post('/orgs', async (req, res) => {
+    const parsed = orgBody.safeParse(req.body);
+    if (!parsed.success) throw new BadRequestError('An organisation needs a name (at most 200 characters).');
+    const org = await deps.orgs.create(authOf(req), parsed.data.name);
+    res.redirect(303, `/app/orgs/${org.id}/calls`);
+  });
+
+  router.get('/switch', (req, res) => {
+    const org = uuid.safeParse(req.query.org);
+    res.redirect(303, org.success ? `/app/orgs/${org.data}/calls` : '/app');
+  });
+
+  function orgIdOf(req: Request): string {
+    const parsed = uuid.safeParse(req.params.orgId);
+    if (!parsed.success) throw new NotFoundError('Organisation not found.');
+    return parsed.data;
+  }
+  function callIdOf(req: Request): string {
+    const parsed = uuid.safeParse(req.params.callId);
+    if (!parsed.success) throw new NotFoundError('Call not found.');
+    return parsed.data;
+  }
+
+  router.get('/orgs/:orgId/calls', async (req, res) => {
+    const orgId = orgIdOf(req);
+    const auth = authOf(req);
+    const org = await deps.orgs.get(auth, orgId);
+    const q = callsQuery.parse(req.query);
+    const to = q.to ? new Date(Date.parse(q.to) + 86_400_000) : undefined;
+    const calls = await deps.calls.list(auth, orgId, {
+      limit: 100,
+      from: q.from ? new Date(q.from) : undefined,
+      to,
+      outcome: q.outcome,
+      consentState: q.consent,
+    });
+    const ctx = await signedInContext(req, res, orgId);
+    send(res, <CallsPage ctx={ctx} orgName={org.name} calls={calls as unknown as Parameters<typeof CallsPage>[0]['calls']} filters={q} />);
+  });
+
+  router.get('/orgs/:orgId/calls/:callId', async (req, res) => {
+    const orgId = orgIdOf(req);
+    const callId = callIdOf(req);
+    const auth = authOf(req);
+    const org = await deps.orgs.get(auth, orgId);
+    const call = await deps.calls.get(auth, orgId, callId);
+    const ctx = await signedInContext(req, res, orgId);
+    send(res, <CallPage ctx={ctx} call={call as unknown as CallDetail} canDelete={ADMIN_ROLES.includes(org.role as OrgRole)} />);
+  });
+
+  router.post('/orgs/:orgId/calls/:callId/delete', async (req, res) => {
+    const orgId = orgIdOf(req);
+    const after = await deps.calls.remove(authOf(req), orgId, callIdOf(req));
+    res.redirect(303, `/app/orgs/${orgId}/calls`);
+    after().catch((err: unknown) => logger.error({ err_name: (err as Error).name }, 'provider deletions after a call deletion failed'));
+  });
+
+  router.use((req, _res, next) => next(new NotFoundError('No such page.')));
+
+  // Errors as pages, in the person's language: the service's message says why (a role, a missing call).
+  router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const ctx = context(req, res);
+    if (err instanceof AppError && err.status < 500) {
+      const title = err instanceof NotFoundError ? ctx.t.notFoundTitle : err instanceof ForbiddenError ? ctx.t.refusedTitle : ctx.t.errorTitle;
+      send(res, <MessagePage ctx={ctx} title={title} message={err.message} link={{ href: '/app', text: ctx.t.orgsTitle }} />, err.status);
+      return;
+    }
+    logger.error({ err_name: (err as Error)?.name, path: req.path }, 'dashboard page failed');
+    send(res, <MessagePage ctx={ctx} title={ctx.t.errorTitle} message={ctx.t.errorTitle} />, 500);
+  });
+  return router;
+}

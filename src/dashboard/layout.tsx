@@ -1,0 +1,124 @@
+import type { ComponentChildren, VNode } from 'preact';
+import { renderToString } from 'preact-render-to-string';
+import { CSRF_FIELD } from './session.js';
+import { LANGUAGE_NAMES, LANGUAGES, type Lang, type Messages } from './messages.js';
+
+/** What every dashboard page knows about the request it answers. */
+export interface PageContext {
+  lang: Lang;
+  t: Messages;
+  /** This browser's CSRF token, for every form on the page. */
+  csrf: string;
+  /** The path and query of this page, to come back to after switching language. */
+  here: string;
+  /** Present when someone is signed in: their organisations, for the switcher. */
+  session?: { email?: string; orgs: { id: string; name: string }[] };
+  /** The organisation the page is about, if any. */
+  orgId?: string;
+}
+
+/** The hidden field that carries the CSRF token; every form that POSTs has one. */
+export function CsrfField({ ctx }: { ctx: PageContext }) {
+  return <input type="hidden" name={CSRF_FIELD} value={ctx.csrf} />;
+}
+
+function LanguageSwitch({ ctx }: { ctx: PageContext }) {
+  return (
+    <form method="post" action="/app/language" class="inline-form">
+      <CsrfField ctx={ctx} />
+      <input type="hidden" name="next" value={ctx.here} />
+      <label for="lang-select">{ctx.t.language}</label>
+      <select id="lang-select" name="lang">
+        {LANGUAGES.map((l) => (
+          <option value={l} selected={l === ctx.lang} lang={l}>
+            {LANGUAGE_NAMES[l]}
+          </option>
+        ))}
+      </select>
+      <button type="submit">{ctx.t.change}</button>
+    </form>
+  );
+}
+
+function OrgSwitch({ ctx }: { ctx: PageContext }) {
+  const orgs = ctx.session?.orgs ?? [];
+  if (orgs.length === 0) return null;
+  return (
+    <form method="get" action="/app/switch" class="inline-form">
+      <label for="org-select">{ctx.t.organisation}</label>
+      <select id="org-select" name="org">
+        {orgs.map((o) => (
+          <option value={o.id} selected={o.id === ctx.orgId}>
+            {o.name}
+          </option>
+        ))}
+      </select>
+      <button type="submit">{ctx.t.switchOrg}</button>
+    </form>
+  );
+}
+
+/**
+ * A table that may scroll sideways on a narrow screen: a labelled region that
+ * takes keyboard focus, so it can be scrolled without a mouse.
+ */
+export function TableWrap({ label, children }: { label: string; children: ComponentChildren }) {
+  return (
+    <div class="table-wrap" tabIndex={0} role="region" aria-label={label}>
+      {children}
+    </div>
+  );
+}
+
+/** The one layout of every dashboard page: header, organisation switcher, navigation, language switch. */
+export function Layout({ ctx, title, children }: { ctx: PageContext; title: string; children: ComponentChildren }) {
+  const { t } = ctx;
+  return (
+    <html lang={ctx.lang}>
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{`${title} · ${t.product}`}</title>
+        <link rel="stylesheet" href="/app/assets/dashboard.css" />
+      </head>
+      <body>
+        <a class="skip" href="#content">
+          {t.skipToContent}
+        </a>
+        <header class="top">
+          <a class="brand" href="/app">
+            {t.product}
+          </a>
+          <div class="controls">
+            <OrgSwitch ctx={ctx} />
+            <LanguageSwitch ctx={ctx} />
+            {ctx.session && (
+              <form method="post" action="/app/sign-out" class="inline-form">
+                <CsrfField ctx={ctx} />
+                <button type="submit">{t.signOut}</button>
+              </form>
+            )}
+          </div>
+        </header>
+        {ctx.session && ctx.orgId && (
+          <nav aria-label={t.navigation} class="org-nav">
+            <ul>
+              <li>
+                <a href={`/app/orgs/${ctx.orgId}/calls`}>{t.navCalls}</a>
+              </li>
+            </ul>
+          </nav>
+        )}
+        <main id="content">
+          <h1>{title}</h1>
+          {children}
+        </main>
+      </body>
+    </html>
+  );
+}
+
+/** A whole page as HTML: Preact escapes every text and attribute value it is given. */
+export function renderPage(page: VNode): string {
+  return `<!doctype html>${renderToString(page)}`;
+}
