@@ -5,7 +5,8 @@ import { retentionListener, type AgentSyncDeps } from './agents/agent-platform-s
 import { createAgentsService } from './agents/agents-service.js';
 import { createLocalInviter, createSupabaseInviter, type Inviter } from './auth/invitations.js';
 import { createLocalSignIn, type LocalSignIn } from './auth/local-sign-in.js';
-import { localDashboardSignIn } from './dashboard/dashboard-routes.js';
+import { createSupabaseMagicLink } from './auth/supabase-magic-link.js';
+import { localDashboardSignIn, supabaseDashboardSignIn, type DashboardSignIn } from './dashboard/dashboard-routes.js';
 import { createTokenVerifier } from './auth/tokens.js';
 import type { AppConfig } from './config/env.js';
 import type { ServiceDb } from './db/database.js';
@@ -72,6 +73,7 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
 
   let inviter: Inviter;
   let localSignIn: LocalSignIn | undefined;
+  let dashboardSignIn: DashboardSignIn | undefined;
   if (config.supabase.url && config.supabase.serviceRoleKey) {
     const supabase = createClient(config.supabase.url, config.supabase.serviceRoleKey, {
       auth: { autoRefreshToken: false, persistSession: false },
@@ -81,6 +83,13 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
       realtime: { transport: WebSocket as unknown as WebSocketLikeConstructor },
     });
     inviter = createSupabaseInviter(supabase, config.blindIndexKey, config.publicBaseUrl);
+    // The dashboard's e-mailed sign-in needs the project's public (anon) key; without it
+    // the sign-in page says sign-in is not configured, and the API still serves bearer tokens.
+    if (config.supabase.anonKey) {
+      dashboardSignIn = supabaseDashboardSignIn(
+        createSupabaseMagicLink({ supabaseUrl: config.supabase.url, anonKey: config.supabase.anonKey, publicBaseUrl: config.publicBaseUrl }),
+      );
+    }
   } else {
     localSignIn = createLocalSignIn({
       serviceDb,
@@ -90,6 +99,7 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
       publicBaseUrl: config.publicBaseUrl,
     });
     inviter = createLocalInviter(localSignIn, config.blindIndexKey);
+    dashboardSignIn = localDashboardSignIn(localSignIn);
   }
 
   const erasure = createErasureService({
@@ -114,7 +124,7 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
     mailer,
     blindIndexKey: config.blindIndexKey,
     localSignIn,
-    dashboardSignIn: localSignIn ? localDashboardSignIn(localSignIn) : undefined,
+    dashboardSignIn,
     secureCookies: config.mode === 'production',
     orgs: createOrgsService({ userDb, serviceDb, inviter, blindIndexKey: config.blindIndexKey }),
     // A changed retention window is pushed to every agent at the platform (ElevenLabs keeps

@@ -7,10 +7,11 @@ import type { VNode } from 'preact';
 import { z } from 'zod';
 import { authOf } from '../auth/auth-middleware.js';
 import type { LocalSignIn } from '../auth/local-sign-in.js';
+import { CONFIRM_PATH, type SupabaseMagicLink } from '../auth/supabase-magic-link.js';
 import type { TokenVerifier } from '../auth/tokens.js';
 import type { CallsService } from '../calls/calls-service.js';
 import type { ServiceDb } from '../db/database.js';
-import { AppError, BadRequestError, ForbiddenError, NotFoundError } from '../lib/errors.js';
+import { AppError, BadRequestError, ForbiddenError, NotFoundError, UpstreamError } from '../lib/errors.js';
 import { logger } from '../lib/logger.js';
 import { ADMIN_ROLES } from '../orgs/org-access.js';
 import type { OrgRole } from '../orgs/orgs-repo.js';
@@ -45,6 +46,25 @@ export function localDashboardSignIn(signIn: LocalSignIn): DashboardSignIn {
       if (!parsed.success) throw new BadRequestError('This sign-in link is not valid.');
       const { access_token, expires_in } = await signIn.exchange(parsed.data.token);
       return { accessToken: access_token, expiresIn: expires_in };
+    },
+  };
+}
+
+const confirmQuery = z.object({ token_hash: z.string().min(1).max(4096), type: z.string().min(1).max(32) });
+
+/**
+ * Production: Supabase Auth e-mails the link, which comes back to /app/auth/confirm
+ * with a token hash in its query; the server exchanges it with Supabase (verifyOtp),
+ * so the session's tokens never travel in a URL.
+ */
+export function supabaseDashboardSignIn(magicLink: SupabaseMagicLink): DashboardSignIn {
+  return {
+    sendLink: (email) => magicLink.send(email),
+    async sessionFrom(req) {
+      const parsed = confirmQuery.safeParse(req.query);
+      if (!parsed.success) throw new BadRequestError('This sign-in link is not valid.');
+      const { accessToken, expiresIn } = await magicLink.confirm(parsed.data.token_hash, parsed.data.type);
+      return { accessToken, expiresIn };
     },
   };
 }
@@ -165,20 +185,25 @@ export function dashboardRoutes(deps: DashboardDeps): Router {
     await deps.signIn.sendLink(parsed.data.email);
     res.redirect(303, `${SIGN_IN}?sent=1`);
   });
-  router.get('/auth/callback', signInLimit, async (req, res) => {
+  // The e-mailed link comes back here and becomes the session cookie: local mode's
+  // link to /auth/callback, Supabase's to /auth/confirm (CONFIRM_PATH).
+  async function signInFromLink(req: Request, res: Response): Promise<void> {
     if (!deps.signIn) throw new NotFoundError('Sign-in is not available here.');
     let session;
     try {
       session = await deps.signIn.sessionFrom(req);
     } catch (err) {
-      if (!(err instanceof BadRequestError)) throw err;
+      // A link that is malformed, unknown, used or expired (400): the person asks for another.
+      if (!(err instanceof AppError && err.status === 400)) throw err;
       const ctx = context(req, res);
       send(res, <MessagePage ctx={ctx} title={ctx.t.linkInvalid} message={err.message} link={{ href: SIGN_IN, text: ctx.t.askNewLink }} />, 400);
       return;
     }
     startSession(res, deps.session, session.accessToken, session.expiresIn);
     res.redirect(303, '/app');
-  });
+  }
+  router.get('/auth/callback', signInLimit, signInFromLink);
+  router.get(CONFIRM_PATH.replace(/^\/app/, ''), signInLimit, signInFromLink);
   router.post('/sign-out', (_req, res) => {
     endSession(res, deps.session);
     res.redirect(303, SIGN_IN);
@@ -259,6 +284,12 @@ export function dashboardRoutes(deps: DashboardDeps): Router {
     if (err instanceof AppError && err.status < 500) {
       const title = err instanceof NotFoundError ? ctx.t.notFoundTitle : err instanceof ForbiddenError ? ctx.t.refusedTitle : ctx.t.errorTitle;
       send(res, <MessagePage ctx={ctx} title={title} message={err.message} link={{ href: '/app', text: ctx.t.orgsTitle }} />, err.status);
+      return;
+    }
+    // Signing in goes through Supabase Auth in production: when it cannot be reached, say so, not "something went wrong".
+    if (err instanceof UpstreamError) {
+      logger.warn({ err_name: err.name, path: req.path }, 'dashboard sign-in could not reach Supabase Auth');
+      send(res, <MessagePage ctx={ctx} title={ctx.t.unreachableTitle} message={err.message} link={{ href: SIGN_IN, text: ctx.t.askNewLink }} />, 502);
       return;
     }
     logger.error({ err_name: (err as Error)?.name, path: req.path }, 'dashboard page failed');

@@ -25,7 +25,7 @@ export function SignInPage({ ctx, sent, available }: { ctx: PageContext; sent: b
           {t.linkSent}
         </p>
       )}
-      <p>{t.signInIntro}</p>
+      {available ? <p>{t.signInIntro}</p> : <p>{t.signInUnavailable}</p>}
       {available && (
         <form method="post" action="/app/sign-in" class="stack">
           <CsrfField ctx={ctx} />
