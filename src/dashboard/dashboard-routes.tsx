@@ -18,6 +18,7 @@ import type { OrgRole } from '../orgs/orgs-repo.js';
 import type { OrgsService } from '../orgs/orgs-service.js';
 import { renderPage, type PageContext } from './layout.js';
 import { LANG_COOKIE, LANGUAGES, languageOf, MESSAGES } from './messages.js';
+import { membersRoutes } from './members-page.js';
 import { CallPage, CallsPage, CONSENT_STATES, MessagePage, OrgsPage, OUTCOMES, SignInPage, type CallDetail } from './pages.js';
 import { createCsrf, endSession, readCookies, requireSession, SESSION_COOKIE, startSession, type SessionOptions } from './session.js';
 
@@ -275,6 +276,8 @@ export function dashboardRoutes(deps: DashboardDeps): Router {
     res.redirect(303, `/app/orgs/${orgId}/calls`);
     after().catch((err: unknown) => logger.error({ err_name: (err as Error).name }, 'provider deletions after a call deletion failed'));
   });
+
+  router.use(membersRoutes({ orgs: deps.orgs, send, signedInContext }));
 
   router.use((req, _res, next) => next(new NotFoundError('No such page.')));
 
