@@ -166,4 +166,42 @@ describe('the dashboard, in a real browser', () => {
     expect(problems).toEqual([]);
     await page.close();
   });
+  it('an owner invites, changes a role and is told why the last owner stays; a member sees the list read-only', async () => {
+    const { page, problems } = await newPage();
+    await signIn(page, org.owner.email);
+    await page.goto(`${base}/app/orgs/${org.id}/calls`);
+    await page.getByRole('link', { name: 'Members' }).click();
+    await page.getByRole('heading', { name: 'Members' }).waitFor();
+    await checkPage(page, 'members');
+
+    const email = `browser-invitee-${Date.now()}@example.test`;
+    await page.getByLabel('E-mail address').fill(email);
+    await page.getByLabel('Role', { exact: true }).selectOption('member');
+    await page.getByRole('button', { name: 'Invite' }).click();
+    await page.getByText('The invitation is sent.').waitFor();
+    await smtp.waitFor((m) => m.to.includes(email));
+    await page.getByRole('cell', { name: email, exact: true }).waitFor();
+
+    await page.getByLabel(`Role of ${email}`).selectOption('admin');
+    await page.locator('tr', { has: page.getByRole('cell', { name: email, exact: true }) }).getByRole('button', { name: 'Change role' }).click();
+    await page.getByText('The role is changed.').waitFor();
+    const [invited] = await db`select m.role from public.memberships m join public.users u on u.id = m.user_id where m.org_id = ${org.id} and u.email = ${email}`;
+    expect(invited?.role).toBe('admin');
+
+    await page.getByRole('button', { name: `Remove: ${org.owner.email}` }).click();
+    await page.getByRole('alert').getByText('This is the last owner').waitFor();
+    await checkPage(page, 'members-refused');
+    expect(await db`select role from public.memberships where org_id = ${org.id} and user_id = ${org.owner.id}`).toEqual([{ role: 'owner' }]);
+    expect(problems).toEqual([]);
+    await page.close();
+
+    const member = await newPage();
+    await signIn(member.page, org.member.email);
+    await member.page.goto(`${base}/app/orgs/${org.id}/members`);
+    await member.page.getByText('you are a member, so this list is read-only').waitFor();
+    expect(await member.page.getByRole('button', { name: 'Invite' }).count()).toBe(0);
+    await checkPage(member.page, 'members-member');
+    expect(member.problems).toEqual([]);
+    await member.page.close();
+  });
 });
