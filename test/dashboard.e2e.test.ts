@@ -204,4 +204,34 @@ describe('the dashboard, in a real browser', () => {
     expect(member.problems).toEqual([]);
     await member.page.close();
   });
+
+  it('an owner changes the retention on the privacy page; the old address leads there; a member sees it read-only', async () => {
+    const { page, problems } = await newPage();
+    await signIn(page, org.owner.email);
+    // The old /preferences/privacy page now sends the person to pick the organisation.
+    await page.goto(`${base}/preferences/privacy`);
+    expect(new URL(page.url()).pathname).toBe('/app');
+    await page.getByRole('link', { name: `Org ${org.id.slice(0, 8)}` }).click();
+    await page.getByRole('navigation', { name: 'Organisation pages' }).getByRole('link', { name: 'Privacy' }).click();
+    await page.getByRole('heading', { name: /^Privacy/ }).waitFor();
+    await checkPage(page, 'privacy');
+
+    await page.getByLabel('Keep transcripts, recordings and lead names for').selectOption('90');
+    await page.getByLabel('Whom to ask').selectOption({ label: 'Every caller, from any country' });
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.waitForURL(`${base}/app/orgs/${org.id}/privacy?saved=1`);
+    await page.getByText('Saved.').waitFor();
+    expect(await page.getByLabel('Keep transcripts, recordings and lead names for').inputValue()).toBe('90');
+    const [row] = await db`select retention_days, consent_scope from public.privacy_preferences where org_id = ${org.id}`;
+    expect(row).toMatchObject({ retention_days: 90, consent_scope: 'all_callers' });
+
+    await signIn(page, org.member.email);
+    await page.goto(`${base}/app/orgs/${org.id}/privacy`);
+    await page.getByText('Only owners and admins can change these settings').waitFor();
+    expect(await page.getByRole('button', { name: 'Save settings' }).count()).toBe(0);
+    await page.getByText('90 days').waitFor();
+    await checkPage(page, 'privacy-member');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
 });

@@ -16,9 +16,11 @@ import { logger } from '../lib/logger.js';
 import { ADMIN_ROLES } from '../orgs/org-access.js';
 import type { OrgRole } from '../orgs/orgs-repo.js';
 import type { OrgsService } from '../orgs/orgs-service.js';
+import type { PreferencesService } from '../preferences/preferences-service.js';
 import { renderPage, type PageContext } from './layout.js';
 import { LANG_COOKIE, LANGUAGES, languageOf, MESSAGES } from './messages.js';
 import { membersRoutes } from './members-page.js';
+import { privacyRoutes } from './privacy-routes.js';
 import { CallPage, CallsPage, CONSENT_STATES, MessagePage, OrgsPage, OUTCOMES, SignInPage, type CallDetail } from './pages.js';
 import { createCsrf, endSession, readCookies, requireSession, SESSION_COOKIE, startSession, type SessionOptions } from './session.js';
 
@@ -76,6 +78,7 @@ export interface DashboardDeps {
   blindIndexKey: Buffer;
   orgs: OrgsService;
   calls: CallsService;
+  preferences: PreferencesService;
   publicBaseUrl: string;
   signIn?: DashboardSignIn;
   session: SessionOptions;
@@ -278,6 +281,7 @@ export function dashboardRoutes(deps: DashboardDeps): Router {
   });
 
   router.use(membersRoutes({ orgs: deps.orgs, send, signedInContext }));
+  router.use('/orgs/:orgId/privacy', privacyRoutes({ orgs: deps.orgs, preferences: deps.preferences, signedInContext, send }));
 
   router.use((req, _res, next) => next(new NotFoundError('No such page.')));
 

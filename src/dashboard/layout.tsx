@@ -109,6 +109,9 @@ export function Layout({ ctx, title, children }: { ctx: PageContext; title: stri
               <li>
                 <a href={`/app/orgs/${ctx.orgId}/members`}>{t.navMembers}</a>
               </li>
+              <li>
+                <a href={`/app/orgs/${ctx.orgId}/privacy`}>{t.navPrivacy}</a>
+              </li>
             </ul>
           </nav>
         )}

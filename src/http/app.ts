@@ -40,7 +40,6 @@ import { orgRecordsOfProcessingRoutes } from '../privacy/records-of-processing-r
 import type { RecordsOfProcessingService } from '../privacy/records-of-processing-service.js';
 import { forgetMeRoutes } from '../forget-me/forget-me-routes.js';
 import type { ForgetMeService } from '../forget-me/forget-me-service.js';
-import { preferencesPage } from '../preferences/preferences-page.js';
 import { webhooksRoutes } from '../webhooks/webhooks-routes.js';
 import type { WebhooksService } from '../webhooks/webhooks-service.js';
 import { dashboardRoutes, hasSession, type DashboardSignIn } from '../dashboard/dashboard-routes.js';
@@ -148,7 +147,10 @@ export function createApp(deps: AppDeps): Express {
   app.use('/webhooks/elevenlabs', elevenLabsWebhookRoutes(deps.postCall, deps.withdrawal));
   // Public pages (each with its own body parsers and headers).
   app.use('/forget-me', forgetMeRoutes(deps.forgetMe));
-  app.use('/preferences/privacy', preferencesPage());
+  // The privacy settings live in the dashboard now, where the person picks the organisation.
+  app.get('/preferences/privacy', (_req, res) => {
+    res.redirect(301, '/app');
+  });
 
   // The organisation's dashboard; `/` leads a person into it, or to sign-in.
   app.get('/', async (req, res) => {
@@ -162,6 +164,7 @@ export function createApp(deps: AppDeps): Express {
       blindIndexKey: deps.blindIndexKey,
       orgs: deps.orgs,
       calls: deps.calls,
+      preferences: deps.preferences,
       publicBaseUrl: deps.publicBaseUrl,
       signIn: deps.dashboardSignIn,
       session: { secure: deps.secureCookies ?? false },
