@@ -168,6 +168,7 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
       secret: config.forgetMeSecret,
       publicBaseUrl: config.publicBaseUrl,
       smsVerification: config.features.smsVerification,
+      operator: config.operator,
       now,
     }),
     exports: createExportService({ userDb, blindIndexKey: config.blindIndexKey, transcripts: createTranscriptReader(config.transcriptKeys) }),

@@ -109,6 +109,17 @@ describe('configuration', () => {
     // Local mode without a Twilio account cannot send an SMS either.
     expect(loadConfig({ DATA_DIR: tmp(), TWILIO_SMS_FROM: '+35315550100' }).features.smsVerification.on).toBe(false);
   });
+
+  it('names the operator and the privacy contact; unset, production says so and falls back to the DPO', () => {
+    expect(loadConfig({ ...PRODUCTION, OPERATOR_NAME: ' Voice GmbH ', PRIVACY_CONTACT_EMAIL: 'privacy@voice.example.test' }).operator).toEqual({
+      name: 'Voice GmbH',
+      privacyEmail: 'privacy@voice.example.test',
+    });
+    expect(loadConfig(PRODUCTION).operator).toEqual({ name: 'Operator not named (OPERATOR_NAME is not set)', privacyEmail: 'dpo@voice.example.test' });
+    expect(loadConfig({ DATA_DIR: tmp() }).operator).toEqual({ name: 'Local development instance', privacyEmail: 'dpo@localhost' });
+    expect(problemsOf({ ...PRODUCTION, PRIVACY_CONTACT_EMAIL: 'not-an-address' })).toEqual([expect.stringMatching(/^PRIVACY_CONTACT_EMAIL: /)]);
+    expect(problemsOf({ ...PRODUCTION, OPERATOR_NAME: 'x'.repeat(201) })).toEqual([expect.stringMatching(/^OPERATOR_NAME: /)]);
+  });
 });
 
 /** Every variable production requires, with well-formed values. */

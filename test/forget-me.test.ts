@@ -38,6 +38,9 @@ beforeAll(async () => {
     ELEVENLABS_API_KEY: 'el-test-key',
     ELEVENLABS_BASE_URL: elFake.url,
     SMTP_URL: smtp.url,
+    // Markup in the name proves the pages escape it.
+    OPERATOR_NAME: 'Voice <Agents> & Co. GmbH',
+    PRIVACY_CONTACT_EMAIL: 'privacy-desk@voice.example.test',
   });
   deps = buildAppDeps(config, db);
   // One proxy in front, as in production: each test speaks from its own client address.
@@ -131,6 +134,41 @@ describe('GET /forget-me', () => {
       expect(res.text).toContain('<input type="hidden" name="lang" value="de">');
       expect(res.text).toMatch(/<a href="\/forget-me\?lang=en" hreflang="en" lang="en">English<\/a>/);
     }
+  });
+
+  it('speaks Polish with ?lang=pl or Accept-Language: pl, and every language offers the other two', async () => {
+    for (const res of [await request(app).get('/forget-me?lang=pl'), await request(app).get('/forget-me').set('Accept-Language', 'pl-PL,pl;q=0.9,en;q=0.5')]) {
+      expect(res.status).toBe(200);
+      expect(res.text).toContain('<html lang="pl">');
+      expect(res.text).toContain('<h1>Zapomnij o mnie: usunięcie danych</h1>');
+      expect(res.text).toContain('Nigdy nie ujawniamy');
+      expect(res.text).toContain('<input type="hidden" name="lang" value="pl">');
+      expect(res.text).toContain('<a href="/forget-me?lang=en" hreflang="en" lang="en">English</a>');
+      expect(res.text).toContain('<a href="/forget-me?lang=de" hreflang="de" lang="de">Deutsch</a>');
+      expect(res.text).toContain('Operator usługi');
+    }
+    for (const lang of ['en', 'de']) {
+      const res = await request(app).get(`/forget-me?lang=${lang}`);
+      expect(res.text).toContain('<a href="/forget-me?lang=pl" hreflang="pl" lang="pl">Polski</a>');
+    }
+  });
+
+  it('names who runs the service and the privacy contact, escaped, on every page and in every language', async () => {
+    const pages = [
+      await request(app).get('/forget-me'),
+      await request(app).get('/forget-me?lang=de'),
+      await request(app).get('/forget-me?lang=pl'),
+      await request(app).get('/forget-me/confirm?token=not-a-token&lang=pl'),
+    ];
+    for (const res of pages) {
+      expect(res.text).toContain('<strong id="operator-name">Voice &lt;Agents&gt; &amp; Co. GmbH</strong>');
+      expect(res.text).not.toContain('<Agents>');
+      expect(res.text).toContain('<a id="privacy-contact" href="mailto:privacy-desk@voice.example.test">privacy-desk@voice.example.test</a>');
+    }
+    expect(pages[0]!.text).toContain('This service is run by');
+    expect(pages[1]!.text).toContain('Betreiber dieses Dienstes');
+    expect(pages[3]!.status).toBe(400);
+    expect(pages[3]!.text).toContain('Ten link jest nieprawidłowy');
   });
 });
 
@@ -321,6 +359,28 @@ describe('by e-mail: a signed, single-use, 24-hour link', () => {
     expect(pressed.text).toContain('Ihr Antrag ist bestätigt');
   });
 
+  it('in Polish: Polish e-mail, link and confirmation page', async () => {
+    const email = uniqueEmail('pl');
+    const res = await postForm(newIp(), { email, lang: 'pl' });
+    expect(res.status).toBe(202);
+    expect(res.text).toContain('<html lang="pl">');
+    expect(res.text).toContain('Prosimy sprawdzić skrzynkę odbiorczą');
+    const mail = await mailTo(email);
+    expect(mail.subject).toBe('Prosimy potwierdzić wniosek o usunięcie danych');
+    expect(mail.text).toContain('Dzień dobry');
+    expect(mail.text).toContain('24 godziny');
+    const link = linkIn(mail);
+    expect(link).toMatch(/&lang=pl$/);
+    const opened = await request(app).get(link);
+    expect(opened.status).toBe(200);
+    expect(opened.text).toContain('<html lang="pl">');
+    expect(opened.text).toContain('Usuń teraz moje dane');
+    expect(opened.text).toContain(`<a href="/forget-me/confirm?token=${tokenOf(link)}&amp;lang=de" hreflang="de" lang="de">Deutsch</a>`);
+    const pressed = await pressConfirm(tokenOf(link), 'pl');
+    expect(pressed.status).toBe(200);
+    expect(pressed.text).toContain('Wniosek został potwierdzony');
+  });
+
   it('JSON clients get JSON: 202 receipt, then the confirmation, then 410 for reuse', async () => {
     const email = uniqueEmail('json');
     const res = await postJson(newIp(), { email });
@@ -391,6 +451,7 @@ describe('by e-mail: a signed, single-use, 24-hour link', () => {
       mailer: deps.mailer,
       telephony: deps.telephony,
       secret: config.forgetMeSecret,
+      operator: config.operator,
       publicBaseUrl: config.publicBaseUrl,
       now: () => new Date(Date.now() - 25 * 3600 * 1000),
     });
@@ -462,6 +523,14 @@ describe('by phone: a 6-digit SMS code, five tries', () => {
     expect(smsTo(phone)[0]!.body).toContain('Ihr Code zur Bestätigung des Löschantrags');
   });
 
+  it('the Polish page sends a Polish SMS', async () => {
+    const phone = uniquePhone();
+    const res = await postForm(newIp(), { phone, lang: 'pl' });
+    expect(res.status).toBe(202);
+    expect(res.text).toContain('Prosimy wpisać kod z SMS-a');
+    expect(smsTo(phone)[0]!.body).toContain('Kod potwierdzający wniosek o usunięcie danych');
+  });
+
   it('five wrong codes burn the code: the right one no longer works and nothing changes', async () => {
     const phone = uniquePhone();
     const ip = newIp();
@@ -509,6 +578,7 @@ describe('by phone: a 6-digit SMS code, five tries', () => {
       mailer: deps.mailer,
       telephony: deps.telephony,
       secret: config.forgetMeSecret,
+      operator: config.operator,
       publicBaseUrl: config.publicBaseUrl,
       now: () => new Date(Date.now() - 16 * 60 * 1000),
     });

@@ -91,6 +91,8 @@ const envSchema = z.object({
   ),
   MAIL_FROM: optionalString.pipe(z.string().email({ message: 'must be an e-mail address' }).optional()),
   DPO_EMAIL: optionalString.pipe(z.string().email({ message: 'must be an e-mail address' }).optional()),
+  OPERATOR_NAME: optionalString.pipe(z.string().max(200, { message: 'must be at most 200 characters' }).optional()),
+  PRIVACY_CONTACT_EMAIL: optionalString.pipe(z.string().email({ message: 'must be an e-mail address' }).optional()),
   TRANSCRIPT_KEYS: optionalString,
   TRANSCRIPT_KEY_ID: optionalString,
   FORGET_ME_SECRET: optionalString.pipe(z.string().min(32, { message: 'must be at least 32 characters' }).optional()),
@@ -157,6 +159,8 @@ export interface AppConfig {
   readonly webhooksAllowPrivateNetwork: boolean;
   readonly mail: { readonly smtpUrl: string | undefined; readonly from: string };
   readonly dpoEmail: string;
+  /** Who runs the service and where people write about their data: named on the public forget-me pages. */
+  readonly operator: { readonly name: string; readonly privacyEmail: string };
   readonly transcriptKeys: ReadonlyMap<string, Buffer>;
   readonly transcriptKeyId: string;
   readonly forgetMeSecret: string;
@@ -391,6 +395,12 @@ export function loadConfig(
     webhooksAllowPrivateNetwork: e.WEBHOOKS_ALLOW_PRIVATE_NETWORK ?? mode === 'local',
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM ?? 'privacy@localhost' },
     dpoEmail: e.DPO_EMAIL ?? 'dpo@localhost',
+    // Optional even in production: without OPERATOR_NAME the pages say plainly that it is not set, and
+    // the privacy contact falls back to the DPO, whom production must name.
+    operator: {
+      name: e.OPERATOR_NAME ?? (mode === 'local' ? 'Local development instance' : 'Operator not named (OPERATOR_NAME is not set)'),
+      privacyEmail: e.PRIVACY_CONTACT_EMAIL ?? e.DPO_EMAIL ?? 'dpo@localhost',
+    },
     transcriptKeys,
     transcriptKeyId,
     forgetMeSecret: values.FORGET_ME_SECRET!,

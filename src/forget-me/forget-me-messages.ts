@@ -1,7 +1,7 @@
 /** The e-mail and SMS texts of the forget-me flow, in the language of the page the person used. */
 
-export type Lang = 'en' | 'de';
-export const LANGS: readonly Lang[] = ['en', 'de'];
+export type Lang = 'en' | 'de' | 'pl';
+export const LANGS: readonly Lang[] = ['en', 'de', 'pl'];
 
 /** The confirmation e-mail with its link. */
 export function confirmationMail(lang: Lang, link: string, validHours: number): { subject: string; text: string } {
@@ -21,6 +21,25 @@ export function confirmationMail(lang: Lang, link: string, validHours: number): 
         'Ob wir Daten zu Ihnen hatten, teilen wir aus Datenschutzgründen niemandem mit, auch nicht in dieser E-Mail.',
         '',
         'Wenn Sie das nicht beantragt haben, ignorieren Sie diese E-Mail einfach: Ohne Bestätigung geschieht nichts.',
+      ].join('\n'),
+    };
+  }
+  if (lang === 'pl') {
+    return {
+      subject: 'Prosimy potwierdzić wniosek o usunięcie danych',
+      text: [
+        'Dzień dobry,',
+        '',
+        'ktoś (mamy nadzieję, że Pan/Pani) złożył na naszej stronie „Zapomnij o mnie” wniosek o usunięcie wszystkich danych dotyczących tego adresu e-mail.',
+        '',
+        `Aby potwierdzić wniosek, prosimy otworzyć ten link i nacisnąć przycisk na stronie. Link jest ważny ${validHours} godziny i tylko jeden raz:`,
+        link,
+        '',
+        'Po potwierdzeniu usuniemy we wszystkich organizacjach korzystających z naszej usługi to, co przechowujemy w związku z tym adresem: kontakty, połączenia, transkrypcje i nagrania, także kopie u naszych podmiotów przetwarzających, Twilio i ElevenLabs. Nastąpi to najpóźniej w ciągu miesiąca, a o zakończeniu poinformujemy.',
+        '',
+        'Ze względu na ochronę prywatności nikomu nie ujawniamy, czy mieliśmy czyjeś dane, także w tym e-mailu.',
+        '',
+        'Jeśli to nie Pan/Pani złożył(a) wniosek, wystarczy zignorować tę wiadomość: bez potwierdzenia nic się nie stanie.',
       ].join('\n'),
     };
   }
@@ -45,6 +64,7 @@ export function confirmationMail(lang: Lang, link: string, validHours: number): 
 
 /** The SMS carrying the code that proves a phone number. */
 export function codeSms(lang: Lang, code: string, validMinutes: number): string {
+  if (lang === 'pl') return `Kod potwierdzający wniosek o usunięcie danych: ${code}. Ważny ${validMinutes} minut. To nie Pan/Pani? Prosimy zignorować tę wiadomość.`;
   return lang === 'de'
     ? `Ihr Code zur Bestätigung des Löschantrags: ${code}. Er gilt ${validMinutes} Minuten. Nicht beantragt? Dann ignorieren Sie diese Nachricht.`
     : `Your code to confirm the erasure request: ${code}. It works for ${validMinutes} minutes. Did not ask? Ignore this message.`;

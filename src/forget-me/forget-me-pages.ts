@@ -1,7 +1,8 @@
-import type { Lang } from './forget-me-messages.js';
+import { LANGS, type Lang } from './forget-me-messages.js';
+import type { Operator } from './forget-me-service.js';
 
 /**
- * The forget-me pages: plain server-rendered HTML in English and German, no
+ * The forget-me pages: plain server-rendered HTML in English, German and Polish, no
  * JavaScript, every field labelled, errors announced (role="alert") and tied
  * to their field. Everything from outside is escaped.
  */
@@ -27,12 +28,14 @@ const STYLE = `
   button:focus-visible, a:focus-visible, input:focus-visible { outline: 3px solid #f5a623; outline-offset: 2px; }
   .alert { border-left: 4px solid #b00020; padding: .5rem 1rem; background: #b0002014; }
   .note { border-left: 4px solid #1a4fa3; padding: .5rem 1rem; background: #1a4fa314; }
+  footer { border-top: 1px solid #8888; margin-top: 2rem; font-size: .95rem; overflow-wrap: anywhere; }
 `;
 
 const T = {
   en: {
-    switchLabel: 'Sprache',
-    switchTo: { lang: 'de' as Lang, name: 'Deutsch' },
+    switchLabel: 'Language',
+    operatorLabel: 'This service is run by',
+    contactLabel2: 'Questions about your data',
     formTitle: 'Forget me: erase your data',
     intro: [
       'Companies use our service to answer their phone calls with an AI voice agent. If you called one of them, we may hold your phone number, a recording and a transcript of the call, or your name and e-mail address as a contact.',
@@ -104,8 +107,9 @@ const T = {
     triesLeft: (n: number) => `${n} ${n === 1 ? 'try' : 'tries'} left.`,
   },
   de: {
-    switchLabel: 'Language',
-    switchTo: { lang: 'en' as Lang, name: 'English' },
+    switchLabel: 'Sprache',
+    operatorLabel: 'Betreiber dieses Dienstes',
+    contactLabel2: 'Fragen zu Ihren Daten',
     formTitle: 'Meine Daten löschen',
     intro: [
       'Unternehmen nutzen unseren Dienst, um Anrufe mit einem KI-Sprachassistenten anzunehmen. Wenn Sie eines davon angerufen haben, speichern wir vielleicht Ihre Telefonnummer, eine Aufzeichnung und ein Transkript des Gesprächs oder Ihren Namen und Ihre E-Mail-Adresse als Kontakt.',
@@ -176,11 +180,99 @@ const T = {
     } as Record<string, [string, string]>,
     triesLeft: (n: number) => `Noch ${n} ${n === 1 ? 'Versuch' : 'Versuche'}.`,
   },
+  pl: {
+    switchLabel: 'Język',
+    operatorLabel: 'Operator usługi',
+    contactLabel2: 'Pytania dotyczące Pana/Pani danych',
+    formTitle: 'Zapomnij o mnie: usunięcie danych',
+    intro: [
+      'Firmy korzystają z naszej usługi, aby odbierać połączenia telefoniczne za pomocą asystenta głosowego AI. Jeśli dzwonił(a) Pan/Pani do jednej z nich, możemy przechowywać Pana/Pani numer telefonu, nagranie i transkrypcję rozmowy albo imię i nazwisko oraz adres e-mail jako dane kontaktowe.',
+      'Tutaj może Pan/Pani zażądać usunięcia tych wszystkich danych we wszystkich firmach, które korzystają z naszej usługi. Konto nie jest potrzebne.',
+    ],
+    stepsTitle: 'Jak to przebiega',
+    steps: [
+      'Podaje Pan/Pani swój adres e-mail albo numer telefonu.',
+      'Wysyłamy link potwierdzający na podany adres (ważny 24 godziny, jednorazowy) albo 6-cyfrowy kod SMS-em na podany numer (ważny 15 minut).',
+      'Po potwierdzeniu usuwamy powiązane z nim kontakty, połączenia, transkrypcje, nagrania i dowody zgody, także kopie u naszych podmiotów przetwarzających, Twilio i ElevenLabs. Następuje to najpóźniej w ciągu miesiąca, zwykle w ciągu kilku minut.',
+      'Jeśli mamy Pana/Pani adres e-mail, poinformujemy o zakończeniu usuwania.',
+    ],
+    secret: 'Nigdy nie ujawniamy, czy przechowujemy czyjeś dane: każda osoba, która wypełni ten formularz, otrzymuje tę samą odpowiedź.',
+    byEmail: 'Przez adres e-mail',
+    emailLabel: 'Pana/Pani adres e-mail',
+    sendLink: 'Wyślij link potwierdzający',
+    byPhone: 'Przez numer telefonu',
+    phoneLabel: 'Pana/Pani numer telefonu',
+    phoneHint: 'Z numerem kierunkowym kraju, na przykład +48 22 1234567.',
+    contactLabel: 'Adres e-mail do powiadomienia o zakończeniu (opcjonalnie)',
+    contactHint: 'Służy wyłącznie do poinformowania o zakończeniu usuwania, potem o nim zapominamy.',
+    sendCode: 'Wyślij kod SMS-em',
+    phoneOff: 'Usunięcie danych przez numer telefonu nie jest tu obecnie możliwe: nie możemy wysyłać kodów SMS. Prosimy podać powyżej adres e-mail albo zwrócić się do firmy, do której Pan/Pani dzwonił(a).',
+    errEmail: 'Prosimy podać prawidłowy adres e-mail.',
+    errPhone: 'Prosimy podać numer telefonu z numerem kierunkowym kraju, na przykład +48 22 1234567.',
+    errContact: 'Adres e-mail do powiadomienia o zakończeniu jest nieprawidłowy. Prosimy zostawić pole puste albo go poprawić.',
+    errOne: 'Prosimy podać albo adres e-mail, albo numer telefonu.',
+    sentTitle: 'Prosimy sprawdzić skrzynkę odbiorczą',
+    sentBody: 'Wysłaliśmy link potwierdzający na podany adres. Jest ważny 24 godziny i tylko jeden raz. Nic nie zostanie usunięte, dopóki nie otworzy go Pan/Pani i nie naciśnie przycisku na stronie.',
+    sentSpam: 'Po kilku minutach nadal brak wiadomości? Prosimy zajrzeć do folderu ze spamem albo złożyć wniosek ponownie.',
+    codeTitle: 'Prosimy wpisać kod z SMS-a',
+    codeBody: (minutes: number, tries: number) =>
+      `Wysłaliśmy 6-cyfrowy kod na podany numer. Jest ważny ${minutes} minut, a liczba prób wynosi ${tries}. Nic nie zostanie usunięte, dopóki go Pan/Pani nie wpisze.`,
+    codeLabel: 'Kod (6 cyfr)',
+    confirm: 'Potwierdź usunięcie',
+    errCode: 'Prosimy wpisać 6 cyfr z SMS-a.',
+    askTitle: 'Prosimy potwierdzić wniosek o usunięcie danych',
+    askBody: [
+      'Ktoś (mamy nadzieję, że Pan/Pani) złożył na naszej stronie „Zapomnij o mnie” wniosek o usunięcie wszystkich danych dotyczących tego adresu e-mail we wszystkich organizacjach korzystających z naszej usługi. Na razie nic nie zostało usunięte.',
+      'Po naciśnięciu przycisku usuniemy kontakty, połączenia, transkrypcje, nagrania i dowody zgody powiązane z tym adresem, także kopie u naszych podmiotów przetwarzających, Twilio i ElevenLabs.',
+    ],
+    askWarning: 'Tej operacji nie można cofnąć.',
+    askButton: 'Usuń teraz moje dane',
+    askIgnore: 'To nie Pan/Pani złożył(a) wniosek? Wystarczy zamknąć tę stronę: bez potwierdzenia nic się nie stanie.',
+    doneTitle: 'Wniosek został potwierdzony',
+    doneBody: (due: string) =>
+      `Usuwamy dane, które przechowywaliśmy na Pana/Pani temat, we wszystkich organizacjach korzystających z naszej usługi, i zlecamy Twilio oraz ElevenLabs usunięcie ich kopii. Nastąpi to najpóźniej ${due}, zwykle w ciągu kilku minut.`,
+    doneNotice: 'Jeśli podał(a) nam Pan/Pani adres e-mail, poinformujemy o zakończeniu usuwania.',
+    reference: 'Numer referencyjny',
+    back: 'Powrót do strony „Zapomnij o mnie”',
+    problems: {
+      link_invalid: ['Ten link jest nieprawidłowy', 'Prosimy otworzyć link dokładnie w takiej postaci, w jakiej przyszedł e-mailem, albo złożyć wniosek ponownie.'],
+      link_expired: ['Ten link wygasł', 'Linki potwierdzające są ważne 24 godziny. Prosimy złożyć wniosek ponownie: zajmie to tylko minutę.'],
+      link_used: ['Ten link został już użyty', 'Wniosek jest potwierdzony. Nie trzeba nic więcej robić.'],
+      origin_refused: [
+        'To potwierdzenie pochodzi z innej strony internetowej',
+        'Dla Pana/Pani bezpieczeństwa usunięcie danych można potwierdzić wyłącznie przyciskiem na naszej własnej stronie potwierdzenia. Prosimy ponownie otworzyć link z e-maila i nacisnąć tam przycisk.',
+      ],
+      code_incorrect: ['Ten kod jest nieprawidłowy', 'Prosimy sprawdzić SMS-a i spróbować ponownie.'],
+      code_expired: ['Ten kod wygasł', 'Kody SMS są ważne 15 minut. Prosimy złożyć wniosek ponownie.'],
+      code_exhausted: ['Zbyt wiele błędnych kodów', 'Tego kodu nie można już użyć. Prosimy poprosić o nowy.'],
+      code_used: ['Ten kod został już użyty', 'Wniosek jest potwierdzony. Nie trzeba nic więcej robić.'],
+      rate_limited: ['Zbyt wiele żądań', 'Z tego miejsca albo dla tego adresu lub numeru przyszło zbyt wiele żądań. Prosimy odczekać i spróbować ponownie później.'],
+      delivery_failed: ['Nie udało się teraz wysłać wiadomości', 'Prosimy spróbować ponownie za kilka minut.'],
+      feature_unavailable: ['Usunięcie danych przez numer telefonu jest niedostępne', 'Nie możemy tu obecnie wysyłać kodów SMS. Prosimy złożyć wniosek, podając adres e-mail.'],
+      bad_request: ['Coś jest nie tak z tym żądaniem', 'Prosimy wrócić i spróbować ponownie.'],
+      internal: ['Wystąpił błąd po naszej stronie', 'Nic nie zostało utracone. Prosimy spróbować ponownie za kilka minut.'],
+    } as Record<string, [string, string]>,
+    triesLeft: (n: number) => `Pozostało prób: ${n}.`,
+  },
 };
 
-function layout(lang: Lang, title: string, main: string, switchHref: string): string {
+/** Each language's name in itself, for the language switch. */
+const LANG_NAMES: Record<Lang, string> = { en: 'English', de: 'Deutsch', pl: 'Polski' };
+const LOCALE: Record<Lang, string> = { en: 'en-GB', de: 'de-DE', pl: 'pl-PL' };
+
+/** What every page needs besides its content: its language and who runs the service (Art. 13(1)(a)). */
+export interface PageContext {
+  lang: Lang;
+  operator: Operator;
+}
+
+function layout(page: PageContext, title: string, main: string, switchHref: (lang: Lang) => string): string {
+  const { lang, operator } = page;
   const t = T[lang];
-  const other = t.switchTo;
+  const others = LANGS.filter((l) => l !== lang)
+    .map((l) => `<a href="${escapeHtml(switchHref(l))}" hreflang="${l}" lang="${l}">${LANG_NAMES[l]}</a>`)
+    .join(' · ');
+  const mail = escapeHtml(operator.privacyEmail);
   return `<!doctype html>
 <html lang="${lang}">
 <head>
@@ -191,10 +283,14 @@ function layout(lang: Lang, title: string, main: string, switchHref: string): st
 <style>${STYLE}</style>
 </head>
 <body>
-<header><nav aria-label="${t.switchLabel}"><a href="${escapeHtml(switchHref)}" hreflang="${other.lang}" lang="${other.lang}">${other.name}</a></nav></header>
+<header><nav aria-label="${t.switchLabel}">${others}</nav></header>
 <main>
 ${main}
 </main>
+<footer>
+<p>${t.operatorLabel}: <strong id="operator-name">${escapeHtml(operator.name)}</strong></p>
+<p>${t.contactLabel2}: <a id="privacy-contact" href="mailto:${encodeURI(operator.privacyEmail).replace(/[&<>"']/g, (c) => escapeHtml(c))}">${mail}</a></p>
+</footer>
 </body>
 </html>
 `;
@@ -220,7 +316,8 @@ function errorText(lang: Lang, kind: NonNullable<FormState['error']>['kind']): s
  * GET /forget-me, and the same form again with an error after a refused POST.
  * Without SMS (`phone: false`) the phone form is replaced by a note saying so.
  */
-export function formPage(lang: Lang, state: FormState = {}, opts: { phone?: boolean } = {}): string {
+export function formPage(page: PageContext, state: FormState = {}, opts: { phone?: boolean } = {}): string {
+  const { lang } = page;
   const t = T[lang];
   const v = state.values ?? {};
   const err = state.error;
@@ -259,25 +356,27 @@ ${hidden}
 <button type="submit">${t.sendCode}</button>
 </form>`
 }`;
-  return layout(lang, t.formTitle, main, formHref(t.switchTo.lang));
+  return layout(page, t.formTitle, main, formHref);
 }
 
 /** After POST /forget-me with an e-mail address. */
-export function linkSentPage(lang: Lang): string {
+export function linkSentPage(page: PageContext): string {
+  const { lang } = page;
   const t = T[lang];
   const main = `<h1>${t.sentTitle}</h1>
 <p role="status">${t.sentBody}</p>
 <p>${t.sentSpam}</p>
 <p class="note">${t.secret}</p>
 <p><a href="${formHref(lang)}">${t.back}</a></p>`;
-  return layout(lang, t.sentTitle, main, formHref(t.switchTo.lang));
+  return layout(page, t.sentTitle, main, formHref);
 }
 
 /** After POST /forget-me with a phone number, and again after a wrong code. */
 export function codePage(
-  lang: Lang,
+  page: PageContext,
   opts: { requestId: string; minutes: number; tries: number; error?: 'code_format' | { triesLeft: number } },
 ): string {
+  const { lang } = page;
   const t = T[lang];
   const e = opts.error;
   const errorMessage = e === undefined ? '' : e === 'code_format' ? t.errCode : `${t.problems.code_incorrect![0]}. ${t.triesLeft(e.triesLeft)}`;
@@ -292,7 +391,7 @@ ${errorMessage ? `<div class="alert" role="alert" id="code-error"><p>${escapeHtm
 </form>
 <p class="note">${t.secret}</p>
 <p><a href="${formHref(lang)}">${t.back}</a></p>`;
-  return layout(lang, t.codeTitle, main, formHref(t.switchTo.lang));
+  return layout(page, t.codeTitle, main, formHref);
 }
 
 /** The confirmation link itself in the other language (the page keeps its token). */
@@ -302,7 +401,8 @@ const confirmHref = (token: string, lang: Lang) => `/forget-me/confirm?token=${e
  * GET /forget-me/confirm with a valid link: asks the person to confirm. Only
  * the button (a form POST of the token, no JavaScript) erases anything.
  */
-export function confirmPage(lang: Lang, token: string): string {
+export function confirmPage(page: PageContext, token: string): string {
+  const { lang } = page;
   const t = T[lang];
   const main = `<h1 id="confirm-title">${t.askTitle}</h1>
 ${t.askBody.map((p) => `<p>${p}</p>`).join('\n')}
@@ -314,26 +414,28 @@ ${t.askBody.map((p) => `<p>${p}</p>`).join('\n')}
 </form>
 <p>${t.askIgnore}</p>
 <p class="note">${t.secret}</p>`;
-  return layout(lang, t.askTitle, main, confirmHref(token, t.switchTo.lang));
+  return layout(page, t.askTitle, main, (l) => confirmHref(token, l));
 }
 
 /** After a link or code confirmed the request. */
-export function confirmedPage(lang: Lang, request: { id: string; due_at: Date }): string {
+export function confirmedPage(page: PageContext, request: { id: string; due_at: Date }): string {
+  const { lang } = page;
   const t = T[lang];
-  const due = new Intl.DateTimeFormat(lang === 'de' ? 'de-DE' : 'en-GB', { dateStyle: 'long', timeZone: 'UTC' }).format(request.due_at);
+  const due = new Intl.DateTimeFormat(LOCALE[lang], { dateStyle: 'long', timeZone: 'UTC' }).format(request.due_at);
   const main = `<h1>${t.doneTitle}</h1>
 <p role="status">${escapeHtml(t.doneBody(due))}</p>
 <p>${t.doneNotice}</p>
 <p>${t.reference}: <code>${escapeHtml(request.id)}</code></p>`;
-  return layout(lang, t.doneTitle, main, formHref(t.switchTo.lang));
+  return layout(page, t.doneTitle, main, formHref);
 }
 
 /** A refused link, code or request: what went wrong and what to do (400, 410, 429, 503, 500). */
-export function problemPage(lang: Lang, code: string, extra?: string): string {
+export function problemPage(page: PageContext, code: string, extra?: string): string {
+  const { lang } = page;
   const t = T[lang];
   const [title, body] = t.problems[code] ?? t.problems.bad_request!;
   const main = `<h1>${escapeHtml(title)}</h1>
 <div class="alert" role="alert"><p>${escapeHtml(body)}${extra ? ` ${escapeHtml(extra)}` : ''}</p></div>
 <p><a href="${formHref(lang)}">${t.back}</a></p>`;
-  return layout(lang, title, main, formHref(t.switchTo.lang));
+  return layout(page, title, main, formHref);
 }

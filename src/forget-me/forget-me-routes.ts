@@ -6,8 +6,8 @@ import { parse } from '../lib/validate.js';
 import { AppError, ValidationError } from '../lib/errors.js';
 import { InvalidPhoneError, parsePhone } from '../lib/phone.js';
 import { logger } from '../lib/logger.js';
-import type { Lang } from './forget-me-messages.js';
-import { codePage, confirmedPage, confirmPage, formPage, linkSentPage, problemPage, type FormField, type FormState } from './forget-me-pages.js';
+import { LANGS, type Lang } from './forget-me-messages.js';
+import { codePage, confirmedPage, confirmPage, formPage, linkSentPage, problemPage, type FormField, type FormState, type PageContext } from './forget-me-pages.js';
 import { RateLimitedError, type ForgetMeService } from './forget-me-service.js';
 
 const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -15,7 +15,7 @@ const email = z.string().trim().max(254).email({ message: 'must be an e-mail add
 // Read after the body's shape is checked (parsePhone: 400 invalid_phone); there is no
 // organisation here, so only international numbers (+49 …, 0049 …) can be read.
 const phone = z.string().trim().max(64);
-const lang = z.enum(['en', 'de']).optional();
+const lang = z.enum(['en', 'de', 'pl']).optional();
 
 const requestBody = z
   .strictObject({
@@ -46,8 +46,9 @@ const linkInvalid = () => new AppError(400, 'link_invalid', 'This confirmation l
 /** The page's language: ?lang= (or the form's hidden field), else Accept-Language, else English. */
 function pageLang(req: Request): Lang {
   const chosen = (req.query as Record<string, unknown>).lang ?? (req.body as Record<string, unknown> | undefined)?.lang;
-  if (chosen === 'en' || chosen === 'de') return chosen;
-  return req.acceptsLanguages('en', 'de') === 'de' ? 'de' : 'en';
+  if ((LANGS as readonly unknown[]).includes(chosen)) return chosen as Lang;
+  const accepted = req.acceptsLanguages(...LANGS);
+  return accepted === false ? 'en' : (accepted as Lang);
 }
 
 /** A browser (form post, link) gets pages; an API client (JSON body or Accept: application/json) gets JSON. */
@@ -66,14 +67,14 @@ function sendPage(res: Response, status: number, html: string): void {
 }
 
 /** A refused request as a page; anything not expected is logged (without its details) and shown as a 500. */
-function sendProblemPage(res: Response, lang: Lang, err: unknown): void {
+function sendProblemPage(res: Response, page: PageContext, err: unknown): void {
   if (err instanceof AppError) {
-    sendPage(res, err.status, problemPage(lang, err.code));
+    sendPage(res, err.status, problemPage(page, err.code));
     return;
   }
   const e = err as Error & { code?: string };
   logger.error({ err_name: e?.name, err_code: e?.code, stack: e?.stack?.split('\n').slice(0, 6).join('\n') }, 'forget-me: unhandled error');
-  sendPage(res, 500, problemPage(lang, 'internal'));
+  sendPage(res, 500, problemPage(page, 'internal'));
 }
 
 /**
@@ -106,11 +107,12 @@ function formError(err: ValidationError | InvalidPhoneError): NonNullable<FormSt
  * /forget-me: the public erasure page. Its own body parsers (form and JSON,
  * 10 kB), a per-address rate limit, answers that never vary with whether we
  * hold data (POST /forget-me is padded to a fixed minimum time), and pages in
- * English and German.
+ * English, German and Polish.
  */
 export function forgetMeRoutes(service: ForgetMeService): Router {
   const router = Router();
   const { settings } = service;
+  const ctx = (lang: Lang): PageContext => ({ lang, operator: service.operator });
   const parsers = [express.urlencoded({ extended: false, limit: '10kb', parameterLimit: 20 }), express.json({ limit: '10kb', strict: true })];
 
   const limiter = (limit: number) =>
@@ -120,7 +122,7 @@ export function forgetMeRoutes(service: ForgetMeService): Router {
       standardHeaders: 'draft-8',
       legacyHeaders: false,
       handler: (req, res, next) => {
-        if (wantsHtml(req)) sendPage(res, 429, problemPage(pageLang(req), 'rate_limited'));
+        if (wantsHtml(req)) sendPage(res, 429, problemPage(ctx(pageLang(req)), 'rate_limited'));
         else next(new RateLimitedError('Too many requests from this address: try again later.'));
       },
     });
@@ -135,7 +137,7 @@ export function forgetMeRoutes(service: ForgetMeService): Router {
   });
 
   router.get('/', (req, res) => {
-    sendPage(res, 200, formPage(pageLang(req), {}, { phone: service.smsVerification.on }));
+    sendPage(res, 200, formPage(ctx(pageLang(req)), {}, { phone: service.smsVerification.on }));
   });
 
   router.post(
@@ -162,9 +164,9 @@ export function forgetMeRoutes(service: ForgetMeService): Router {
         if (!html) {
           res.status(202).json(receipt);
         } else if (receipt.channel === 'email') {
-          sendPage(res, 202, linkSentPage(l));
+          sendPage(res, 202, linkSentPage(ctx(l)));
         } else {
-          sendPage(res, 202, codePage(l, { requestId: receipt.request_id, minutes: receipt.expires_in_seconds / 60, tries: receipt.attempts_allowed }));
+          sendPage(res, 202, codePage(ctx(l), { requestId: receipt.request_id, minutes: receipt.expires_in_seconds / 60, tries: receipt.attempts_allowed }));
         }
       } catch (err) {
         await padSince(startedAt, settings.minResponseMs);
@@ -172,10 +174,10 @@ export function forgetMeRoutes(service: ForgetMeService): Router {
         if (err instanceof ValidationError || err instanceof InvalidPhoneError) {
           const values: Partial<Record<FormField, string>> = {};
           for (const f of ['email', 'phone', 'contact_email'] as const) if (typeof raw[f] === 'string') values[f] = (raw[f] as string).slice(0, 254);
-          sendPage(res, 400, formPage(l, { values, error: formError(err) }, { phone: service.smsVerification.on }));
+          sendPage(res, 400, formPage(ctx(l), { values, error: formError(err) }, { phone: service.smsVerification.on }));
           return;
         }
-        sendProblemPage(res, l, err);
+        sendProblemPage(res, ctx(l), err);
       }
     },
   );
@@ -187,18 +189,18 @@ export function forgetMeRoutes(service: ForgetMeService): Router {
     const raw = (req.body ?? {}) as Record<string, unknown>;
     const requestId = typeof raw.request_id === 'string' && z.string().uuid().safeParse(raw.request_id).success ? raw.request_id : undefined;
     const codeScreen = (error: 'code_format' | { triesLeft: number }) =>
-      codePage(l, { requestId: requestId!, minutes: settings.codeTtlSeconds / 60, tries: settings.maxCodeAttempts, error });
+      codePage(ctx(l), { requestId: requestId!, minutes: settings.codeTtlSeconds / 60, tries: settings.maxCodeAttempts, error });
     try {
       const body = parse(verifyBody, raw);
       const confirmed = await service.verifyCode(body.request_id, body.code);
-      if (html) sendPage(res, 200, confirmedPage(l, confirmed));
+      if (html) sendPage(res, 200, confirmedPage(ctx(l), confirmed));
       else res.json({ status: 'confirmed', request: { id: confirmed.id, status: confirmed.status, received_at: confirmed.received_at, due_at: confirmed.due_at } });
     } catch (err) {
       if (!html) throw err;
       if (err instanceof ValidationError && requestId) sendPage(res, 400, codeScreen('code_format'));
       else if (err instanceof AppError && err.code === 'code_incorrect' && requestId) {
         sendPage(res, 400, codeScreen({ triesLeft: (err.details as { tries_left: number }).tries_left }));
-      } else sendProblemPage(res, l, err);
+      } else sendProblemPage(res, ctx(l), err);
     }
   });
 
@@ -210,7 +212,7 @@ export function forgetMeRoutes(service: ForgetMeService): Router {
       const q = confirmQuery.safeParse(req.query);
       if (!q.success) throw linkInvalid();
       const link = await service.inspectLink(q.data.token);
-      if (html) sendPage(res, 200, confirmPage(l, q.data.token));
+      if (html) sendPage(res, 200, confirmPage(ctx(l), q.data.token));
       else {
         res.json({
           status: 'awaiting_confirmation',
@@ -220,7 +222,7 @@ export function forgetMeRoutes(service: ForgetMeService): Router {
       }
     } catch (err) {
       if (!html) throw err;
-      sendProblemPage(res, l, err);
+      sendProblemPage(res, ctx(l), err);
     }
   });
 
@@ -235,11 +237,11 @@ export function forgetMeRoutes(service: ForgetMeService): Router {
       const b = confirmBody.safeParse(req.body ?? {});
       if (!b.success) throw linkInvalid();
       const confirmed = await service.confirmLink(b.data.token);
-      if (html) sendPage(res, 200, confirmedPage(l, confirmed));
+      if (html) sendPage(res, 200, confirmedPage(ctx(l), confirmed));
       else res.json({ status: 'confirmed', request: { id: confirmed.id, status: confirmed.status, received_at: confirmed.received_at, due_at: confirmed.due_at } });
     } catch (err) {
       if (!html) throw err;
-      sendProblemPage(res, l, err);
+      sendProblemPage(res, ctx(l), err);
     }
   });
 

@@ -60,6 +60,13 @@ export interface ForgetMeDeps {
   settings?: Partial<ForgetMeSettings>;
   /** Whether SMS codes can be sent (config.features.smsVerification); on when not given. */
   smsVerification?: Feature;
+  /** Who runs the service and the privacy contact (config.operator), named on every page. */
+  operator: Operator;
+}
+
+export interface Operator {
+  name: string;
+  privacyEmail: string;
 }
 
 export interface ForgetMeInput {
@@ -243,6 +250,7 @@ export function createForgetMeService(deps: ForgetMeDeps) {
   return {
     settings,
     smsVerification,
+    operator: deps.operator,
     /** PUBLIC_BASE_URL's origin: the only Origin a confirmation may be posted from. */
     publicOrigin: new URL(base).origin,
     request,
