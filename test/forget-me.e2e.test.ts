@@ -334,4 +334,21 @@ describe('forget me, in a real browser', () => {
     expect(problems).toEqual([]);
     await page.close();
   });
+
+  it('the Polish page at 375 px names the operator and the privacy contact', async () => {
+    const { page, problems } = await newPage();
+    await page.setViewportSize({ width: 375, height: 800 });
+    await page.goto(`${base}/forget-me?lang=de`);
+    await page.getByRole('link', { name: 'Polski' }).click();
+    await page.waitForURL(`${base}/forget-me?lang=pl`);
+    expect(await page.getAttribute('html', 'lang')).toBe('pl');
+    expect(await page.locator('h1').textContent()).toBe('Zapomnij o mnie: usunięcie danych');
+    const contact = page.getByRole('link', { name: world.config.operator.privacyEmail });
+    await expect.poll(() => contact.isVisible()).toBe(true);
+    expect(await contact.getAttribute('href')).toBe(`mailto:${world.config.operator.privacyEmail}`);
+    expect(await page.locator('#operator-name').textContent()).toBe(world.config.operator.name);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
 });
