@@ -75,6 +75,25 @@ describe('dashboard erasure requests page', () => {
     expect(page.text).toContain(`${row!.id}`);
   });
 
+  it('extends an open request through the form, the requester told at the address given; a bad form extends nothing', async () => {
+    const [row] = await db`select id from public.erasure_requests where org_id = ${org.id} and status <> 'completed' order by received_at desc limit 1`;
+    expect(row).toBeDefined();
+    const form = await openForm(org.owner);
+    const path = `${erasurePath()}/${row!.id}/extension`;
+    const send = (body: Record<string, string>) =>
+      request(app).post(path).set('Cookie', form.cookie).set('Origin', ORIGIN).type('form').send({ _csrf: form.token, ...body });
+
+    const bad = await send({ months: '3', reason: 'Too short', requester_email: 'caller@example.test' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('Not extended');
+    expect((await db`select extended_until from public.erasure_requests where id = ${row!.id}`)[0]!.extended_until).toBeNull();
+
+    const res = await send({ months: '1', reason: 'Many recordings still to delete at the providers.', requester_email: 'caller@example.test' });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe(`${erasurePath()}?extended=1`);
+    expect((await db`select extended_until from public.erasure_requests where id = ${row!.id}`)[0]!.extended_until).not.toBeNull();
+  });
+
   it('shows an unreadable phone number on the form, kept as typed, and files nothing', async () => {
     const before = await requestCount();
     const form = await openForm(org.admin);
