@@ -234,4 +234,27 @@ describe('the dashboard, in a real browser', () => {
     expect(problems).toEqual([]);
     await page.close();
   });
+
+  it('an owner files an erasure request for a number nobody called from; a member sees why there is no list', async () => {
+    const { page, problems } = await newPage();
+    await signIn(page, org.owner.email);
+    await page.goto(`${base}/app/orgs/${org.id}/privacy`);
+    await page.getByRole('navigation', { name: 'Organisation pages' }).getByRole('link', { name: 'Erasure requests' }).click();
+    await page.getByRole('heading', { name: /^Erasure requests/ }).waitFor();
+    await checkPage(page, 'erasure');
+
+    await page.getByLabel('Phone number or e-mail address').fill('+4930555000111');
+    await page.getByRole('button', { name: 'Erase this person' }).click();
+    await page.waitForURL(`${base}/app/orgs/${org.id}/erasure-requests?filed=1`);
+    await page.getByText('nothing_found').waitFor();
+    await checkPage(page, 'erasure-filed');
+
+    await signIn(page, org.member.email);
+    await page.goto(`${base}/app/orgs/${org.id}/erasure-requests`);
+    await page.getByText('you are a member, so there is nothing to show you here').waitFor();
+    expect(await page.getByRole('button', { name: 'Erase this person' }).count()).toBe(0);
+    await checkPage(page, 'erasure-member');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
 });

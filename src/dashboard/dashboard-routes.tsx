@@ -20,7 +20,9 @@ import type { PreferencesService } from '../preferences/preferences-service.js';
 import { renderPage, type PageContext } from './layout.js';
 import { LANG_COOKIE, LANGUAGES, languageOf, MESSAGES } from './messages.js';
 import { membersRoutes } from './members-page.js';
+import type { ErasureService } from '../erasure/erasure-service.js';
 import { privacyRoutes } from './privacy-routes.js';
+import { erasureRoutes } from './erasure-routes.js';
 import { CallPage, CallsPage, CONSENT_STATES, MessagePage, OrgsPage, OUTCOMES, SignInPage, type CallDetail } from './pages.js';
 import { createCsrf, endSession, readCookies, requireSession, SESSION_COOKIE, startSession, type SessionOptions } from './session.js';
 
@@ -79,6 +81,7 @@ export interface DashboardDeps {
   orgs: OrgsService;
   calls: CallsService;
   preferences: PreferencesService;
+  erasure: ErasureService;
   publicBaseUrl: string;
   signIn?: DashboardSignIn;
   session: SessionOptions;
@@ -282,6 +285,7 @@ export function dashboardRoutes(deps: DashboardDeps): Router {
 
   router.use(membersRoutes({ orgs: deps.orgs, send, signedInContext }));
   router.use('/orgs/:orgId/privacy', privacyRoutes({ orgs: deps.orgs, preferences: deps.preferences, signedInContext, send }));
+  router.use('/orgs/:orgId/erasure-requests', erasureRoutes({ orgs: deps.orgs, erasure: deps.erasure, signedInContext, send }));
 
   router.use((req, _res, next) => next(new NotFoundError('No such page.')));
 

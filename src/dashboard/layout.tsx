@@ -112,6 +112,9 @@ export function Layout({ ctx, title, children }: { ctx: PageContext; title: stri
               <li>
                 <a href={`/app/orgs/${ctx.orgId}/privacy`}>{t.navPrivacy}</a>
               </li>
+              <li>
+                <a href={`/app/orgs/${ctx.orgId}/erasure-requests`}>{t.navErasure}</a>
+              </li>
             </ul>
           </nav>
         )}

@@ -1,12 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { authOf } from '../auth/auth-middleware.js';
-import type { UserDb } from '../db/user-db.js';
 import { parse } from '../lib/validate.js';
-import { NotFoundError } from '../lib/errors.js';
-import { ADMIN_ROLES, requireOrgRole } from '../orgs/org-access.js';
 import { orgIdParams } from '../orgs/orgs-routes.js';
-import { isOrgRequest } from './erasure-requests-repo.js';
 import type { ErasureService } from './erasure-service.js';
 import type { ErasureSubject } from './erasure-types.js';
 
@@ -21,7 +17,7 @@ export function subjectOf(body: z.infer<typeof subjectBody>): ErasureSubject {
   return 'email' in body ? { type: 'email', value: body.email } : { type: 'phone', value: body.phone };
 }
 
-const extensionBody = z.strictObject({
+export const extensionBody = z.strictObject({
   months: z.number().int().min(1).max(2),
   reason: z.string().trim().min(10).max(2000),
   /** where to tell the requester, when we hold no address for them (dashboard requests) */
@@ -31,7 +27,7 @@ const adminRequestParams = z.object({ id: z.string().uuid() });
 const requestParams = orgIdParams.extend({ requestId: z.string().uuid() });
 
 /** /api/orgs/:orgId/erasure-requests (owner, admin) */
-export function erasureRoutes(erasure: ErasureService, userDb: UserDb): Router {
+export function erasureRoutes(erasure: ErasureService): Router {
   const router = Router({ mergeParams: true });
   router.post('/', async (req, res) => {
     const { orgId } = parse(orgIdParams, req.params, 'path');
@@ -45,12 +41,7 @@ export function erasureRoutes(erasure: ErasureService, userDb: UserDb): Router {
   router.post('/:requestId/extension', async (req, res) => {
     const { orgId, requestId } = parse(requestParams, req.params, 'path');
     const body = parse(extensionBody, req.body);
-    const auth = authOf(req);
-    await userDb.run(auth.claims, async (tx) => {
-      await requireOrgRole(tx, orgId, ADMIN_ROLES);
-      if (!(await isOrgRequest(tx, orgId, requestId))) throw new NotFoundError('No such erasure request in this organisation.');
-    });
-    res.json(await erasure.extend(requestId, body.months, body.reason, auth.actor, { requesterEmail: body.requester_email }));
+    res.json(await erasure.extendOrgRequest(authOf(req), orgId, requestId, body.months, body.reason, { requesterEmail: body.requester_email }));
   });
   return router;
 }

@@ -269,6 +269,18 @@ export function createErasureService(deps: ErasureDeps) {
     },
 
     /**
+     * An owner or admin extends one of their organisation's requests: the role and
+     * the request's organisation are checked under RLS before the extension runs.
+     */
+    async extendOrgRequest(auth: AuthContext, orgId: string, requestId: string, months: number, reason: string, opts: { requesterEmail?: string } = {}) {
+      await deps.userDb.run(auth.claims, async (tx) => {
+        await requireOrgRole(tx, orgId, ADMIN_ROLES);
+        if (!(await repo.isOrgRequest(tx, orgId, requestId))) throw new NotFoundError('No such erasure request in this organisation.');
+      });
+      return service.extend(requestId, months, reason, auth.actor, opts);
+    },
+
+    /**
      * Extends a request's deadline by up to two months: valid only before the
      * deadline and only when the requester is told, with the reasons.
      */

@@ -165,6 +165,7 @@ export function createApp(deps: AppDeps): Express {
       orgs: deps.orgs,
       calls: deps.calls,
       preferences: deps.preferences,
+      erasure: deps.erasure,
       publicBaseUrl: deps.publicBaseUrl,
       signIn: deps.dashboardSignIn,
       session: { secure: deps.secureCookies ?? false },
@@ -185,7 +186,7 @@ export function createApp(deps: AppDeps): Express {
   orgScope.use('/:orgId/preferences/privacy', preferencesRoutes(deps.preferences));
   orgScope.use('/:orgId/audit-logs', auditRoutes(deps.userDb));
   orgScope.use('/:orgId/calls', callsRoutes(deps.calls));
-  orgScope.use('/:orgId/erasure-requests', erasureRoutes(deps.erasure, deps.userDb));
+  orgScope.use('/:orgId/erasure-requests', erasureRoutes(deps.erasure));
   orgScope.use('/:orgId/exports', exportRoutes(deps.exports));
   orgScope.use('/:orgId/subprocessors', orgSubprocessorRoutes(deps.subprocessors));
   orgScope.use('/:orgId/trust', orgTrustRoutes(deps.trust));
