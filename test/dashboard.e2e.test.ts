@@ -1,113 +1,34 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildAppDeps } from '../src/container.js';
 import type { ServiceDb } from '../src/db/database.js';
-import { createApp } from '../src/http/app.js';
-import { createLocalAgentPlatform } from '../src/providers/local-platform.js';
-import { createLocalTelephony } from '../src/providers/telephony.js';
+import { startBrowserHarness, type BrowserHarness } from './helpers/browser.js';
 import { seedCall } from './helpers/dashboard-fixtures.js';
-import { createOrg, openIsolatedTestDb, testConfig, type TestOrg } from './helpers/harness.js';
-import { startSmtp, type TestSmtp } from './helpers/smtp.js';
+import { createOrg, type TestOrg } from './helpers/harness.js';
+import type { TestSmtp } from './helpers/smtp.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const SCREENSHOTS = path.resolve('.ci/out/screenshots');
-const WIDTHS = { desktop: { width: 1280, height: 900 }, narrow: { width: 375, height: 812 } } as const;
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-let isolated: Awaited<ReturnType<typeof openIsolatedTestDb>>;
+let h: BrowserHarness;
 let db: ServiceDb;
 let smtp: TestSmtp;
-let server: Server;
 let base: string;
-let profileDir: string;
-let browser: BrowserContext;
 let org: TestOrg;
 let ownersCall: string;
 let membersCall: string;
 
 beforeAll(async () => {
-  isolated = await openIsolatedTestDb();
-  db = isolated.db;
-  smtp = await startSmtp();
-  server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const config = testConfig({ PUBLIC_BASE_URL: base, SMTP_URL: smtp.url });
-  // Local mode's stand-ins: deleting a call queues deletions at the providers, which must stay on this machine.
-  server.on('request', createApp(buildAppDeps(config, db, { telephony: createLocalTelephony(), agentPlatform: createLocalAgentPlatform() })));
-  org = await createOrg(db, config);
+  h = await startBrowserHarness();
+  ({ db, smtp, base } = h);
+  org = await createOrg(db, h.config);
   ownersCall = await seedCall(db, org, '+4930111222333', 'completed', 'given');
   membersCall = await seedCall(db, org, '+4930999888777', 'no-answer', 'refused');
-
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium), as .ci/run does`);
-  profileDir = mkdtempSync(path.join(tmpdir(), 'voice-gdpr-chromium-'));
-  browser = await chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, locale: 'en-GB' });
 });
 
 afterAll(async () => {
-  await browser?.close();
-  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  await smtp.close();
-  await isolated.close();
+  await h?.close();
 });
 
-/** A page that records any script error or CSP violation. */
-async function newPage(): Promise<{ page: Page; problems: string[] }> {
-  const page = await browser.newPage();
-  const problems: string[] = [];
-  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource: the server responded with a status of')) problems.push(`console: ${msg.text()}`);
-  });
-  return { page, problems };
-}
-
-/**
- * At both widths: axe-core finds no violation, the page has no horizontal
- * scroll, and a screenshot is written. axe is evaluated through the DevTools
- * protocol, which the page's CSP (no inline scripts) rightly does not allow a page to do.
- */
-async function checkPage(page: Page, name: string): Promise<void> {
-  for (const [width, size] of Object.entries(WIDTHS)) {
-    await page.setViewportSize(size);
-    await page.evaluate(AXE_SOURCE);
-    const violations = await page.evaluate(async () => {
-      const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: { id: string; help: string; nodes: { target: unknown }[] }[] }> } }).axe;
-      const result = await axe.run();
-      return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')})`);
-    });
-    expect(violations, `${name} at ${width}`).toEqual([]);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    expect(overflow, `${name} scrolls sideways at ${width}`).toBeLessThanOrEqual(0);
-    await page.screenshot({ path: path.join(SCREENSHOTS, `dashboard-${name}-${width}.png`), fullPage: true });
-  }
-  await page.setViewportSize(WIDTHS.desktop);
-}
-
-/** Signs in through the sign-in page and the link e-mailed to the address, as a person would. */
-async function signIn(page: Page, email: string, screenshotName?: string): Promise<void> {
-  await browser.clearCookies();
-  await page.goto(`${base}/`);
-  expect(new URL(page.url()).pathname).toBe('/app/sign-in');
-  if (screenshotName) await checkPage(page, screenshotName);
-  const before = smtp.messages.length;
-  await page.getByLabel('E-mail address').fill(email);
-  await page.getByRole('button', { name: 'Send the link' }).click();
-  await page.getByText('a link is on its way').waitFor();
-  const mail = await smtp.waitFor((m) => m.to.includes(email) && smtp.messages.indexOf(m) >= before);
-  const link = /(http:\/\/127\.0\.0\.1:\d+\/\S+)/.exec(mail.text)![1]!;
-  await page.goto(link);
-  expect(new URL(page.url()).pathname).toBe('/app');
-}
+const newPage = () => h.newPage();
+const checkPage = (page: Page, name: string) => h.checkPage(page, name);
+const signIn = (page: Page, email: string, screenshotName?: string) => h.signIn(page, email, screenshotName);
 
 describe('the dashboard, in a real browser', () => {
   it('an owner signs in with the e-mailed link, finds a call, opens it and deletes it', async () => {

@@ -21,6 +21,13 @@ import { renderPage, type PageContext } from './layout.js';
 import { LANG_COOKIE, LANGUAGES, languageOf, MESSAGES } from './messages.js';
 import { membersRoutes } from './members-page.js';
 import type { ErasureService } from '../erasure/erasure-service.js';
+import type { AgentsService } from '../agents/agents-service.js';
+import type { ExportService } from '../exports/export-service.js';
+import type { WebhooksService } from '../webhooks/webhooks-service.js';
+import type { TrustService } from '../trust/trust-service.js';
+import type { IncidentsService } from '../incidents/incidents-service.js';
+import type { SubprocessorsService } from '../subprocessors/subprocessors-service.js';
+import type { UserDb } from '../db/user-db.js';
 import { privacyRoutes } from './privacy-routes.js';
 import { erasureRoutes } from './erasure-routes.js';
 import { CallPage, CallsPage, CONSENT_STATES, MessagePage, OrgsPage, OUTCOMES, SignInPage, type CallDetail } from './pages.js';
@@ -82,6 +89,14 @@ export interface DashboardDeps {
   calls: CallsService;
   preferences: PreferencesService;
   erasure: ErasureService;
+  agents: AgentsService;
+  exports: ExportService;
+  webhooks: WebhooksService;
+  trust: TrustService;
+  incidents: IncidentsService;
+  subprocessors: SubprocessorsService;
+  /** Runs a person's queries under RLS (their own token's claims). */
+  userDb: UserDb;
   publicBaseUrl: string;
   signIn?: DashboardSignIn;
   session: SessionOptions;
@@ -162,7 +177,7 @@ export function dashboardRoutes(deps: DashboardDeps): Router {
   async function signedInContext(req: Request, res: Response, orgId?: string): Promise<PageContext> {
     const auth = authOf(req);
     const orgs = await deps.orgs.list(auth);
-    return context(req, res, { session: { email: auth.email, orgs: orgs.map((o) => ({ id: o.id, name: o.name })) }, orgId });
+    return context(req, res, { session: { email: auth.email, isOperator: auth.isOperator && !auth.impersonation, orgs: orgs.map((o) => ({ id: o.id, name: o.name })) }, orgId });
   }
 
   // Every POST must come from one of our own pages: our origin and this browser's CSRF token.
@@ -222,7 +237,7 @@ export function dashboardRoutes(deps: DashboardDeps): Router {
   router.get('/', async (req, res) => {
     const auth = authOf(req);
     const orgs = await deps.orgs.list(auth);
-    const ctx = context(req, res, { session: { email: auth.email, orgs: orgs.map((o) => ({ id: o.id, name: o.name })) } });
+    const ctx = await signedInContext(req, res);
     send(res, <OrgsPage ctx={ctx} orgs={orgs.map((o) => ({ id: o.id, name: o.name, role: (o as { role?: string }).role ?? '' }))} />);
   });
 

@@ -12,7 +12,7 @@ export interface PageContext {
   /** The path and query of this page, to come back to after switching language. */
   here: string;
   /** Present when someone is signed in: their organisations, for the switcher. */
-  session?: { email?: string; orgs: { id: string; name: string }[] };
+  session?: { email?: string; isOperator?: boolean; orgs: { id: string; name: string }[] };
   /** The organisation the page is about, if any. */
   orgId?: string;
 }
@@ -70,6 +70,31 @@ export function TableWrap({ label, children }: { label: string; children: Compon
   );
 }
 
+/** The organisation's pages, in the order of the navigation: path under /app/orgs/:orgId/ and its label. */
+const ORG_PAGES = [
+  ['calls', 'navCalls'],
+  ['agents', 'navAgents'],
+  ['leads', 'navLeads'],
+  ['members', 'navMembers'],
+  ['privacy', 'navPrivacy'],
+  ['erasure-requests', 'navErasure'],
+  ['exports', 'navExports'],
+  ['activity', 'navActivity'],
+  ['webhooks', 'navWebhooks'],
+  ['trust', 'navTrust'],
+] as const satisfies readonly (readonly [string, keyof Messages])[];
+
+/** The platform operators' pages under /app/admin/. */
+const ADMIN_PAGES = [
+  ['incidents', 'navIncidents'],
+  ['subprocessors', 'navSubprocessors'],
+] as const satisfies readonly (readonly [string, keyof Messages])[];
+
+function isCurrent(ctx: PageContext, path: string): boolean {
+  const here = ctx.here.split('?')[0]!;
+  return here === path || here.startsWith(`${path}/`);
+}
+
 /** The one layout of every dashboard page: header, organisation switcher, navigation, language switch. */
 export function Layout({ ctx, title, children }: { ctx: PageContext; title: string; children: ComponentChildren }) {
   const { t } = ctx;
@@ -103,18 +128,26 @@ export function Layout({ ctx, title, children }: { ctx: PageContext; title: stri
         {ctx.session && ctx.orgId && (
           <nav aria-label={t.navigation} class="org-nav">
             <ul>
-              <li>
-                <a href={`/app/orgs/${ctx.orgId}/calls`}>{t.navCalls}</a>
-              </li>
-              <li>
-                <a href={`/app/orgs/${ctx.orgId}/members`}>{t.navMembers}</a>
-              </li>
-              <li>
-                <a href={`/app/orgs/${ctx.orgId}/privacy`}>{t.navPrivacy}</a>
-              </li>
-              <li>
-                <a href={`/app/orgs/${ctx.orgId}/erasure-requests`}>{t.navErasure}</a>
-              </li>
+              {ORG_PAGES.map(([page, label]) => (
+                <li>
+                  <a href={`/app/orgs/${ctx.orgId}/${page}`} aria-current={isCurrent(ctx, `/app/orgs/${ctx.orgId}/${page}`) ? 'page' : undefined}>
+                    {t[label]}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </nav>
+        )}
+        {ctx.session?.isOperator && (
+          <nav aria-label={t.adminNavigation} class="org-nav admin-nav">
+            <ul>
+              {ADMIN_PAGES.map(([page, label]) => (
+                <li>
+                  <a href={`/app/admin/${page}`} aria-current={isCurrent(ctx, `/app/admin/${page}`) ? 'page' : undefined}>
+                    {t[label]}
+                  </a>
+                </li>
+              ))}
             </ul>
           </nav>
         )}
