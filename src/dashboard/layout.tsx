@@ -82,6 +82,7 @@ const ORG_PAGES = [
   ['activity', 'navActivity'],
   ['webhooks', 'navWebhooks'],
   ['trust', 'navTrust'],
+  ['subprocessors', 'navSubprocessors'],
 ] as const satisfies readonly (readonly [string, keyof Messages])[];
 
 /** The platform operators' pages under /app/admin/. */
