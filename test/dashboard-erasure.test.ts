@@ -71,7 +71,9 @@ describe('dashboard erasure requests page', () => {
     const page = await request(app).get(`${erasurePath()}?filed=1`).set('Cookie', `session=${org.owner.token}`);
     expect(page.status).toBe(200);
     expect(page.text).toContain('The request was filed');
-    expect(page.text).toContain('calls_scrubbed: 1');
+    expect(page.text).toContain('calls scrubbed: 1');
+    expect(page.text).toContain('Completed');
+    expect(page.text).not.toContain('calls_scrubbed');
     expect(page.text).toContain(`${row!.id}`);
   });
 

@@ -167,7 +167,7 @@ describe('the dashboard, in a real browser', () => {
     await page.getByLabel('Phone number or e-mail address').fill('+4930555000111');
     await page.getByRole('button', { name: 'Erase this person' }).click();
     await page.waitForURL(`${base}/app/orgs/${org.id}/erasure-requests?filed=1`);
-    await page.getByText('nothing_found').waitFor();
+    await page.getByText('Completed: nothing was held about this person').waitFor();
     await checkPage(page, 'erasure-filed');
 
     await signIn(page, org.member.email);

@@ -283,6 +283,18 @@ describe('dashboard pages', () => {
     expect(still).toBeDefined();
   });
 
+  it('keeps the switcher and sign-out on an error page, with the navigation only for the person’s own organisation', async () => {
+    const missing = await request(app).get(`/app/orgs/${orgA.id}/calls/00000000-0000-4000-8000-000000000000`).set('Cookie', sessionCookie(orgA.owner));
+    expect(missing.status).toBe(404);
+    expect(missing.text).toContain('action="/app/sign-out"');
+    expect(missing.text).toContain('action="/app/switch"');
+    expect(missing.text).toContain(`href="/app/orgs/${orgA.id}/members"`);
+    const foreign = await request(app).get(`/app/orgs/${orgB.id}/calls`).set('Cookie', sessionCookie(orgA.owner));
+    expect(foreign.status).toBe(404);
+    expect(foreign.text).toContain('action="/app/sign-out"');
+    expect(foreign.text).not.toContain(`href="/app/orgs/${orgB.id}/members"`);
+  });
+
   it('shows a call’s proofs and transcript, escaped, and audits the opening as the API does', async () => {
     const res = await request(app).get(`/app/orgs/${orgA.id}/calls/${callA}`).set('Cookie', sessionCookie(orgA.member));
     expect(res.status).toBe(200);

@@ -305,8 +305,15 @@ export function dashboardRoutes(deps: DashboardDeps): Router {
   router.use((req, _res, next) => next(new NotFoundError('No such page.')));
 
   // Errors as pages, in the person's language: the service's message says why (a role, a missing call).
-  router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const ctx = context(req, res);
+  router.use(async (err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    // A signed-in person keeps the switcher, navigation and sign-out on an error page too.
+    let ctx = context(req, res);
+    if (req.auth) {
+      const orgId = /^\/orgs\/([^/]+)/.exec(req.path)?.[1];
+      const signedIn = await signedInContext(req, res).catch(() => undefined);
+      // The organisation's navigation only for one of the person's own organisations.
+      if (signedIn) ctx = { ...signedIn, orgId: signedIn.session?.orgs.some((o) => o.id === orgId) ? orgId : undefined };
+    }
     if (err instanceof AppError && err.status < 500) {
       const title = err instanceof NotFoundError ? ctx.t.notFoundTitle : err instanceof ForbiddenError ? ctx.t.refusedTitle : ctx.t.errorTitle;
       send(res, <MessagePage ctx={ctx} title={title} message={err.message} link={{ href: '/app', text: ctx.t.orgsTitle }} />, err.status);

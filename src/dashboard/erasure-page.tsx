@@ -1,4 +1,5 @@
 import { MAX_EXTENSION_MONTHS } from '../erasure/erasure-service.js';
+import { ERASURE_MESSAGES, said } from './erasure-messages.js';
 import { CsrfField, Layout, type PageContext } from './layout.js';
 
 /** One provider deletion owed for a request, as the erasure service lists it. */
@@ -83,6 +84,7 @@ export function ErasurePage({
   error?: string;
 }) {
   const { t } = ctx;
+  const e = ERASURE_MESSAGES[ctx.lang];
   const kind = values?.kind ?? 'phone';
   return (
     <Layout ctx={ctx} title={`${t.erasureTitle}: ${orgName}`}>
@@ -134,7 +136,7 @@ export function ErasurePage({
                 <h2 id={`req-${r.id}`}>{day(r.received_at)}</h2>
                 <dl>
                   <dt>{t.erasureStatus}</dt>
-                  <dd>{r.status}</dd>
+                  <dd>{said(e.status, r.status)}</dd>
                   <dt>{t.erasureReceived}</dt>
                   <dd>{day(r.received_at)}</dd>
                   <dt>{t.erasureDue}</dt>
@@ -145,7 +147,7 @@ export function ErasurePage({
                   <dd>
                     {r.counts
                       ? Object.entries(r.counts)
-                          .map(([k, v]) => `${k}: ${v}`)
+                          .map(([k, v]) => `${said(e.counts, k)}: ${v}`)
                           .join(', ')
                       : '–'}
                   </dd>
@@ -157,7 +159,7 @@ export function ErasurePage({
                   <ul>
                     {r.receipts.map((x) => (
                       <li>
-                        {x.provider} {x.resource_type} {x.resource_id}: {x.status}
+                        {x.provider}, {said(e.resource, x.resource_type)} {x.resource_id}: {said(e.receipt, x.status)}
                         {x.done_at ? ` (${day(x.done_at)})` : ''}
                       </li>
                     ))}
