@@ -17,4 +17,4 @@ echo "SBOM: $out/sbom.cdx.json (CycloneDX, $components production components)"
 report="$(mktemp)"
 trap 'rm -f "$report"' EXIT
 npm audit --omit=dev --audit-level=high --json > "$report" 2>/dev/null
-node scripts/audit-verdict.cjs "$report"
+npx --no-install tsx scripts/audit-verdict.ts "$report"

@@ -11,7 +11,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function verdict(report: unknown): { status: number | null; out: string } {
   const file = path.join(dir, `${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(file, typeof report === 'string' ? report : JSON.stringify(report));
-  const run = spawnSync(process.execPath, ['scripts/audit-verdict.cjs', file], { encoding: 'utf8' });
+  const run = spawnSync('npx', ['--no-install', 'tsx', 'scripts/audit-verdict.ts', file], { encoding: 'utf8' });
   return { status: run.status, out: run.stdout };
 }
 

@@ -1,9 +1,17 @@
 // The verdict of `npm audit --json` (given as a file) for CI: exit 1 on high or
 // critical advisories, 0 otherwise, with one plain line when there is no verdict.
-const fs = require('node:fs');
-let r;
+import { readFileSync } from 'node:fs';
+
+interface AuditReport {
+  message?: string;
+  error?: { summary?: string; code?: string };
+  metadata?: { vulnerabilities?: Partial<Record<'critical' | 'high' | 'moderate' | 'low', number>> };
+  vulnerabilities?: Record<string, { severity: string; range?: string; fixAvailable?: unknown }>;
+}
+
+let r: AuditReport;
 try {
-  r = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+  r = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as AuditReport;
 } catch {
   console.log('npm audit: no verdict (the advisory service gave no readable answer); the SBOM above can be checked elsewhere.');
   process.exit(0);
