@@ -34,6 +34,8 @@ import { createLocalAgentPlatform } from './providers/local-platform.js';
 import { createLocalTelephony, createTwilioTelephony, type Telephony } from './providers/telephony.js';
 import { createTranscriptReader } from './transcripts/transcript-store.js';
 import { createWebhooksService } from './webhooks/webhooks-service.js';
+import { createAlertsService } from './alerts/alerts-service.js';
+import { createMetrics } from './metrics/metrics.js';
 
 export interface Overrides {
   mailer?: Mailer;
@@ -115,6 +117,8 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
   });
 
   const subprocessors = createSubprocessorsService({ serviceDb, userDb, mailer, publicBaseUrl: config.publicBaseUrl, now });
+  const alerts = createAlertsService({ serviceDb, mailer, opsEmail: config.opsEmail, now, onRaised: (condition) => metrics.alertRaised(condition) });
+  const metrics = createMetrics({ serviceDb, now, openAlerts: () => alerts.open() });
   const incidents = createIncidentsService({ serviceDb, mailer, dpoEmail: config.dpoEmail, publicBaseUrl: config.publicBaseUrl, now });
 
   return {
@@ -180,6 +184,9 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
     twilioAuthToken: config.twilio.authToken,
     publicBaseUrl: config.publicBaseUrl,
     trustProxy: config.trustProxy,
+    metrics,
+    metricsRoute: { token: config.metricsToken, feature: config.features.metrics },
+    alerts,
     jobs: {
       serviceDb,
       telephony,
@@ -191,6 +198,8 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
       subprocessors,
       agentSync,
       webhookDeliveries: { serviceDb, policy: webhookPolicy, now },
+      alerts,
+      metrics,
     },
   };
 }

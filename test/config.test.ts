@@ -99,11 +99,22 @@ describe('configuration', () => {
     expect(loadConfig(PRODUCTION).supabase.anonKey).toBeUndefined();
   });
 
+  it('serves /metrics in production only with METRICS_TOKEN (at least 32 characters); alerts go to OPS_EMAIL, else the DPO', () => {
+    expect(featuresOff(loadConfig({ ...PRODUCTION, TWILIO_SMS_FROM: '+35315550100' }))).toEqual([
+      { feature: 'metrics', reason: 'METRICS_TOKEN is not set: /metrics is served only to a scraper that sends it.' },
+    ]);
+    expect(loadConfig({ ...PRODUCTION, METRICS_TOKEN: 'm'.repeat(32) }).features.metrics).toEqual({ on: true });
+    expect(problemsOf({ ...PRODUCTION, METRICS_TOKEN: 'short' })).toEqual([expect.stringMatching(/^METRICS_TOKEN: must be at least 32 characters/)]);
+    expect(loadConfig({ DATA_DIR: tmp() }).features.metrics).toEqual({ on: true });
+    expect(loadConfig(PRODUCTION).opsEmail).toBe('dpo@voice.example.test');
+    expect(loadConfig({ ...PRODUCTION, OPS_EMAIL: 'ops@voice.example.test' }).opsEmail).toBe('ops@voice.example.test');
+  });
+
   it('forget-me by phone is visibly off without TWILIO_SMS_FROM, and says why', () => {
-    const off = loadConfig(PRODUCTION);
+    const off = loadConfig({ ...PRODUCTION, METRICS_TOKEN: 'm'.repeat(32) });
     expect(off.features.smsVerification).toEqual({ on: false, reason: 'TWILIO_SMS_FROM is not set' });
     expect(featuresOff(off)).toEqual([{ feature: 'smsVerification', reason: 'TWILIO_SMS_FROM is not set' }]);
-    const on = loadConfig({ ...PRODUCTION, TWILIO_SMS_FROM: '+35315550100' });
+    const on = loadConfig({ ...PRODUCTION, METRICS_TOKEN: 'm'.repeat(32), TWILIO_SMS_FROM: '+35315550100' });
     expect(on.features.smsVerification).toEqual({ on: true });
     expect(featuresOff(on)).toEqual([]);
     // Local mode without a Twilio account cannot send an SMS either.

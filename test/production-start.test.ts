@@ -57,6 +57,8 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+const METRICS_TOKEN = randomBytes(32).toString('base64url');
+
 /** Every variable production requires (src/config/env.ts), and nothing from the test's own environment. */
 function productionEnv(port: number): NodeJS.ProcessEnv {
   return {
@@ -85,6 +87,7 @@ function productionEnv(port: number): NodeJS.ProcessEnv {
     TRANSCRIPT_KEY_ID: 'k1',
     FORGET_ME_SECRET: randomBytes(32).toString('base64url'),
     BLIND_INDEX_KEY: randomBytes(32).toString('base64url'),
+    METRICS_TOKEN: METRICS_TOKEN,
   };
 }
 
@@ -114,6 +117,18 @@ describe('npm start with NODE_ENV=production', () => {
     expect(await ready!.json()).toEqual({ status: 'ready', database: 'ok' });
     expect(output).toContain('"mode":"production"');
     expect(output).not.toContain('could not start');
+
+    // The metrics are served only to a scraper with the token.
+    const anonymous = await fetch(`http://127.0.0.1:${port}/metrics`);
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.text()).not.toContain('voice_gdpr_');
+    const wrong = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${'x'.repeat(METRICS_TOKEN.length)}` } });
+    expect(wrong.status).toBe(401);
+    const scrape = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    expect(scrape.status).toBe(200);
+    const figures = await scrape.text();
+    expect(figures).toContain('voice_gdpr_http_request_duration_seconds_count{route="/readyz",method="GET",status="200"');
+    expect(figures).toContain('voice_gdpr_queue_depth{queue="provider_deletions_pending"');
 
     server.kill('SIGTERM');
     expect(await exited, output).toBe(0);

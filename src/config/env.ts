@@ -91,6 +91,8 @@ const envSchema = z.object({
   ),
   MAIL_FROM: optionalString.pipe(z.string().email({ message: 'must be an e-mail address' }).optional()),
   DPO_EMAIL: optionalString.pipe(z.string().email({ message: 'must be an e-mail address' }).optional()),
+  OPS_EMAIL: optionalString.pipe(z.string().email({ message: 'must be an e-mail address' }).optional()),
+  METRICS_TOKEN: optionalString.pipe(z.string().min(32, { message: 'must be at least 32 characters' }).optional()),
   OPERATOR_NAME: optionalString.pipe(z.string().max(200, { message: 'must be at most 200 characters' }).optional()),
   PRIVACY_CONTACT_EMAIL: optionalString.pipe(z.string().email({ message: 'must be an e-mail address' }).optional()),
   TRANSCRIPT_KEYS: optionalString,
@@ -159,6 +161,10 @@ export interface AppConfig {
   readonly webhooksAllowPrivateNetwork: boolean;
   readonly mail: { readonly smtpUrl: string | undefined; readonly from: string };
   readonly dpoEmail: string;
+  /** OPS_EMAIL: where operational alerts go (default DPO_EMAIL). */
+  readonly opsEmail: string;
+  /** METRICS_TOKEN: the bearer token a /metrics scrape must send (required in production, optional locally). */
+  readonly metricsToken?: string | undefined;
   /** Who runs the service and where people write about their data: named on the public forget-me pages. */
   readonly operator: { readonly name: string; readonly privacyEmail: string };
   readonly transcriptKeys: ReadonlyMap<string, Buffer>;
@@ -179,6 +185,8 @@ export interface AppConfig {
   readonly features: {
     /** Forget-me by phone: the SMS code needs TWILIO_SMS_FROM and a Twilio account. */
     readonly smsVerification: Feature;
+    /** /metrics: in production only with METRICS_TOKEN, so the figures are never public. */
+    readonly metrics: Feature;
   };
   /** JOB_SCHEDULE_OVERRIDE: one cron expression that replaces every job's schedule (e.g. for tests). */
   readonly jobScheduleOverride?: string | undefined;
@@ -395,6 +403,8 @@ export function loadConfig(
     webhooksAllowPrivateNetwork: e.WEBHOOKS_ALLOW_PRIVATE_NETWORK ?? mode === 'local',
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM ?? 'privacy@localhost' },
     dpoEmail: e.DPO_EMAIL ?? 'dpo@localhost',
+    opsEmail: e.OPS_EMAIL ?? e.DPO_EMAIL ?? 'dpo@localhost',
+    metricsToken: e.METRICS_TOKEN,
     // Optional even in production: without OPERATOR_NAME the pages say plainly that it is not set, and
     // the privacy contact falls back to the DPO, whom production must name.
     operator: {
@@ -409,7 +419,10 @@ export function loadConfig(
     cronEnabled: e.CRON_ENABLED ?? true,
     trustProxy,
     retentionPurgeBatchSize: e.RETENTION_PURGE_BATCH_SIZE,
-    features: { smsVerification },
+    features: {
+      smsVerification,
+      metrics: mode === 'production' && !e.METRICS_TOKEN ? { on: false, reason: 'METRICS_TOKEN is not set: /metrics is served only to a scraper that sends it.' } : { on: true },
+    },
     jobScheduleOverride: e.JOB_SCHEDULE_OVERRIDE,
   };
   return Object.freeze(config);

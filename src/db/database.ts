@@ -9,6 +9,9 @@ import path from 'node:path';
  * go through `UserDb` instead. The name is meant to make a misuse stand out.
  */
 export type ServiceDb = postgres.Sql;
+
+/** How the backend's connections name themselves to PostgreSQL (pg_stat_activity). */
+export const APPLICATION_NAME = 'voice-gdpr';
 export type Tx = postgres.TransactionSql;
 
 export interface Database {
@@ -24,7 +27,7 @@ export async function openDatabase(config: Pick<AppConfig, 'databaseUrl' | 'data
     const serviceDb = postgres(config.databaseUrl, {
       max: 10,
       onnotice: () => {},
-      connection: { application_name: 'voice-gdpr' },
+      connection: { application_name: APPLICATION_NAME },
     });
     return { serviceDb, url: config.databaseUrl, embedded: false, close: () => serviceDb.end({ timeout: 5 }) };
   }

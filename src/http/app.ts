@@ -44,6 +44,9 @@ import { webhooksRoutes } from '../webhooks/webhooks-routes.js';
 import type { WebhooksService } from '../webhooks/webhooks-service.js';
 import { dashboardRoutes, hasSession, type DashboardSignIn } from '../dashboard/dashboard-routes.js';
 import { errorHandler } from './error-handler.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { metricsRoutes, type MetricsRouteOptions } from '../metrics/metrics-routes.js';
+import type { AlertsService } from '../alerts/alerts-service.js';
 import { requestContext } from './request-context-middleware.js';
 
 export interface AppDeps {
@@ -80,6 +83,12 @@ export interface AppDeps {
   twilioAuthToken: string;
   /** The URL Twilio signs webhooks against. */
   publicBaseUrl: string;
+  /** Prometheus metrics: request timings here, job runs in the scheduler, queues at scrape time. */
+  metrics: Metrics;
+  /** Who may scrape /metrics (METRICS_TOKEN; off in production without it). */
+  metricsRoute: MetricsRouteOptions;
+  /** Operational alerts (their open conditions show in the trust checks). */
+  alerts: AlertsService;
   /** Express's `trust proxy` (config TRUST_PROXY): the proxies whose X-Forwarded-For gives the client address. */
   trustProxy?: TrustProxy;
 }
@@ -119,9 +128,11 @@ export function createApp(deps: AppDeps): Express {
   // below. Each is a route of the app itself with the same security headers and
   // request context as every other request, without the dispatch of the
   // app-wide middleware layers and a mounted router.
-  twilioWebhookRoutes(app, deps.callFlow, { authToken: deps.twilioAuthToken, publicBaseUrl: deps.publicBaseUrl, before: [webhookSecurityHeaders, requestContext] });
+  twilioWebhookRoutes(app, deps.callFlow, { authToken: deps.twilioAuthToken, publicBaseUrl: deps.publicBaseUrl, before: [deps.metrics.httpMiddleware, webhookSecurityHeaders, requestContext] });
+  app.use(deps.metrics.httpMiddleware);
   app.use(securityHeaders);
   app.use(requestContext);
+  app.use(metricsRoutes(deps.metrics, deps.metricsRoute));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

@@ -1,4 +1,6 @@
 import type { AgentSyncDeps } from '../agents/agent-platform-sync.js';
+import type { AlertsService } from '../alerts/alerts-service.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { AppConfig } from '../config/env.js';
 import type { ServiceDb } from '../db/database.js';
 import type { ErasureService } from '../erasure/erasure-service.js';
@@ -25,4 +27,7 @@ export interface JobContext {
   subprocessors: SubprocessorsService;
   agentSync: AgentSyncDeps;
   webhookDeliveries: WebhookDeliveryDeps;
+  alerts: AlertsService;
+  /** Job runs are counted and timed here (the server's /metrics). */
+  metrics: Metrics;
 }

@@ -1,4 +1,5 @@
 import { agentPlatformSyncJob } from '../agents/agents-jobs.js';
+import { opsAlertsJob } from '../alerts/alerts-jobs.js';
 import { auditChainVerifyJob } from '../audit/audit-jobs.js';
 import { providerDeletionsJob } from '../deletions/deletions-jobs.js';
 import { erasureDeadlinesJob, erasureWorkJob } from '../erasure/erasure-jobs.js';
@@ -29,5 +30,6 @@ export function jobDefinitions(): JobDefinition<JobContext>[] {
     webhookDeliveriesJob, // * * * * *
     auditChainVerifyJob, // * * * * *
     agentPlatformSyncJob, // * * * * *
+    opsAlertsJob, // * * * * *
   ];
 }

@@ -43,6 +43,7 @@ async function execute(ctx: JobContext, def: JobDefinition<JobContext>, run: Cla
   try {
     counts = await def.run(ctx);
   } catch (err) {
+    ctx.metrics.jobFinished(def.name, (Date.now() - started) / 1000, false);
     logger.error({ job: def.name, run_id: run.id, ms: Date.now() - started, error: describeError(err) }, 'job failed');
     await coordinator.finish(run, { error: err }).catch((e: unknown) =>
       logger.error({ job: def.name, run_id: run.id, error: describeError(e) }, 'could not record the failed job run'),
@@ -53,6 +54,7 @@ async function execute(ctx: JobContext, def: JobDefinition<JobContext>, run: Cla
     logger.error({ job: def.name, run_id: run.id, error: describeError(e) }, 'could not record the job run');
     throw e;
   });
+  ctx.metrics.jobFinished(def.name, (Date.now() - started) / 1000, true);
   logger.info({ job: def.name, run_id: run.id, ms: Date.now() - started, counts }, 'job finished');
   return counts;
 }
