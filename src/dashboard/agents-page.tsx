@@ -66,7 +66,9 @@ export function RequiredSentences({ lang, language, oob }: { lang: Lang; languag
   const key = language;
   return (
     <section id={SENTENCES_ID} class="sentences" aria-labelledby={`${SENTENCES_ID}-title`} hx-swap-oob={oob ? 'true' : undefined}>
-      <h3 id={`${SENTENCES_ID}-title`}>{a.requiredTitle.replace('{language}', languageName(language, lang))}</h3>
+      <p id={`${SENTENCES_ID}-title`} class="sentences-title">
+        {a.requiredTitle.replace('{language}', languageName(language, lang))}
+      </p>
       {d ? (
         <>
           <dl>
@@ -100,7 +102,7 @@ export function VerdictView({ lang, verdict }: { lang: Lang; verdict: Verdict })
   }
   if (verdict.kind !== 'disclaimer') {
     return (
-      <p class="verdict verdict-bad" data-verdict={verdict.kind}>
+      <p class={`verdict ${verdict.kind === 'blank' ? 'verdict-blank' : 'verdict-bad'}`} data-verdict={verdict.kind}>
         {verdict.kind === 'blank' ? a.checkBlank : a.checkLanguage}
       </p>
     );
