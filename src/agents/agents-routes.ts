@@ -5,9 +5,10 @@ import { parse } from '../lib/validate.js';
 import { orgIdParams } from '../orgs/orgs-routes.js';
 import type { AgentChange, AgentsService, NewAgent } from './agents-service.js';
 
-const agentParams = orgIdParams.extend({ agentId: z.string().uuid({ message: 'must be an agent id (uuid)' }) });
+export const agentParams = orgIdParams.extend({ agentId: z.string().uuid({ message: 'must be an agent id (uuid)' }) });
 
-const fields = {
+/** The rules for each field of an agent's body; the dashboard's forms use the same ones. */
+export const agentFields = {
   name: z.string().trim().min(1).max(200),
   // Any tag is accepted here (lower-cased, `_` read as `-`) so that an unknown language gets the
   // service's 422 `language_unsupported`, which lists the supported ones, rather than a bare 400.
@@ -26,9 +27,9 @@ const fields = {
   phone_number: z.string().trim().min(1).max(64).nullable(),
 };
 
-const createBody = z.strictObject({ ...fields, phone_number: fields.phone_number.optional() });
-const updateBody = z
-  .strictObject(fields)
+export const createAgentBody = z.strictObject({ ...agentFields, phone_number: agentFields.phone_number.optional() });
+export const updateAgentBody = z
+  .strictObject(agentFields)
   .partial()
   .refine((b) => Object.keys(b).length > 0, { message: 'give at least one of name, language, first_message, phone_number' });
 
@@ -59,7 +60,7 @@ export function agentsRoutes(service: AgentsService): Router {
 
   router.post('/', async (req, res) => {
     const { orgId } = parse(orgIdParams, req.params, 'path');
-    const body: NewAgent = parse(createBody, req.body);
+    const body: NewAgent = parse(createAgentBody, req.body);
     res.status(201).json(await service.create(authOf(req), orgId, body));
   });
 
@@ -70,7 +71,7 @@ export function agentsRoutes(service: AgentsService): Router {
 
   router.patch('/:agentId', async (req, res) => {
     const { orgId, agentId } = parse(agentParams, req.params, 'path');
-    const body: AgentChange = parse(updateBody, req.body);
+    const body: AgentChange = parse(updateAgentBody, req.body);
     res.json(await service.update(authOf(req), orgId, agentId, body));
   });
 

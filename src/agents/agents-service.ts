@@ -18,7 +18,7 @@ import { readOrgPhone } from '../orgs/org-country.js';
 import { findRetentionDays } from '../preferences/preferences-repo.js';
 import { ProviderError, type AgentPlatform, type PlatformAgent } from '../providers/agent-platform.js';
 import { agentSpec, recordAgentSynced, type AgentToolKeys } from './agent-platform-sync.js';
-import { checkFirstMessage, SUPPORTED_LANGUAGES } from './disclaimer-catalogue.js';
+import { checkFirstMessage, SUPPORTED_LANGUAGES, type DisclaimerKey } from './disclaimer-catalogue.js';
 import * as repo from './agents-repo.js';
 import * as phoneNumbers from './phone-numbers-repo.js';
 import type { AgentRow } from './agents-repo.js';
@@ -51,14 +51,18 @@ const PLATFORM_FIELDS: readonly Field[] = ['name', 'language', 'first_message'];
 
 /** Refuses (422 `language_unsupported`) a language without a disclaimer catalogue entry. */
 export function assertSupportedLanguage(language: string): void {
-  if (!SUPPORTED_LANGUAGES.includes(language)) {
-    throw new UnprocessableError(
-      'language_unsupported',
-      `There are no required first-message sentences for language ${JSON.stringify(language)}, so it cannot be used; ` +
-        `supported languages are ${SUPPORTED_LANGUAGES.join(', ')}.`,
-      { supported: SUPPORTED_LANGUAGES },
-    );
-  }
+  const refusal = languageRefusal(language);
+  if (refusal) throw refusal;
+}
+
+function languageRefusal(language: string): FirstMessageRefusal | undefined {
+  if (SUPPORTED_LANGUAGES.includes(language)) return undefined;
+  return new UnprocessableError(
+    'language_unsupported',
+    `There are no required first-message sentences for language ${JSON.stringify(language)}, so it cannot be used; ` +
+      `supported languages are ${SUPPORTED_LANGUAGES.join(', ')}.`,
+    { supported: SUPPORTED_LANGUAGES },
+  ) as FirstMessageRefusal;
 }
 
 /**
@@ -69,12 +73,34 @@ export function assertSupportedLanguage(language: string): void {
  * per-call greeting overrides.
  */
 export function assertFirstMessage(language: string, firstMessage: string, recorded = true): void {
+  const refusal = firstMessageRefusal(language, firstMessage, recorded);
+  if (refusal) throw refusal;
+}
+
+/** What a first message lacks or must not say: the 422 that assertFirstMessage throws, or undefined when it passes. */
+export type FirstMessageRefusal =
+  | (UnprocessableError & { code: 'language_unsupported'; details: { supported: readonly string[] } })
+  | (UnprocessableError & { code: 'disclaimer_missing'; details: { missing: DisclaimerKey[]; forbidden: Array<'recording_notice' | 'not_recorded_notice'> } });
+
+/** The rule assertFirstMessage enforces, as a value: the refusal it would throw, or undefined. */
+export function firstMessageRefusal(language: string, firstMessage: string, recorded = true): FirstMessageRefusal | undefined {
   const check = checkFirstMessage(language, firstMessage, { recorded });
-  if (check.ok) return;
+  if (check.ok) return undefined;
   if (check.missing.includes('language')) {
-    throw new UnprocessableError('language_unsupported', check.message, { supported: SUPPORTED_LANGUAGES });
+    return new UnprocessableError('language_unsupported', check.message, { supported: SUPPORTED_LANGUAGES }) as FirstMessageRefusal;
   }
-  throw new UnprocessableError('disclaimer_missing', check.message, { missing: check.missing, forbidden: check.forbidden });
+  const missing = check.missing.filter((k): k is DisclaimerKey => k !== 'language');
+  return new UnprocessableError('disclaimer_missing', check.message, { missing, forbidden: check.forbidden }) as FirstMessageRefusal;
+}
+
+/**
+ * The rule an agent's language and first message must pass when it is created or changed: a
+ * catalogue language as listed, and a first message with its sentences for recorded calls.
+ * The 422 that create and update throw, or undefined. The dashboard's live check shows this
+ * verdict as the operator types, so the check and saving can never disagree.
+ */
+export function agentFirstMessageRefusal(language: string, firstMessage: string): FirstMessageRefusal | undefined {
+  return languageRefusal(language) ?? firstMessageRefusal(language, firstMessage);
 }
 
 function platformLabel(err: ProviderError): string {
@@ -192,8 +218,8 @@ export function createAgentsService(deps: AgentsServiceDeps) {
         const row = await userDb.run(auth.claims, async (tx) => {
           await requireOrgRole(tx, orgId, ADMIN_ROLES);
           const phoneNumber = input.phone_number ? await readOrgPhone(tx, orgId, input.phone_number, 'phone_number') : null;
-          assertSupportedLanguage(input.language);
-          assertFirstMessage(input.language, input.first_message);
+          const refusal = agentFirstMessageRefusal(input.language, input.first_message);
+          if (refusal) throw refusal;
           retentionDays = await retentionOf(tx, orgId);
           const phoneId = phoneNumber ? await claimPhoneNumber(tx, orgId, phoneNumber, null) : null;
 
@@ -254,8 +280,8 @@ export function createAgentsService(deps: AgentsServiceDeps) {
           };
           const fields = FIELDS.filter((f) => next[f] !== before[f]);
           if (fields.length === 0) return before;
-          assertSupportedLanguage(next.language);
-          assertFirstMessage(next.language, next.first_message);
+          const refusal = agentFirstMessageRefusal(next.language, next.first_message);
+          if (refusal) throw refusal;
 
           if (fields.includes('phone_number')) {
             const phoneId = next.phone_number ? await claimPhoneNumber(tx, orgId, next.phone_number, agentId) : null;

@@ -30,6 +30,8 @@ import type { SubprocessorsService } from '../subprocessors/subprocessors-servic
 import type { UserDb } from '../db/user-db.js';
 import { privacyRoutes } from './privacy-routes.js';
 import { erasureRoutes } from './erasure-routes.js';
+import { agentsRoutes } from './agents-routes.js';
+import { HTMX_ASSET_PATH, sendHtmx } from './htmx.js';
 import { CallPage, CallsPage, CONSENT_STATES, MessagePage, OrgsPage, OUTCOMES, SignInPage, type CallDetail } from './pages.js';
 import { createCsrf, endSession, readCookies, requireSession, SESSION_COOKIE, startSession, type SessionOptions } from './session.js';
 
@@ -160,6 +162,7 @@ export function dashboardRoutes(deps: DashboardDeps): Router {
   // Same-origin requests carry our Origin (under no-referrer a browser sends "Origin: null",
   // which the CSRF check must refuse); other sites still get no referrer.
   router.use(helmet.referrerPolicy({ policy: 'same-origin' }));
+  router.get(HTMX_ASSET_PATH, sendHtmx);
   router.use('/assets', express.static(ASSETS, { index: false, fallthrough: false, maxAge: '1h' }));
   router.use(express.urlencoded({ extended: false, limit: '20kb', parameterLimit: 50 }));
 
@@ -301,6 +304,7 @@ export function dashboardRoutes(deps: DashboardDeps): Router {
   router.use(membersRoutes({ orgs: deps.orgs, send, signedInContext }));
   router.use('/orgs/:orgId/privacy', privacyRoutes({ orgs: deps.orgs, preferences: deps.preferences, signedInContext, send }));
   router.use('/orgs/:orgId/erasure-requests', erasureRoutes({ orgs: deps.orgs, erasure: deps.erasure, signedInContext, send }));
+  router.use('/orgs/:orgId/agents', agentsRoutes({ orgs: deps.orgs, agents: deps.agents, signedInContext, send }));
 
   router.use((req, _res, next) => next(new NotFoundError('No such page.')));
 

@@ -1,5 +1,6 @@
 import type { ComponentChildren, VNode } from 'preact';
 import { renderToString } from 'preact-render-to-string';
+import { HtmxHead } from './htmx.js';
 import { CSRF_FIELD } from './session.js';
 import { LANGUAGE_NAMES, LANGUAGES, type Lang, type Messages } from './messages.js';
 
@@ -96,8 +97,11 @@ function isCurrent(ctx: PageContext, path: string): boolean {
   return here === path || here.startsWith(`${path}/`);
 }
 
-/** The one layout of every dashboard page: header, organisation switcher, navigation, language switch. */
-export function Layout({ ctx, title, children }: { ctx: PageContext; title: string; children: ComponentChildren }) {
+/**
+ * The one layout of every dashboard page: header, organisation switcher, navigation, language switch.
+ * `htmx` loads htmx (see htmx.tsx) for pages that check input as it is typed.
+ */
+export function Layout({ ctx, title, htmx, children }: { ctx: PageContext; title: string; htmx?: boolean; children: ComponentChildren }) {
   const { t } = ctx;
   return (
     <html lang={ctx.lang}>
@@ -106,6 +110,7 @@ export function Layout({ ctx, title, children }: { ctx: PageContext; title: stri
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${title} · ${t.product}`}</title>
         <link rel="stylesheet" href="/app/assets/dashboard.css" />
+        {htmx && <HtmxHead />}
       </head>
       <body>
         <a class="skip" href="#content">
