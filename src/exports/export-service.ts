@@ -39,6 +39,17 @@ export function createExportService(deps: { userDb: UserDb; blindIndexKey: Buffe
   }
 
   return {
+    /**
+     * The records of the organisation's latest exports (when, of whom by kind,
+     * how much; never the content, which is not kept). Owner, admin.
+     */
+    async list(auth: AuthContext, orgId: string, limit = 50) {
+      return deps.userDb.run(auth.claims, async (tx) => {
+        await requireOrgRole(tx, orgId, ADMIN_ROLES);
+        return exportsRepo.listExports(tx, orgId, limit);
+      });
+    },
+
     async export(auth: AuthContext, orgId: string, subject: ErasureSubject | null) {
       return deps.userDb.run(auth.claims, async (tx) => {
         await requireOrgRole(tx, orgId, ADMIN_ROLES);
