@@ -1,4 +1,4 @@
-import type { ExportRecord } from '../exports/exports-repo.js';
+import type { ExportRecord } from '../exports/export-service.js';
 import { EXPORTS_MESSAGES, type ExportsMessages } from './exports-messages.js';
 import { CsrfField, Layout, TableWrap, type PageContext } from './layout.js';
 

@@ -59,11 +59,11 @@ export function exportsRoutes(deps: ExportsRoutesDeps): Router {
     const orgId = orgIdOf(req);
     const form = exportForm.safeParse(req.body);
     const values: ExportFormValues = form.success ? form.data : { kind: 'organization', value: String((req.body as Record<string, unknown> | undefined)?.value ?? '').slice(0, 254) };
-    let subject: ErasureSubject | null = null;
     if (!form.success) {
       await render(req, res, orgId, { values, error: (m) => m.invalidExportSubject, status: 400 });
       return;
     }
+    let subject: ErasureSubject | null = null;
     if (values.kind !== 'organization') {
       // The API's body rules: an e-mail address, or a phone number the service reads.
       const body = subjectBody.safeParse({ [values.kind]: values.value });

@@ -17,6 +17,8 @@ import * as exportsRepo from './exports-repo.js';
 import { readOrgSubject, subjectHash } from '../erasure/erasure-service.js';
 import type { ErasureSubject } from '../erasure/erasure-types.js';
 
+export type { ExportRecord } from './exports-repo.js';
+
 /** Version of the export document's shape (README, "Export format"). */
 export const EXPORT_FORMAT_VERSION = 1;
 
