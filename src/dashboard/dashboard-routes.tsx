@@ -32,6 +32,8 @@ import { privacyRoutes } from './privacy-routes.js';
 import { erasureRoutes } from './erasure-routes.js';
 import { agentsRoutes } from './agents-routes.js';
 import { HTMX_ASSET_PATH, sendHtmx } from './htmx.js';
+import { exportsRoutes } from './exports-routes.js';
+import { activityRoutes } from './activity-routes.js';
 import { CallPage, CallsPage, CONSENT_STATES, MessagePage, OrgsPage, OUTCOMES, SignInPage, type CallDetail } from './pages.js';
 import { createCsrf, endSession, readCookies, requireSession, SESSION_COOKIE, startSession, type SessionOptions } from './session.js';
 
@@ -305,6 +307,8 @@ export function dashboardRoutes(deps: DashboardDeps): Router {
   router.use('/orgs/:orgId/privacy', privacyRoutes({ orgs: deps.orgs, preferences: deps.preferences, signedInContext, send }));
   router.use('/orgs/:orgId/erasure-requests', erasureRoutes({ orgs: deps.orgs, erasure: deps.erasure, signedInContext, send }));
   router.use('/orgs/:orgId/agents', agentsRoutes({ orgs: deps.orgs, agents: deps.agents, signedInContext, send }));
+  router.use('/orgs/:orgId/exports', exportsRoutes({ orgs: deps.orgs, exports: deps.exports, signedInContext, send }));
+  router.use('/orgs/:orgId/activity', activityRoutes({ orgs: deps.orgs, userDb: deps.userDb, signedInContext, send }));
 
   router.use((req, _res, next) => next(new NotFoundError('No such page.')));
 

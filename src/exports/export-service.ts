@@ -17,6 +17,8 @@ import * as exportsRepo from './exports-repo.js';
 import { readOrgSubject, subjectHash } from '../erasure/erasure-service.js';
 import type { ErasureSubject } from '../erasure/erasure-types.js';
 
+export type { ExportRecord } from './exports-repo.js';
+
 /** Version of the export document's shape (README, "Export format"). */
 export const EXPORT_FORMAT_VERSION = 1;
 
@@ -39,6 +41,17 @@ export function createExportService(deps: { userDb: UserDb; blindIndexKey: Buffe
   }
 
   return {
+    /**
+     * The records of the organisation's latest exports (when, of whom by kind,
+     * how much; never the content, which is not kept). Owner, admin.
+     */
+    async list(auth: AuthContext, orgId: string, limit = 50) {
+      return deps.userDb.run(auth.claims, async (tx) => {
+        await requireOrgRole(tx, orgId, ADMIN_ROLES);
+        return exportsRepo.listExports(tx, orgId, limit);
+      });
+    },
+
     async export(auth: AuthContext, orgId: string, subject: ErasureSubject | null) {
       return deps.userDb.run(auth.claims, async (tx) => {
         await requireOrgRole(tx, orgId, ADMIN_ROLES);

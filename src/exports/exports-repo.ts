@@ -19,6 +19,25 @@ export async function insertExport(
   return row!;
 }
 
+/** One record of an export made, as the dashboard lists it: never whom it was of, only how. */
+export interface ExportRecord {
+  id: string;
+  requested_by: string | null;
+  subject_type: 'email' | 'phone' | 'organization';
+  counts: Record<string, number>;
+  created_at: Date;
+}
+
+/** The organisation's latest export records, newest first (under RLS: owners and admins only). */
+export function listExports(tx: Tx, orgId: string, limit: number) {
+  return tx<ExportRecord[]>`
+          select id, requested_by, subject_type, counts, created_at
+          from public.exports
+          where org_id = ${orgId}
+          order by created_at desc, id
+          limit ${limit}`;
+}
+
 /**
  * Erasure: the records of exports of this subject (within `orgId`, or in every
  * organisation when null) stop pointing at them; that an export was made stays.
