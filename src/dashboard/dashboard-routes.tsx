@@ -30,6 +30,9 @@ import type { SubprocessorsService } from '../subprocessors/subprocessors-servic
 import type { UserDb } from '../db/user-db.js';
 import { privacyRoutes } from './privacy-routes.js';
 import { erasureRoutes } from './erasure-routes.js';
+import { adminIncidentsRoutes } from './admin-incidents-routes.js';
+import { adminSubprocessorsRoutes } from './admin-subprocessors-routes.js';
+import { orgSubprocessorsRoutes } from './org-subprocessors-routes.js';
 import { CallPage, CallsPage, CONSENT_STATES, MessagePage, OrgsPage, OUTCOMES, SignInPage, type CallDetail } from './pages.js';
 import { createCsrf, endSession, readCookies, requireSession, SESSION_COOKIE, startSession, type SessionOptions } from './session.js';
 
@@ -301,6 +304,9 @@ export function dashboardRoutes(deps: DashboardDeps): Router {
   router.use(membersRoutes({ orgs: deps.orgs, send, signedInContext }));
   router.use('/orgs/:orgId/privacy', privacyRoutes({ orgs: deps.orgs, preferences: deps.preferences, signedInContext, send }));
   router.use('/orgs/:orgId/erasure-requests', erasureRoutes({ orgs: deps.orgs, erasure: deps.erasure, signedInContext, send }));
+  router.use('/orgs/:orgId/subprocessors', orgSubprocessorsRoutes({ orgs: deps.orgs, subprocessors: deps.subprocessors, signedInContext, send }));
+  router.use('/admin/incidents', adminIncidentsRoutes({ incidents: deps.incidents, signedInContext, send }));
+  router.use('/admin/subprocessors', adminSubprocessorsRoutes({ subprocessors: deps.subprocessors, signedInContext, send }));
 
   router.use((req, _res, next) => next(new NotFoundError('No such page.')));
 
