@@ -99,6 +99,7 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
       jwtSecret: config.supabase.jwtSecret!,
       blindIndexKey: config.blindIndexKey,
       publicBaseUrl: config.publicBaseUrl,
+      operatorEmails: config.operatorEmails,
     });
     inviter = createLocalInviter(localSignIn, config.blindIndexKey);
     dashboardSignIn = localDashboardSignIn(localSignIn);

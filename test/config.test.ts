@@ -131,6 +131,16 @@ describe('configuration', () => {
     expect(problemsOf({ ...PRODUCTION, PRIVACY_CONTACT_EMAIL: 'not-an-address' })).toEqual([expect.stringMatching(/^PRIVACY_CONTACT_EMAIL: /)]);
     expect(problemsOf({ ...PRODUCTION, OPERATOR_NAME: 'x'.repeat(201) })).toEqual([expect.stringMatching(/^OPERATOR_NAME: /)]);
   });
+
+  it('reads OPERATOR_EMAILS in local mode: trimmed, lower-cased, blanks skipped; a non-address is refused; production ignores it', () => {
+    expect(loadConfig({ DATA_DIR: tmp() }).operatorEmails).toEqual([]);
+    expect(loadConfig({ DATA_DIR: tmp(), OPERATOR_EMAILS: ' Ops@Example.TEST , ,second@example.test,ops@example.test ' }).operatorEmails).toEqual([
+      'ops@example.test',
+      'second@example.test',
+    ]);
+    expect(problemsOf({ DATA_DIR: tmp(), OPERATOR_EMAILS: 'ops@example.test, not-an-address' })).toEqual(['OPERATOR_EMAILS: "not-an-address" is not an e-mail address']);
+    expect(loadConfig({ ...PRODUCTION, OPERATOR_EMAILS: 'ops@example.test' }).operatorEmails).toEqual([]);
+  });
 });
 
 /** Every variable production requires, with well-formed values. */

@@ -18,6 +18,8 @@ export interface LocalSignInDeps {
   jwtSecret: string;
   blindIndexKey: Buffer;
   publicBaseUrl: string;
+  /** OPERATOR_EMAILS: addresses (trimmed, lower-case) whose tokens say `platform_role = "operator"`. */
+  operatorEmails?: readonly string[];
 }
 
 /**
@@ -76,7 +78,8 @@ export function createLocalSignIn(deps: LocalSignInDeps) {
         return row;
       });
       const expiresIn = 3600;
-      const accessToken = await issueLocalAccessToken(deps.jwtSecret, { sub: user.id, email, expiresInSeconds: expiresIn });
+      const operator = (deps.operatorEmails ?? []).includes(normaliseEmail(email));
+      const accessToken = await issueLocalAccessToken(deps.jwtSecret, { sub: user.id, email, operator, expiresInSeconds: expiresIn });
       return { access_token: accessToken, token_type: 'bearer', expires_in: expiresIn, user_id: user.id };
     },
   };

@@ -99,6 +99,7 @@ const envSchema = z.object({
   TRANSCRIPT_KEY_ID: optionalString,
   FORGET_ME_SECRET: optionalString.pipe(z.string().min(32, { message: 'must be at least 32 characters' }).optional()),
   BLIND_INDEX_KEY: optionalString.pipe(z.string().min(32, { message: 'must be at least 32 characters' }).optional()),
+  OPERATOR_EMAILS: optionalString,
   IMPERSONATION_MAX_MINUTES: optionalString.pipe(z.string().regex(/^\d+$/, { message: 'must be a whole number of minutes' }).transform(Number).pipe(z.number().int().min(1).max(240)).optional()),
   CRON_ENABLED: boolFlag,
   TRUST_PROXY: optionalString,
@@ -171,6 +172,12 @@ export interface AppConfig {
   readonly transcriptKeyId: string;
   readonly forgetMeSecret: string;
   readonly blindIndexKey: Buffer;
+  /**
+   * OPERATOR_EMAILS (local mode only): the addresses whose local sign-in issues a token with
+   * `app_metadata.platform_role = "operator"`, trimmed and lower-cased. Empty in production,
+   * where Supabase Auth sets app_metadata and the variable is ignored.
+   */
+  readonly operatorEmails: readonly string[];
   readonly impersonationMaxMinutes: number;
   readonly cronEnabled: boolean;
   /**
@@ -288,6 +295,27 @@ export function parseTrustProxy(value: string | undefined, problems: string[]): 
   return entries;
 }
 
+const emailAddress = z.string().email();
+
+/**
+ * OPERATOR_EMAILS: comma-separated addresses, each trimmed and lower-cased (so they
+ * compare case-insensitively); empty entries are skipped, anything else must be an address.
+ */
+export function parseOperatorEmails(value: string | undefined, problems: string[]): string[] {
+  if (!value) return [];
+  const out: string[] = [];
+  for (const raw of value.split(',')) {
+    const email = raw.trim().toLowerCase();
+    if (!email) continue;
+    if (!emailAddress.safeParse(email).success) {
+      problems.push(`OPERATOR_EMAILS: "${raw.trim()}" is not an e-mail address`);
+      continue;
+    }
+    if (!out.includes(email)) out.push(email);
+  }
+  return out;
+}
+
 function isCidr(value: string): boolean {
   try {
     ipaddr.parseCIDR(value);
@@ -363,6 +391,7 @@ export function loadConfig(
   }
 
   const trustProxy = parseTrustProxy(e.TRUST_PROXY, problems);
+  const operatorEmails = mode === 'local' ? parseOperatorEmails(e.OPERATOR_EMAILS, problems) : [];
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -415,6 +444,7 @@ export function loadConfig(
     transcriptKeyId,
     forgetMeSecret: values.FORGET_ME_SECRET!,
     blindIndexKey: Buffer.from(values.BLIND_INDEX_KEY!, 'utf8'),
+    operatorEmails,
     impersonationMaxMinutes: e.IMPERSONATION_MAX_MINUTES ?? 60,
     cronEnabled: e.CRON_ENABLED ?? true,
     trustProxy,

@@ -34,6 +34,9 @@ import { agentsRoutes } from './agents-routes.js';
 import { HTMX_ASSET_PATH, sendHtmx } from './htmx.js';
 import { exportsRoutes } from './exports-routes.js';
 import { activityRoutes } from './activity-routes.js';
+import { adminIncidentsRoutes } from './admin-incidents-routes.js';
+import { adminSubprocessorsRoutes } from './admin-subprocessors-routes.js';
+import { orgSubprocessorsRoutes } from './org-subprocessors-routes.js';
 import { CallPage, CallsPage, CONSENT_STATES, MessagePage, OrgsPage, OUTCOMES, SignInPage, type CallDetail } from './pages.js';
 import { createCsrf, endSession, readCookies, requireSession, SESSION_COOKIE, startSession, type SessionOptions } from './session.js';
 
@@ -309,6 +312,9 @@ export function dashboardRoutes(deps: DashboardDeps): Router {
   router.use('/orgs/:orgId/agents', agentsRoutes({ orgs: deps.orgs, agents: deps.agents, signedInContext, send }));
   router.use('/orgs/:orgId/exports', exportsRoutes({ orgs: deps.orgs, exports: deps.exports, signedInContext, send }));
   router.use('/orgs/:orgId/activity', activityRoutes({ orgs: deps.orgs, userDb: deps.userDb, signedInContext, send }));
+  router.use('/orgs/:orgId/subprocessors', orgSubprocessorsRoutes({ orgs: deps.orgs, subprocessors: deps.subprocessors, signedInContext, send }));
+  router.use('/admin/incidents', adminIncidentsRoutes({ incidents: deps.incidents, signedInContext, send }));
+  router.use('/admin/subprocessors', adminSubprocessorsRoutes({ subprocessors: deps.subprocessors, signedInContext, send }));
 
   router.use((req, _res, next) => next(new NotFoundError('No such page.')));
 

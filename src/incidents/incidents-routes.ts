@@ -23,9 +23,16 @@ const fields = {
   art34_required: z.boolean().nullable(),
   art34_exemption: z.string().max(2000).nullable(),
 };
-const createBody = z.strictObject(fields).partial().required({ title: true, severity: true, detected_at: true });
+/** The body of a new incident (the dashboard's form is turned into it too). */
+export const createBody = z.strictObject(fields).partial().required({ title: true, severity: true, detected_at: true });
+/** The Art. 33(3) contents, each optional (nullable: blank clears it). */
+export const contentsBody = z
+  .strictObject(fields)
+  .pick({ nature: true, data_categories: true, approx_subjects: true, approx_records: true, contact_point: true, likely_consequences: true, measures: true, art34_required: true, art34_exemption: true })
+  .partial();
 const updateBody = z.strictObject(fields).partial().refine((b) => Object.keys(b).length > 0, { message: 'give at least one field' });
-const notifiedBody = z.strictObject({
+/** The notification's own fields (the dashboard's form sends them with the Art. 33(3) contents). */
+export const notifiedBody = z.strictObject({
   authority_reference: z.string().trim().min(1).max(300),
   notified_at: when.optional(),
   delay_reason: z.string().trim().max(5000).optional(),

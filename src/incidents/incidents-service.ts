@@ -50,20 +50,35 @@ export function hoursLeft(detectedAt: Date, now: Date): number {
   return NOTIFICATION_HOURS - (now.getTime() - detectedAt.getTime()) / 3_600_000;
 }
 
+/** The Art. 33(3) contents, each with what the authority is told it stands for. */
+const NOTIFICATION_CONTENTS = {
+  nature: 'nature (a): the nature of the breach',
+  data_categories: 'data_categories (a): categories of personal data',
+  approx_subjects: 'approx_subjects (a): approximate number of people',
+  approx_records: 'approx_records (a): approximate number of records',
+  contact_point: 'contact_point (b): the DPO or other contact point',
+  likely_consequences: 'likely_consequences (c): likely consequences',
+  measures: 'measures (d): measures taken or proposed',
+  art34_required: 'art34_required: whether the people affected must be told (Art. 34)',
+  art34_exemption: 'art34_exemption: which Art. 34(3) exemption applies',
+} as const;
+export type NotificationContent = keyof typeof NOTIFICATION_CONTENTS;
+
+/** The fields Art. 33(3) requires before the authority can be told that are still missing. */
+export function missingNotificationFields(i: Record<string, unknown>): NotificationContent[] {
+  const missing: NotificationContent[] = [];
+  const blank = (v: unknown) => v === null || v === undefined || (typeof v === 'string' && v.trim() === '') || (Array.isArray(v) && v.length === 0);
+  for (const f of ['nature', 'data_categories', 'approx_subjects', 'approx_records', 'contact_point', 'likely_consequences', 'measures'] as const) {
+    if (blank(i[f])) missing.push(f);
+  }
+  if (i.art34_required === null || i.art34_required === undefined) missing.push('art34_required');
+  else if (i.art34_required === false && blank(i.art34_exemption)) missing.push('art34_exemption');
+  return missing;
+}
+
 /** What Art. 33(3) requires before the authority can be told, as a list of what is missing. */
 export function missingNotificationContents(i: Record<string, unknown>): string[] {
-  const missing: string[] = [];
-  const blank = (v: unknown) => v === null || v === undefined || (typeof v === 'string' && v.trim() === '') || (Array.isArray(v) && v.length === 0);
-  if (blank(i.nature)) missing.push('nature (a): the nature of the breach');
-  if (blank(i.data_categories)) missing.push('data_categories (a): categories of personal data');
-  if (blank(i.approx_subjects)) missing.push('approx_subjects (a): approximate number of people');
-  if (blank(i.approx_records)) missing.push('approx_records (a): approximate number of records');
-  if (blank(i.contact_point)) missing.push('contact_point (b): the DPO or other contact point');
-  if (blank(i.likely_consequences)) missing.push('likely_consequences (c): likely consequences');
-  if (blank(i.measures)) missing.push('measures (d): measures taken or proposed');
-  if (i.art34_required === null || i.art34_required === undefined) missing.push('art34_required: whether the people affected must be told (Art. 34)');
-  else if (i.art34_required === false && blank(i.art34_exemption)) missing.push('art34_exemption: which Art. 34(3) exemption applies');
-  return missing;
+  return missingNotificationFields(i).map((f) => NOTIFICATION_CONTENTS[f]);
 }
 
 /**
@@ -88,8 +103,11 @@ export function createIncidentsService(deps: { serviceDb: ServiceDb; mailer: Mai
   return {
     get,
 
+    /** The register, each incident with its hours left of the 72 (negative once late; null once notified), as `get` gives them. */
     async list() {
-      return repo.listIncidents(db);
+      const rows = await repo.listIncidents(db);
+      const at = now();
+      return rows.map((r) => ({ ...r, hours_left: r.notified_at ? null : Number(hoursLeft(r.detected_at as Date, at).toFixed(1)) }));
     },
 
     async create(actor: AuditActor, input: IncidentInput) {
@@ -114,15 +132,32 @@ export function createIncidentsService(deps: { serviceDb: ServiceDb; mailer: Mai
       return get(id);
     },
 
-    /** Records that the supervisory authority was told (Art. 33): only with the Art. 33(3) contents. */
-    async markNotified(actor: AuditActor, id: string, input: { notified_at?: Date; authority_reference: string; delay_reason?: string }) {
+    /**
+     * Records that the supervisory authority was told (Art. 33): only with the Art. 33(3) contents.
+     * `contents` may complete them in the same transaction (the dashboard's form sends them with
+     * the notification): if anything is still missing, or the delay is not explained, nothing is saved.
+     */
+    async markNotified(actor: AuditActor, id: string, input: { notified_at?: Date; authority_reference: string; delay_reason?: string; contents?: IncidentChange }) {
       await db.begin(async (tx) => {
-        const [incident] = await repo.lockIncident(tx, id);
-        if (!incident) throw new NotFoundError('No such incident.');
-        if (incident.notified_at) return;
-        const missing = missingNotificationContents(incident);
+        const [locked] = await repo.lockIncident(tx, id);
+        if (!locked) throw new NotFoundError('No such incident.');
+        if (locked.notified_at) return;
+        const change = input.contents ?? {};
+        // Only what differs from the register is written (and recorded as an update).
+        const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+        const fields = FIELDS.filter((f) => f in change && !same(change[f], locked[f]));
+        const incident: Record<string, unknown> = { ...locked, ...change };
+        const missing = missingNotificationFields(incident);
         if (missing.length) {
-          throw new UnprocessableError('notification_incomplete', `Art. 33(3) contents are missing: ${missing.join('; ')}.`, { missing });
+          throw new UnprocessableError('notification_incomplete', `Art. 33(3) contents are missing: ${missing.map((f) => NOTIFICATION_CONTENTS[f]).join('; ')}.`, {
+            missing: missing.map((f) => NOTIFICATION_CONTENTS[f]),
+            fields: missing,
+          });
+        }
+        if (fields.length) {
+          await repo.updateIncident(tx, id, change, fields);
+          await repo.insertEvent(tx, id, actor.id ?? null, 'updated', change);
+          await writeAudit(tx, actor, { orgId: null, action: 'incident.updated', targetType: 'security_incident', targetId: id, metadata: { fields } });
         }
         const notifiedAt = input.notified_at ?? now();
         const late = (notifiedAt.getTime() - (incident.detected_at as Date).getTime()) / 3_600_000 > NOTIFICATION_HOURS;

@@ -6,7 +6,8 @@ import { escapeHtml, page } from '../lib/html.js';
 import { orgIdParams } from '../orgs/orgs-routes.js';
 import type { SubprocessorsService } from './subprocessors-service.js';
 
-const announceBody = z.strictObject({
+/** A new sub-processor (the dashboard's form is turned into it too). */
+export const announceBody = z.strictObject({
   name: z.string().trim().min(2).max(200),
   purpose: z.string().trim().min(3).max(2000),
   data_categories: z.array(z.string().trim().min(1).max(200)).min(1).max(50),
@@ -15,7 +16,7 @@ const announceBody = z.strictObject({
   safeguards: z.string().trim().min(3).max(2000),
   effective_at: z.coerce.date(),
 });
-const objectionBody = z.strictObject({ reason: z.string().trim().min(3).max(2000) });
+export const objectionBody = z.strictObject({ reason: z.string().trim().min(3).max(2000) });
 const resolveParams = z.object({ id: z.string().uuid(), orgId: z.string().uuid() });
 const orgSpParams = orgIdParams.extend({ id: z.string().uuid() });
 
