@@ -37,6 +37,10 @@ export function trustPage(result: PlatformTrust): string {
           </li>
         ))}
       </ul>
+      <p>
+        Keypad consent and open security incidents are checked for each organisation only: the first is each organisation’s own setting, and an incident is
+        reported to the organisations it affects and to the supervisory authority, not announced here.
+      </p>
 
       <h2>How the controls work</h2>
       <dl>
