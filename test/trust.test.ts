@@ -4,7 +4,7 @@ import { writeAudit } from '../src/audit/audit.js';
 import { advanceChain, sweepChain } from '../src/audit/audit-checkpoints.js';
 import type { ServiceDb, Tx } from '../src/db/database.js';
 import { createUserDb } from '../src/db/user-db.js';
-import { createTrustService, TRUST_CHAIN_MAX_NEW_ENTRIES, type TrustCheck } from '../src/trust/trust-service.js';
+import { createTrustService, PUBLIC_TRUST_CACHE_SECONDS, TRUST_CHAIN_MAX_NEW_ENTRIES, type PlatformCheck, type TrustCheck } from '../src/trust/trust-service.js';
 import { bearer, buildTestApp, createOrg, createUser, openTestDb, testConfig, type TestOrg } from './helpers/harness.js';
 
 let db: ServiceDb;
@@ -247,5 +247,114 @@ describe('the audit chain check costs the same for every organisation', () => {
     const chain = byId(res.body.checks, 'audit_chain');
     expect(chain).toMatchObject({ status: 'fail', evidence: { broken: { chainIndex: '6', problem: 'checkpoint_changed' } } });
     expect(chain.detail).toContain('#6');
+  });
+});
+
+const PLATFORM_IDS = ['rls_enabled', 'audit_append_only', 'audit_chain', 'retention', 'transcript_encryption', 'agent_platform', 'erasure_requests', 'provider_deletions', 'subprocessors'];
+
+/** Runs `fn` in a transaction that is rolled back afterwards, with the platform-wide checks read inside it. */
+async function inRolledBack(fn: (tx: Tx, platform: () => Promise<PlatformCheck[]>) => Promise<void>): Promise<void> {
+  const trust = createTrustService({ serviceDb: db, userDb: createUserDb(db), subprocessors: deps.subprocessors });
+  await db
+    .begin(async (tx) => {
+      await fn(tx as unknown as Tx, () => trust.platformChecks(tx as unknown as Tx));
+      throw new Error('rollback');
+    })
+    .catch((err: Error) => {
+      if (err.message !== 'rollback') throw err;
+    });
+}
+
+describe('the public /trust page: live platform-wide checks', () => {
+  it('shows every platform-wide check with its state, detail and time, and names no organisation', async () => {
+    const html = await request(app).get('/trust').set('Accept', 'text/html');
+    expect(html.status).toBe(200);
+    expect(html.text).toContain('<h2>Live results</h2>');
+    for (const id of PLATFORM_IDS) expect(html.text).toContain(`id="check-${id}"`);
+    expect(html.text).toMatch(/<span class="state (pass|fail|info)">(Passing|Failing|For information)<\/span>: /);
+    expect(html.text).toMatch(/Checked <time datetime="\d{4}-\d\d-\d\dT/);
+    expect(html.text).not.toContain(org.id);
+    expect(html.text).not.toContain(`Org ${org.id.slice(0, 8)}`);
+
+    const json = await request(app).get('/trust').set('Accept', 'application/json');
+    expect(json.status).toBe(200);
+    expect(json.body.checks.map((c: PlatformCheck) => c.id)).toEqual(PLATFORM_IDS);
+    for (const c of json.body.checks) expect(Date.parse(c.checked_at), c.id).not.toBeNaN();
+    expect(json.body.cache_seconds).toBe(PUBLIC_TRUST_CACHE_SECONDS);
+    expect(json.body.controls.map((c: { id: string }) => c.id)).toEqual(expect.arrayContaining(PLATFORM_IDS));
+    expect(JSON.stringify(json.body)).not.toContain(org.id);
+    expect(json.headers['cache-control']).toBe(`public, max-age=${PUBLIC_TRUST_CACHE_SECONDS}`);
+  });
+
+  it('a deletion at the providers given up, or waiting more than two days, fails the deletions check', async () => {
+    await inRolledBack(async (tx, platform) => {
+      await tx`delete from public.provider_deletions`;
+      const insert = (id: string, status: string, createdAt: string) =>
+        tx`insert into public.provider_deletions (org_id, provider, resource_type, resource_id, reason, status, created_at, done_at)
+           values (${org.id}, 'twilio', 'recording', ${id}, 'retention', ${status}, now() - ${createdAt}::interval, ${status === 'done' ? new Date() : null})`;
+      await insert('RE-done', 'done', '1 hour');
+      await insert('RE-fresh', 'pending', '1 hour');
+      const healthy = byId(await platform(), 'provider_deletions');
+      expect(healthy).toMatchObject({ status: 'pass', evidence: { pending: 1, failed: 0, done_last_30_days: 1 } });
+
+      await insert('RE-failed', 'failed', '1 day');
+      const givenUp = byId(await platform(), 'provider_deletions');
+      expect(givenUp).toMatchObject({ status: 'fail', evidence: { failed: 1 } });
+      expect(givenUp.detail).toContain('given up');
+
+      await tx`delete from public.provider_deletions where resource_id = 'RE-failed'`;
+      await insert('RE-stuck', 'pending', '3 days');
+      const stuck = byId(await platform(), 'provider_deletions');
+      expect(stuck).toMatchObject({ status: 'fail', evidence: { pending: 2, failed: 0 } });
+      expect(stuck.detail).toContain('the deletions job is not running');
+    });
+  });
+
+  it('an overdue erasure, a plain-text transcript under encryption or a broken audit chain fails its check, counted over every organisation', async () => {
+    await advanceChain(db, org.id, new Date());
+    await inRolledBack(async (tx, platform) => {
+      await tx`update public.erasure_requests set status = 'completed' where status not in ('completed', 'cancelled')`;
+      const before = await platform();
+      expect(byId(before, 'erasure_requests')).toMatchObject({ status: 'pass', evidence: { overdue: 0, flagged: 0 } });
+      // Other tests on this database leave chains broken on purpose: count from where they are.
+      const brokenBefore = byId(before, 'audit_chain').evidence.broken as number;
+
+      await tx`update public.privacy_preferences set transcript_encryption = true where org_id = ${org.id}`;
+      await tx`insert into public.transcripts (org_id, content) values (${org.id}, '[{"role":"user","message":"hi"}]')`;
+      await tx`insert into public.erasure_requests (org_id, source, subject_type, status, due_at, received_at) values (${org.id}, 'dashboard', 'phone', 'confirmed', now() - interval '1 day', now() - interval '32 days')`;
+      const [ours] = await tx`update public.audit_chain_checkpoints set broken_index = 1, broken_problem = 'content_changed', broken_found_at = now()
+                              where chain_key = ${org.id} and broken_index is null returning chain_key`;
+      expect(ours).toBeDefined();
+      const after = await platform();
+
+      const encBefore = byId(before, 'transcript_encryption').evidence as { total: number; encrypted: number };
+      const enc = byId(after, 'transcript_encryption');
+      expect(enc.status).toBe('fail');
+      expect(enc.evidence).toMatchObject({ encrypted: encBefore.encrypted });
+      expect((enc.evidence as { total: number }).total).toBeGreaterThan(encBefore.total);
+      expect(byId(after, 'erasure_requests')).toMatchObject({ status: 'fail', evidence: { overdue: 1 } });
+      const chain = byId(after, 'audit_chain');
+      expect(chain).toMatchObject({ status: 'fail', evidence: { broken: brokenBefore + 1 } });
+      expect(chain.detail).toContain('broken');
+      expect(chain.detail).not.toContain(org.id);
+    });
+  });
+
+  it('is computed once a minute for everybody: a change shows after the cache has expired, not before', async () => {
+    let clock = Date.now();
+    const trust = createTrustService({ serviceDb: db, userDb: createUserDb(db), subprocessors: deps.subprocessors, now: () => new Date(clock) });
+    const first = await trust.platform();
+    const finished = new Date(Math.ceil(Date.now() / 1000) * 1000 + 2000);
+    await db`
+      insert into public.job_runs (job_name, slot, claimed_by, status, started_at, finished_at, counts)
+      values ('retention-purge', ${finished}, 'test', 'succeeded', ${finished}, ${finished}, '{"transcripts_deleted": 7}')`;
+    clock += (PUBLIC_TRUST_CACHE_SECONDS - 1) * 1000;
+    const cached = await trust.platform();
+    expect(cached).toBe(first);
+    expect(byId(cached.checks, 'retention').evidence.last_purge_counts).not.toEqual({ transcripts_deleted: 7 });
+    clock += 2000;
+    const fresh = await trust.platform();
+    expect(fresh.checked_at.getTime()).toBe(clock);
+    expect(byId(fresh.checks, 'retention').evidence).toMatchObject({ last_purge_finished_at: finished, last_purge_counts: { transcripts_deleted: 7 } });
   });
 });

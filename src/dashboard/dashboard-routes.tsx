@@ -17,6 +17,7 @@ import { ADMIN_ROLES } from '../orgs/org-access.js';
 import type { OrgRole } from '../orgs/orgs-repo.js';
 import type { OrgsService } from '../orgs/orgs-service.js';
 import type { PreferencesService } from '../preferences/preferences-service.js';
+import { pageSecurityPolicy } from '../lib/page-security.js';
 import { renderPage, type PageContext } from './layout.js';
 import { LANG_COOKIE, LANGUAGES, languageOf, MESSAGES } from './messages.js';
 import { membersRoutes } from './members-page.js';
@@ -151,19 +152,7 @@ export function dashboardRoutes(deps: DashboardDeps): Router {
   const csrf = createCsrf(deps.blindIndexKey, deps.publicBaseUrl, deps.session);
 
   // Only our own files: no inline script or style anywhere in the dashboard.
-  router.use(
-    helmet.contentSecurityPolicy({
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        objectSrc: ["'none'"],
-      },
-    }),
-  );
+  router.use(pageSecurityPolicy());
   // Same-origin requests carry our Origin (under no-referrer a browser sends "Origin: null",
   // which the CSRF check must refuse); other sites still get no referrer.
   router.use(helmet.referrerPolicy({ policy: 'same-origin' }));

@@ -166,6 +166,70 @@ export function Layout({ ctx, title, htmx, children }: { ctx: PageContext; title
   );
 }
 
+/** A link to the same public page in another language. */
+export interface LanguageLink {
+  lang: string;
+  /** The language's name in itself ("Deutsch"). */
+  name: string;
+  href: string;
+}
+
+/**
+ * The layout of the public pages (/forget-me, /trust, /subprocessors): the
+ * dashboard's stylesheet and head, no session, so the language switch is a
+ * plain link per language instead of the dashboard's form. `footer` carries
+ * what a page must always show (e.g. who runs the service).
+ */
+export function PublicLayout({
+  lang,
+  title,
+  languages,
+  noindex,
+  footer,
+  children,
+}: {
+  lang: string;
+  /** The document title. */
+  title: string;
+  /** The language switch: its label, and this page in each other language. */
+  languages?: { label: string; links: LanguageLink[] };
+  /** Pages that carry a token or answer one person (forget-me) are kept out of search engines. */
+  noindex?: boolean;
+  footer?: ComponentChildren;
+  children: ComponentChildren;
+}) {
+  return (
+    <html lang={lang}>
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        {noindex && <meta name="robots" content="noindex" />}
+        <title>{title}</title>
+        <link rel="stylesheet" href="/app/assets/dashboard.css" />
+        <link rel="stylesheet" href="/app/assets/public.css" />
+      </head>
+      <body class="public">
+        {languages && (
+          <header class="public-top">
+            <nav aria-label={languages.label}>
+              {languages.links.map((l, i) => (
+                <>
+                  {i > 0 && ' · '}
+                  <a href={l.href} hreflang={l.lang} lang={l.lang}>
+                    {l.name}
+                  </a>
+                </>
+              ))}
+            </nav>
+          </header>
+        )}
+        <main id="content">{children}</main>
+        {footer && <footer class="public-footer">{footer}</footer>}
+      </body>
+    </html>
+  );
+}
+
 /** A whole page as HTML: Preact escapes every text and attribute value it is given. */
 export function renderPage(page: VNode): string {
   return `<!doctype html>${renderToString(page)}`;

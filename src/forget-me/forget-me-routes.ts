@@ -6,6 +6,7 @@ import { parse } from '../lib/validate.js';
 import { AppError, ValidationError } from '../lib/errors.js';
 import { InvalidPhoneError, parsePhone } from '../lib/phone.js';
 import { logger } from '../lib/logger.js';
+import { pageSecurityPolicy } from '../lib/page-security.js';
 import { LANGS, type Lang } from './forget-me-messages.js';
 import { codePage, confirmedPage, confirmPage, formPage, linkSentPage, problemPage, type FormField, type FormState, type PageContext } from './forget-me-pages.js';
 import { RateLimitedError, type ForgetMeService } from './forget-me-service.js';
@@ -127,6 +128,8 @@ export function forgetMeRoutes(service: ForgetMeService): Router {
       },
     });
 
+  // Our own stylesheet only: no inline script or style on these pages.
+  router.use(pageSecurityPolicy());
   router.use((_req, res, next) => {
     // Pages with tokens and request ids are never cached or stored, and never sent to
     // another site as a Referer (same-origin, not no-referrer: under no-referrer a

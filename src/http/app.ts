@@ -154,7 +154,7 @@ export function createApp(deps: AppDeps): Express {
   if (deps.localSignIn) app.use('/auth', json, localSignInRoutes(deps.localSignIn));
 
   app.use(publicSubprocessorRoutes(deps.subprocessors));
-  app.use(publicTrustRoutes());
+  app.use(publicTrustRoutes(deps.trust));
   app.use('/webhooks/elevenlabs', elevenLabsWebhookRoutes(deps.postCall, deps.withdrawal));
   // Public pages (each with its own body parsers and headers).
   app.use('/forget-me', forgetMeRoutes(deps.forgetMe));

@@ -27,6 +27,19 @@ export const AUDIT_VERIFY_MAX_AGE_MINUTES = 30;
  * one with millions of entries.
  */
 export const TRUST_CHAIN_MAX_NEW_ENTRIES = 50;
+/**
+ * A deletion owed to Twilio or ElevenLabs is retried with backoff for about 21
+ * hours before it is given up; one still pending after two days means the
+ * deletions job is not running.
+ */
+export const PROVIDER_DELETION_MAX_AGE_HOURS = 48;
+/**
+ * The public /trust page's platform-wide checks are computed at most once per
+ * this many seconds and shared by every visitor in between, so that the
+ * public page, which anyone may request as often as they like, cannot be used
+ * to load the database: a flood of requests costs one round of counts a minute.
+ */
+export const PUBLIC_TRUST_CACHE_SECONDS = 60;
 
 export interface TrustCheck {
   id: string;
@@ -34,6 +47,20 @@ export interface TrustCheck {
   status: 'pass' | 'fail' | 'info';
   detail: string;
   evidence: Record<string, unknown>;
+}
+
+/** A platform-wide check for the public page: counts only, and when it was read. */
+export interface PlatformCheck extends TrustCheck {
+  checked_at: Date;
+}
+
+/** The public /trust page's live results: every organisation at once, no organisation named. */
+export interface PlatformTrust {
+  checked_at: Date;
+  passing: boolean;
+  checks: PlatformCheck[];
+  /** How long this result is reused for every visitor. */
+  cache_seconds: number;
 }
 
 /** Plain-language descriptions of every control, for the public /trust page. */
@@ -46,6 +73,7 @@ export const CONTROLS: { id: string; control: string; description: string }[] = 
   { id: 'dtmf_consent', control: 'Keypad consent before recording', description: 'With the switch on, callers from Germany, Austria, Switzerland and Poland, or every caller if the organisation chooses, are asked to press 1 before anything is recorded; without consent nothing is recorded.' },
   { id: 'agent_platform', control: 'Agents in line at ElevenLabs', description: 'Every agent at ElevenLabs records no voice, carries the tool a caller uses to stop the recording mid-call, and keeps conversations no longer than your retention window. Changes are pushed at once and retried until ElevenLabs confirms them; this check fails while any agent there differs.' },
   { id: 'erasure_requests', control: 'Erasure requests answered in time', description: 'Requests to erase a person are worked through Twilio and ElevenLabs too, within one month (Art. 12(3)); we show their state.' },
+  { id: 'provider_deletions', control: 'Deletions at Twilio and ElevenLabs', description: 'Every recording and conversation we must delete at Twilio or ElevenLabs (after a refused consent, the retention window, an erasure) is queued in the same transaction as the decision, and retried until the provider confirms it; we show how many wait, how many were given up for a person to look at, and how many were done in the last 30 days.' },
   { id: 'incidents', control: 'Breach notification clock', description: 'Open security incidents page the data-protection officer every 30 minutes until the supervisory authority has been told.' },
   { id: 'subprocessors', control: 'Sub-processor list', description: 'The processors we use are listed publicly; new ones are announced 30 days ahead and customers may object.' },
 ];
@@ -67,26 +95,35 @@ export function createTrustService(deps: {
   const now = deps.now ?? (() => new Date());
   const chainMaxNewEntries = deps.chainMaxNewEntries ?? TRUST_CHAIN_MAX_NEW_ENTRIES;
 
+  /** Row-level security on every personal-data table (the database catalogue: the same for every organisation). */
+  async function rlsCheck(db: ServiceDb | Tx): Promise<TrustCheck> {
+    const rls = await repo.rlsOfTables(db, PERSONAL_DATA_TABLES);
+    const off = rls.filter((r) => !r.enabled).map((r) => r.table);
+    return {
+      id: 'rls_enabled', control: name('rls_enabled'), status: off.length ? 'fail' : 'pass',
+      detail: off.length ? `Row-level security is OFF on: ${off.join(', ')}.` : `Row-level security is on for all ${rls.length} personal-data tables.`,
+      evidence: { tables: rls.length, disabled: off },
+    };
+  }
+
+  /** The audit log's rules and TRUNCATE trigger (the database catalogue). */
+  async function auditAppendOnlyCheck(db: ServiceDb | Tx): Promise<TrustCheck> {
+    const [catalogue] = await repo.auditLogGuards(db);
+    const missing = ['prevent_audit_delete', 'prevent_audit_update'].filter((r) => !catalogue!.rules.includes(r));
+    if (!catalogue!.trigger_enabled) missing.push('prevent_audit_truncate (trigger)');
+    return {
+      id: 'audit_append_only', control: name('audit_append_only'), status: missing.length ? 'fail' : 'pass',
+      detail: missing.length ? `Missing or disabled: ${missing.join(', ')}.` : 'Rules prevent_audit_update and prevent_audit_delete and the TRUNCATE trigger are in place.',
+      evidence: { rules: catalogue!.rules, truncate_trigger: catalogue!.trigger_enabled },
+    };
+  }
+
   /** Runs the checks with `db` (the service connection, or a transaction in tests). */
   async function checks(db: ServiceDb | Tx, orgId: string): Promise<TrustCheck[]> {
     const out: TrustCheck[] = [];
 
-    const rls = await repo.rlsOfTables(db, PERSONAL_DATA_TABLES);
-    const off = rls.filter((r) => !r.enabled).map((r) => r.table);
-    out.push({
-      id: 'rls_enabled', control: name('rls_enabled'), status: off.length ? 'fail' : 'pass',
-      detail: off.length ? `Row-level security is OFF on: ${off.join(', ')}.` : `Row-level security is on for all ${rls.length} personal-data tables.`,
-      evidence: { tables: rls.length, disabled: off },
-    });
-
-    const [catalogue] = await repo.auditLogGuards(db);
-    const missing = ['prevent_audit_delete', 'prevent_audit_update'].filter((r) => !catalogue!.rules.includes(r));
-    if (!catalogue!.trigger_enabled) missing.push('prevent_audit_truncate (trigger)');
-    out.push({
-      id: 'audit_append_only', control: name('audit_append_only'), status: missing.length ? 'fail' : 'pass',
-      detail: missing.length ? `Missing or disabled: ${missing.join(', ')}.` : 'Rules prevent_audit_update and prevent_audit_delete and the TRUNCATE trigger are in place.',
-      evidence: { rules: catalogue!.rules, truncate_trigger: catalogue!.trigger_enabled },
-    });
+    out.push(await rlsCheck(db));
+    out.push(await auditAppendOnlyCheck(db));
 
     out.push(await auditChainCheck(db, orgId));
 
@@ -208,8 +245,132 @@ export function createTrustService(deps: {
     return { ...base, status: 'pass', detail: `Entries #1–#${chain.checkedThrough} of ${chain.latest} verify: ${byJob}${here}${waiting}.${full}` };
   }
 
+  /**
+   * The platform-wide checks of the public /trust page, with `db` (the service
+   * connection, or a transaction in tests). Counts over every organisation,
+   * never a name, an id or anything about a person. Per-organisation settings
+   * (keypad consent) are not summed up here, and open security incidents are
+   * left to the organisations affected (their own trust check) and the
+   * supervisory authority: a public page is not where an incident is announced.
+   */
+  async function platformChecks(db: ServiceDb | Tx): Promise<PlatformCheck[]> {
+    const out: PlatformCheck[] = [];
+    const at = (c: TrustCheck): PlatformCheck => ({ ...c, checked_at: now() });
+
+    out.push(at(await rlsCheck(db)));
+    out.push(at(await auditAppendOnlyCheck(db)));
+
+    const [chains] = await repo.platformAuditChains(db, new Date(now().getTime() - AUDIT_VERIFY_MAX_AGE_MINUTES * 60_000));
+    const c = chains!;
+    const lastVerified = c.last_verified_at ? ` The verification job last confirmed a chain at ${c.last_verified_at.toISOString()}.` : '';
+    out.push(at({
+      id: 'audit_chain', control: name('audit_chain'), status: c.broken || c.lagging ? 'fail' : 'pass',
+      detail: c.broken
+        ? `${c.broken} of ${c.chains} organisations' audit chains are broken: an entry was altered or removed.${lastVerified}`
+        : c.lagging
+          ? `${c.lagging} of ${c.chains} audit chains have entries the verification job has not verified for more than ${AUDIT_VERIFY_MAX_AGE_MINUTES} minutes: it is not running.${lastVerified}`
+          : c.chains
+            ? `All ${c.chains} audit chains (${c.entries} entries) verify up to the job's last run.${lastVerified}`
+            : 'No audit entries yet.',
+      evidence: { chains: c.chains, entries: Number(c.entries), broken: c.broken, lagging: c.lagging, last_verified_at: c.last_verified_at, never_fully_verified: c.never_fully_verified },
+    }));
+
+    const [purge] = await repo.lastSucceededPurge(db);
+    const purgeAge = purge ? (now().getTime() - purge.finished_at.getTime()) / 3_600_000 : Infinity;
+    out.push(at({
+      id: 'retention', control: name('retention'), status: purgeAge <= PURGE_MAX_AGE_HOURS ? 'pass' : 'fail',
+      detail: purge
+        ? `The daily purge last finished ${purgeAge.toFixed(1)} hours ago${purgeAge > PURGE_MAX_AGE_HOURS ? ' — more than two days: it is not running' : ''}.`
+        : 'The purge has never completed.',
+      evidence: { last_purge_finished_at: purge?.finished_at ?? null, last_purge_counts: purge?.counts ?? null },
+    }));
+
+    const [enc] = await repo.platformTranscriptEncryption(db);
+    const e = enc!;
+    out.push(at({
+      id: 'transcript_encryption', control: name('transcript_encryption'),
+      status: e.orgs_on === 0 ? 'info' : e.encrypted === e.total ? 'pass' : 'fail',
+      detail: e.orgs_on === 0
+        ? 'No organisation has switched transcript encryption on.'
+        : `${e.encrypted} of ${e.total} transcripts of the ${e.orgs_on} organisation(s) with encryption on are encrypted${e.encrypted === e.total ? '' : ': some are stored in plain text'}.`,
+      evidence: { ...e },
+    }));
+
+    const [sync] = await repo.platformAgentSyncCounts(db);
+    const a = sync!;
+    out.push(at({
+      id: 'agent_platform', control: name('agent_platform'), status: a.out_of_line ? 'fail' : 'pass',
+      detail: a.out_of_line
+        ? `${a.out_of_line} of ${a.agents} agent(s) not yet confirmed at ElevenLabs with their organisation's settings${a.failing ? `; ${a.failing} failing, retried with backoff` : ''}.`
+        : `All ${a.agents} agent(s) confirmed at ElevenLabs: no voice recording, the stop-recording tool, their organisation's retention window.`,
+      evidence: { ...a, config_version: AGENT_CONFIG_VERSION },
+    }));
+
+    const [erasure] = await repo.platformErasureCounts(db, now());
+    const r = erasure!;
+    out.push(at({
+      id: 'erasure_requests', control: name('erasure_requests'), status: r.overdue || r.flagged ? 'fail' : 'pass',
+      detail: r.overdue || r.flagged
+        ? `${r.overdue} overdue and ${r.flagged} flagged erasure request(s), of ${r.open} open.`
+        : `No erasure request is overdue or stuck: ${r.open} open, ${r.completed} completed.`,
+      evidence: { ...r },
+    }));
+
+    const since = new Date(now().getTime() - 30 * 86_400_000);
+    const [deletions] = await repo.providerDeletionCounts(db, since);
+    const d = deletions!;
+    const oldestHours = d.oldest_pending_at ? (now().getTime() - d.oldest_pending_at.getTime()) / 3_600_000 : 0;
+    const late = oldestHours > PROVIDER_DELETION_MAX_AGE_HOURS;
+    out.push(at({
+      id: 'provider_deletions', control: name('provider_deletions'), status: d.failed || late ? 'fail' : 'pass',
+      detail: [
+        d.failed ? `${d.failed} deletion(s) at the providers were given up after repeated errors and wait for a person.` : 'No deletion at the providers has been given up.',
+        d.pending
+          ? `${d.pending} waiting, the oldest for ${oldestHours.toFixed(1)} hours${late ? ' — more than two days: the deletions job is not running' : ''}.`
+          : 'None waiting.',
+        `${d.done_recently} done in the last 30 days.`,
+      ].join(' '),
+      evidence: { pending: d.pending, failed: d.failed, done_last_30_days: d.done_recently, oldest_pending_hours: d.pending ? Number(oldestHours.toFixed(1)) : null },
+    }));
+
+    const list = await deps.subprocessors.publicList(db);
+    out.push(at({
+      id: 'subprocessors', control: name('subprocessors'), status: 'info',
+      detail: `List version ${list.version}: ${list.live.length} in use, ${list.announced.length} announced.`,
+      evidence: { version: list.version, live: list.live.length, announced: list.announced.length },
+    }));
+    return out;
+  }
+
+  /** One computation shared by every visitor for PUBLIC_TRUST_CACHE_SECONDS (and by requests arriving while it runs). */
+  let cached: { at: number; result: Promise<PlatformTrust> } | undefined;
+
   return {
     checks,
+    platformChecks,
+    /**
+     * GET /trust (public): the platform-wide checks, computed at most once per
+     * PUBLIC_TRUST_CACHE_SECONDS (see there); a failed computation is not kept.
+     */
+    platform(): Promise<PlatformTrust> {
+      const t = now().getTime();
+      if (!cached || t - cached.at >= PUBLIC_TRUST_CACHE_SECONDS * 1000) {
+        const entry = {
+          at: t,
+          result: platformChecks(deps.serviceDb).then((results) => ({
+            checked_at: new Date(t),
+            passing: results.every((r) => r.status !== 'fail'),
+            checks: results,
+            cache_seconds: PUBLIC_TRUST_CACHE_SECONDS,
+          })),
+        };
+        entry.result.catch(() => {
+          if (cached === entry) cached = undefined;
+        });
+        cached = entry;
+      }
+      return cached.result;
+    },
     /** GET /api/orgs/:orgId/trust (members). */
     async forOrganization(auth: AuthContext, orgId: string) {
       await deps.userDb.run(auth.claims, (tx) => requireOrgRole(tx, orgId));

@@ -1,35 +1,14 @@
+import type { ComponentChildren } from 'preact';
+import { PublicLayout, renderPage } from '../dashboard/layout.js';
 import { LANGS, type Lang } from './forget-me-messages.js';
 import type { Operator } from './forget-me-service.js';
 
 /**
- * The forget-me pages: plain server-rendered HTML in English, German and Polish, no
- * JavaScript, every field labelled, errors announced (role="alert") and tied
- * to their field. Everything from outside is escaped.
+ * The forget-me pages: server-rendered Preact JSX in English, German and
+ * Polish with the public pages' layout, no JavaScript, every field labelled,
+ * errors announced (role="alert") and tied to their field. Preact escapes
+ * everything from outside.
  */
-
-/** Escapes text for HTML content and attribute values. */
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
-const STYLE = `
-  :root { color-scheme: light dark; }
-  body { font: 1.0625rem/1.55 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0 auto; max-width: 42rem; padding: 1rem 1.25rem 3rem; }
-  header { display: flex; justify-content: flex-end; }
-  h1 { font-size: 1.75rem; line-height: 1.2; margin-top: .5rem; }
-  h2 { font-size: 1.25rem; margin-top: 2rem; }
-  form h2 { margin-top: 0; }
-  form { border: 1px solid #8888; border-radius: .5rem; padding: 1rem 1.25rem; margin: 1rem 0; }
-  label { display: block; font-weight: 600; margin-top: .75rem; }
-  .hint { display: block; font-weight: 400; font-size: .95rem; }
-  input[type=email], input[type=tel], input[type=text] { box-sizing: border-box; width: 100%; font: inherit; padding: .5rem; margin-top: .25rem; border: 1px solid #666; border-radius: .25rem; }
-  input[aria-invalid=true] { border: 2px solid #b00020; }
-  button { font: inherit; margin-top: 1rem; padding: .5rem 1rem; border-radius: .25rem; border: 1px solid #1a4fa3; background: #1a4fa3; color: #fff; cursor: pointer; }
-  button:focus-visible, a:focus-visible, input:focus-visible { outline: 3px solid #f5a623; outline-offset: 2px; }
-  .alert { border-left: 4px solid #b00020; padding: .5rem 1rem; background: #b0002014; }
-  .note { border-left: 4px solid #1a4fa3; padding: .5rem 1rem; background: #1a4fa314; }
-  footer { border-top: 1px solid #8888; margin-top: 2rem; font-size: .95rem; overflow-wrap: anywhere; }
-`;
 
 const T = {
   en: {
@@ -266,34 +245,29 @@ export interface PageContext {
   operator: Operator;
 }
 
-function layout(page: PageContext, title: string, main: string, switchHref: (lang: Lang) => string): string {
+/** Every forget-me page: the language switch (links to this page in the other languages) and who runs the service. */
+function Page({ page, title, switchHref, children }: { page: PageContext; title: string; switchHref: (lang: Lang) => string; children: ComponentChildren }) {
   const { lang, operator } = page;
   const t = T[lang];
-  const others = LANGS.filter((l) => l !== lang)
-    .map((l) => `<a href="${escapeHtml(switchHref(l))}" hreflang="${l}" lang="${l}">${LANG_NAMES[l]}</a>`)
-    .join(' · ');
-  const mail = escapeHtml(operator.privacyEmail);
-  return `<!doctype html>
-<html lang="${lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<header><nav aria-label="${t.switchLabel}">${others}</nav></header>
-<main>
-${main}
-</main>
-<footer>
-<p>${t.operatorLabel}: <strong id="operator-name">${escapeHtml(operator.name)}</strong></p>
-<p>${t.contactLabel2}: <a id="privacy-contact" href="mailto:${encodeURI(operator.privacyEmail).replace(/[&<>"']/g, (c) => escapeHtml(c))}">${mail}</a></p>
-</footer>
-</body>
-</html>
-`;
+  const links = LANGS.filter((l) => l !== lang).map((l) => ({ lang: l, name: LANG_NAMES[l], href: switchHref(l) }));
+  const footer = (
+    <>
+      <p>
+        {t.operatorLabel}: <strong id="operator-name">{operator.name}</strong>
+      </p>
+      <p>
+        {t.contactLabel2}:{' '}
+        <a id="privacy-contact" href={`mailto:${encodeURI(operator.privacyEmail)}`}>
+          {operator.privacyEmail}
+        </a>
+      </p>
+    </>
+  );
+  return (
+    <PublicLayout lang={lang} title={title} languages={{ label: t.switchLabel, links }} noindex footer={footer}>
+      {children}
+    </PublicLayout>
+  );
 }
 
 const formHref = (lang: Lang) => `/forget-me?lang=${lang}`;
@@ -312,6 +286,9 @@ function errorText(lang: Lang, kind: NonNullable<FormState['error']>['kind']): s
   return { email: t.errEmail, phone: t.errPhone, contact_email: t.errContact, one: t.errOne }[kind];
 }
 
+/** The hidden field that keeps the page's language through a form post. */
+const LangField = ({ lang }: { lang: Lang }) => <input type="hidden" name="lang" value={lang} />;
+
 /**
  * GET /forget-me, and the same form again with an error after a refused POST.
  * Without SMS (`phone: false`) the phone form is replaced by a note saying so.
@@ -321,54 +298,92 @@ export function formPage(page: PageContext, state: FormState = {}, opts: { phone
   const t = T[lang];
   const v = state.values ?? {};
   const err = state.error;
-  const invalid = (field: FormField) => (err?.field === field ? ' aria-invalid="true" aria-describedby="form-error"' : '');
-  const hidden = `<input type="hidden" name="lang" value="${lang}">`;
-  const main = `<h1>${t.formTitle}</h1>
-${err ? `<div class="alert" role="alert" id="form-error"><p>${escapeHtml(errorText(lang, err.kind))}</p></div>` : ''}
-${t.intro.map((p) => `<p>${p}</p>`).join('\n')}
-<h2>${t.stepsTitle}</h2>
-<ol>${t.steps.map((s) => `<li>${s}</li>`).join('')}</ol>
-<p class="note"><strong>${t.secret}</strong></p>
+  /** aria-invalid and what describes the field: the error when it is the wrong one, and its hint. */
+  const described = (field: FormField, hint?: string) => {
+    const wrong = err?.field === field;
+    const by = [wrong ? 'form-error' : undefined, hint].filter(Boolean).join(' ');
+    return { 'aria-invalid': wrong ? ('true' as const) : undefined, 'aria-describedby': by || undefined };
+  };
+  return renderPage(
+    <Page page={page} title={t.formTitle} switchHref={formHref}>
+      <h1>{t.formTitle}</h1>
+      {err && (
+        <div class="alert" role="alert" id="form-error">
+          <p>{errorText(lang, err.kind)}</p>
+        </div>
+      )}
+      {t.intro.map((p) => (
+        <p>{p}</p>
+      ))}
+      <h2>{t.stepsTitle}</h2>
+      <ol>
+        {t.steps.map((s) => (
+          <li>{s}</li>
+        ))}
+      </ol>
+      <p class="note">
+        <strong>{t.secret}</strong>
+      </p>
 
-<form method="post" action="/forget-me" aria-labelledby="by-email">
-<h2 id="by-email">${t.byEmail}</h2>
-${hidden}
-<label for="email">${t.emailLabel}</label>
-<input id="email" name="email" type="email" autocomplete="email" required maxlength="254" value="${escapeHtml(v.email ?? '')}"${invalid('email')}>
-<button type="submit">${t.sendLink}</button>
-</form>
+      <form method="post" action="/forget-me" aria-labelledby="by-email">
+        <h2 id="by-email">{t.byEmail}</h2>
+        <LangField lang={lang} />
+        <label for="email">{t.emailLabel}</label>
+        <input id="email" name="email" type="email" autocomplete="email" required maxLength={254} value={v.email ?? ''} {...described('email')} />
+        <button type="submit">{t.sendLink}</button>
+      </form>
 
-${
-  opts.phone === false
-    ? `<section aria-labelledby="by-phone">
-<h2 id="by-phone">${t.byPhone}</h2>
-<p class="note" id="phone-unavailable">${t.phoneOff}</p>
-</section>`
-    : `<form method="post" action="/forget-me" aria-labelledby="by-phone">
-<h2 id="by-phone">${t.byPhone}</h2>
-${hidden}
-<label for="phone">${t.phoneLabel}</label>
-<span class="hint" id="phone-hint">${t.phoneHint}</span>
-<input id="phone" name="phone" type="tel" autocomplete="tel" required maxlength="32" value="${escapeHtml(v.phone ?? '')}"${err?.field === 'phone' ? ' aria-invalid="true" aria-describedby="form-error phone-hint"' : ' aria-describedby="phone-hint"'}>
-<label for="contact_email">${t.contactLabel}</label>
-<span class="hint" id="contact-hint">${t.contactHint}</span>
-<input id="contact_email" name="contact_email" type="email" autocomplete="email" maxlength="254" value="${escapeHtml(v.contact_email ?? '')}"${err?.field === 'contact_email' ? ' aria-invalid="true" aria-describedby="form-error contact-hint"' : ' aria-describedby="contact-hint"'}>
-<button type="submit">${t.sendCode}</button>
-</form>`
-}`;
-  return layout(page, t.formTitle, main, formHref);
+      {opts.phone === false ? (
+        <section aria-labelledby="by-phone">
+          <h2 id="by-phone">{t.byPhone}</h2>
+          <p class="note" id="phone-unavailable">
+            {t.phoneOff}
+          </p>
+        </section>
+      ) : (
+        <form method="post" action="/forget-me" aria-labelledby="by-phone">
+          <h2 id="by-phone">{t.byPhone}</h2>
+          <LangField lang={lang} />
+          <label for="phone">{t.phoneLabel}</label>
+          <span class="hint" id="phone-hint">
+            {t.phoneHint}
+          </span>
+          <input id="phone" name="phone" type="tel" autocomplete="tel" required maxLength={32} value={v.phone ?? ''} {...described('phone', 'phone-hint')} />
+          <label for="contact_email">{t.contactLabel}</label>
+          <span class="hint" id="contact-hint">
+            {t.contactHint}
+          </span>
+          <input
+            id="contact_email"
+            name="contact_email"
+            type="email"
+            autocomplete="email"
+            maxLength={254}
+            value={v.contact_email ?? ''}
+            {...described('contact_email', 'contact-hint')}
+          />
+          <button type="submit">{t.sendCode}</button>
+        </form>
+      )}
+    </Page>,
+  );
 }
 
 /** After POST /forget-me with an e-mail address. */
 export function linkSentPage(page: PageContext): string {
   const { lang } = page;
   const t = T[lang];
-  const main = `<h1>${t.sentTitle}</h1>
-<p role="status">${t.sentBody}</p>
-<p>${t.sentSpam}</p>
-<p class="note">${t.secret}</p>
-<p><a href="${formHref(lang)}">${t.back}</a></p>`;
-  return layout(page, t.sentTitle, main, formHref);
+  return renderPage(
+    <Page page={page} title={t.sentTitle} switchHref={formHref}>
+      <h1>{t.sentTitle}</h1>
+      <p role="status">{t.sentBody}</p>
+      <p>{t.sentSpam}</p>
+      <p class="note">{t.secret}</p>
+      <p>
+        <a href={formHref(lang)}>{t.back}</a>
+      </p>
+    </Page>,
+  );
 }
 
 /** After POST /forget-me with a phone number, and again after a wrong code. */
@@ -380,18 +395,40 @@ export function codePage(
   const t = T[lang];
   const e = opts.error;
   const errorMessage = e === undefined ? '' : e === 'code_format' ? t.errCode : `${t.problems.code_incorrect![0]}. ${t.triesLeft(e.triesLeft)}`;
-  const main = `<h1>${t.codeTitle}</h1>
-${errorMessage ? `<div class="alert" role="alert" id="code-error"><p>${escapeHtml(errorMessage)}</p></div>` : `<p role="status">${t.codeBody(opts.minutes, opts.tries)}</p>`}
-<form method="post" action="/forget-me/verify">
-<input type="hidden" name="lang" value="${lang}">
-<input type="hidden" name="request_id" value="${escapeHtml(opts.requestId)}">
-<label for="code">${t.codeLabel}</label>
-<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxlength="7" required${errorMessage ? ' aria-invalid="true" aria-describedby="code-error"' : ''}>
-<button type="submit">${t.confirm}</button>
-</form>
-<p class="note">${t.secret}</p>
-<p><a href="${formHref(lang)}">${t.back}</a></p>`;
-  return layout(page, t.codeTitle, main, formHref);
+  return renderPage(
+    <Page page={page} title={t.codeTitle} switchHref={formHref}>
+      <h1>{t.codeTitle}</h1>
+      {errorMessage ? (
+        <div class="alert" role="alert" id="code-error">
+          <p>{errorMessage}</p>
+        </div>
+      ) : (
+        <p role="status">{t.codeBody(opts.minutes, opts.tries)}</p>
+      )}
+      <form method="post" action="/forget-me/verify">
+        <LangField lang={lang} />
+        <input type="hidden" name="request_id" value={opts.requestId} />
+        <label for="code">{t.codeLabel}</label>
+        <input
+          id="code"
+          name="code"
+          type="text"
+          inputMode="numeric"
+          autocomplete="one-time-code"
+          pattern="[0-9 ]{6,7}"
+          maxLength={7}
+          required
+          aria-invalid={errorMessage ? 'true' : undefined}
+          aria-describedby={errorMessage ? 'code-error' : undefined}
+        />
+        <button type="submit">{t.confirm}</button>
+      </form>
+      <p class="note">{t.secret}</p>
+      <p>
+        <a href={formHref(lang)}>{t.back}</a>
+      </p>
+    </Page>,
+  );
 }
 
 /** The confirmation link itself in the other language (the page keeps its token). */
@@ -404,17 +441,24 @@ const confirmHref = (token: string, lang: Lang) => `/forget-me/confirm?token=${e
 export function confirmPage(page: PageContext, token: string): string {
   const { lang } = page;
   const t = T[lang];
-  const main = `<h1 id="confirm-title">${t.askTitle}</h1>
-${t.askBody.map((p) => `<p>${p}</p>`).join('\n')}
-<form method="post" action="/forget-me/confirm" aria-labelledby="confirm-title" aria-describedby="confirm-warning">
-<input type="hidden" name="lang" value="${lang}">
-<input type="hidden" name="token" value="${escapeHtml(token)}">
-<p class="alert" id="confirm-warning"><strong>${t.askWarning}</strong></p>
-<button type="submit">${t.askButton}</button>
-</form>
-<p>${t.askIgnore}</p>
-<p class="note">${t.secret}</p>`;
-  return layout(page, t.askTitle, main, (l) => confirmHref(token, l));
+  return renderPage(
+    <Page page={page} title={t.askTitle} switchHref={(l) => confirmHref(token, l)}>
+      <h1 id="confirm-title">{t.askTitle}</h1>
+      {t.askBody.map((p) => (
+        <p>{p}</p>
+      ))}
+      <form method="post" action="/forget-me/confirm" aria-labelledby="confirm-title" aria-describedby="confirm-warning">
+        <LangField lang={lang} />
+        <input type="hidden" name="token" value={token} />
+        <p class="alert" id="confirm-warning">
+          <strong>{t.askWarning}</strong>
+        </p>
+        <button type="submit">{t.askButton}</button>
+      </form>
+      <p>{t.askIgnore}</p>
+      <p class="note">{t.secret}</p>
+    </Page>,
+  );
 }
 
 /** After a link or code confirmed the request. */
@@ -422,11 +466,16 @@ export function confirmedPage(page: PageContext, request: { id: string; due_at: 
   const { lang } = page;
   const t = T[lang];
   const due = new Intl.DateTimeFormat(LOCALE[lang], { dateStyle: 'long', timeZone: 'UTC' }).format(request.due_at);
-  const main = `<h1>${t.doneTitle}</h1>
-<p role="status">${escapeHtml(t.doneBody(due))}</p>
-<p>${t.doneNotice}</p>
-<p>${t.reference}: <code>${escapeHtml(request.id)}</code></p>`;
-  return layout(page, t.doneTitle, main, formHref);
+  return renderPage(
+    <Page page={page} title={t.doneTitle} switchHref={formHref}>
+      <h1>{t.doneTitle}</h1>
+      <p role="status">{t.doneBody(due)}</p>
+      <p>{t.doneNotice}</p>
+      <p>
+        {t.reference}: <code>{request.id}</code>
+      </p>
+    </Page>,
+  );
 }
 
 /** A refused link, code or request: what went wrong and what to do (400, 410, 429, 503, 500). */
@@ -434,8 +483,15 @@ export function problemPage(page: PageContext, code: string, extra?: string): st
   const { lang } = page;
   const t = T[lang];
   const [title, body] = t.problems[code] ?? t.problems.bad_request!;
-  const main = `<h1>${escapeHtml(title)}</h1>
-<div class="alert" role="alert"><p>${escapeHtml(body)}${extra ? ` ${escapeHtml(extra)}` : ''}</p></div>
-<p><a href="${formHref(lang)}">${t.back}</a></p>`;
-  return layout(page, title, main, formHref);
+  return renderPage(
+    <Page page={page} title={title} switchHref={formHref}>
+      <h1>{title}</h1>
+      <div class="alert" role="alert">
+        <p>{extra ? `${body} ${extra}` : body}</p>
+      </div>
+      <p>
+        <a href={formHref(lang)}>{t.back}</a>
+      </p>
+    </Page>,
+  );
 }

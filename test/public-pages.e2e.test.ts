@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBrowserHarness, type BrowserHarness } from './helpers/browser.js';
+
+let h: BrowserHarness;
+
+beforeAll(async () => {
+  h = await startBrowserHarness({ OPERATOR_NAME: 'Example Voice GmbH', PRIVACY_CONTACT_EMAIL: 'privacy@example.test' });
+  // A purge that just finished, so that /trust shows passing checks next to the others.
+  await h.db`
+    insert into public.job_runs (job_name, slot, claimed_by, status, started_at, finished_at, counts)
+    values ('retention-purge', now(), 'test', 'succeeded', now() - interval '1 minute', now(), '{"transcripts_deleted": 0}')`;
+});
+
+afterAll(async () => {
+  await h?.close();
+});
+
+describe('the public pages, in a real browser', () => {
+  it('/forget-me, /trust and /subprocessors: styled from our stylesheet under a strict CSP, accessible, no sideways scroll at 375 px', async () => {
+    const { page, problems } = await h.newPage();
+
+    await page.goto(`${h.base}/forget-me`);
+    await page.getByRole('heading', { name: 'Forget me: erase your data' }).waitFor();
+    // The stylesheet loaded (the CSP allows our own files): the form has its border.
+    expect(await page.locator('main > form').first().evaluate((f) => getComputedStyle(f).borderTopStyle)).toBe('solid');
+    expect(await page.locator('#operator-name').textContent()).toBe('Example Voice GmbH');
+    await h.checkPage(page, 'public-forget-me');
+
+    await page.getByRole('link', { name: 'Polski' }).click();
+    await page.getByRole('heading', { name: 'Zapomnij o mnie: usunięcie danych' }).waitFor();
+    expect(await page.getAttribute('html', 'lang')).toBe('pl');
+
+    await page.goto(`${h.base}/trust`);
+    await page.getByRole('heading', { name: 'Live results' }).waitFor();
+    const retention = page.locator('#check-retention');
+    expect(await retention.locator('.state').textContent()).toBe('Passing');
+    expect(await retention.locator('.state').evaluate((s) => getComputedStyle(s).fontWeight)).toBe('700');
+    expect(await page.locator('#check-provider_deletions .state').textContent()).toBe('Passing');
+    expect(await page.locator('.checks > li').count()).toBe(9);
+    await h.checkPage(page, 'public-trust');
+
+    await page.getByRole('link', { name: 'sub-processor list' }).click();
+    await page.getByRole('heading', { name: 'Sub-processors', exact: true }).waitFor();
+    await page.getByRole('heading', { name: 'ElevenLabs' }).waitFor();
+    await h.checkPage(page, 'public-subprocessors');
+
+    expect(problems).toEqual([]);
+  });
+});
