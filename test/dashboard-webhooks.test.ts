@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceDb } from '../src/db/database.js';
+import { MAX_ENDPOINTS_PER_ORG } from '../src/webhooks/webhooks-service.js';
 import { bearer, buildTestApp, createOrg, openTestDb, testConfig, type TestOrg, type TestUser } from './helpers/harness.js';
 
 const ORIGIN = 'https://voice.example.test';
@@ -122,6 +123,22 @@ describe('dashboard webhooks page', () => {
     expect(empty.text).toContain('enter the endpoint’s address');
     expect(empty.text).toMatch(/value="call.completed" checked/);
     expect(await endpoints()).toEqual(before);
+  });
+
+  it('says so when the organisation has as many endpoints as it may, and keeps what was typed', async () => {
+    const form = await openForm(other.admin, webhooksPath(other));
+    const have = (await endpoints(other)).length;
+    for (let i = have; i < MAX_ENDPOINTS_PER_ORG; i += 1) {
+      const res = await request(app).post(`/api/orgs/${other.id}/webhooks`).set(...bearer(other.owner)).send({ url: `https://hooks.example.test/cap-${i}`, events: ['call.completed'] });
+      expect(res.status).toBe(201);
+    }
+    const res = await post(form, { url: 'https://hooks.example.test/one-too-many', events: 'call.completed' }, webhooksPath(other));
+    expect(res.status).toBe(400);
+    expect(res.text).toContain(`at most ${MAX_ENDPOINTS_PER_ORG} endpoints`);
+    expect(res.text).toContain('value="https://hooks.example.test/one-too-many"');
+    expect(res.text).not.toMatch(SECRET);
+    expect(await endpoints(other)).toHaveLength(MAX_ENDPOINTS_PER_ORG);
+    await db`delete from public.webhook_endpoints where org_id = ${other.id}`;
   });
 
   it('deletes an endpoint through the service (audited), 303 back with a notice', async () => {

@@ -138,6 +138,23 @@ describe('dashboard leads pages', () => {
     expectNoPersonalData(audit);
   });
 
+  it('pages back through older leads, fifty at a time', async () => {
+    const crowd = await createOrg(db, config);
+    const start = Date.now() - 10 * 86_400_000;
+    for (let i = 0; i < 51; i += 1) await seedLead(db, crowd, { name: `Lead ${i}`, phone: null, createdAt: new Date(start + i * 60_000) });
+    const first = await page(crowd.member, `/app/orgs/${crowd.id}/leads`);
+    expect(first.text).toContain('>Lead 50<');
+    expect(first.text).toContain('>Lead 1<');
+    expect(first.text).not.toContain('>Lead 0<');
+    const older = /href="([^"]+before=[^"]+)"/.exec(first.text)![1]!.replace(/&amp;/g, '&');
+    const second = await page(crowd.member, older);
+    expect(second.status).toBe(200);
+    expect(second.text).toContain('>Lead 0<');
+    expect(second.text).not.toContain('>Lead 1<');
+    expect(second.text).toContain(`href="/app/orgs/${crowd.id}/leads">Newest leads`);
+    expect(second.text).not.toContain('Older leads');
+  });
+
   it('in German and Polish too', async () => {
     expect((await page(org.member, `/app/orgs/${org.id}/leads`).set('Accept-Language', 'de')).text).toContain('Telefonnummer');
     expect((await page(org.member, `/app/orgs/${org.id}/leads/${leadId}`).set('Accept-Language', 'pl')).text).toContain('Wróć do leadów');
