@@ -89,15 +89,19 @@ describe('dashboard webhooks page', () => {
 
   it('lists each endpoint’s recent deliveries with the event, the state in words, the attempts and the time', async () => {
     const [endpoint] = await endpoints();
-    await db`insert into public.webhook_deliveries (org_id, endpoint_id, event_id, event_type, payload, status, attempts, last_status, delivered_at)
-             values (${org.id}, ${endpoint!.id}, ${randomUUID()}, 'call.completed', '{}', 'delivered', 1, 204, now()),
-                    (${org.id}, ${endpoint!.id}, ${randomUUID()}, 'incident.opened', '{}', 'failed', 8, 500, null)`;
+    // The pending one is due tomorrow, so no delivery job run by another test file sends it.
+    await db`insert into public.webhook_deliveries (org_id, endpoint_id, event_id, event_type, payload, status, attempts, last_status, delivered_at, next_attempt_at)
+             values (${org.id}, ${endpoint!.id}, ${randomUUID()}, 'call.completed', '{}', 'delivered', 1, 204, now(), now()),
+                    (${org.id}, ${endpoint!.id}, ${randomUUID()}, 'incident.opened', '{}', 'failed', 8, 500, null, now()),
+                    (${org.id}, ${endpoint!.id}, ${randomUUID()}, 'erasure.completed', '{}', 'pending', 2, null, null, now() + interval '1 day')`;
     const res = await request(app).get(webhooksPath()).set('Cookie', `session=${org.admin.token}`);
     expect(res.text).toContain('A call ended (call.completed)');
     expect(res.text).toContain('<td>Delivered</td>');
     expect(res.text).toContain('<td>Failed: given up after the last retry</td>');
     expect(res.text).toContain('HTTP 204');
     expect(res.text).toContain('<td>8</td>');
+    expect(res.text).toContain('<td>Waiting to be sent (or retried)</td>');
+    expect(res.text).toContain('the connection failed or timed out');
     expect(res.text).toMatch(/<td>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC<\/td>/);
   });
 

@@ -45,6 +45,7 @@ export const en = {
   statusFailed: 'Failed: given up after the last retry',
   httpStatus: 'HTTP {code}',
   noAnswer: 'No answer yet',
+  connectionFailed: 'No answer: the connection failed or timed out',
   deleteEndpoint: 'Delete this endpoint',
   deleteEndpointOf: 'Delete this endpoint: {url}',
 };
@@ -95,6 +96,7 @@ export const de: WebhooksMessages = {
   statusFailed: 'Fehlgeschlagen: nach dem letzten Versuch aufgegeben',
   httpStatus: 'HTTP {code}',
   noAnswer: 'Noch keine Antwort',
+  connectionFailed: 'Keine Antwort: Die Verbindung schlug fehl oder lief ab',
   deleteEndpoint: 'Diesen Endpunkt löschen',
   deleteEndpointOf: 'Diesen Endpunkt löschen: {url}',
 };
@@ -143,6 +145,7 @@ export const pl: WebhooksMessages = {
   statusFailed: 'Nieudane: zaniechano po ostatniej próbie',
   httpStatus: 'HTTP {code}',
   noAnswer: 'Jeszcze brak odpowiedzi',
+  connectionFailed: 'Brak odpowiedzi: połączenie nie powiodło się lub przekroczyło czas',
   deleteEndpoint: 'Usuń ten punkt końcowy',
   deleteEndpointOf: 'Usuń ten punkt końcowy: {url}',
 };

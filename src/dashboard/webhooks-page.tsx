@@ -37,7 +37,7 @@ function eventText(m: WebhooksMessages, event: string): string {
   return words ? `${words} (${event})` : event;
 }
 
-function Deliveries({ ctx, m, endpoint }: { ctx: PageContext; m: WebhooksMessages; endpoint: EndpointWithDeliveries }) {
+function Deliveries({ m, endpoint }: { m: WebhooksMessages; endpoint: EndpointWithDeliveries }) {
   if (endpoint.deliveries.length === 0) return <p>{m.noDeliveries}</p>;
   return (
     <TableWrap label={m.deliveriesOf.replace('{url}', endpoint.url)}>
@@ -58,7 +58,7 @@ function Deliveries({ ctx, m, endpoint }: { ctx: PageContext; m: WebhooksMessage
               <td>{eventText(m, d.event_type)}</td>
               <td>{statusText(m, d.status)}</td>
               <td>{d.attempts}</td>
-              <td>{d.last_status === null ? (d.attempts ? ctx.t.none : m.noAnswer) : m.httpStatus.replace('{code}', String(d.last_status))}</td>
+              <td>{d.last_status === null ? (d.attempts ? m.connectionFailed : m.noAnswer) : m.httpStatus.replace('{code}', String(d.last_status))}</td>
             </tr>
           ))}
         </tbody>
@@ -168,7 +168,7 @@ export function WebhooksPage({
                   <dd>{when(e.created_at)}</dd>
                 </dl>
                 <h4>{m.deliveries}</h4>
-                <Deliveries ctx={ctx} m={m} endpoint={e} />
+                <Deliveries m={m} endpoint={e} />
                 <form method="post" action={`${base}/${e.id}/delete`} class="inline-form">
                   <CsrfField ctx={ctx} />
                   <button type="submit" class="danger" aria-label={m.deleteEndpointOf.replace('{url}', e.url)}>
