@@ -18,6 +18,7 @@ import { createOrgsService } from './orgs/orgs-service.js';
 import { createPreferencesService } from './preferences/preferences-service.js';
 import { createCallFlowService } from './calls/call-flow-service.js';
 import { createCallsService } from './calls/calls-service.js';
+import { createLeadsService } from './calls/leads-service.js';
 import { createErasureService } from './erasure/erasure-service.js';
 import { createExportService } from './exports/export-service.js';
 import { createIncidentsService } from './incidents/incidents-service.js';
@@ -164,6 +165,7 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
       deletions: { serviceDb, telephony, agentPlatform },
       transcripts: createTranscriptReader(config.transcriptKeys),
     }),
+    leads: createLeadsService({ userDb }),
     erasure,
     forgetMe: createForgetMeService({
       erasure,

@@ -51,3 +51,31 @@ export function listSubjectLeadsForExport(tx: Tx, orgId: string, hash: Buffer) {
 export function listLeadsForExport(tx: Tx, orgId: string) {
   return tx`select ${tx(exportColumns())} from public.leads where org_id = ${orgId}`;
 }
+
+/** A lead as the organisation's pages show it (the keyed hashes stay in the database). */
+export interface LeadRow {
+  id: string;
+  call_id: string | null;
+  name: string | null;
+  phone: string | null;
+  email: string | null;
+  notes: string | null;
+  anonymised_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** The organisation's leads, newest first, `limit` of them created before `before` when given. */
+export function listLeads(tx: Tx, orgId: string, opts: { limit: number; before?: Date | undefined }) {
+  return tx<LeadRow[]>`
+            select id, call_id, name, phone, email, notes, anonymised_at, created_at, updated_at
+            from public.leads
+            where org_id = ${orgId} ${opts.before ? tx`and created_at < ${opts.before}` : tx``}
+            order by created_at desc, id desc limit ${opts.limit}`;
+}
+
+export function findLead(tx: Tx, orgId: string, leadId: string) {
+  return tx<LeadRow[]>`
+            select id, call_id, name, phone, email, notes, anonymised_at, created_at, updated_at
+            from public.leads where id = ${leadId} and org_id = ${orgId}`;
+}

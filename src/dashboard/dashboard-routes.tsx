@@ -10,6 +10,7 @@ import type { LocalSignIn } from '../auth/local-sign-in.js';
 import { CONFIRM_PATH, type SupabaseMagicLink } from '../auth/supabase-magic-link.js';
 import type { TokenVerifier } from '../auth/tokens.js';
 import type { CallsService } from '../calls/calls-service.js';
+import type { LeadsService } from '../calls/leads-service.js';
 import type { ServiceDb } from '../db/database.js';
 import { AppError, BadRequestError, ForbiddenError, NotFoundError, UpstreamError } from '../lib/errors.js';
 import { logger } from '../lib/logger.js';
@@ -38,6 +39,9 @@ import { activityRoutes } from './activity-routes.js';
 import { adminIncidentsRoutes } from './admin-incidents-routes.js';
 import { adminSubprocessorsRoutes } from './admin-subprocessors-routes.js';
 import { orgSubprocessorsRoutes } from './org-subprocessors-routes.js';
+import { webhooksRoutes } from './webhooks-routes.js';
+import { orgTrustRoutes } from './org-trust-routes.js';
+import { leadsRoutes } from './leads-routes.js';
 import { CallPage, CallsPage, CONSENT_STATES, MessagePage, OrgsPage, OUTCOMES, SignInPage, type CallDetail } from './pages.js';
 import { createCsrf, endSession, readCookies, requireSession, SESSION_COOKIE, startSession, type SessionOptions } from './session.js';
 
@@ -95,6 +99,7 @@ export interface DashboardDeps {
   blindIndexKey: Buffer;
   orgs: OrgsService;
   calls: CallsService;
+  leads: LeadsService;
   preferences: PreferencesService;
   erasure: ErasureService;
   agents: AgentsService;
@@ -304,6 +309,9 @@ export function dashboardRoutes(deps: DashboardDeps): Router {
   router.use('/orgs/:orgId/subprocessors', orgSubprocessorsRoutes({ orgs: deps.orgs, subprocessors: deps.subprocessors, signedInContext, send }));
   router.use('/admin/incidents', adminIncidentsRoutes({ incidents: deps.incidents, signedInContext, send }));
   router.use('/admin/subprocessors', adminSubprocessorsRoutes({ subprocessors: deps.subprocessors, signedInContext, send }));
+  router.use('/orgs/:orgId/webhooks', webhooksRoutes({ orgs: deps.orgs, webhooks: deps.webhooks, signedInContext, send }));
+  router.use('/orgs/:orgId/trust', orgTrustRoutes({ orgs: deps.orgs, trust: deps.trust, signedInContext, send }));
+  router.use('/orgs/:orgId/leads', leadsRoutes({ orgs: deps.orgs, leads: deps.leads, signedInContext, send }));
 
   router.use((req, _res, next) => next(new NotFoundError('No such page.')));
 

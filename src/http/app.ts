@@ -21,6 +21,8 @@ import type { PreferencesService } from '../preferences/preferences-service.js';
 import type { CallFlowService } from '../calls/call-flow-service.js';
 import { callsRoutes } from '../calls/calls-routes.js';
 import type { CallsService } from '../calls/calls-service.js';
+import { leadsRoutes } from '../calls/leads-routes.js';
+import type { LeadsService } from '../calls/leads-service.js';
 import { elevenLabsWebhookRoutes } from '../calls/elevenlabs-webhooks.js';
 import type { PostCallService } from '../calls/post-call-service.js';
 import { twilioWebhookRoutes } from '../calls/twilio-webhooks.js';
@@ -71,6 +73,7 @@ export interface AppDeps {
   /** The agents' stop_recording tool: a caller withdraws consent mid-call. */
   withdrawal: WithdrawalService;
   calls: CallsService;
+  leads: LeadsService;
   erasure: ErasureService;
   exports: ExportService;
   incidents: IncidentsService;
@@ -175,6 +178,7 @@ export function createApp(deps: AppDeps): Express {
       blindIndexKey: deps.blindIndexKey,
       orgs: deps.orgs,
       calls: deps.calls,
+      leads: deps.leads,
       preferences: deps.preferences,
       erasure: deps.erasure,
       agents: deps.agents,
@@ -204,6 +208,7 @@ export function createApp(deps: AppDeps): Express {
   orgScope.use('/:orgId/preferences/privacy', preferencesRoutes(deps.preferences));
   orgScope.use('/:orgId/audit-logs', auditRoutes(deps.userDb));
   orgScope.use('/:orgId/calls', callsRoutes(deps.calls));
+  orgScope.use('/:orgId/leads', leadsRoutes(deps.leads));
   orgScope.use('/:orgId/erasure-requests', erasureRoutes(deps.erasure));
   orgScope.use('/:orgId/exports', exportRoutes(deps.exports));
   orgScope.use('/:orgId/subprocessors', orgSubprocessorRoutes(deps.subprocessors));

@@ -6,7 +6,8 @@ import { orgIdParams } from '../orgs/orgs-routes.js';
 import { WEBHOOK_EVENTS, type WebhooksService } from './webhooks-service.js';
 
 const endpointParams = orgIdParams.extend({ endpointId: z.string().uuid({ message: 'must be a webhook endpoint id (uuid)' }) });
-const createBody = z.strictObject({
+/** The body of a registration (the dashboard's form is held to it too). */
+export const createBody = z.strictObject({
   url: z.string().trim().min(1).max(2000),
   events: z.array(z.enum(WEBHOOK_EVENTS, { message: `must be one of ${WEBHOOK_EVENTS.join(', ')}` })).min(1).max(WEBHOOK_EVENTS.length * 2),
   description: z.string().trim().max(200).optional(),

@@ -15,3 +15,16 @@ export async function seedCall(db: ServiceDb, org: TestOrg, from: string, outcom
   await db`insert into public.transcripts (org_id, call_id, content) values (${org.id}, ${call!.id}, ${db.json([{ role: 'agent', message: 'Hello <b>there</b>' }])})`;
   return call!.id;
 }
+
+/** A lead as the post-call webhook leaves it (a fixture row), optionally linked to a call. */
+export async function seedLead(
+  db: ServiceDb,
+  org: TestOrg,
+  lead: { name: string | null; phone: string | null; email?: string | null; notes?: string | null; callId?: string | null; createdAt?: Date },
+): Promise<string> {
+  const [row] = await db<{ id: string }[]>`
+    insert into public.leads (org_id, call_id, name, phone, email, notes, created_at)
+    values (${org.id}, ${lead.callId ?? null}, ${lead.name}, ${lead.phone}, ${lead.email ?? null}, ${lead.notes ?? null}, ${lead.createdAt ?? new Date()})
+    returning id`;
+  return row!.id;
+}
