@@ -5,7 +5,6 @@ import * as noncesRepo from '../db/used-nonces-repo.js';
 import { normaliseEmail } from '../lib/crypto.js';
 import { BadRequestError } from '../lib/errors.js';
 import type { Mailer } from '../lib/mailer.js';
-import { acceptPendingMemberships } from '../orgs/memberships-repo.js';
 import { issueLocalAccessToken } from './tokens.js';
 import { findOrCreateUserByEmail } from './users-repo.js';
 
@@ -71,9 +70,8 @@ export function createLocalSignIn(deps: LocalSignInDeps) {
       const user = await deps.serviceDb.begin(async (tx) => {
         const [fresh] = await noncesRepo.claimMagicLinkNonce(tx, payload.jti!, payload.exp!);
         if (!fresh) throw new BadRequestError('This sign-in link has already been used: ask for a new one.');
-        const row = await findOrCreateUserByEmail(tx, deps.blindIndexKey, email);
-        await acceptPendingMemberships(tx, row.id);
-        return row;
+        // Signing in accepts nothing: the person answers each invitation on /app/invitations.
+        return findOrCreateUserByEmail(tx, deps.blindIndexKey, email);
       });
       const expiresIn = 3600;
       const accessToken = await issueLocalAccessToken(deps.jwtSecret, { sub: user.id, email, expiresInSeconds: expiresIn });
