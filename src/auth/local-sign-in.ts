@@ -49,12 +49,18 @@ export function createLocalSignIn(deps: LocalSignInDeps) {
       await deps.mailer.send({
         to: normaliseEmail(email),
         subject: purpose === 'invitation' ? 'You have been invited' : 'Your sign-in link',
-        text: `${intro}\n\nOpen this link within 15 minutes to sign in (it works once):\n${link}\n\nIf you did not ask for this, ignore this e-mail.`,
+        text:
+          purpose === 'invitation'
+            ? `${intro}\n\nOpen this link within 15 minutes to sign in (it works once), then accept or decline the invitation:\n${link}\n\nUntil you accept, you are not a member. If you do not want to join, decline it or ignore this e-mail.`
+            : `${intro}\n\nOpen this link within 15 minutes to sign in (it works once):\n${link}\n\nIf you did not ask for this, ignore this e-mail.`,
       });
     },
 
-    /** Exchanges a magic link's token (once) for an access token. */
-    async exchange(token: string): Promise<{ access_token: string; token_type: 'bearer'; expires_in: number; user_id: string }> {
+    /**
+     * Exchanges a magic link's token (once) for an access token; `purpose` says
+     * whether the link was an invitation's (the dashboard then shows the invitations).
+     */
+    async exchange(token: string): Promise<{ access_token: string; token_type: 'bearer'; expires_in: number; user_id: string; purpose: 'sign_in' | 'invitation' }> {
       let payload;
       try {
         ({ payload } = await jwtVerify(token, key, { audience: MAGIC_LINK_AUDIENCE, algorithms: ['HS256'] }));
@@ -75,7 +81,8 @@ export function createLocalSignIn(deps: LocalSignInDeps) {
       });
       const expiresIn = 3600;
       const accessToken = await issueLocalAccessToken(deps.jwtSecret, { sub: user.id, email, expiresInSeconds: expiresIn });
-      return { access_token: accessToken, token_type: 'bearer', expires_in: expiresIn, user_id: user.id };
+      const purpose = payload.purpose === 'invitation' ? 'invitation' : 'sign_in';
+      return { access_token: accessToken, token_type: 'bearer', expires_in: expiresIn, user_id: user.id, purpose };
     },
   };
 }
