@@ -147,6 +147,16 @@ describe('invitations', () => {
     expect((await request(world.app).get(`/api/orgs/${org.id}`).set(...bearer(invitee))).status).toBe(200);
   });
 
+  it('an invited owner who has not accepted is not an owner: the last accepted owner stays, the invitation can be withdrawn', async () => {
+    const fresh = await createOrg(db, world.config);
+    const invitee = await createUser(db, world.config);
+    expect((await request(world.app).post(`/api/orgs/${fresh.id}/members`).set(...bearer(fresh.owner)).send({ email: invitee.email, role: 'owner' })).status).toBe(201);
+    const demote = await request(world.app).patch(`/api/orgs/${fresh.id}/members/${fresh.owner.id}`).set(...bearer(fresh.owner)).send({ role: 'admin' });
+    expect(demote.status).toBe(409);
+    expect((await request(world.app).delete(`/api/orgs/${fresh.id}/members/${invitee.id}`).set(...bearer(fresh.owner))).status).toBe(204);
+    expect((await request(world.app).get('/api/invitations').set(...bearer(invitee))).body.invitations).toEqual([]);
+  });
+
   it('refuses an answer without the CSRF token', async () => {
     const invitee = await createUser(db, world.config);
     await request(world.app).post(`/api/orgs/${org.id}/members`).set(...bearer(org.owner)).send({ email: invitee.email });
