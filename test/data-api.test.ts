@@ -541,7 +541,7 @@ describe('audit rows written by users', () => {
 describe('references never cross organisations', () => {
   it('a phone number of A cannot point at an agent of B, even for an admin of both', async () => {
     const both = await createUser(db, config);
-    await db`insert into public.memberships (org_id, user_id, role) values (${a.id}, ${both.id}, 'admin'), (${b.id}, ${both.id}, 'admin')`;
+    await db`insert into public.memberships (org_id, user_id, role, accepted_at) values (${a.id}, ${both.id}, 'admin', now()), (${b.id}, ${both.id}, 'admin', now())`;
     const agentOfB = b.rows.agents![0]!;
     for (const actor of [actors[1]!, userActor('admin of A and B', both, [[a, 'admin'], [b, 'admin']])]) {
       await asClient(actor, async (tx) => {

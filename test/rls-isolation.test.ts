@@ -103,7 +103,7 @@ async function seedOrg(): Promise<Org> {
   await db.begin(async (tx) => {
     await tx`insert into public.organizations (id, name) values (${id}, ${`Org ${id.slice(0, 6)}`})`;
     await tx`insert into public.privacy_preferences (org_id) values (${id})`;
-    for (const { user, role } of users) await tx`insert into public.memberships (org_id, user_id, role) values (${id}, ${user.id}, ${role})`;
+    for (const { user, role } of users) await tx`insert into public.memberships (org_id, user_id, role, accepted_at) values (${id}, ${user.id}, ${role}, now())`;
     const n = randomInt(1, 4);
     for (let i = 0; i < n; i += 1) {
       const [agent] = await tx`insert into public.agents (org_id, name, language, first_message) values (${id}, 'Agent', 'en', 'Hi') returning id`;

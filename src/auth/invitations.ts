@@ -2,6 +2,7 @@ import type { SupabaseClient } from '@supabase/supabase-js';
 import type { ServiceDb, Tx } from '../db/database.js';
 import { UpstreamError } from '../lib/errors.js';
 import type { LocalSignIn } from './local-sign-in.js';
+import { CONFIRM_PATH } from './supabase-magic-link.js';
 import { findOrCreateUserByEmail } from './users-repo.js';
 
 /** Makes sure an invited person has an account and is told about the invitation. */
@@ -11,10 +12,14 @@ export interface Inviter {
 }
 
 /**
- * Production: Supabase Auth sends the invitation (its own magic link) and
- * tells us the user's id; an address that already has an account is reused.
+ * Production: Supabase Auth sends the invitation (its own link) and tells us the
+ * user's id; an address that already has an account is reused. The link comes
+ * back to the dashboard's /app/auth/confirm (`type=invite`, the "Invite user"
+ * template in docs/supabase-auth.md), which signs the person in and shows the
+ * invitation to accept or decline. `publicBaseUrl`: this server's public URL.
  */
-export function createSupabaseInviter(supabase: SupabaseClient, blindIndexKey: Buffer, redirectTo: string): Inviter {
+export function createSupabaseInviter(supabase: SupabaseClient, blindIndexKey: Buffer, publicBaseUrl: string): Inviter {
+  const redirectTo = `${publicBaseUrl.replace(/\/+$/, '')}${CONFIRM_PATH}`;
   return {
     async invite(db, email) {
       const { data, error } = await supabase.auth.admin.inviteUserByEmail(email, { redirectTo });

@@ -26,7 +26,8 @@ export function localSignInRoutes(signIn: LocalSignIn): Router {
       res.redirect(303, `/app/auth/callback?token=${encodeURIComponent(token)}`);
       return;
     }
-    res.json(await signIn.exchange(token));
+    const { purpose: _purpose, ...session } = await signIn.exchange(token);
+    res.json(session);
   });
   return router;
 }

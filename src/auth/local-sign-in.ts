@@ -5,7 +5,6 @@ import * as noncesRepo from '../db/used-nonces-repo.js';
 import { normaliseEmail } from '../lib/crypto.js';
 import { BadRequestError } from '../lib/errors.js';
 import type { Mailer } from '../lib/mailer.js';
-import { acceptPendingMemberships } from '../orgs/memberships-repo.js';
 import { issueLocalAccessToken } from './tokens.js';
 import { findOrCreateUserByEmail } from './users-repo.js';
 
@@ -52,12 +51,18 @@ export function createLocalSignIn(deps: LocalSignInDeps) {
       await deps.mailer.send({
         to: normaliseEmail(email),
         subject: purpose === 'invitation' ? 'You have been invited' : 'Your sign-in link',
-        text: `${intro}\n\nOpen this link within 15 minutes to sign in (it works once):\n${link}\n\nIf you did not ask for this, ignore this e-mail.`,
+        text:
+          purpose === 'invitation'
+            ? `${intro}\n\nOpen this link within 15 minutes to sign in (it works once), then accept or decline the invitation:\n${link}\n\nUntil you accept, you are not a member. If you do not want to join, decline it or ignore this e-mail.`
+            : `${intro}\n\nOpen this link within 15 minutes to sign in (it works once):\n${link}\n\nIf you did not ask for this, ignore this e-mail.`,
       });
     },
 
-    /** Exchanges a magic link's token (once) for an access token. */
-    async exchange(token: string): Promise<{ access_token: string; token_type: 'bearer'; expires_in: number; user_id: string }> {
+    /**
+     * Exchanges a magic link's token (once) for an access token; `purpose` says
+     * whether the link was an invitation's (the dashboard then shows the invitations).
+     */
+    async exchange(token: string): Promise<{ access_token: string; token_type: 'bearer'; expires_in: number; user_id: string; purpose: 'sign_in' | 'invitation' }> {
       let payload;
       try {
         ({ payload } = await jwtVerify(token, key, { audience: MAGIC_LINK_AUDIENCE, algorithms: ['HS256'] }));
@@ -73,14 +78,14 @@ export function createLocalSignIn(deps: LocalSignInDeps) {
       const user = await deps.serviceDb.begin(async (tx) => {
         const [fresh] = await noncesRepo.claimMagicLinkNonce(tx, payload.jti!, payload.exp!);
         if (!fresh) throw new BadRequestError('This sign-in link has already been used: ask for a new one.');
-        const row = await findOrCreateUserByEmail(tx, deps.blindIndexKey, email);
-        await acceptPendingMemberships(tx, row.id);
-        return row;
+        // Signing in accepts nothing: the person answers each invitation on /app/invitations.
+        return findOrCreateUserByEmail(tx, deps.blindIndexKey, email);
       });
       const expiresIn = 3600;
       const operator = (deps.operatorEmails ?? []).includes(normaliseEmail(email));
       const accessToken = await issueLocalAccessToken(deps.jwtSecret, { sub: user.id, email, operator, expiresInSeconds: expiresIn });
-      return { access_token: accessToken, token_type: 'bearer', expires_in: expiresIn, user_id: user.id };
+      const purpose = payload.purpose === 'invitation' ? 'invitation' : 'sign_in';
+      return { access_token: accessToken, token_type: 'bearer', expires_in: expiresIn, user_id: user.id, purpose };
     },
   };
 }

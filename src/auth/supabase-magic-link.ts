@@ -5,7 +5,7 @@ import { AppError, UpstreamError, ValidationError } from '../lib/errors.js';
 /**
  * Production's e-mailed sign-in, through Supabase Auth, on Supabase's server-side
  * pattern: Supabase e-mails a link that comes straight back to this server
- * (`/app/auth/confirm?token_hash=…&type=email`, the e-mail template in
+ * (`/app/auth/confirm?token_hash=…&type=email`, or `type=invite` for an invitation; the e-mail templates in
  * docs/supabase-auth.md), and the server exchanges the token hash for a session
  * with `verifyOtp`. The access token therefore never travels in a URL, neither
  * in a query nor in a fragment.
@@ -44,8 +44,16 @@ export class SignInRateLimitedError extends AppError {
 /** The path the e-mailed link returns to; the dashboard serves it. */
 export const CONFIRM_PATH = '/app/auth/confirm';
 
-/** Link types the confirm page accepts: `email` covers both the magic link and a new address's signup confirmation. */
-const SIGN_IN_LINK_TYPES = new Set(['email']);
+/**
+ * Link types the confirm page accepts: `email` covers both the magic link and a new
+ * address's signup confirmation; `invite` is a team invitation's ("Invite user" template).
+ */
+const SIGN_IN_LINK_TYPES = new Set(['email', 'invite'] as const);
+type SignInLinkType = typeof SIGN_IN_LINK_TYPES extends Set<infer T> ? T : never;
+
+function isSignInLinkType(type: string): type is SignInLinkType {
+  return (SIGN_IN_LINK_TYPES as Set<string>).has(type);
+}
 
 export function createSupabaseMagicLink(opts: SupabaseMagicLinkOptions): SupabaseMagicLink {
   const timeoutMs = opts.timeoutMs ?? 10_000;
@@ -93,10 +101,10 @@ export function createSupabaseMagicLink(opts: SupabaseMagicLinkOptions): Supabas
     },
 
     async confirm(tokenHash, type) {
-      if (!SIGN_IN_LINK_TYPES.has(type) || tokenHash === '') throw new SignInLinkError('This sign-in link is not complete. Request a new one.');
+      if (!isSignInLinkType(type) || tokenHash === '') throw new SignInLinkError('This sign-in link is not complete. Request a new one.');
       let result;
       try {
-        result = await client().auth.verifyOtp({ token_hash: tokenHash, type: 'email' });
+        result = await client().auth.verifyOtp({ token_hash: tokenHash, type });
       } catch (err) {
         throw unexpected(err);
       }

@@ -42,6 +42,10 @@ import { orgSubprocessorsRoutes } from './org-subprocessors-routes.js';
 import { webhooksRoutes } from './webhooks-routes.js';
 import { orgTrustRoutes } from './org-trust-routes.js';
 import { leadsRoutes } from './leads-routes.js';
+import { invitationsRoutes } from './invitations-routes.js';
+import { InvitationsWaiting, INVITATIONS_PAGE } from './invitations-page.js';
+import { accountRoutes } from './account-routes.js';
+import { OrgDeletedNotice } from './account-page.js';
 import { CallPage, CallsPage, CONSENT_STATES, MessagePage, OrgsPage, OUTCOMES, SignInPage, type CallDetail } from './pages.js';
 import { createCsrf, endSession, readCookies, requireSession, SESSION_COOKIE, startSession, type SessionOptions } from './session.js';
 
@@ -56,7 +60,8 @@ const SIGN_IN = '/app/sign-in';
  */
 export interface DashboardSignIn {
   sendLink(email: string): Promise<void>;
-  sessionFrom(req: Request): Promise<{ accessToken: string; expiresIn: number }>;
+  /** `invitation`: the link was an invitation's, so the person is shown their invitations first. */
+  sessionFrom(req: Request): Promise<{ accessToken: string; expiresIn: number; invitation?: boolean }>;
 }
 
 const callbackQuery = z.object({ token: z.string().min(10).max(4096) });
@@ -68,8 +73,8 @@ export function localDashboardSignIn(signIn: LocalSignIn): DashboardSignIn {
     async sessionFrom(req) {
       const parsed = callbackQuery.safeParse(req.query);
       if (!parsed.success) throw new BadRequestError('This sign-in link is not valid.');
-      const { access_token, expires_in } = await signIn.exchange(parsed.data.token);
-      return { accessToken: access_token, expiresIn: expires_in };
+      const { access_token, expires_in, purpose } = await signIn.exchange(parsed.data.token);
+      return { accessToken: access_token, expiresIn: expires_in, invitation: purpose === 'invitation' };
     },
   };
 }
@@ -88,7 +93,7 @@ export function supabaseDashboardSignIn(magicLink: SupabaseMagicLink): Dashboard
       const parsed = confirmQuery.safeParse(req.query);
       if (!parsed.success) throw new BadRequestError('This sign-in link is not valid.');
       const { accessToken, expiresIn } = await magicLink.confirm(parsed.data.token_hash, parsed.data.type);
-      return { accessToken, expiresIn };
+      return { accessToken, expiresIn, invitation: parsed.data.type === 'invite' };
     },
   };
 }
@@ -224,7 +229,8 @@ export function dashboardRoutes(deps: DashboardDeps): Router {
       return;
     }
     startSession(res, deps.session, session.accessToken, session.expiresIn);
-    res.redirect(303, '/app');
+    // An invitation's link leads to the invitations, to be accepted or declined there.
+    res.redirect(303, session.invitation ? INVITATIONS_PAGE : '/app');
   }
   router.get('/auth/callback', signInLimit, signInFromLink);
   router.get(CONFIRM_PATH.replace(/^\/app/, ''), signInLimit, signInFromLink);
@@ -239,8 +245,15 @@ export function dashboardRoutes(deps: DashboardDeps): Router {
   router.get('/', async (req, res) => {
     const auth = authOf(req);
     const orgs = await deps.orgs.list(auth);
+    const invitations = await deps.orgs.listInvitations(auth);
     const ctx = await signedInContext(req, res);
-    send(res, <OrgsPage ctx={ctx} orgs={orgs.map((o) => ({ id: o.id, name: o.name, role: (o as { role?: string }).role ?? '' }))} />);
+    const notices = (
+      <>
+        {req.query.deleted === '1' && <OrgDeletedNotice ctx={ctx} />}
+        <InvitationsWaiting ctx={ctx} count={invitations.length} />
+      </>
+    );
+    send(res, <OrgsPage ctx={ctx} notices={notices} orgs={orgs.map((o) => ({ id: o.id, name: o.name, role: (o as { role?: string }).role ?? '' }))} />);
   });
 
   router.post('/orgs', async (req, res) => {
@@ -312,6 +325,8 @@ export function dashboardRoutes(deps: DashboardDeps): Router {
   router.use('/orgs/:orgId/webhooks', webhooksRoutes({ orgs: deps.orgs, webhooks: deps.webhooks, signedInContext, send }));
   router.use('/orgs/:orgId/trust', orgTrustRoutes({ orgs: deps.orgs, trust: deps.trust, signedInContext, send }));
   router.use('/orgs/:orgId/leads', leadsRoutes({ orgs: deps.orgs, leads: deps.leads, signedInContext, send }));
+  router.use('/invitations', invitationsRoutes({ orgs: deps.orgs, signedInContext, send }));
+  router.use('/orgs/:orgId/delete', accountRoutes({ orgs: deps.orgs, erasure: deps.erasure, signedInContext, send }));
 
   router.use((req, _res, next) => next(new NotFoundError('No such page.')));
 

@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { CsrfField, Layout, TableWrap, type PageContext } from './layout.js';
 
 /** A page that only says something: a refusal, an error, a sent link. */
@@ -44,10 +45,11 @@ export interface OrgListItem {
   role: string;
 }
 
-export function OrgsPage({ ctx, orgs }: { ctx: PageContext; orgs: OrgListItem[] }) {
+export function OrgsPage({ ctx, orgs, notices }: { ctx: PageContext; orgs: OrgListItem[]; notices?: ComponentChildren }) {
   const { t } = ctx;
   return (
     <Layout ctx={ctx} title={t.orgsTitle}>
+      {notices}
       {orgs.length === 0 ? (
         <p>{t.noOrgs}</p>
       ) : (

@@ -1,4 +1,5 @@
 import { CONSENT_SCOPES, RETENTION_CHOICES, type ConsentScope } from '../preferences/preferences-service.js';
+import { DeleteOrgSection } from './account-page.js';
 import { CsrfField, Layout, type PageContext } from './layout.js';
 
 /** The values the privacy form shows: the stored ones, or what was just sent back with an error. */
@@ -25,6 +26,7 @@ export function PrivacyPage({
   canEdit,
   saved,
   error,
+  isOwner,
 }: {
   ctx: PageContext;
   orgName: string;
@@ -32,6 +34,8 @@ export function PrivacyPage({
   canEdit: boolean;
   saved?: boolean;
   error?: string;
+  /** owners get the way to delete the organisation at the bottom */
+  isOwner?: boolean;
 }) {
   const { t } = ctx;
   const yesNo = (v: boolean) => (v ? t.on : t.off);
@@ -98,6 +102,7 @@ export function PrivacyPage({
           </dl>
         </>
       )}
+      {isOwner && <DeleteOrgSection ctx={ctx} />}
     </Layout>
   );
 }

@@ -51,7 +51,7 @@ export function privacyRoutes(deps: PrivacyRoutesDeps): Router {
     const values = opts.values ?? (await deps.preferences.read(auth, orgId));
     const ctx = await deps.signedInContext(req, res, orgId);
     const canEdit = ADMIN_ROLES.includes(org.role as OrgRole);
-    deps.send(res, <PrivacyPage ctx={ctx} orgName={org.name} values={values} canEdit={canEdit} saved={opts.saved} error={opts.error && ctx.t[opts.error]} />, opts.status);
+    deps.send(res, <PrivacyPage ctx={ctx} orgName={org.name} values={values} canEdit={canEdit} isOwner={org.role === 'owner'} saved={opts.saved} error={opts.error && ctx.t[opts.error]} />, opts.status);
   }
 
   router.get('/', async (req, res) => {

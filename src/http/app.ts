@@ -14,7 +14,7 @@ import type { ServiceDb } from '../db/database.js';
 import { pingDatabase } from '../db/ping.js';
 import type { UserDb } from '../db/user-db.js';
 import { ForbiddenError, NotFoundError } from '../lib/errors.js';
-import { orgsRoutes } from '../orgs/orgs-routes.js';
+import { invitationsRoutes, orgsRoutes } from '../orgs/orgs-routes.js';
 import type { OrgsService } from '../orgs/orgs-service.js';
 import { preferencesRoutes } from '../preferences/preferences-routes.js';
 import type { PreferencesService } from '../preferences/preferences-service.js';
@@ -219,6 +219,7 @@ export function createApp(deps: AppDeps): Express {
   orgScope.use('/:orgId/agents', agentsRoutes(deps.agents));
   orgScope.use('/', orgsRoutes(deps.orgs));
   api.use('/orgs', orgScope);
+  api.use('/invitations', invitationsRoutes(deps.orgs));
   api.use('/admin', adminRoutes(deps));
   app.use('/api', api);
 

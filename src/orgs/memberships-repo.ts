@@ -16,10 +16,13 @@ export interface MemberRow {
   created_at: Date;
 }
 
-/** The signed-in user's role in an organisation (RLS: only their own organisations are visible). */
+/**
+ * The signed-in user's role in an organisation (RLS: only their own organisations
+ * are visible); an invitation not yet accepted is no role.
+ */
 export async function findMyRole(tx: Tx, orgId: string): Promise<OrgRole | undefined> {
   const [row] = await tx<{ role: OrgRole }[]>`
-    select role from public.memberships where org_id = ${orgId} and user_id = auth.uid()`;
+    select role from public.memberships where org_id = ${orgId} and user_id = auth.uid() and accepted_at is not null`;
   return row?.role;
 }
 
@@ -53,11 +56,15 @@ export function insertAcceptedMembership(tx: Tx, orgId: string, userId: string, 
         on conflict (org_id, user_id) do nothing`;
 }
 
-/** Locks the organisation's owner rows, so two concurrent demotions cannot both pass the last-owner check. */
+/**
+ * Locks the organisation's owner rows, so two concurrent demotions cannot both
+ * pass the last-owner check; returns the owners who have accepted (an invited
+ * owner who has not is not one yet).
+ */
 export async function lockOwners(tx: Tx, orgId: string): Promise<string[]> {
-  const rows = await tx<{ user_id: string }[]>`
-    select user_id from public.memberships where org_id = ${orgId} and role = 'owner' for update`;
-  return rows.map((r) => r.user_id);
+  const rows = await tx<{ user_id: string; accepted: boolean }[]>`
+    select user_id, accepted_at is not null as accepted from public.memberships where org_id = ${orgId} and role = 'owner' for update`;
+  return rows.filter((r) => r.accepted).map((r) => r.user_id);
 }
 
 export async function updateMemberRole(tx: Tx, orgId: string, userId: string, role: OrgRole): Promise<number> {
@@ -77,15 +84,40 @@ export function findMemberByEmailHash(tx: Tx, orgId: string, emailHash: Buffer) 
           where m.org_id = ${orgId} and u.email_hash = ${emailHash}`;
 }
 
-/** Whether the user is a member of the organisation (service handle: an operator asks). */
+/** Whether the user has accepted a membership of the organisation (service handle: an operator asks). */
 export function findMembership(db: Tx | ServiceDb, orgId: string, userId: string) {
   return db`
-          select 1 from public.memberships where org_id = ${orgId} and user_id = ${userId}`;
+          select 1 from public.memberships where org_id = ${orgId} and user_id = ${userId} and accepted_at is not null`;
 }
 
-/** Signing in accepts every invitation the user has. */
-export function acceptPendingMemberships(db: Tx | ServiceDb, userId: string) {
-  return db`update public.memberships set accepted_at = now() where user_id = ${userId} and accepted_at is null`;
+export interface InvitationRow {
+  org_id: string;
+  org_name: string;
+  role: OrgRole;
+  invited_at: Date;
+}
+
+/** The signed-in user's own invitations not yet answered, newest first (app.my_invitations: their rows only). */
+export function listMyInvitations(tx: Tx) {
+  return tx<InvitationRow[]>`select org_id, org_name, role, invited_at from app.my_invitations()`;
+}
+
+/** Accepts the signed-in user's own pending invitation; the role, or null when there is none. */
+export async function acceptMyInvitation(tx: Tx, orgId: string): Promise<OrgRole | null> {
+  const [row] = await tx<{ role: OrgRole | null }[]>`select app.accept_invitation(${orgId}) as role`;
+  return row?.role ?? null;
+}
+
+/** Removes the signed-in user's own pending invitation; the role it had, or null when there is none. */
+export async function declineMyInvitation(tx: Tx, orgId: string): Promise<OrgRole | null> {
+  const [row] = await tx<{ role: OrgRole | null }[]>`select app.decline_invitation(${orgId}) as role`;
+  return row?.role ?? null;
+}
+
+/** Whether the signed-in user has a pending invitation to the organisation (before declining it is audited). */
+export async function findMyInvitation(tx: Tx, orgId: string): Promise<InvitationRow | undefined> {
+  const [row] = await tx<InvitationRow[]>`select org_id, org_name, role, invited_at from app.my_invitations() where org_id = ${orgId}`;
+  return row;
 }
 
 /**

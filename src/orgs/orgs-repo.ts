@@ -53,7 +53,7 @@ export async function findOrganization(tx: Tx, orgId: string): Promise<OrgRow | 
 export async function listMyOrganizations(tx: Tx): Promise<(OrgRow & { role: OrgRole })[]> {
   return tx<(OrgRow & { role: OrgRole })[]>`
     select o.id, o.name, o.country, (${firstNumberOf(tx)}) as first_number, o.created_at, m.role
-    from public.organizations o join public.memberships m on m.org_id = o.id and m.user_id = auth.uid()
+    from public.organizations o join public.memberships m on m.org_id = o.id and m.user_id = auth.uid() and m.accepted_at is not null
     order by o.created_at`;
 }
 

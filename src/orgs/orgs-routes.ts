@@ -74,3 +74,28 @@ export function orgsRoutes(service: OrgsService): Router {
 
   return router;
 }
+
+/**
+ * /api/invitations: the caller's own invitations. An invitation grants nothing
+ * until it is accepted; declining removes it.
+ */
+export function invitationsRoutes(service: OrgsService): Router {
+  const router = Router();
+
+  router.get('/', async (req, res) => {
+    res.json({ invitations: await service.listInvitations(authOf(req)) });
+  });
+
+  router.post('/:orgId/acceptance', async (req, res) => {
+    const { orgId } = parse(orgIdParams, req.params, 'path');
+    res.json(await service.acceptInvitation(authOf(req), orgId));
+  });
+
+  router.delete('/:orgId', async (req, res) => {
+    const { orgId } = parse(orgIdParams, req.params, 'path');
+    await service.declineInvitation(authOf(req), orgId);
+    res.status(204).end();
+  });
+
+  return router;
+}

@@ -27,6 +27,11 @@ function present<T extends OrgRow>({ first_number: _first, ...org }: T) {
   return { ...org, phone_country: phoneCountryOf({ country: org.country, first_number: _first }) ?? null };
 }
 
+/** Whether removing or demoting this person leaves no owner who has accepted (`owners`: those who have). */
+function isLastOwner(owners: string[], userId: string): boolean {
+  return owners.includes(userId) && owners.length <= 1;
+}
+
 /** Organisations and their teams. Every query runs as the caller under RLS. */
 export function createOrgsService(deps: OrgsServiceDeps) {
   const { userDb } = deps;
@@ -135,7 +140,7 @@ export function createOrgsService(deps: OrgsServiceDeps) {
         if ((member.role === 'owner' || role === 'owner') && myRole !== 'owner') {
           throw new ForbiddenError('Only an owner can make or change an owner.');
         }
-        if (member.role === 'owner' && role !== 'owner' && owners.length <= 1) {
+        if (member.role === 'owner' && role !== 'owner' && isLastOwner(owners, userId)) {
           throw new ConflictError('This is the last owner: make someone else an owner first.');
         }
         if (member.role === role) return member;
@@ -159,7 +164,7 @@ export function createOrgsService(deps: OrgsServiceDeps) {
         const member = await membershipsRepo.findMember(tx, orgId, userId);
         if (!member) throw new NotFoundError('That person is not a member of this organisation.');
         if (member.role === 'owner' && myRole !== 'owner') throw new ForbiddenError('Only an owner can remove an owner.');
-        if (member.role === 'owner' && owners.length <= 1) {
+        if (member.role === 'owner' && isLastOwner(owners, userId)) {
           throw new ConflictError('This is the last owner: make someone else an owner first.');
         }
         await membershipsRepo.deleteMember(tx, orgId, userId);
@@ -170,6 +175,35 @@ export function createOrgsService(deps: OrgsServiceDeps) {
           targetId: userId,
           metadata: { role: member.role },
         });
+      });
+    },
+
+    /** The caller's own invitations not yet answered: organisation, role, when. */
+    async listInvitations(auth: AuthContext) {
+      // An impersonating operator answers nothing for the person: they see none.
+      if (auth.impersonation) return [];
+      return userDb.run(auth.claims, (tx) => membershipsRepo.listMyInvitations(tx));
+    },
+
+    /** Accepts the caller's own invitation: from now on they are a member. Audited (ids only). */
+    async acceptInvitation(auth: AuthContext, orgId: string) {
+      if (auth.impersonation) throw new ForbiddenError('While impersonating, no invitation can be answered: the person answers it.');
+      return userDb.run(auth.claims, async (tx) => {
+        const role = await membershipsRepo.acceptMyInvitation(tx, orgId);
+        if (!role) throw new NotFoundError('There is no invitation to this organisation waiting for you.');
+        await writeAudit(tx, auth.actor, { orgId, action: 'member.accepted', targetType: 'user', targetId: auth.userId, metadata: { role } });
+        return { org_id: orgId, role };
+      });
+    },
+
+    /** Declines the caller's own invitation: the pending membership goes. Audited (ids only) before it goes. */
+    async declineInvitation(auth: AuthContext, orgId: string) {
+      if (auth.impersonation) throw new ForbiddenError('While impersonating, no invitation can be answered: the person answers it.');
+      await userDb.run(auth.claims, async (tx) => {
+        const invitation = await membershipsRepo.findMyInvitation(tx, orgId);
+        if (!invitation) throw new NotFoundError('There is no invitation to this organisation waiting for you.');
+        await writeAudit(tx, auth.actor, { orgId, action: 'member.declined', targetType: 'user', targetId: auth.userId, metadata: { role: invitation.role } });
+        await membershipsRepo.declineMyInvitation(tx, orgId);
       });
     },
   };

@@ -75,9 +75,9 @@ insert into public.organizations (id, name) values
 insert into public.users (id) values
   ('a1000000-0000-4000-8000-000000000000'),
   ('a3000000-0000-4000-8000-000000000000');
-insert into public.memberships (org_id, user_id, role) values
-  ('0a000000-0000-4000-8000-000000000000', 'a1000000-0000-4000-8000-000000000000', 'owner'),
-  ('0a000000-0000-4000-8000-000000000000', 'a3000000-0000-4000-8000-000000000000', 'member');
+insert into public.memberships (org_id, user_id, role, accepted_at) values
+  ('0a000000-0000-4000-8000-000000000000', 'a1000000-0000-4000-8000-000000000000', 'owner', now()),
+  ('0a000000-0000-4000-8000-000000000000', 'a3000000-0000-4000-8000-000000000000', 'member', now());
 
 insert into public.call_consents (id, org_id, twilio_call_sid, caller_hash, country, prompt_language, prompt_version, prompt_hash, digit, outcome) values
   ('c0000000-0000-4000-8000-000000000001', '0a000000-0000-4000-8000-000000000000', 'CA-consent-1', '\x0a01', 'DE', 'de', 'v1', 'hash-v1', '1', 'given'),

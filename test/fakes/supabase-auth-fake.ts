@@ -1,8 +1,9 @@
 /**
  * A small local fake of Supabase Auth (GoTrue, under /auth/v1) for tests: the two endpoints the
  * e-mailed sign-in link uses, `POST /auth/v1/otp` (supabase-js `signInWithOtp` with an e-mail)
- * and `POST /auth/v1/verify` (`verifyOtp({ token_hash, type })`). Point the real supabase-js
- * client at it with `createClient(fake.url, fake.anonKey, …)`.
+ * and `POST /auth/v1/verify` (`verifyOtp({ token_hash, type })`), and `POST /auth/v1/invite`
+ * (`auth.admin.inviteUserByEmail`: the service role key only; the "Invite user" e-mail, whose
+ * token `type: 'invite'` or `'email'` verifies). Point the real supabase-js client at it with `createClient(fake.url, fake.anonKey, …)`.
  *
  * It answers as the real service does (supabase/auth: internal/api/otp.go, magic_link.go,
  * mail.go, verify.go, errors.go; the API gateway in front of it: supabase/supabase,
@@ -62,8 +63,8 @@ export interface FakeAuthUser {
 /** An e-mail GoTrue would have sent. */
 export interface FakeAuthEmail {
   to: string;
-  /** Which template: "Confirm signup" for a new address, "Magic Link" for a confirmed one. */
-  template: 'confirm_signup' | 'magic_link';
+  /** Which template: "Confirm signup" for a new address, "Magic Link" for a confirmed one, "Invite user" for an invitation. */
+  template: 'confirm_signup' | 'magic_link' | 'invite';
   /** What `{{ .TokenHash }}` renders to; what the link carries as token_hash. */
   tokenHash: string;
   /** What `{{ .RedirectTo }}` renders to: redirect_to when allowed, otherwise the site URL. */
@@ -115,6 +116,8 @@ export interface SupabaseAuthFakeOptions {
   redirectAllowList?: string[];
   /** The link in the e-mail templates (default: our documented one, docs/supabase-auth.md). */
   emailLinkTemplate?: string;
+  /** The link in the "Invite user" template (default: our documented one, docs/supabase-auth.md). */
+  inviteLinkTemplate?: string;
   /** Seconds before the same address may be sent another e-mail (GoTrue's default 60; 0: no limit). */
   maxFrequencySeconds?: number;
   /** E-mails the project may send per hour, all addresses together (default: no limit). */
@@ -127,6 +130,8 @@ export interface SupabaseAuthFakeOptions {
 
 /** The link our docs tell operators to paste into both e-mail templates. */
 export const DOCUMENTED_EMAIL_LINK = '{{ .RedirectTo }}?token_hash={{ .TokenHash }}&type=email';
+/** The link our docs tell operators to paste into the "Invite user" template. */
+export const DOCUMENTED_INVITE_LINK = '{{ .RedirectTo }}?token_hash={{ .TokenHash }}&type=invite';
 
 // GoTrue's e-mail format check (github.com/badoux/checkmail, ValidateFormat).
 const EMAIL_FORMAT =
@@ -140,6 +145,7 @@ export async function startSupabaseAuthFake(opts: SupabaseAuthFakeOptions = {}):
   const siteUrl = (opts.siteUrl ?? 'http://localhost:3000').replace(/\/+$/, '');
   const allowList = opts.redirectAllowList ?? [];
   const linkTemplate = opts.emailLinkTemplate ?? DOCUMENTED_EMAIL_LINK;
+  const inviteTemplate = opts.inviteLinkTemplate ?? DOCUMENTED_INVITE_LINK;
   const maxFrequencyMs = (opts.maxFrequencySeconds ?? 60) * 1000;
   const otpExpiryMs = (opts.otpExpirySeconds ?? 3600) * 1000;
   const jwtExpiry = opts.jwtExpirySeconds ?? 3600;
@@ -289,6 +295,55 @@ export async function startSupabaseAuthFake(opts: SupabaseAuthFakeOptions = {}):
     json(res, 200, {});
   }
 
+  /**
+   * POST /auth/v1/invite (supabase-js `auth.admin.inviteUserByEmail`): the service role only
+   * (GoTrue's requireAdmin: a bearer token with role service_role; here, the service role key).
+   * A new or unconfirmed address gets the "Invite user" e-mail; a confirmed one → 422 email_exists.
+   */
+  function invite(req: SupabaseAuthFakeRequest, res: ServerResponse, version: string | undefined): void {
+    const bearer = headerValue(req.headers.authorization)?.replace(/^Bearer /i, '');
+    if (!opts.serviceRoleKey || bearer !== opts.serviceRoleKey) {
+      return gotrueError(res, version, 403, 'not_admin', 'User not allowed');
+    }
+    const params = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as { email?: unknown; data?: unknown };
+    const rawEmail = typeof params.email === 'string' ? params.email : '';
+    if (!EMAIL_FORMAT.test(rawEmail)) {
+      return gotrueError(res, version, 400, 'validation_failed', 'Unable to validate email address: invalid format');
+    }
+    const email = rawEmail.toLowerCase();
+    const now = new Date();
+    let user = users.get(email);
+    if (user?.confirmedAt) {
+      return gotrueError(res, version, 422, 'email_exists', 'A user with this email address has already been registered');
+    }
+    if (!user) {
+      user = {
+        id: randomUUID(),
+        email,
+        createdAt: now,
+        confirmedAt: null,
+        lastSignInAt: null,
+        appMetadata: { provider: 'email', providers: ['email'] },
+        userMetadata: typeof params.data === 'object' && params.data !== null ? { ...(params.data as object) } : {},
+      };
+      users.set(email, user);
+    }
+    for (const [hash, sent] of liveTokens) {
+      if (sent.to === email && sent.template !== 'magic_link') liveTokens.delete(hash);
+    }
+    const otpCode = String(Math.floor(Math.random() * 1_000_000)).padStart(6, '0');
+    const tokenHash = createHash('sha224').update(email + otpCode).digest('hex');
+    const redirectTo = resolveRedirect(req.query.redirect_to);
+    const link = inviteTemplate
+      .replaceAll('{{ .RedirectTo }}', redirectTo)
+      .replaceAll('{{ .SiteURL }}', siteUrl)
+      .replaceAll('{{ .TokenHash }}', tokenHash);
+    const sent: FakeAuthEmail = { to: email, template: 'invite', tokenHash, redirectTo, requestedRedirectTo: req.query.redirect_to, link, sentAt: now };
+    emails.push(sent);
+    liveTokens.set(tokenHash, sent);
+    json(res, 200, userJson(user));
+  }
+
   /** POST /auth/v1/verify with token_hash and type. */
   async function verify(req: SupabaseAuthFakeRequest, res: ServerResponse, version: string | undefined): Promise<void> {
     const body = req.body;
@@ -309,8 +364,10 @@ export async function startSupabaseAuthFake(opts: SupabaseAuthFakeOptions = {}):
     if (params.email || params.phone || req.query.redirect_to) {
       return gotrueError(res, version, 400, 'validation_failed', 'Only the token_hash and type should be provided');
     }
+    // An invitation's token is a confirmation token: `invite` and `email` both find it.
     const accepts: Record<string, FakeAuthEmail['template'][]> = {
-      email: ['confirm_signup', 'magic_link'],
+      email: ['confirm_signup', 'magic_link', 'invite'],
+      invite: ['invite'],
       signup: ['confirm_signup'],
       magiclink: ['magic_link'],
     };
@@ -356,6 +413,10 @@ export async function startSupabaseAuthFake(opts: SupabaseAuthFakeOptions = {}):
     if (req.path === '/auth/v1/otp') {
       if (req.method !== 'POST') return empty(res, 405);
       return otp(req, res, version);
+    }
+    if (req.path === '/auth/v1/invite') {
+      if (req.method !== 'POST') return empty(res, 405);
+      return invite(req, res, version);
     }
     return notFound(res);
   }
