@@ -30,11 +30,11 @@ async function main(): Promise<void> {
   }
 
   const server: Server = await new Promise((resolve) => {
-    const s = app.listen(config.port, () => resolve(s));
+    const s = app.listen(config.port, config.host, () => resolve(s));
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  logger.info({ port, public_base_url: config.publicBaseUrl, trust_proxy: config.trustProxy }, 'listening');
+  logger.info({ host: config.host, port, public_base_url: config.publicBaseUrl, trust_proxy: config.trustProxy }, 'listening');
   if (config.mode === 'local') {
     console.log(
       [
