@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import twilio from 'twilio';
 import { findCallAndAgentBySid } from '../calls/calls-repo.js';
 import { openDatabase } from '../db/database.js';
 import { STOP_RECORDING_PATH, STOP_RECORDING_SECRET_HEADER, stopRecordingSecret } from '../providers/stop-recording-tool.js';
-import { configOrExit } from './bootstrap.js';
+import { cliArgs, configOrExit } from './bootstrap.js';
 
 /**
  * npm run call -- --from +4930123456789 --to +493012345678 --digits 1 [--withdraw]
@@ -17,19 +16,6 @@ import { configOrExit } from './bootstrap.js';
  * the agent's stop_recording tool call (with the agent's secret header) is
  * sent before the call ends.
  */
-const { values } = parseArgs({
-  options: {
-    from: { type: 'string' },
-    to: { type: 'string' },
-    digits: { type: 'string', default: '' },
-    country: { type: 'string' },
-    server: { type: 'string' },
-    duration: { type: 'string', default: '42' },
-    withdraw: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-});
-
 const E164 = /^\+[1-9]\d{6,14}$/;
 const USAGE = `usage: npm run call -- --from +4930123456789 --to <agent number> [options]
   --digits 1|2|5,1|none   keys pressed at each consent prompt, in order (none = no key)
@@ -38,10 +24,18 @@ const USAGE = `usage: npm run call -- --from +4930123456789 --to <agent number> 
                           stop_recording tool call as ElevenLabs would, and prints the answer
   --duration 42           call length in seconds reported when the call ends
   --server URL            the running server (default http://localhost:PORT)`;
-if (values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
+const { values } = cliArgs(USAGE, {
+  options: {
+    from: { type: 'string' },
+    to: { type: 'string' },
+    digits: { type: 'string', default: '' },
+    country: { type: 'string' },
+    server: { type: 'string' },
+    duration: { type: 'string', default: '42' },
+    withdraw: { type: 'boolean', default: false },
+  },
+});
+
 if (!values.from || !values.to || !E164.test(values.from.replace(/\s/g, '')) || !E164.test(values.to.replace(/\s/g, ''))) {
   console.error(USAGE);
   process.exit(2);
