@@ -18,7 +18,8 @@ try {
   if (values.json) {
     console.log(JSON.stringify(seed, null, 2));
   } else {
-    console.log(`Demo organisation ${seed.organization_id}, agent ${seed.agent_id} on ${seed.phone_numbers.join(', ')}`);
+    console.log(`Demo organisation ${seed.organization_id}`);
+    for (const a of seed.agents) console.log(`  agent ${a.agent_id} (${a.language}) on ${a.phone_number}`);
     for (const u of seed.users) console.log(`  ${u.role.padEnd(6)} ${u.email}\n         token: ${u.token}`);
   }
 } finally {
