@@ -43,6 +43,14 @@ export function setRecordingSha256(db: Tx | ServiceDb, recordingSid: string, sha
   return db`update public.recordings set sha256 = ${sha256} where twilio_recording_sid = ${recordingSid} and sha256 is null`;
 }
 
+/** The recordings of the call with this Twilio CallSid (the call simulator waits on them). */
+export function recordingsOfCallSid(db: Tx | ServiceDb, callSid: string) {
+  return db<{ twilio_recording_sid: string; status: string; sha256: string | null; deleted_at: Date | null }[]>`
+          select r.twilio_recording_sid, r.status, r.sha256, r.deleted_at
+          from public.recordings r join public.calls c on c.id = r.call_id
+          where c.twilio_call_sid = ${callSid} order by r.created_at`;
+}
+
 /** A call's recordings for its detail page (under RLS). */
 export function listRecordingsOfCall(tx: Tx, callId: string) {
   return tx`
