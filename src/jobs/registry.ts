@@ -1,5 +1,6 @@
 import { agentPlatformSyncJob } from '../agents/agents-jobs.js';
 import { auditChainVerifyJob } from '../audit/audit-jobs.js';
+import { recordingFingerprintsJob } from '../calls/calls-jobs.js';
 import { providerDeletionsJob } from '../deletions/deletions-jobs.js';
 import { erasureDeadlinesJob, erasureWorkJob } from '../erasure/erasure-jobs.js';
 import { incidentPagingJob } from '../incidents/incidents-jobs.js';
@@ -29,5 +30,6 @@ export function jobDefinitions(): JobDefinition<JobContext>[] {
     webhookDeliveriesJob, // * * * * *
     auditChainVerifyJob, // * * * * *
     agentPlatformSyncJob, // * * * * *
+    recordingFingerprintsJob, // * * * * *
   ];
 }
