@@ -101,6 +101,17 @@ describe('the README, pasted', () => {
     // Local mode listens on this machine only.
     const listening = log.split('\n').find((l) => l.includes('"msg":"listening"'));
     expect(JSON.parse(listening!)).toMatchObject({ host: '127.0.0.1', port });
+    // Then the server is left alone: after the walk's work is done (a few ticks), jobs tick
+    // every 5 seconds and say nothing at info level.
+    await new Promise((r) => setTimeout(r, 12_000));
+    const mark = log.length;
+    await new Promise((r) => setTimeout(r, 12_000));
+    // (The retention purge's own summary stays: it runs once a day, here every tick only by the override.)
+    const idleInfo = log
+      .slice(mark)
+      .split('\n')
+      .filter((l) => l.startsWith('{') && (JSON.parse(l) as { level: number }).level <= 30 && !l.includes('"msg":"retention purge finished"'));
+    expect(idleInfo).toEqual([]);
     // Jobs ticked every 5 seconds throughout: routine runs stay at debug; a run that did something says so.
     const jobLines = log.split('\n').filter((l) => l.includes('"msg":"job '));
     expect(jobLines.filter((l) => l.includes('"msg":"job started"'))).toEqual([]);
