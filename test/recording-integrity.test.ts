@@ -11,16 +11,21 @@ let db: ServiceDb;
 let org: TestOrg;
 const config = testConfig();
 
-/** The telephony provider with an outage: the first `failures` downloads fail with a 503. */
-function flakyTelephony(failures: number): Telephony & { downloads: number } {
+/**
+ * The telephony provider with an outage: the first `failures` downloads of `sid` fail with a
+ * 503. Other recordings (other tests' rows in the shared database) are never served, so the
+ * job leaves their fingerprints alone.
+ */
+function flakyTelephony(failures: number, sid?: string): Telephony & { downloads: number } {
   const local = createLocalTelephony();
   const t = {
     ...local,
     downloads: 0,
-    async fetchRecordingMedia(sid: string) {
+    async fetchRecordingMedia(requested: string) {
+      if (sid && requested !== sid) throw new ProviderError('twilio', 'recording download failed (503)', 503);
       t.downloads += 1;
       if (t.downloads <= failures) throw new ProviderError('twilio', 'recording download failed (503)', 503);
-      return local.fetchRecordingMedia(sid);
+      return local.fetchRecordingMedia(requested);
     },
   };
   return t;
@@ -48,7 +53,7 @@ afterAll(async () => {
 describe('recording integrity', () => {
   it('the job retries a failed fingerprint with backoff until the recording has its SHA-256', async () => {
     const { sid } = await completedRecording();
-    const telephony = flakyTelephony(2);
+    const telephony = flakyTelephony(2, sid);
     let now = new Date();
     const deps = { serviceDb: db, telephony, now: () => now };
     const state = async () => (await db<{ sha256: string | null; fingerprint_attempts: number; fingerprint_next_attempt_at: Date | null }[]>`
