@@ -40,9 +40,10 @@ async function main(): Promise<void> {
       [
         '',
         `Local mode: http://localhost:${port} (database: ${db.embedded ? 'embedded, in the data folder' : 'DATABASE_URL'})`,
-        '  Demo data and tokens:   npm run db:seed -- --json',
-        '  A token for anyone:     npm run token -- --email you@example.com',
+        '  Demo data and tokens:   npm run -s db:seed -- --json',
+        '  A token for anyone:     TOKEN=$(npm run -s token -- --email you@example.com)',
         '  Simulate a call:        npm run call -- --from +4930123456789 --to +493012345678 --digits 1',
+        '                          (demo agents: +493012345678 German, +48221234567 Polish, +442071838750 English)',
         '',
       ].join('\n'),
     );
