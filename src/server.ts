@@ -30,19 +30,20 @@ async function main(): Promise<void> {
   }
 
   const server: Server = await new Promise((resolve) => {
-    const s = app.listen(config.port, () => resolve(s));
+    const s = app.listen(config.port, config.host, () => resolve(s));
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  logger.info({ port, public_base_url: config.publicBaseUrl, trust_proxy: config.trustProxy }, 'listening');
+  logger.info({ host: config.host, port, public_base_url: config.publicBaseUrl, trust_proxy: config.trustProxy }, 'listening');
   if (config.mode === 'local') {
     console.log(
       [
         '',
         `Local mode: http://localhost:${port} (database: ${db.embedded ? 'embedded, in the data folder' : 'DATABASE_URL'})`,
-        '  Demo data and tokens:   npm run db:seed -- --json',
-        '  A token for anyone:     npm run token -- --email you@example.com',
+        '  Demo data and tokens:   npm run -s db:seed -- --json',
+        '  A token for anyone:     TOKEN=$(npm run -s token -- --email you@example.com)',
         '  Simulate a call:        npm run call -- --from +4930123456789 --to +493012345678 --digits 1',
+        '                          (demo agents: +493012345678 German, +48221234567 Polish, +442071838750 English)',
         '',
       ].join('\n'),
     );

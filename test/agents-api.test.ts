@@ -581,7 +581,8 @@ describe('local mode (no ElevenLabs key)', () => {
       dynamicVariables: {},
     });
     expect(twiml).toContain(`<Say language="pl-PL">${greeting('pl')}</Say>`);
-    expect(twiml).toMatch(/<Say language="en-GB">This is a local simulation\. No voice agent is connected[^<]*<\/Say><Hangup\/><\/Response>$/);
+    // The stand-in's own closing sentence is in the agent's language too, not English.
+    expect(twiml).toMatch(/<Say language="pl-PL">To jest lokalna symulacja\.[^<]*<\/Say><Hangup\/><\/Response>$/);
     expect(await local.deleteAgent(externalId)).toBe('deleted');
     expect(await local.deleteAgent('agent_elsewhere')).toBe('not_found');
     expect(await local.deleteConversation('conv_x')).toBe('not_found');

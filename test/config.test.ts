@@ -93,6 +93,14 @@ describe('configuration', () => {
     ]);
   });
 
+  it('listens on 127.0.0.1 only in local mode, on every address in production; HOST overrides either', () => {
+    expect(loadConfig({ DATA_DIR: tmp() }).host).toBe('127.0.0.1');
+    expect(loadConfig(PRODUCTION).host).toBe('0.0.0.0');
+    expect(loadConfig({ ...PRODUCTION, HOST: '10.0.0.5' }).host).toBe('10.0.0.5');
+    expect(loadConfig({ DATA_DIR: tmp(), HOST: '::' }).host).toBe('::');
+    expect(problemsOf({ DATA_DIR: tmp(), HOST: 'not a host!' })).toEqual([expect.stringMatching(/^HOST: /)]);
+  });
+
   it("reads SUPABASE_ANON_KEY (production's e-mailed sign-in), trimmed; blank is absent", () => {
     expect(loadConfig({ ...PRODUCTION, SUPABASE_ANON_KEY: ' anon-key ' }).supabase.anonKey).toBe('anon-key');
     expect(loadConfig({ ...PRODUCTION, SUPABASE_ANON_KEY: '  ' }).supabase.anonKey).toBeUndefined();

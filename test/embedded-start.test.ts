@@ -69,7 +69,10 @@ describe('npm start without DATABASE_URL', () => {
       env: env(port),
     });
     expect(sim.stdout).toContain('<Gather input="dtmf" numDigits="1"');
-    expect(sim.stdout).toContain('You are speaking with an AI assistant. This call is recorded.');
+    // A German caller on the German demo number: asked in German, then greeted in German.
+    expect(sim.stdout).toContain('<Say language="de-DE">Dieses Gespräch mit einem KI-Assistenten');
+    expect(sim.stdout).toContain('<Say language="de-DE">Guten Tag! Sie sprechen mit einem KI-Assistenten. Dieses Gespräch wird aufgezeichnet.');
+    expect(sim.stdout).not.toContain('You are speaking with an AI assistant');
     const consents = await fetch(`http://127.0.0.1:${port}/api/orgs/${seed.organization_id}/audit-logs`, {
       headers: { Authorization: `Bearer ${owner.token}` },
     }).then((r) => r.json() as Promise<{ entries: { action: string }[] }>);

@@ -95,6 +95,32 @@ describe('incident paging on the 72-hour clock', () => {
     const full = await service.get(incident.id as string);
     expect(full.history.map((h: { kind: string }) => h.kind)).toEqual(['created', 'updated', 'notified']);
   });
+  it('the subject, the body and the API say the same time left, rounded once (1 h 59 min is 1.9 everywhere)', async () => {
+    const detected = new Date('2026-11-21T08:00:00Z');
+    let clock = new Date(detected.getTime() + (70 * 60 + 1) * 60_000);
+    const mailer = createMailer({ mail: { smtpUrl: smtp.url, from: 'privacy@voice.example.test' }, dataDir: config.dataDir });
+    const service = createIncidentsService({ serviceDb: db, mailer, dpoEmail: `dpo-clock-${Date.now()}@voice.example.test`, publicBaseUrl: config.publicBaseUrl, now: () => clock });
+    const incident = await service.create({ type: 'operator', id: operator.id }, { title: `Clock ${Date.now()}`, severity: 'low', detected_at: detected, description: 'Clock check.' });
+    const pagesTo = () => smtp.messages.filter((m) => m.subject.includes(incident.title as string));
+
+    const cases: [number, string, string, number][] = [
+      [(70 * 60 + 1) * 60_000, '[1.9h left]', '1.9 hours left of the 72 hours', 1.9],
+      [(71 * 60 + 54) * 60_000, '[0.1h left]', '0.1 hours left of the 72 hours', 0.1],
+      [72 * 3_600_000 + 60_000, '[0.1h LATE]', '0.1 hours LATE', -0.1],
+    ];
+    for (const [sinceDetection, subject, body, apiHours] of cases) {
+      clock = new Date(detected.getTime() + sinceDetection);
+      const before = pagesTo().length;
+      await service.page();
+      await smtp.waitFor(() => pagesTo().length === before + 1);
+      const mail = pagesTo().at(-1)!;
+      expect(mail.subject.startsWith(subject), mail.subject).toBe(true);
+      expect(mail.text).toContain(`Clock: ${body}`);
+      expect((await service.get(incident.id as string)).hours_left).toBe(apiHours);
+    }
+    await service.update({ type: 'operator', id: operator.id }, incident.id as string, complete);
+    await service.markNotified({ type: 'operator', id: operator.id }, incident.id as string, { authority_reference: 'BfDI-clock', delay_reason: 'Test of the clock.' });
+  });
 });
 
 describe('incident API', () => {

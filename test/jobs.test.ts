@@ -376,7 +376,7 @@ describe('two servers with crons on, one database', () => {
     const servers: { child: ChildProcess; port: number; output: string[] }[] = [];
     const start = async () => {
       const port = await freePort();
-      const env: Record<string, string> = { ...shared, PORT: String(port), JOB_SCHEDULE_OVERRIDE: TICK, CRON_ENABLED: 'true', LOG_LEVEL: 'info' };
+      const env: Record<string, string> = { ...shared, PORT: String(port), JOB_SCHEDULE_OVERRIDE: TICK, CRON_ENABLED: 'true', LOG_LEVEL: 'debug' };
       if (!inject('embedded')) {
         const dir = mkdtempSync(path.join(tmpdir(), 'voice-gdpr-jobs-'));
         dataDirs.push(dir);

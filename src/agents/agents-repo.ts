@@ -57,15 +57,16 @@ export async function findAgent(tx: Tx, orgId: string, agentId: string, opts: { 
 
 /** Inserts an agent created by the signed-in user, with the id chosen for it. */
 /** The organisation's oldest agent (the demo seed finds its agent again, on the service handle). */
-export function findFirstAgent(tx: Tx, orgId: string) {
-  return tx<{ id: string }[]>`select id from public.agents where org_id = ${orgId} order by created_at limit 1`;
+/** The organisation's agent of this name, the oldest if several (the demo seed finds its agents so). */
+export function findAgentByName(tx: Tx, orgId: string, name: string) {
+  return tx<{ id: string }[]>`select id from public.agents where org_id = ${orgId} and name = ${name} order by created_at limit 1`;
 }
 
-/** The demo organisation's agent, not yet at the agent platform (service handle). */
-export function insertDemoAgent(tx: Tx, orgId: string, language: string, firstMessage: string) {
+/** One of the demo organisation's agents, not yet at the agent platform (service handle). */
+export function insertDemoAgent(tx: Tx, orgId: string, name: string, language: string, firstMessage: string) {
   return tx<{ id: string }[]>`
         insert into public.agents (org_id, name, language, first_message)
-        values (${orgId}, 'Demo agent', ${language}, ${firstMessage}) returning id`;
+        values (${orgId}, ${name}, ${language}, ${firstMessage}) returning id`;
 }
 
 export async function insertAgent(tx: Tx, orgId: string, fields: AgentFields & { id: string }): Promise<void> {

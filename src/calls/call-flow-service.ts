@@ -24,6 +24,7 @@ import {
   TERMINAL_STATUSES,
 } from './consent-transitions.js';
 import * as recordingsRepo from './recordings-repo.js';
+import { fingerprintRecording } from './recording-integrity.js';
 
 export interface CallFlowDeps {
   serviceDb: ServiceDb;
@@ -322,15 +323,12 @@ export function createCallFlowService(deps: CallFlowDeps) {
     },
   };
 
-  /** Stores the SHA-256 of a completed recording, so a customer can verify a downloaded file. */
+  /**
+   * Stores the SHA-256 of a completed recording, so a customer can verify a downloaded
+   * file. A failed fetch is retried by the recording-fingerprints job.
+   */
   async function fingerprint(recordingSid: string): Promise<void> {
-    try {
-      const media = await deps.telephony.fetchRecordingMedia(recordingSid);
-      const sha256 = createHash('sha256').update(media).digest('hex');
-      await recordingsRepo.setRecordingSha256(db, recordingSid, sha256);
-    } catch (err) {
-      logger.warn({ recording_sid: recordingSid, status: (err as ProviderError).status }, 'could not fingerprint the recording yet');
-    }
+    await fingerprintRecording({ serviceDb: db, telephony: deps.telephony, now: () => new Date() }, recordingSid);
   }
 }
 

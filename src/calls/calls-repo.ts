@@ -335,6 +335,28 @@ export function markConsentWithdrawn(tx: Tx, callId: string, conversationId: str
 }
 
 /** A call's id and agent by Twilio's CallSid (the local call simulator's withdrawal). */
+/** What the call simulator reports at the end of a call (service handle; ids and states only). */
+export function findCallSummaryBySid(db: Tx | ServiceDb, callSid: string) {
+  return db<
+    {
+      id: string;
+      org_id: string;
+      status: string;
+      caller_country: string | null;
+      consent_state: CallRow['consent_state'];
+      consent_language: string | null;
+      recording_allowed: boolean;
+      duration_seconds: number | null;
+      agent_language: string | null;
+      elevenlabs_agent_id: string | null;
+    }[]
+  >`
+    select c.id, c.org_id, c.status, c.caller_country, c.consent_state, c.consent_language, c.recording_allowed,
+           c.duration_seconds, a.language as agent_language, a.elevenlabs_agent_id
+    from public.calls c left join public.agents a on a.id = c.agent_id
+    where c.twilio_call_sid = ${callSid}`;
+}
+
 export function findCallAndAgentBySid(db: Tx | ServiceDb, callSid: string) {
   return db<{ id: string; agent_id: string | null }[]>`select id, agent_id from public.calls where twilio_call_sid = ${callSid}`;
 }

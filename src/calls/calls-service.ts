@@ -2,7 +2,8 @@ import type { AuthContext } from '../auth/auth-middleware.js';
 import { writeAudit } from '../audit/audit.js';
 import { queueProviderDeletion, runProviderDeletions, type DeletionWorkerDeps } from '../deletions/provider-deletions.js';
 import type { UserDb } from '../db/user-db.js';
-import { NotFoundError } from '../lib/errors.js';
+import { AppError, NotFoundError } from '../lib/errors.js';
+import { ProviderError } from '../providers/agent-platform.js';
 import { logger } from '../lib/logger.js';
 import { ADMIN_ROLES, requireOrgRole } from '../orgs/org-access.js';
 import { TranscriptDecryptionError } from '../transcripts/transcript-crypto.js';
@@ -11,6 +12,8 @@ import * as consentsRepo from './call-consents-repo.js';
 import * as repo from './calls-repo.js';
 import * as leadsRepo from './leads-repo.js';
 import * as recordingsRepo from './recordings-repo.js';
+import { sha256Hex } from './recording-integrity.js';
+import { RECORDING_CONTENT_TYPE } from '../providers/telephony.js';
 
 /** A caller's number in lists: enough to tell calls apart, not to dial. */
 export function maskNumber(n: string | null): string | null {
@@ -80,6 +83,46 @@ export function createCallsService(deps: { userDb: UserDb; deletions: DeletionWo
           consents,
         };
       });
+    },
+
+    /**
+     * A call's recording (the newest completed one, or `recordingId`) for download: the
+     * audio from the telephony provider, its SHA-256, and the recording's id. Members
+     * may download; each download is audited as recording.downloaded (ids only). The
+     * SHA-256 is computed over the bytes sent; a recording without one yet gets it stored.
+     */
+    async downloadRecording(auth: AuthContext, orgId: string, callId: string, recordingId?: string) {
+      const recording = await deps.userDb.run(auth.claims, async (tx) => {
+        await requireOrgRole(tx, orgId);
+        const [call] = await repo.findCallDetail(tx, orgId, callId);
+        if (!call) throw new NotFoundError('Call not found.');
+        const [row] = await recordingsRepo.findRecordingOfCall(tx, callId, recordingId);
+        if (!row || row.deleted_at || row.status !== 'completed') throw new NotFoundError('This call has no recording to download.');
+        return row;
+      });
+      let audio: Buffer;
+      try {
+        audio = await deps.deletions.telephony.fetchRecordingMedia(recording.twilio_recording_sid);
+      } catch (err) {
+        if (!(err instanceof ProviderError)) throw err;
+        logger.warn({ recording_id: recording.id, status: err.status }, 'could not fetch a recording for download');
+        throw new AppError(502, 'provider_unavailable', 'The recording could not be fetched from the telephony provider. Try again later.');
+      }
+      const sha256 = sha256Hex(audio);
+      if (!recording.sha256) await recordingsRepo.setRecordingSha256(deps.deletions.serviceDb, recording.twilio_recording_sid, sha256);
+      else if (recording.sha256 !== sha256) {
+        logger.error({ recording_id: recording.id, org_id: orgId }, 'a recording downloaded from the provider does not match its stored SHA-256');
+      }
+      await deps.userDb.run(auth.claims, async (tx) => {
+        await writeAudit(tx, auth.actor, {
+          orgId,
+          action: 'recording.downloaded',
+          targetType: 'recording',
+          targetId: recording.id,
+          metadata: { call_id: callId, matches_stored_sha256: !recording.sha256 || recording.sha256 === sha256 },
+        });
+      });
+      return { recordingId: recording.id, audio, sha256, contentType: RECORDING_CONTENT_TYPE };
     },
 
     /** Deletes the call with its transcript, lead link and recordings, here and at the providers. */

@@ -43,6 +43,46 @@ export function setRecordingSha256(db: Tx | ServiceDb, recordingSid: string, sha
   return db`update public.recordings set sha256 = ${sha256} where twilio_recording_sid = ${recordingSid} and sha256 is null`;
 }
 
+/** The recordings of the call with this Twilio CallSid (the call simulator waits on them). */
+export function recordingsOfCallSid(db: Tx | ServiceDb, callSid: string) {
+  return db<{ twilio_recording_sid: string; status: string; sha256: string | null; deleted_at: Date | null }[]>`
+          select r.twilio_recording_sid, r.status, r.sha256, r.deleted_at
+          from public.recordings r join public.calls c on c.id = r.call_id
+          where c.twilio_call_sid = ${callSid} order by r.created_at`;
+}
+
+/** Completed recordings still without a SHA-256 whose next fingerprint attempt is due (oldest first). */
+export function recordingsToFingerprint(db: Tx | ServiceDb, now: Date, limit: number) {
+  return db<{ twilio_recording_sid: string; fingerprint_attempts: number }[]>`
+          select twilio_recording_sid, fingerprint_attempts from public.recordings
+          where sha256 is null and status = 'completed' and deleted_at is null
+            and (fingerprint_next_attempt_at is null or fingerprint_next_attempt_at <= ${now})
+          order by created_at limit ${limit}`;
+}
+
+/** A failed fingerprint attempt: counted, and the next one put off until `next`. */
+export function recordFingerprintFailure(db: Tx | ServiceDb, recordingSid: string, next: Date) {
+  return db`
+          update public.recordings
+          set fingerprint_attempts = fingerprint_attempts + 1, fingerprint_next_attempt_at = ${next}
+          where twilio_recording_sid = ${recordingSid} and sha256 is null`;
+}
+
+/** How many completed recordings are still without a SHA-256. */
+export async function countRecordingsWithoutSha256(db: Tx | ServiceDb): Promise<number> {
+  const [row] = await db<{ n: number }[]>`
+          select count(*)::int as n from public.recordings where sha256 is null and status = 'completed' and deleted_at is null`;
+  return row?.n ?? 0;
+}
+
+/** One recording of a call, for its download (under RLS: the organisation's members only). */
+export function findRecordingOfCall(tx: Tx, callId: string, recordingId: string | undefined) {
+  return tx<{ id: string; org_id: string; twilio_recording_sid: string; status: string; sha256: string | null; deleted_at: Date | null }[]>`
+          select id, org_id, twilio_recording_sid, status, sha256, deleted_at from public.recordings
+          where call_id = ${callId} ${recordingId ? tx`and id = ${recordingId}` : tx``}
+          order by (status = 'completed' and deleted_at is null) desc, created_at desc limit 1`;
+}
+
 /** A call's recordings for its detail page (under RLS). */
 export function listRecordingsOfCall(tx: Tx, callId: string) {
   return tx`

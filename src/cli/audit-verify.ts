@@ -1,10 +1,16 @@
 import { verifyAuditChains } from '../audit/audit-verify.js';
 import { openDatabase } from '../db/database.js';
-import { configOrExit } from './bootstrap.js';
+import { cliArgs, configOrExit } from './bootstrap.js';
 
 /** npm run audit:verify [-- --org <uuid>]: recomputes the audit hash chains; exit 1 on a broken link. */
-const orgFlag = process.argv.indexOf('--org');
-const orgId = orgFlag > 0 ? process.argv[orgFlag + 1] : undefined;
+const { values } = cliArgs(
+  `usage: npm run audit:verify [-- --org <organisation id>]
+  Recomputes the audit log's hash chains (every organisation's, or one's) and prints
+  "audit log intact" (exit 0) or the first broken link of each broken chain (exit 1).
+  --org ID   only this organisation's chain`,
+  { options: { org: { type: 'string' } } },
+);
+const orgId = values.org;
 const config = configOrExit();
 const db = await openDatabase(config);
 try {

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { buildAgentPlatform, buildAppDeps } from '../container.js';
 import { seedDemo } from '../demo/seed.js';
 import { renderRecordOfProcessing } from '../privacy/records-of-processing.js';
-import { configOrExit, openMigratedDatabase } from './bootstrap.js';
+import { cliArgs, configOrExit, openMigratedDatabase } from './bootstrap.js';
 
 /**
  * npm run records-of-processing [-- --out <file>]: the demo organisation's
@@ -10,8 +10,14 @@ import { configOrExit, openMigratedDatabase } from './bootstrap.js';
  * docs/records-of-processing.md. Seeds the demo organisation first if it is
  * not there (as npm run db:seed does; running it again changes nothing).
  */
-const outFlag = process.argv.indexOf('--out');
-const out = outFlag > 0 ? process.argv[outFlag + 1]! : 'docs/records-of-processing.md';
+const { values } = cliArgs(
+  `usage: npm run records-of-processing [-- --out <file>]
+  Writes the demo organisation's record of processing activities (GDPR Art. 30) as Markdown,
+  seeding the demo organisation first if it is missing.
+  --out FILE   where to write it (default docs/records-of-processing.md)`,
+  { options: { out: { type: 'string', default: 'docs/records-of-processing.md' } } },
+);
+const out = values.out;
 const config = configOrExit();
 const db = await openMigratedDatabase(config);
 try {

@@ -55,6 +55,12 @@ const boolFlag = optionalString.pipe(
 const envSchema = z.object({
   NODE_ENV: optionalString,
   PORT: optionalString.pipe(z.string().regex(/^\d+$/, { message: 'must be a port number' }).transform(Number).pipe(z.number().int().max(65535)).optional()),
+  HOST: optionalString.pipe(
+    z
+      .string()
+      .refine((v) => ipaddr.isValid(v) || /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/.test(v), { message: 'must be an IP address or a host name' })
+      .optional(),
+  ),
   DATA_DIR: optionalString,
   DATABASE_URL: optionalString.pipe(
     z
@@ -128,6 +134,8 @@ export type TrustProxy = false | number | string[];
 export interface AppConfig {
   readonly mode: Mode;
   readonly port: number;
+  /** The address the HTTP server listens on: 127.0.0.1 in local mode, 0.0.0.0 in production, or HOST. */
+  readonly host: string;
   readonly dataDir: string;
   readonly databaseUrl: string | undefined;
   readonly publicBaseUrl: string;
@@ -405,6 +413,8 @@ export function loadConfig(
   const config: AppConfig = {
     mode,
     port,
+    // Local mode has generated secrets and a demo organisation with known addresses: this machine only.
+    host: e.HOST ?? (mode === 'local' ? '127.0.0.1' : '0.0.0.0'),
     dataDir,
     databaseUrl: e.DATABASE_URL,
     publicBaseUrl,

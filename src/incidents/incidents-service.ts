@@ -76,6 +76,27 @@ export function missingNotificationFields(i: Record<string, unknown>): Notificat
   return missing;
 }
 
+/**
+ * The 72-hour clock as people read it, rounded once for every place that shows it
+ * (the page's subject and body, the API's `hours_left`): tenths of an hour, rounded
+ * towards the deadline, so no text ever promises more time than is left (1 h 59 min
+ * left is 1.9, never 2.0 in one place and "1h" in another).
+ */
+export function notificationClock(detectedAt: Date, now: Date): { hoursLeft: number; late: boolean; tenths: string; subject: string; body: string } {
+  const msLeft = NOTIFICATION_HOURS * 3_600_000 - (now.getTime() - detectedAt.getTime());
+  // Whole tenths of an hour (360 000 ms each), integer arithmetic: no float drift at the edges.
+  const tenthsLeft = msLeft >= 0 ? Math.floor(msLeft / 360_000) : -Math.ceil(-msLeft / 360_000);
+  const late = msLeft < 0;
+  const tenths = (Math.abs(tenthsLeft) / 10).toFixed(1);
+  return {
+    hoursLeft: tenthsLeft / 10,
+    late,
+    tenths,
+    subject: late ? `${tenths}h LATE` : `${tenths}h left`,
+    body: late ? `${tenths} hours LATE: the 72 hours ended` : `${tenths} hours left of the 72 hours`,
+  };
+}
+
 /** What Art. 33(3) requires before the authority can be told, as a list of what is missing. */
 export function missingNotificationContents(i: Record<string, unknown>): string[] {
   return missingNotificationFields(i).map((f) => NOTIFICATION_CONTENTS[f]);
@@ -97,7 +118,7 @@ export function createIncidentsService(deps: { serviceDb: ServiceDb; mailer: Mai
     if (!row) throw new NotFoundError('No such incident.');
     const pages = await repo.listPages(db, id);
     const history = await repo.listEvents(db, id);
-    return { ...row, hours_left: row.notified_at ? null : Number(hoursLeft(row.detected_at, now()).toFixed(1)), pages, history };
+    return { ...row, hours_left: row.notified_at ? null : notificationClock(row.detected_at, now()).hoursLeft, pages, history };
   }
 
   return {
@@ -107,7 +128,7 @@ export function createIncidentsService(deps: { serviceDb: ServiceDb; mailer: Mai
     async list() {
       const rows = await repo.listIncidents(db);
       const at = now();
-      return rows.map((r) => ({ ...r, hours_left: r.notified_at ? null : Number(hoursLeft(r.detected_at as Date, at).toFixed(1)) }));
+      return rows.map((r) => ({ ...r, hours_left: r.notified_at ? null : notificationClock(r.detected_at as Date, at).hoursLeft }));
     },
 
     async create(actor: AuditActor, input: IncidentInput) {
@@ -178,14 +199,14 @@ export function createIncidentsService(deps: { serviceDb: ServiceDb; mailer: Mai
       let failed = 0;
       for (const i of open) {
         const left = hoursLeft(i.detected_at, now());
-        const clock = left >= 0 ? `${left.toFixed(1)} hours left of the 72 hours` : `${(-left).toFixed(1)} hours LATE: the 72 hours ended`;
+        const clock = notificationClock(i.detected_at, now());
         const text = [
           `Security incident: ${i.title} (${i.severity})`,
           '',
           i.description,
           '',
           `Detected: ${i.detected_at.toISOString()}`,
-          `Clock: ${clock} (Art. 33(1)).`,
+          `Clock: ${clock.body} (Art. 33(1)).`,
           `Affected organisations: ${i.affected_org_ids.length ? i.affected_org_ids.join(', ') : 'none recorded yet'}`,
           '',
           `When the supervisory authority has been told, mark it notified: POST ${deps.publicBaseUrl}/api/admin/incidents/${i.id}/notified`,
@@ -193,7 +214,7 @@ export function createIncidentsService(deps: { serviceDb: ServiceDb; mailer: Mai
         ].join('\n');
         let error: string | null = null;
         try {
-          await deps.mailer.send({ to: deps.dpoEmail, subject: `[${left >= 0 ? `${Math.max(0, Math.floor(left))}h left` : 'OVERDUE'}] Security incident not yet notified: ${i.title}`, text });
+          await deps.mailer.send({ to: deps.dpoEmail, subject: `[${clock.subject}] Security incident not yet notified: ${i.title}`, text });
         } catch (err) {
           error = (err as Error).message.slice(0, 300);
         }

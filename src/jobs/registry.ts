@@ -1,6 +1,7 @@
 import { agentPlatformSyncJob } from '../agents/agents-jobs.js';
 import { opsAlertsJob } from '../alerts/alerts-jobs.js';
 import { auditChainVerifyJob } from '../audit/audit-jobs.js';
+import { recordingFingerprintsJob } from '../calls/calls-jobs.js';
 import { providerDeletionsJob } from '../deletions/deletions-jobs.js';
 import { erasureDeadlinesJob, erasureWorkJob } from '../erasure/erasure-jobs.js';
 import { incidentPagingJob } from '../incidents/incidents-jobs.js';
@@ -31,5 +32,6 @@ export function jobDefinitions(): JobDefinition<JobContext>[] {
     auditChainVerifyJob, // * * * * *
     agentPlatformSyncJob, // * * * * *
     opsAlertsJob, // * * * * *
+    recordingFingerprintsJob, // * * * * *
   ];
 }

@@ -38,7 +38,7 @@ const cronLogger: CronLogger = {
 /** Runs a claimed job and records its outcome; a failure is recorded, then rethrown. */
 async function execute(ctx: JobContext, def: JobDefinition<JobContext>, run: ClaimedRun, coordinator: JobRunCoordinator): Promise<JobCounts> {
   const started = Date.now();
-  logger.info({ job: def.name, slot: run.slot.toISOString(), run_id: run.id }, 'job started');
+  logger.debug({ job: def.name, slot: run.slot.toISOString(), run_id: run.id }, 'job started');
   let counts: JobCounts;
   try {
     counts = await def.run(ctx);
@@ -55,7 +55,9 @@ async function execute(ctx: JobContext, def: JobDefinition<JobContext>, run: Cla
     throw e;
   });
   ctx.metrics.jobFinished(def.name, (Date.now() - started) / 1000, true);
-  logger.info({ job: def.name, run_id: run.id, ms: Date.now() - started, counts }, 'job finished');
+  // An idle run (every count zero) is routine: debug. A run that did something is worth a line.
+  const level = Object.values(counts).some((n) => typeof n === 'number' && n > 0) ? 'info' : 'debug';
+  logger[level]({ job: def.name, run_id: run.id, ms: Date.now() - started, counts }, 'job finished');
   return counts;
 }
 

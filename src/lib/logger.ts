@@ -1,9 +1,42 @@
-import { pino, type Logger } from 'pino';
+import { isatty } from 'node:tty';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import { PinoPretty } from 'pino-pretty';
 import { currentContext } from './request-context.js';
 
 /**
- * JSON logs. Personal data and secrets never reach a log line: request bodies
- * and headers are not logged, and these paths are redacted wherever they appear.
+ * Where log lines go: the server logs to stdout; a command-line tool whose stdout is
+ * its output (`npm run -s token`, `db:seed -- --json`) logs to stderr instead
+ * (`logToStderr`, called before its first line). On a terminal lines are
+ * pretty-printed (pino-pretty); anywhere else (a pipe, a file, a log collector)
+ * they stay one JSON object per line. LOG_FORMAT=json or pretty forces either.
+ */
+function sinkFor(fd: 1 | 2): DestinationStream {
+  const format = process.env.LOG_FORMAT;
+  const pretty = format === 'pretty' || (format !== 'json' && isatty(fd));
+  return pretty
+    ? PinoPretty({ destination: fd, sync: true, colorize: isatty(fd), translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service' })
+    : pino.destination({ dest: fd, sync: true });
+}
+
+let sink: DestinationStream | undefined;
+let sinkFd: 1 | 2 = 1;
+const destination: DestinationStream = {
+  write(line: string) {
+    sink ??= sinkFor(sinkFd);
+    sink.write(line);
+  },
+};
+
+/** Sends every later log line to stderr: for tools whose stdout is what they print. */
+export function logToStderr(): void {
+  if (sinkFd === 2) return;
+  sinkFd = 2;
+  sink = undefined;
+}
+
+/**
+ * Personal data and secrets never reach a log line: request bodies and headers
+ * are not logged, and these paths are redacted wherever they appear.
  */
 export const logger: Logger = pino({
   level: process.env.LOG_LEVEL ?? 'info',
@@ -33,7 +66,7 @@ export const logger: Logger = pino({
     const ctx = currentContext();
     return ctx ? { request_id: ctx.requestId } : {};
   },
-});
+}, destination);
 
 /**
  * The one line each request ends with (request-context middleware): fixed

@@ -327,8 +327,12 @@ const map: Record<string, TableMap> = {
         exported: false, legalBasis: ['art6_1_a', 'art6_1_f'],
       },
     },
-    // sha256 is the fingerprint of the audio file, kept as evidence of what was recorded.
-    notPersonal: ['id', 'org_id', 'call_id', 'status', 'duration_seconds', 'channels', 'sha256', 'deleted_at', 'created_at', 'updated_at'],
+    // sha256 is the fingerprint of the audio file, kept as evidence of what was recorded;
+    // fingerprint_attempts / fingerprint_next_attempt_at are the retry queue of computing it.
+    notPersonal: [
+      'id', 'org_id', 'call_id', 'status', 'duration_seconds', 'channels', 'sha256', 'fingerprint_attempts', 'fingerprint_next_attempt_at',
+      'deleted_at', 'created_at', 'updated_at',
+    ],
   },
 
   transcripts: {

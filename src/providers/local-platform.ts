@@ -4,7 +4,7 @@
  *
  * It keeps nothing: our database already holds each agent, so an agent here is only an id
  * (`local_<uuid>`). A call is answered with TwiML that speaks the per-call first message in the
- * agent's language, says in English that no agent is connected, and hangs up.
+ * agent's language, says (in the agent's language where it can, else in English) that no agent is connected, and hangs up.
  */
 import { randomUUID } from 'node:crypto';
 import twilio from 'twilio';
@@ -30,6 +30,13 @@ const SAY_LANGUAGES = {
 type SayLanguage = (typeof SAY_LANGUAGES)[keyof typeof SAY_LANGUAGES];
 
 const LOCAL_PREFIX = 'local_';
+
+/** What the stand-in says after the greeting, in the agent's language where it has it (else English). */
+const NO_AGENT_CONNECTED: Readonly<Record<string, string>> = {
+  en: 'This is a local simulation. No voice agent is connected, so the call ends here. Goodbye.',
+  de: 'Dies ist eine lokale Simulation. Es ist kein Sprachagent verbunden, daher endet das Gespräch hier. Auf Wiederhören.',
+  pl: 'To jest lokalna symulacja. Żaden agent głosowy nie jest połączony, więc rozmowa kończy się tutaj. Do widzenia.',
+};
 
 /** The Twilio `<Say>` language for a catalogue language (`de` → `de-DE`); English for others. */
 export function sayLanguage(language: string): SayLanguage {
@@ -69,10 +76,9 @@ export function createLocalAgentPlatform(): AgentPlatform {
       // The first message may be SSML; <Say> would read tags aloud, so they become pauses.
       const greeting = input.firstMessage.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
       response.say({ language: sayLanguage(input.language) }, greeting);
-      response.say(
-        { language: 'en-GB' },
-        'This is a local simulation. No voice agent is connected, so the call ends here. Goodbye.',
-      );
+      const base = input.language.toLowerCase().split(/[-_]/)[0] ?? 'en';
+      const closing = Object.hasOwn(NO_AGENT_CONNECTED, base) ? base : 'en';
+      response.say({ language: sayLanguage(closing) }, NO_AGENT_CONNECTED[closing]!);
       response.hangup();
       return response.toString();
     },

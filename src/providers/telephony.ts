@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Twilio } from 'twilio';
 import { logger } from '../lib/logger.js';
 import { ProviderError } from './agent-platform.js';
@@ -20,10 +20,13 @@ export interface Telephony {
   stopRecording(callSid: string, recordingSid: string): Promise<'stopped' | 'not_running'>;
   /** 'not_found' counts as done. */
   deleteRecording(recordingSid: string): Promise<'deleted' | 'not_found'>;
-  /** The recording's audio (WAV), to compute its SHA-256. */
+  /** The recording's audio (WAV, `RECORDING_CONTENT_TYPE`), to compute its SHA-256 and for download. */
   fetchRecordingMedia(recordingSid: string): Promise<Buffer>;
   sendSms(to: string, body: string): Promise<void>;
 }
+
+/** The media type of `fetchRecordingMedia`'s audio (Twilio's `.wav`). */
+export const RECORDING_CONTENT_TYPE = 'audio/wav';
 
 function asProviderError(err: unknown): ProviderError {
   const e = err as { status?: number; message?: string; code?: string | number };
@@ -99,9 +102,38 @@ export function createTwilioTelephony(cfg: TwilioClientConfig & { smsFrom?: stri
 }
 
 /**
+ * Local mode's stand-in for a recording: a real WAV file (8 kHz, 16-bit PCM, mono,
+ * two seconds of a tone whose pitch comes from the recording SID), the same bytes
+ * every time for the same SID, as a stored recording would be. So fingerprinting and
+ * downloading work offline, and a downloaded file can be checked against its SHA-256.
+ */
+export function localRecordingWav(recordingSid: string): Buffer {
+  const rate = 8000;
+  const samples = rate * 2;
+  const seed = createHash('sha256').update(recordingSid).digest();
+  const hz = 300 + (seed.readUInt16BE(0) % 500);
+  const wav = Buffer.alloc(44 + samples * 2);
+  wav.write('RIFF', 0, 'ascii');
+  wav.writeUInt32LE(36 + samples * 2, 4);
+  wav.write('WAVEfmt ', 8, 'ascii');
+  wav.writeUInt32LE(16, 16); // PCM header size
+  wav.writeUInt16LE(1, 20); // PCM
+  wav.writeUInt16LE(1, 22); // mono
+  wav.writeUInt32LE(rate, 24);
+  wav.writeUInt32LE(rate * 2, 28); // bytes per second
+  wav.writeUInt16LE(2, 32); // bytes per frame
+  wav.writeUInt16LE(16, 34); // bits per sample
+  wav.write('data', 36, 'ascii');
+  wav.writeUInt32LE(samples * 2, 40);
+  for (let i = 0; i < samples; i += 1) wav.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * hz * i) / rate)), 44 + i * 2);
+  return wav;
+}
+
+/**
  * Local mode without a Twilio account: nothing is recorded or sent. It exists
  * so `npm start` and the call simulator work offline; the log says what a real
- * account would have done (without numbers or message text).
+ * account would have done (without numbers or message text). A recording's audio
+ * is `localRecordingWav`'s stand-in file.
  */
 export function createLocalTelephony(): Telephony {
   return {
@@ -117,8 +149,9 @@ export function createLocalTelephony(): Telephony {
     async deleteRecording() {
       return 'not_found';
     },
-    async fetchRecordingMedia() {
-      throw new ProviderError('twilio', 'local mode: no Twilio account, so there is no recording to download');
+    async fetchRecordingMedia(recordingSid) {
+      if (!/^RE[0-9a-f]{32}$/i.test(recordingSid)) throw new ProviderError('twilio', 'recording download failed (404)', 404);
+      return localRecordingWav(recordingSid);
     },
     async sendSms() {
       logger.warn('local mode: no Twilio account, the SMS was not sent');

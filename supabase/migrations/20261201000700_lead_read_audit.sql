@@ -1,3 +1,4 @@
+-- (Keeps recording.downloaded, added by 20261201000410.)
 -- The organisation's leads can be read through the API and the dashboard
 -- (GET /api/orgs/:orgId/leads, /app/orgs/:orgId/leads): both show personal
 -- data, so each read is audited in the reader's own transaction, as
@@ -21,6 +22,7 @@ as $$
     when 'agent.deleted' then 'agent'
     when 'call.read' then 'call'
     when 'call.deleted' then 'call'
+    when 'recording.downloaded' then 'recording'
     when 'leads.listed' then 'organization'
     when 'lead.read' then 'lead'
     when 'erasure.requested' then 'erasure_request'
