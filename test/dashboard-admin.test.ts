@@ -2,7 +2,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceDb } from '../src/db/database.js';
 import { earliestEffectiveDay } from '../src/dashboard/admin-subprocessors-routes.js';
-import { hoursLeft } from '../src/incidents/incidents-service.js';
+import { notificationClock } from '../src/incidents/incidents-service.js';
 import { buildTestApp, createOrg, createUser, openTestDb, testConfig, type TestOrg, type TestUser } from './helpers/harness.js';
 import { startSmtp, type TestSmtp } from './helpers/smtp.js';
 
@@ -148,9 +148,9 @@ describe('incidents page', () => {
     expect(list.text).toContain('The incident was registered');
     expect(list.text).toContain(title);
     expect(list.text).toContain('Critical');
-    const left = [before, after].map((t) => `${hoursLeft(detected, t).toFixed(1)} hours left of the 72`);
+    const left = [before, after].map((t) => `${notificationClock(detected, t).tenths} hours left of the 72`);
     expect(left.some((l) => list.text.includes(l)), left.join(' / ')).toBe(true);
-    const overdue = [before, after].map((t) => `Overdue by ${(-hoursLeft(old, t)).toFixed(1)} hours`);
+    const overdue = [before, after].map((t) => `Overdue by ${notificationClock(old, t).tenths} hours`);
     expect(overdue.some((l) => list.text.includes(l)), overdue.join(' / ')).toBe(true);
 
     // The API lists the same clock, and the page speaks German when asked to.
