@@ -85,7 +85,7 @@ describe('sub-processors', () => {
     const notices = await db`select status from public.subprocessor_notices where subprocessor_id = ${sp!.id} and org_id = any(${orgs.map((o) => o.id)}::uuid[])`;
     expect(notices).toHaveLength(4);
     expect(notices.every((n) => n.status === 'sent')).toBe(true);
-  });
+  }, 180_000);
 
   it('an owner can object during the notice period; it is recorded, shown to operators, and the sub-processor does not apply to that organisation', async () => {
     const org = await createOrg(db, config);
