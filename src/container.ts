@@ -5,6 +5,7 @@ import { retentionListener, type AgentSyncDeps } from './agents/agent-platform-s
 import { createAgentsService } from './agents/agents-service.js';
 import { createLocalInviter, createSupabaseInviter, type Inviter } from './auth/invitations.js';
 import { createLocalSignIn, type LocalSignIn } from './auth/local-sign-in.js';
+import { createSignInTrail, type SignInTrail } from './auth/sign-in-trail.js';
 import { createSupabaseMagicLink } from './auth/supabase-magic-link.js';
 import { localDashboardSignIn, supabaseDashboardSignIn, type DashboardSignIn } from './dashboard/dashboard-routes.js';
 import { createTokenVerifier } from './auth/tokens.js';
@@ -74,6 +75,10 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
   const webhookPolicy = { allowPrivateNetwork: config.webhooksAllowPrivateNetwork };
   const tokenVerifier = createTokenVerifier(config);
 
+  // Every sign-in is audited in the person's organisations: local mode's when its link is
+  // exchanged, Supabase Auth's on each new session's first request (sessionTrail).
+  const signInTrail = createSignInTrail({ serviceDb, blindIndexKey: config.blindIndexKey, now });
+  let sessionTrail: SignInTrail | undefined;
   let inviter: Inviter;
   let localSignIn: LocalSignIn | undefined;
   let dashboardSignIn: DashboardSignIn | undefined;
@@ -101,10 +106,14 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
       blindIndexKey: config.blindIndexKey,
       publicBaseUrl: config.publicBaseUrl,
       operatorEmails: config.operatorEmails,
+      signInTrail,
     });
     inviter = createLocalInviter(localSignIn, config.blindIndexKey);
     dashboardSignIn = localDashboardSignIn(localSignIn);
   }
+  // Access tokens Supabase Auth issued: with Supabase Auth, and in production whatever signs in
+  // (a session local sign-in started is recorded when its link is exchanged, so never audited twice).
+  if (!localSignIn || config.mode === 'production') sessionTrail = signInTrail;
 
   const erasure = createErasureService({
     serviceDb,
@@ -130,6 +139,7 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
     mailer,
     blindIndexKey: config.blindIndexKey,
     localSignIn,
+    sessionTrail,
     dashboardSignIn,
     secureCookies: config.mode === 'production',
     orgs: createOrgsService({ userDb, serviceDb, inviter, blindIndexKey: config.blindIndexKey }),

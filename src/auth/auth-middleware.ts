@@ -4,6 +4,7 @@ import { findOpenImpersonation } from '../admin/impersonations-repo.js';
 import type { ServiceDb, Tx } from '../db/database.js';
 import type { JwtClaims, UserDb } from '../db/user-db.js';
 import { ForbiddenError, UnauthorizedError } from '../lib/errors.js';
+import type { SignInTrail } from './sign-in-trail.js';
 import type { TokenVerifier } from './tokens.js';
 import { ensureOwnUserRow } from './users-repo.js';
 
@@ -29,6 +30,8 @@ export interface AuthDeps {
   serviceDb: ServiceDb;
   userDb: UserDb;
   blindIndexKey: Buffer;
+  /** With Supabase Auth: audits each new session (its first request) as a sign-in. */
+  signInTrail?: SignInTrail;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -53,6 +56,7 @@ export function requireAuth(deps: AuthDeps): RequestHandler {
       if (knownUsers.size > 50_000) knownUsers.clear();
       knownUsers.add(token.sub);
     }
+    await deps.signInTrail?.sessionSeen(token.sub, token.payload);
 
     const impersonationId = req.get('x-impersonation-id');
     if (impersonationId === undefined) {

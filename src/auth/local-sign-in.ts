@@ -5,6 +5,7 @@ import * as noncesRepo from '../db/used-nonces-repo.js';
 import { normaliseEmail } from '../lib/crypto.js';
 import { BadRequestError } from '../lib/errors.js';
 import type { Mailer } from '../lib/mailer.js';
+import type { SignInTrail } from './sign-in-trail.js';
 import { issueLocalAccessToken } from './tokens.js';
 import { findOrCreateUserByEmail } from './users-repo.js';
 
@@ -19,6 +20,8 @@ export interface LocalSignInDeps {
   publicBaseUrl: string;
   /** OPERATOR_EMAILS: addresses (trimmed, lower-case) whose tokens say `platform_role = "operator"`. */
   operatorEmails?: readonly string[];
+  /** Audits each sign-in (auth.signed_in) in the person's organisations. */
+  signInTrail: SignInTrail;
 }
 
 /**
@@ -75,15 +78,19 @@ export function createLocalSignIn(deps: LocalSignInDeps) {
       if (typeof email !== 'string' || typeof payload.jti !== 'string' || typeof payload.exp !== 'number') {
         throw new BadRequestError('This sign-in link is not valid.');
       }
+      const sessionId = randomUUID();
       const user = await deps.serviceDb.begin(async (tx) => {
         const [fresh] = await noncesRepo.claimMagicLinkNonce(tx, payload.jti!, payload.exp!);
         if (!fresh) throw new BadRequestError('This sign-in link has already been used: ask for a new one.');
         // Signing in accepts nothing: the person answers each invitation on /app/invitations.
-        return findOrCreateUserByEmail(tx, deps.blindIndexKey, email);
+        const signedIn = await findOrCreateUserByEmail(tx, deps.blindIndexKey, email);
+        // The sign-in is audited with the link's use: both happen, or neither (the link still works).
+        await deps.signInTrail.signedIn(tx, signedIn.id, 'magic_link', sessionId);
+        return signedIn;
       });
       const expiresIn = 3600;
       const operator = (deps.operatorEmails ?? []).includes(normaliseEmail(email));
-      const accessToken = await issueLocalAccessToken(deps.jwtSecret, { sub: user.id, email, operator, expiresInSeconds: expiresIn });
+      const accessToken = await issueLocalAccessToken(deps.jwtSecret, { sub: user.id, email, operator, expiresInSeconds: expiresIn, sessionId });
       const purpose = payload.purpose === 'invitation' ? 'invitation' : 'sign_in';
       return { access_token: accessToken, token_type: 'bearer', expires_in: expiresIn, user_id: user.id, purpose };
     },

@@ -82,6 +82,8 @@ export interface LocalTokenInput {
   email: string;
   operator?: boolean;
   expiresInSeconds?: number;
+  /** The token's session_id claim (a new one when absent), as Supabase gives each sign-in's session. */
+  sessionId?: string;
 }
 
 /**
@@ -94,7 +96,7 @@ export async function issueLocalAccessToken(secret: string, input: LocalTokenInp
     email: input.email,
     role: 'authenticated',
     aal: 'aal1',
-    session_id: randomUUID(),
+    session_id: input.sessionId ?? randomUUID(),
     app_metadata: { provider: 'email', ...(input.operator ? { platform_role: 'operator' } : {}) },
     user_metadata: {},
   })

@@ -7,6 +7,7 @@ import type { VNode } from 'preact';
 import { z } from 'zod';
 import { authOf } from '../auth/auth-middleware.js';
 import type { LocalSignIn } from '../auth/local-sign-in.js';
+import type { SignInTrail } from '../auth/sign-in-trail.js';
 import { CONFIRM_PATH, type SupabaseMagicLink } from '../auth/supabase-magic-link.js';
 import type { TokenVerifier } from '../auth/tokens.js';
 import type { CallsService } from '../calls/calls-service.js';
@@ -118,6 +119,8 @@ export interface DashboardDeps {
   publicBaseUrl: string;
   signIn?: DashboardSignIn;
   session: SessionOptions;
+  /** With Supabase Auth: audits each new session (its first request) as a sign-in. */
+  signInTrail?: SignInTrail;
 }
 
 const emailBody = z.object({ email: z.string().trim().email().max(254) });

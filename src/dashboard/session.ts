@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { CookieOptions, NextFunction, Request, RequestHandler, Response } from 'express';
 import type { AuthContext } from '../auth/auth-middleware.js';
+import type { SignInTrail } from '../auth/sign-in-trail.js';
 import type { TokenVerifier } from '../auth/tokens.js';
 import { ensureOwnUserRow } from '../auth/users-repo.js';
 import type { ServiceDb } from '../db/database.js';
@@ -103,6 +104,8 @@ export interface SessionDeps {
   tokenVerifier: TokenVerifier;
   serviceDb: ServiceDb;
   blindIndexKey: Buffer;
+  /** With Supabase Auth: audits each new session (its first request) as a sign-in. */
+  signInTrail?: SignInTrail;
 }
 
 /**
@@ -127,6 +130,7 @@ export function requireSession(deps: SessionDeps, signInPath: string): RequestHa
       if (knownUsers.size > 50_000) knownUsers.clear();
       knownUsers.add(verified.sub);
     }
+    await deps.signInTrail?.sessionSeen(verified.sub, verified.payload);
     const claims: JwtClaims = { sub: verified.sub, role: 'authenticated', email: verified.email };
     const auth: AuthContext = {
       userId: verified.sub,

@@ -8,6 +8,7 @@ import { auditRoutes } from '../audit/audit-routes.js';
 import { requireAuth } from '../auth/auth-middleware.js';
 import type { LocalSignIn } from '../auth/local-sign-in.js';
 import { localSignInRoutes } from '../auth/local-sign-in-routes.js';
+import type { SignInTrail } from '../auth/sign-in-trail.js';
 import type { TokenVerifier } from '../auth/tokens.js';
 import type { TrustProxy } from '../config/env.js';
 import type { ServiceDb } from '../db/database.js';
@@ -64,6 +65,11 @@ export interface AppDeps {
   localSignIn?: LocalSignIn;
   /** How the dashboard signs a person in (local mode's magic link, or Supabase Auth's). */
   dashboardSignIn?: DashboardSignIn;
+  /**
+   * With Supabase Auth (no localSignIn): audits each new session, on its first request to the
+   * API or the dashboard, as a sign-in. Local mode audits when its magic link is exchanged.
+   */
+  sessionTrail?: SignInTrail;
   /** Secure cookies (production, served over https only). */
   secureCookies?: boolean;
   agentPlatform: AgentPlatform;
@@ -191,12 +197,13 @@ export function createApp(deps: AppDeps): Express {
       publicBaseUrl: deps.publicBaseUrl,
       signIn: deps.dashboardSignIn,
       session: { secure: deps.secureCookies ?? false },
+      signInTrail: deps.sessionTrail,
     }),
   );
 
   const api = Router();
   api.use(json);
-  api.use(requireAuth(deps));
+  api.use(requireAuth({ ...deps, signInTrail: deps.sessionTrail }));
 
   // While impersonating, an operator stays inside the one organisation they were let into.
   const orgScope = Router({ mergeParams: true });
