@@ -35,7 +35,7 @@ function itemOf(html: string, control: string): string {
   return item!;
 }
 
-const WORDS: Record<TrustCheck['status'], string> = { pass: 'Passes', fail: 'Fails', info: 'For information' };
+const WORDS: Record<TrustCheck['status'], string> = { pass: 'Passes', fail: 'Fails', info: 'For information', pending: 'Not yet run' };
 
 describe('dashboard trust page', () => {
   it('shows a member every live check with its state in words, its details and when it was checked, as the API has them', async () => {

@@ -14,7 +14,7 @@ function when(d: Date | string): string {
 }
 
 function stateText(m: OrgTrustMessages, status: TrustCheck['status']): string {
-  return status === 'pass' ? m.statePass : status === 'fail' ? m.stateFail : m.stateInfo;
+  return status === 'pass' ? m.statePass : status === 'fail' ? m.stateFail : status === 'pending' ? m.statePending : m.stateInfo;
 }
 
 /**
@@ -25,12 +25,14 @@ function stateText(m: OrgTrustMessages, status: TrustCheck['status']): string {
 export function OrgTrustPage({ ctx, orgName, report }: { ctx: PageContext; orgName: string; report: OrgTrustReport }) {
   const m = ORG_TRUST_MESSAGES[ctx.lang];
   const failing = report.checks.filter((c) => c.status === 'fail').length;
+  const pending = report.checks.filter((c) => c.status === 'pending').length;
   const checkedAt = m.checkedAt.replace('{time}', when(report.checked_at));
   return (
     <Layout ctx={ctx} title={`${m.trustTitle}: ${orgName}`}>
       <p>{m.trustIntro}</p>
       <p class={failing ? 'notice trust-summary-fail' : 'notice trust-summary-pass'}>
-        <strong>{failing ? m.someFail.replace('{n}', String(failing)).replace('{total}', String(report.checks.length)) : m.allPass}</strong> {checkedAt}
+        <strong>{failing ? m.someFail.replace('{n}', String(failing)).replace('{total}', String(report.checks.length)) : pending ? m.allRunPass : m.allPass}</strong>
+        {pending ? ` ${m.somePending.replace('{n}', String(pending))}` : ''} {checkedAt}
       </p>
       {ctx.lang !== 'en' && <p class="hint">{m.detailsInEnglish}</p>}
       <ul class="trust-checks">

@@ -128,6 +128,26 @@ export function createMetrics(deps: MetricsDeps): Metrics {
       }
     },
   });
+  new Gauge({
+    name: 'voice_gdpr_alerts_open_by_kind',
+    help: 'Alert conditions holding now, per kind (job_failing counts each failing job)',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      if (!deps.openAlerts) return;
+      try {
+        const byKind = new Map<string, number>();
+        for (const a of await deps.openAlerts()) {
+          const kind = a.condition.split(':')[0]!;
+          byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
+        }
+        for (const [kind, n] of byKind) this.set({ kind }, n);
+      } catch (err) {
+        logger.warn({ err_name: (err as Error).name }, 'metrics: open alerts unavailable');
+      }
+    },
+  });
   const poolMax = Number(deps.serviceDb.options?.max ?? 0);
   new Gauge({ name: 'voice_gdpr_db_pool_max_connections', help: 'Connections the pool may open', registers: [registry] }).set(poolMax);
   new Gauge({

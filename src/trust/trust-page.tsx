@@ -1,7 +1,7 @@
 import { PublicLayout, renderPage } from '../dashboard/layout.js';
 import { CONTROLS, type PlatformTrust } from './trust-service.js';
 
-const STATE = { pass: 'Passing', fail: 'Failing', info: 'For information' } as const;
+const STATE = { pass: 'Passing', fail: 'Failing', info: 'For information', pending: 'Not yet run' } as const;
 const when = (d: Date) => `${new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'medium', timeZone: 'UTC' }).format(d)} UTC`;
 
 /**
@@ -10,6 +10,7 @@ const when = (d: Date) => `${new Intl.DateTimeFormat('en-GB', { dateStyle: 'medi
  */
 export function trustPage(result: PlatformTrust): string {
   const failing = result.checks.filter((c) => c.status === 'fail').length;
+  const pending = result.checks.filter((c) => c.status === 'pending').length;
   return renderPage(
     <PublicLayout lang="en" title="Trust controls">
       <h1>Trust controls</h1>
@@ -19,7 +20,8 @@ export function trustPage(result: PlatformTrust): string {
         {result.cache_seconds} seconds.
       </p>
       <p class={`summary ${failing ? 'fail' : 'pass'}`} id="trust-summary">
-        <strong>{failing ? `${failing} of ${result.checks.length} checks failing.` : `No check is failing (${result.checks.length} checks).`}</strong> Checked{' '}
+        <strong>{failing ? `${failing} of ${result.checks.length} checks failing.` : `No check is failing (${result.checks.length} checks).`}</strong>
+        {pending ? ` ${pending} not yet run: their job has not run since this installation began.` : ''} Checked{' '}
         <time dateTime={result.checked_at.toISOString()}>{when(result.checked_at)}</time>.
       </p>
 
@@ -40,6 +42,11 @@ export function trustPage(result: PlatformTrust): string {
       <p>
         Keypad consent and open security incidents are checked for each organisation only: the first is each organisation’s own setting, and an incident is
         reported to the organisations it affects and to the supervisory authority, not announced here.
+      </p>
+
+      <p>
+        A check is <em>not yet run</em> when the job it reads has not run yet on a new installation (the daily purge, for instance, first runs at
+        03:00 UTC); once that run is overdue, the check fails instead.
       </p>
 
       <h2>How the controls work</h2>

@@ -151,3 +151,23 @@ export function providerDeletionCounts(db: ServiceDb | Tx, since: Date) {
              min(created_at) filter (where status = 'pending') as oldest_pending_at
       from public.provider_deletions`;
 }
+
+/** When this installation began (app.installation), or now when it has no record. */
+export function installedAt(db: ServiceDb | Tx) {
+  return db<{ installed_at: Date }[]>`
+      select coalesce((select installed_at from app.installation limit 1), now()) as installed_at`;
+}
+
+/** A job's newest finished run (succeeded or failed), if it ever finished one. */
+export function lastFinishedRun(db: ServiceDb | Tx, jobName: string) {
+  return db<{ status: 'succeeded' | 'failed'; finished_at: Date }[]>`
+      select status, finished_at from public.job_runs
+      where job_name = ${jobName} and status in ('succeeded', 'failed')
+      order by started_at desc limit 1`;
+}
+
+/** The operational alerts open now (app.ops_alerts): their conditions, no ids. */
+export function openAlertConditions(db: ServiceDb | Tx) {
+  return db<{ condition: string; opened_at: Date }[]>`
+      select condition, opened_at from app.ops_alerts where cleared_at is null order by condition`;
+}

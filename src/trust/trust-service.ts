@@ -16,6 +16,8 @@ export const PERSONAL_DATA_TABLES = [
 
 /** The purge runs daily; two days without a successful run is a failure. */
 export const PURGE_MAX_AGE_HOURS = 48;
+/** The ops-alerts job runs every minute; a last run older than this means alerts have stopped. */
+export const OPS_ALERTS_MAX_AGE_MINUTES = 15;
 /** The DPO is paged every 30 minutes; a page older than this means paging has stopped. */
 export const PAGING_MAX_AGE_MINUTES = 35;
 /** The audit-chain-verify job runs every minute; new entries left unverified this long mean it has stopped. */
@@ -41,10 +43,19 @@ export const PROVIDER_DELETION_MAX_AGE_HOURS = 48;
  */
 export const PUBLIC_TRUST_CACHE_SECONDS = 60;
 
+/**
+ * A check's result: `pass`, `fail`, `info` (a setting, neither), or `pending`:
+ * a check keyed on a job's runs whose job has not run yet on a fresh
+ * installation ("not yet run"). Only `fail` makes `passing` false; a job that
+ * has still not run once its first run was long due fails.
+ */
+export const TRUST_STATUSES = ['pass', 'fail', 'info', 'pending'] as const;
+export type TrustStatus = (typeof TRUST_STATUSES)[number];
+
 export interface TrustCheck {
   id: string;
   control: string;
-  status: 'pass' | 'fail' | 'info';
+  status: TrustStatus;
   detail: string;
   evidence: Record<string, unknown>;
 }
@@ -75,10 +86,20 @@ export const CONTROLS: { id: string; control: string; description: string }[] = 
   { id: 'erasure_requests', control: 'Erasure requests answered in time', description: 'Requests to erase a person are worked through Twilio and ElevenLabs too, within one month (Art. 12(3)); we show their state.' },
   { id: 'provider_deletions', control: 'Deletions at Twilio and ElevenLabs', description: 'Every recording and conversation we must delete at Twilio or ElevenLabs (after a refused consent, the retention window, an erasure) is queued in the same transaction as the decision, and retried until the provider confirms it; we show how many wait, how many were given up for a person to look at, and how many were done in the last 30 days.' },
   { id: 'incidents', control: 'Breach notification clock', description: 'Open security incidents page the data-protection officer every 30 minutes until the supervisory authority has been told.' },
+  { id: 'ops_alerts', control: 'Operational alerts', description: 'A job failing three runs in a row, a deletion at Twilio or ElevenLabs or a customer webhook delivery given up, an erasure request past its deadline: each e-mails the operations team once, and this check fails, naming the kind, until it clears. A job checks every minute.' },
   { id: 'subprocessors', control: 'Sub-processor list', description: 'The processors we use are listed publicly; new ones are announced 30 days ahead and customers may object.' },
 ];
 
 const name = (id: string) => CONTROLS.find((c) => c.id === id)!.control;
+
+const HOUR_MS = 3_600_000;
+const hoursText = (ms: number) => `${(ms / HOUR_MS).toFixed(1)} hours`;
+const minutesText = (ms: number) => (ms < 2 * HOUR_MS ? `${Math.max(0, Math.round(ms / 60_000))} min` : hoursText(ms));
+
+/** The kind of an alert condition (`job_failing:retention-purge` is of kind `job_failing`). */
+export function alertKind(condition: string): string {
+  return condition.split(':')[0]!;
+}
 
 /**
  * Live checks of each control for one organisation, read from the database
@@ -128,14 +149,11 @@ export function createTrustService(deps: {
     out.push(await auditChainCheck(db, orgId));
 
     const [prefs] = await repo.preferencesOf(db, orgId);
-    const [purge] = await repo.lastSucceededPurge(db);
-    const purgeAge = purge ? (now().getTime() - purge.finished_at.getTime()) / 3_600_000 : Infinity;
+    const retention = await retentionCheck(db);
     out.push({
-      id: 'retention', control: name('retention'), status: purgeAge <= PURGE_MAX_AGE_HOURS ? 'pass' : 'fail',
-      detail: purge
-        ? `Window ${prefs?.retention_days ?? 30} days; the purge last finished ${purgeAge.toFixed(1)} hours ago${purgeAge > PURGE_MAX_AGE_HOURS ? ' — more than two days: it is not running' : ''}.`
-        : `Window ${prefs?.retention_days ?? 30} days; the purge has never completed.`,
-      evidence: { retention_days: prefs?.retention_days ?? 30, last_purge_finished_at: purge?.finished_at ?? null, last_purge_counts: purge?.counts ?? null },
+      ...retention,
+      detail: `Window ${prefs?.retention_days ?? 30} days; ${retention.detail.charAt(0).toLowerCase()}${retention.detail.slice(1)}`,
+      evidence: { retention_days: prefs?.retention_days ?? 30, ...retention.evidence },
     });
 
     const [enc] = await repo.transcriptEncryptionCounts(db, orgId);
@@ -190,6 +208,8 @@ export function createTrustService(deps: {
       evidence: { open: incidents.map((i) => ({ id: i.id, detected_at: i.detected_at, last_paged_at: i.last_paged_at })) },
     });
 
+    out.push(await opsAlertsCheck(db));
+
     const list = await deps.subprocessors.publicList(db);
     out.push({
       id: 'subprocessors', control: name('subprocessors'), status: 'info',
@@ -197,6 +217,74 @@ export function createTrustService(deps: {
       evidence: { version: list.version, live: list.live.length, announced: list.announced.length },
     });
     return out;
+  }
+
+  /** How long this installation has existed (app.installation), in milliseconds. */
+  async function installationAgeMs(db: ServiceDb | Tx): Promise<number> {
+    const [row] = await repo.installedAt(db);
+    return now().getTime() - row!.installed_at.getTime();
+  }
+
+  /**
+   * A job that has never finished a run: `pending` ("not yet run") while the
+   * installation is younger than `graceMs` (its first run is not yet overdue),
+   * `fail` after. The detail names the job's schedule in words.
+   */
+  async function neverRun(db: ServiceDb | Tx, graceMs: number, what: string): Promise<Pick<TrustCheck, 'status' | 'detail'>> {
+    const age = await installationAgeMs(db);
+    return age <= graceMs
+      ? { status: 'pending', detail: `Not yet run: ${what} has not run since this installation began ${minutesText(age)} ago.` }
+      : { status: 'fail', detail: `${what.charAt(0).toUpperCase()}${what.slice(1)} has never run in the ${minutesText(age)} since this installation began: it is not running.` };
+  }
+
+  /** The daily retention purge, by its newest successful run (shared by both lists; the per-organisation one adds the window). */
+  async function retentionCheck(db: ServiceDb | Tx): Promise<TrustCheck> {
+    const [purge] = await repo.lastSucceededPurge(db);
+    const base = { id: 'retention', control: name('retention') };
+    const evidence = { last_purge_finished_at: purge?.finished_at ?? null, last_purge_counts: purge?.counts ?? null };
+    if (purge) {
+      const age = now().getTime() - purge.finished_at.getTime();
+      const late = age > PURGE_MAX_AGE_HOURS * HOUR_MS;
+      return {
+        ...base, status: late ? 'fail' : 'pass', evidence,
+        detail: `The daily purge last finished ${hoursText(age)} ago${late ? ' — more than two days: it is not running' : ''}.`,
+      };
+    }
+    const [last] = await repo.lastFinishedRun(db, 'retention-purge');
+    if (last) {
+      return { ...base, status: 'fail', evidence, detail: `The purge has never completed: its last run failed at ${last.finished_at.toISOString()}.` };
+    }
+    return { ...base, ...(await neverRun(db, PURGE_MAX_AGE_HOURS * HOUR_MS, 'the daily purge (03:00 UTC)')), evidence };
+  }
+
+  /**
+   * The operational alerts (src/alerts): failing while any condition is open,
+   * naming the kinds open and how many of each (never an id, an organisation
+   * or a person); pending until the ops-alerts job first runs; failing when
+   * it has stopped.
+   */
+  async function opsAlertsCheck(db: ServiceDb | Tx): Promise<TrustCheck> {
+    const open = await repo.openAlertConditions(db);
+    const [last] = await repo.lastFinishedRun(db, 'ops-alerts');
+    const byKind: Record<string, number> = {};
+    for (const a of open) byKind[alertKind(a.condition)] = (byKind[alertKind(a.condition)] ?? 0) + 1;
+    const base = { id: 'ops_alerts', control: name('ops_alerts') };
+    const evidence = { open: open.length, open_by_kind: byKind, last_run_at: last?.finished_at ?? null };
+    const jobAge = last ? now().getTime() - last.finished_at.getTime() : Infinity;
+    const stopped = jobAge > OPS_ALERTS_MAX_AGE_MINUTES * 60_000;
+    if (open.length) {
+      const kinds = Object.entries(byKind).map(([k, n]) => (n > 1 ? `${k} (${n})` : k)).join(', ');
+      const since = open.reduce((a, o) => (o.opened_at < a ? o.opened_at : a), open[0]!.opened_at);
+      return {
+        ...base, status: 'fail', evidence,
+        detail: `${open.length} alert condition(s) open: ${kinds}; the oldest since ${since.toISOString()}. The operations team has been e-mailed.${last && stopped ? ` The alerts job last ran ${minutesText(jobAge)} ago: it is not running.` : ''}`,
+      };
+    }
+    if (!last) return { ...base, ...(await neverRun(db, OPS_ALERTS_MAX_AGE_MINUTES * 60_000, 'the alerts job (every minute)')), evidence };
+    if (stopped) {
+      return { ...base, status: 'fail', evidence, detail: `The alerts job last ran ${minutesText(jobAge)} ago — more than ${OPS_ALERTS_MAX_AGE_MINUTES} min: it is not running, so no alert would be raised.` };
+    }
+    return { ...base, status: 'pass', evidence, detail: `No alert condition is open; the alerts job last checked ${minutesText(jobAge)} ago.` };
   }
 
   /**
@@ -237,6 +325,11 @@ export function createTrustService(deps: {
     const full = cp?.full_verified_at
       ? ` Last complete re-verification from #1: started ${cp.full_verified_at.toISOString()}, up to #${cp.full_verified_index}.`
       : ' No complete re-verification from #1 yet.';
+    if (stale && !cp?.verified_at && !(await repo.lastFinishedRun(db, 'audit-chain-verify')).length) {
+      // The job has not run at all yet: a fresh installation's, or one whose scheduler never started.
+      const never = await neverRun(db, AUDIT_VERIFY_MAX_AGE_MINUTES * 60_000, 'the verification job (every minute)');
+      return { ...base, status: never.status, detail: `${never.detail} Entries #1–#${chain.checkedThrough} of ${chain.latest} verify (this check); ${pending} wait for the job.${full}` };
+    }
     if (stale) {
       const stopped = cp?.verified_at ? ` — more than ${AUDIT_VERIFY_MAX_AGE_MINUTES} min ago: it is not running` : '';
       return { ...base, status: 'fail', detail: `${pending} audit entries are not verified yet, and ${byJob}${stopped}.${full}` };
@@ -263,9 +356,12 @@ export function createTrustService(deps: {
     const [chains] = await repo.platformAuditChains(db, new Date(now().getTime() - AUDIT_VERIFY_MAX_AGE_MINUTES * 60_000));
     const c = chains!;
     const lastVerified = c.last_verified_at ? ` The verification job last confirmed a chain at ${c.last_verified_at.toISOString()}.` : '';
+    const never = !c.broken && c.lagging && !(await repo.lastFinishedRun(db, 'audit-chain-verify')).length
+      ? await neverRun(db, AUDIT_VERIFY_MAX_AGE_MINUTES * 60_000, 'the verification job (every minute)')
+      : undefined;
     out.push(at({
-      id: 'audit_chain', control: name('audit_chain'), status: c.broken || c.lagging ? 'fail' : 'pass',
-      detail: c.broken
+      id: 'audit_chain', control: name('audit_chain'), status: never?.status ?? (c.broken || c.lagging ? 'fail' : 'pass'),
+      detail: never ? `${never.detail} ${c.chains} audit chain(s), ${c.entries} entries, wait for its first run.` : c.broken
         ? `${c.broken} of ${c.chains} organisations' audit chains are broken: an entry was altered or removed.${lastVerified}`
         : c.lagging
           ? `${c.lagging} of ${c.chains} audit chains have entries the verification job has not verified for more than ${AUDIT_VERIFY_MAX_AGE_MINUTES} minutes: it is not running.${lastVerified}`
@@ -275,15 +371,7 @@ export function createTrustService(deps: {
       evidence: { chains: c.chains, entries: Number(c.entries), broken: c.broken, lagging: c.lagging, last_verified_at: c.last_verified_at, never_fully_verified: c.never_fully_verified },
     }));
 
-    const [purge] = await repo.lastSucceededPurge(db);
-    const purgeAge = purge ? (now().getTime() - purge.finished_at.getTime()) / 3_600_000 : Infinity;
-    out.push(at({
-      id: 'retention', control: name('retention'), status: purgeAge <= PURGE_MAX_AGE_HOURS ? 'pass' : 'fail',
-      detail: purge
-        ? `The daily purge last finished ${purgeAge.toFixed(1)} hours ago${purgeAge > PURGE_MAX_AGE_HOURS ? ' — more than two days: it is not running' : ''}.`
-        : 'The purge has never completed.',
-      evidence: { last_purge_finished_at: purge?.finished_at ?? null, last_purge_counts: purge?.counts ?? null },
-    }));
+    out.push(at(await retentionCheck(db)));
 
     const [enc] = await repo.platformTranscriptEncryption(db);
     const e = enc!;
@@ -332,6 +420,8 @@ export function createTrustService(deps: {
       ].join(' '),
       evidence: { pending: d.pending, failed: d.failed, done_last_30_days: d.done_recently, oldest_pending_hours: d.pending ? Number(oldestHours.toFixed(1)) : null },
     }));
+
+    out.push(at(await opsAlertsCheck(db)));
 
     const list = await deps.subprocessors.publicList(db);
     out.push(at({
