@@ -36,7 +36,7 @@ describe('the public pages, in a real browser', () => {
     expect(await retention.locator('.state').textContent()).toBe('Passing');
     expect(await retention.locator('.state').evaluate((s) => getComputedStyle(s).fontWeight)).toBe('700');
     expect(await page.locator('#check-provider_deletions .state').textContent()).toBe('Passing');
-    expect(await page.locator('.checks > li').count()).toBe(9);
+    expect(await page.locator('.checks > li').count()).toBe(10);
     await h.checkPage(page, 'public-trust');
 
     await page.getByRole('link', { name: 'sub-processor list' }).click();
