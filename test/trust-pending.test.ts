@@ -1,11 +1,13 @@
 import { h } from 'preact';
 import { render } from 'preact-render-to-string';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAlertsService, type AlertCondition } from '../src/alerts/alerts-service.js';
 import { writeAudit } from '../src/audit/audit.js';
 import { OrgTrustPage } from '../src/dashboard/org-trust-page.js';
 import { MESSAGES } from '../src/dashboard/messages.js';
 import type { ServiceDb, Tx } from '../src/db/database.js';
 import { createUserDb } from '../src/db/user-db.js';
+import type { Mailer } from '../src/lib/mailer.js';
 import { createMetrics } from '../src/metrics/metrics.js';
 import { trustPage } from '../src/trust/trust-page.js';
 import {
@@ -199,6 +201,39 @@ describe('open operational alerts show in the trust checks', () => {
     const text = await metrics.registry.metrics();
     expect(text).toContain('voice_gdpr_alerts_open_by_kind{kind="job_failing"} 2');
     expect(text).toContain('voice_gdpr_alerts_open_by_kind{kind="erasure_requests_overdue"} 1');
+  });
+});
+
+describe('a new alert condition is one entry', () => {
+  it('raised and e-mailed once, counted in metrics and named in the trust checks, with no other change', async () => {
+    let failing = 2;
+    const kind = `recording_uploads_failing_${Date.now()}`;
+    // What the customer-storage feature adds to ALERT_CONDITIONS (here passed to the service).
+    const uploads: AlertCondition = {
+      kind,
+      title: () => 'Recording uploads to customer storage failing',
+      advice: 'See the failing uploads and retry them.',
+      holding: async () => (failing ? [{ condition: kind, details: { failing } }] : []),
+    };
+    const sent: { subject: string }[] = [];
+    const mailer: Mailer = { send: async (m) => void sent.push(m) };
+    const alerts = createAlertsService({ serviceDb: db, mailer, opsEmail: 'ops@voice.example.test', now: () => new Date(), conditions: [uploads] });
+    const metrics = createMetrics({ serviceDb: db, now: () => new Date(), openAlerts: alerts.open });
+    const trust = createTrustService({ serviceDb: db, userDb: createUserDb(db), subprocessors: deps.subprocessors });
+    try {
+      expect(await alerts.evaluate()).toMatchObject({ raised: 1, notified: 1 });
+      expect(await alerts.evaluate()).toMatchObject({ raised: 0, notified: 0 });
+      expect(sent.map((m) => m.subject)).toEqual(['[alert] Recording uploads to customer storage failing']);
+      expect(await metrics.registry.metrics()).toContain(`voice_gdpr_alerts_open_by_kind{kind="${kind}"} 1`);
+      const check = byId(await trust.platformChecks(db), 'ops_alerts');
+      expect(check.status).toBe('fail');
+      expect(check.detail).toContain(kind);
+      expect(byId(await trust.checks(db, org.id), 'ops_alerts').detail).toContain(kind);
+    } finally {
+      failing = 0;
+      expect(await alerts.evaluate()).toMatchObject({ cleared: 1 });
+    }
+    expect(byId(await trust.platformChecks(db), 'ops_alerts').detail).not.toContain(kind);
   });
 });
 
