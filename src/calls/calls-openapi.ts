@@ -140,7 +140,8 @@ export const describeCalls: Describe = (api) => {
     summary: "The agents' stop_recording tool: the caller withdraws consent mid-call",
     bodyContent: { 'application/json': withdrawalBody },
     responses: { 200: z.object({ status: z.literal('recording_stopped'), message: z.string() }) },
-    errors: [400, 401, 413, 500],
+    description: '409 once the call has ended, and for a replay of an accepted call.',
+    errors: [400, 401, 409, 413, 500],
     replaceErrors: true,
   });
 };

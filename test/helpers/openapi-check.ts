@@ -1,5 +1,5 @@
 import type { Express, NextFunction, Request, RequestHandler, Response } from 'express';
-import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020.js';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { buildOpenApiDocument, type OpenApiDocument } from '../../src/http/openapi.js';
 import { openApiPath } from '../../src/lib/openapi.js';
@@ -153,11 +153,8 @@ export class ResponseChecker {
       return { operation, problems: [`${operation} ${answer.status}: the body is not JSON`] };
     }
     const ref = `openapi.json#/${pointer('paths', template, method, 'responses', String(answer.status), 'content', type, 'schema')}`;
-    let validate = this.validators.get(ref);
-    if (!validate) {
-      validate = this.ajv.compile({ $ref: ref });
-      this.validators.set(ref, validate);
-    }
+    const validate = this.validators.get(ref) ?? this.ajv.compile({ $ref: ref });
+    this.validators.set(ref, validate);
     if (validate(body)) return { operation, problems: [] };
     const errors = (validate.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || '/'} ${e.message}${e.params && Object.keys(e.params).length ? ` ${JSON.stringify(e.params)}` : ''}`);
     return { operation, problems: [`${operation} ${answer.status}: the body does not match its schema: ${errors.join('; ')}`] };
