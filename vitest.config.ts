@@ -8,7 +8,9 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     // Browser tests need Debian's chromium: `npm run test:e2e` (CI runs both).
     exclude: ['**/node_modules/**', '**/*.e2e.test.ts'],
-    globalSetup: ['test/global-setup.ts'],
+    globalSetup: ['test/global-setup.ts', 'test/openapi-global-setup.ts'],
+    // Every answer a test's app gives is checked against /openapi.json (test/helpers/openapi-check.ts).
+    setupFiles: ['test/helpers/openapi-setup.ts'],
     fileParallelism: Boolean(process.env.DATABASE_URL),
     maxWorkers: process.env.DATABASE_URL ? 2 : 1,
     testTimeout: 60_000,

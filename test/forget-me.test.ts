@@ -11,6 +11,7 @@ import { startElevenLabsFake, type ElevenLabsFake } from './fakes/elevenlabs-fak
 import { startTwilioFake, type TwilioFake } from './fakes/twilio-fake.js';
 import { TWILIO_TEST_SID, TWILIO_TEST_TOKEN } from './helpers/call-harness.js';
 import { createOrg, openIsolatedTestDb, testConfig } from './helpers/harness.js';
+import { observeResponses } from './helpers/openapi-check.js';
 import { startSmtp, type ReceivedMail, type TestSmtp } from './helpers/smtp.js';
 
 const SMS_FROM = '+35315550100';
@@ -44,7 +45,7 @@ beforeAll(async () => {
   });
   deps = buildAppDeps(config, db);
   // One proxy in front, as in production: each test speaks from its own client address.
-  app = createApp({ ...deps, trustProxy: 1 });
+  app = observeResponses(createApp({ ...deps, trustProxy: 1 }));
 });
 afterAll(async () => {
   await twilioFake.close();

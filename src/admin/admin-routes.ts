@@ -10,13 +10,13 @@ import { adminSubprocessorRoutes } from '../subprocessors/subprocessors-routes.j
 import type { SubprocessorsService } from '../subprocessors/subprocessors-service.js';
 import type { ImpersonationService } from './impersonation-service.js';
 
-const startBody = z.strictObject({
+export const startBody = z.strictObject({
   user_id: z.string().uuid(),
   org_id: z.string().uuid(),
   reason: z.string().trim().min(10, { message: 'give a reason of at least 10 characters' }).max(1000),
   duration_minutes: z.number().int().min(1).max(240).optional(),
 });
-const idParams = z.object({ id: z.string().uuid() });
+export const idParams = z.object({ id: z.string().uuid() });
 
 /** /api/admin: platform operators only. */
 export function adminRoutes(deps: {

@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { parse } from '../lib/validate.js';
 import type { LocalSignIn } from './local-sign-in.js';
 
-const linkBody = z.strictObject({ email: z.string().trim().email().max(254) });
-const callbackQuery = z.object({ token: z.string().min(10).max(4096) });
+export const linkBody = z.strictObject({ email: z.string().trim().email().max(254) });
+export const callbackQuery = z.object({ token: z.string().min(10).max(4096) });
 
 /** /auth: local mode's passwordless sign-in (production uses Supabase Auth). */
 export function localSignInRoutes(signIn: LocalSignIn): Router {

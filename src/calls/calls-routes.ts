@@ -6,9 +6,9 @@ import { logger } from '../lib/logger.js';
 import { orgIdParams } from '../orgs/orgs-routes.js';
 import type { CallsService } from './calls-service.js';
 
-const callParams = orgIdParams.extend({ callId: z.string().uuid({ message: 'must be a call id (uuid)' }) });
-const recordingQuery = z.strictObject({ recording_id: z.string().uuid({ message: 'must be a recording id (uuid)' }).optional() });
-const listQuery = z.strictObject({
+export const callParams = orgIdParams.extend({ callId: z.string().uuid({ message: 'must be a call id (uuid)' }) });
+export const recordingQuery = z.strictObject({ recording_id: z.string().uuid({ message: 'must be a recording id (uuid)' }).optional() });
+export const listQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   before: z.coerce.date().optional(),
 });

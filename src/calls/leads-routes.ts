@@ -5,8 +5,8 @@ import { parse } from '../lib/validate.js';
 import { orgIdParams } from '../orgs/orgs-routes.js';
 import type { LeadsService } from './leads-service.js';
 
-const leadParams = orgIdParams.extend({ leadId: z.string().uuid({ message: 'must be a lead id (uuid)' }) });
-const listQuery = z.strictObject({
+export const leadParams = orgIdParams.extend({ leadId: z.string().uuid({ message: 'must be a lead id (uuid)' }) });
+export const leadsListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   before: z.coerce.date().optional(),
 });
@@ -23,7 +23,7 @@ export function leadsRoutes(service: LeadsService): Router {
   const router = Router({ mergeParams: true });
   router.get('/', async (req, res) => {
     const { orgId } = parse(orgIdParams, req.params, 'path');
-    const q = parse(listQuery, req.query, 'query');
+    const q = parse(leadsListQuery, req.query, 'query');
     res.json({ leads: await service.list(authOf(req), orgId, q) });
   });
   router.get('/:leadId', async (req, res) => {

@@ -11,20 +11,20 @@ const CALL_SID = z.string().regex(/^CA[0-9a-fA-F]{32}$/, { message: 'must be a T
 // A caller id: an E.164 number, or words such as "anonymous" or "client:name"; never control characters.
 const PHONE = z.string().max(64).regex(/^[^\p{Cc}]*$/u, { message: 'must not contain control characters' });
 
-const voiceParams = z.looseObject({
+export const voiceParams = z.looseObject({
   CallSid: CALL_SID,
   To: z.string().regex(/^\+[1-9]\d{6,14}$/, { message: 'must be an E.164 number' }),
   From: PHONE.optional(),
   FromCountry: z.string().max(8).optional(),
 });
-const consentParams = z.looseObject({ CallSid: CALL_SID, Digits: z.string().max(32).optional() });
-const consentQuery = z.object({ attempt: z.coerce.number().int().min(1).max(10) });
-const statusParams = z.looseObject({
+export const consentParams = z.looseObject({ CallSid: CALL_SID, Digits: z.string().max(32).optional() });
+export const consentQuery = z.object({ attempt: z.coerce.number().int().min(1).max(10) });
+export const statusParams = z.looseObject({
   CallSid: CALL_SID,
   CallStatus: z.enum(['queued', 'initiated', 'ringing', 'in-progress', 'completed', 'busy', 'failed', 'no-answer', 'canceled']),
   CallDuration: z.coerce.number().int().min(0).max(7 * 24 * 3600).optional(),
 });
-const recordingParams = z.looseObject({
+export const recordingParams = z.looseObject({
   CallSid: CALL_SID,
   RecordingSid: z.string().regex(/^RE[0-9a-fA-F]{32}$/, { message: 'must be a Twilio recording SID' }),
   RecordingStatus: z.enum(['in-progress', 'completed', 'absent', 'failed', 'paused', 'stopped']),

@@ -23,8 +23,8 @@ export const extensionBody = z.strictObject({
   /** where to tell the requester, when we hold no address for them (dashboard requests) */
   requester_email: z.string().trim().email().max(254).optional(),
 });
-const adminRequestParams = z.object({ id: z.string().uuid() });
-const requestParams = orgIdParams.extend({ requestId: z.string().uuid() });
+export const adminRequestParams = z.object({ id: z.string().uuid() });
+export const requestParams = orgIdParams.extend({ requestId: z.string().uuid() });
 
 /** /api/orgs/:orgId/erasure-requests (owner, admin) */
 export function erasureRoutes(erasure: ErasureService): Router {

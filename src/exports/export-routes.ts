@@ -6,7 +6,7 @@ import { parse } from '../lib/validate.js';
 import { orgIdParams } from '../orgs/orgs-routes.js';
 import type { ExportService } from './export-service.js';
 
-const exportBody = z.union([subjectBody, z.strictObject({})]);
+export const exportBody = z.union([subjectBody, z.strictObject({})]);
 
 /** POST /api/orgs/:orgId/exports `{phone}`, `{email}` or `{}` (whole organisation). */
 export function exportRoutes(service: ExportService): Router {

@@ -18,7 +18,7 @@ const email = z.string().trim().max(254).email({ message: 'must be an e-mail add
 const phone = z.string().trim().max(64);
 const lang = z.enum(['en', 'de', 'pl']).optional();
 
-const requestBody = z
+export const requestBody = z
   .strictObject({
     email: z.preprocess(blank, email.optional()),
     phone: z.preprocess(blank, phone.optional()),
@@ -30,7 +30,7 @@ const requestBody = z
     else if (b.email && b.contact_email) ctx.addIssue({ code: 'custom', path: ['contact_email'], message: 'only with phone' });
   });
 
-const verifyBody = z.strictObject({
+export const verifyBody = z.strictObject({
   request_id: z.string().uuid({ message: 'must be the request id from the previous step' }),
   code: z
     .string()
@@ -40,8 +40,8 @@ const verifyBody = z.strictObject({
 });
 
 const token = z.string().min(1).max(2048);
-const confirmQuery = z.object({ token, lang });
-const confirmBody = z.strictObject({ token, lang });
+export const confirmQuery = z.object({ token, lang });
+export const confirmBody = z.strictObject({ token, lang });
 const linkInvalid = () => new AppError(400, 'link_invalid', 'This confirmation link is not valid: please use the link exactly as it was e-mailed.');
 
 /** The page's language: ?lang= (or the form's hidden field), else Accept-Language, else English. */

@@ -51,6 +51,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import { metricsRoutes, type MetricsRouteOptions } from '../metrics/metrics-routes.js';
 import type { AlertsService } from '../alerts/alerts-service.js';
 import { requestContext } from './request-context-middleware.js';
+import { openApiRoutes } from './openapi.js';
 
 export interface AppDeps {
   serviceDb: ServiceDb;
@@ -162,6 +163,7 @@ export function createApp(deps: AppDeps): Express {
 
   if (deps.localSignIn) app.use('/auth', json, localSignInRoutes(deps.localSignIn));
 
+  app.use(openApiRoutes({ publicBaseUrl: deps.publicBaseUrl }));
   app.use(publicSubprocessorRoutes(deps.subprocessors));
   app.use(publicTrustRoutes(deps.trust));
   app.use('/webhooks/elevenlabs', elevenLabsWebhookRoutes(deps.postCall, deps.withdrawal));

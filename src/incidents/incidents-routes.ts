@@ -30,14 +30,14 @@ export const contentsBody = z
   .strictObject(fields)
   .pick({ nature: true, data_categories: true, approx_subjects: true, approx_records: true, contact_point: true, likely_consequences: true, measures: true, art34_required: true, art34_exemption: true })
   .partial();
-const updateBody = z.strictObject(fields).partial().refine((b) => Object.keys(b).length > 0, { message: 'give at least one field' });
+export const updateBody = z.strictObject(fields).partial().refine((b) => Object.keys(b).length > 0, { message: 'give at least one field' });
 /** The notification's own fields (the dashboard's form sends them with the Art. 33(3) contents). */
 export const notifiedBody = z.strictObject({
   authority_reference: z.string().trim().min(1).max(300),
   notified_at: when.optional(),
   delay_reason: z.string().trim().max(5000).optional(),
 });
-const idParams = z.object({ id: z.string().uuid() });
+export const idParams = z.object({ id: z.string().uuid() });
 
 /** /api/admin/incidents (operators): the breach register. */
 export function incidentsRoutes(service: IncidentsService): Router {

@@ -6,8 +6,8 @@ import { isIsoCountry } from '../lib/countries.js';
 import type { OrgsService } from './orgs-service.js';
 
 export const orgIdParams = z.object({ orgId: z.string().uuid({ message: 'must be an organisation id (uuid)' }) });
-const memberParams = orgIdParams.extend({ userId: z.string().uuid({ message: 'must be a user id (uuid)' }) });
-const role = z.enum(['owner', 'admin', 'member']);
+export const memberParams = orgIdParams.extend({ userId: z.string().uuid({ message: 'must be a user id (uuid)' }) });
+export const role = z.enum(['owner', 'admin', 'member']);
 
 const orgName = z.string().trim().min(1).max(200);
 /** ISO 3166-1 alpha-2 (any case in, upper case stored), or null for none. */
@@ -17,13 +17,13 @@ const country = z
   .transform((c) => c.toUpperCase())
   .refine((c) => /^[A-Z]{2}$/.test(c) && isIsoCountry(c), { message: 'must be an ISO 3166 alpha-2 country code such as DE' })
   .nullable();
-const createOrgBody = z.strictObject({ name: orgName, country: country.optional() });
-const updateOrgBody = z
+export const createOrgBody = z.strictObject({ name: orgName, country: country.optional() });
+export const updateOrgBody = z
   .strictObject({ name: orgName, country })
   .partial()
   .refine((b) => Object.keys(b).length > 0, { message: 'give name or country' });
-const inviteBody = z.strictObject({ email: z.string().trim().email().max(254), role: role.default('member') });
-const changeRoleBody = z.strictObject({ role });
+export const inviteBody = z.strictObject({ email: z.string().trim().email().max(254), role: role.default('member') });
+export const changeRoleBody = z.strictObject({ role });
 
 /** /api/orgs: organisations and their members. */
 export function orgsRoutes(service: OrgsService): Router {

@@ -5,7 +5,7 @@ import { parse } from '../lib/validate.js';
 import { orgIdParams } from '../orgs/orgs-routes.js';
 import { CONSENT_SCOPES, RETENTION_CHOICES, type PreferencesChange, type PreferencesService } from './preferences-service.js';
 
-const updateBody = z
+export const updateBody = z
   .strictObject({
     retention_days: z
       .number()

@@ -18,8 +18,8 @@ export const announceBody = z.strictObject({
   effective_at: z.coerce.date(),
 });
 export const objectionBody = z.strictObject({ reason: z.string().trim().min(3).max(2000) });
-const resolveParams = z.object({ id: z.string().uuid(), orgId: z.string().uuid() });
-const orgSpParams = orgIdParams.extend({ id: z.string().uuid() });
+export const resolveParams = z.object({ id: z.string().uuid(), orgId: z.string().uuid() });
+export const orgSpParams = orgIdParams.extend({ id: z.string().uuid() });
 
 /** GET /subprocessors (HTML) and /subprocessors.json: the public list. */
 export function publicSubprocessorRoutes(service: SubprocessorsService): Router {

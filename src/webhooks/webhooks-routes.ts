@@ -5,14 +5,14 @@ import { parse } from '../lib/validate.js';
 import { orgIdParams } from '../orgs/orgs-routes.js';
 import { WEBHOOK_EVENTS, type WebhooksService } from './webhooks-service.js';
 
-const endpointParams = orgIdParams.extend({ endpointId: z.string().uuid({ message: 'must be a webhook endpoint id (uuid)' }) });
+export const endpointParams = orgIdParams.extend({ endpointId: z.string().uuid({ message: 'must be a webhook endpoint id (uuid)' }) });
 /** The body of a registration (the dashboard's form is held to it too). */
 export const createBody = z.strictObject({
   url: z.string().trim().min(1).max(2000),
   events: z.array(z.enum(WEBHOOK_EVENTS, { message: `must be one of ${WEBHOOK_EVENTS.join(', ')}` })).min(1).max(WEBHOOK_EVENTS.length * 2),
   description: z.string().trim().max(200).optional(),
 });
-const deliveriesQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50) });
+export const deliveriesQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50) });
 
 /**
  * /api/orgs/:orgId/webhooks (owner, admin): the organisation's outgoing webhook endpoints.

@@ -11,6 +11,7 @@ import { loadConfig, type AppConfig } from '../../src/config/env.js';
 import { buildAppDeps, type Overrides } from '../../src/container.js';
 import type { ServiceDb } from '../../src/db/database.js';
 import { createApp } from '../../src/http/app.js';
+import { observeResponses } from './openapi-check.js';
 
 export const JWT_SECRET = 'test-jwt-secret-'.padEnd(48, 'x');
 
@@ -71,10 +72,13 @@ export function testConfig(env: Record<string, string | undefined> = {}): AppCon
   });
 }
 
-/** The real application on the test database. */
+/**
+ * The real application on the test database. Every answer it gives is checked
+ * against /openapi.json (test/helpers/openapi-check.ts; a mismatch fails the test).
+ */
 export function buildTestApp(db: ServiceDb, config: AppConfig = testConfig(), overrides: Overrides = {}) {
   const deps = buildAppDeps(config, db, overrides);
-  return { app: createApp(deps), deps, config };
+  return { app: observeResponses(createApp(deps)), deps, config };
 }
 
 export interface TestUser {

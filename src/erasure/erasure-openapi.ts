@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { exportBody } from '../exports/export-routes.js';
+import { SECURITY, timestamp, uuid, type Describe } from '../lib/openapi.js';
+import { orgIdParams } from '../orgs/orgs-routes.js';
+import { adminRequestParams, extensionBody, requestParams, subjectBody } from './erasure-routes.js';
+
+const bearer = [SECURITY.bearer];
+const tags = ['Privacy'];
+
+const counts = z.record(z.string(), z.number());
+
+/** An erasure request as its filer sees it. */
+export const ErasureRequest = z
+  .looseObject({
+    id: uuid,
+    status: z.string().meta({ description: 'pending_confirmation, confirmed, in_progress, completed (or no_data_found), flagged, cancelled' }),
+    received_at: timestamp,
+    due_at: timestamp,
+    counts: counts.nullable(),
+    found: z.boolean().nullable().optional().meta({ description: 'Whether anything of the person was found (once the erasure ran).' }),
+  })
+  .meta({ id: 'ErasureRequest' });
+
+const Extension = z.object({ id: uuid, due_at: timestamp, extended_until: timestamp }).meta({ id: 'ErasureExtension' });
+
+const Export = z
+  .looseObject({
+    format_version: z.union([z.string(), z.number()]),
+    export_id: uuid,
+    generated_at: timestamp,
+    organization: z.looseObject({ id: uuid }),
+    subject: z.object({ type: z.enum(['email', 'phone', 'organization']) }),
+    found: z.boolean().optional(),
+    counts,
+    data: z.looseObject({}),
+  })
+  .meta({ id: 'Export', description: 'Everything held on the subject (or the whole organisation), as JSON (Art. 15 and 20).' });
+
+/** Erasure requests, exports and account deletion (src/erasure/, src/exports/). */
+export const describeErasure: Describe = (api) => {
+  api.json({
+    method: 'post',
+    path: '/api/orgs/:orgId/erasure-requests',
+    tags,
+    security: bearer,
+    summary: "Erase a person's data in this organisation (owner, admin); runs at once",
+    params: orgIdParams,
+    body: subjectBody,
+    responses: { 202: ErasureRequest },
+  });
+  api.json({
+    method: 'get',
+    path: '/api/orgs/:orgId/erasure-requests',
+    tags,
+    security: bearer,
+    summary: "The organisation's erasure requests, with the providers' deletion receipts",
+    params: orgIdParams,
+    responses: { 200: z.object({ erasure_requests: z.array(ErasureRequest.extend({ receipts: z.array(z.looseObject({})) })) }) },
+  });
+  api.json({
+    method: 'post',
+    path: '/api/orgs/:orgId/erasure-requests/:requestId/extension',
+    tags,
+    security: bearer,
+    summary: 'Extend a request by one or two months (Art. 12(3)); the requester is told why',
+    params: requestParams,
+    body: extensionBody,
+    responses: { 200: Extension },
+    errors: [409, 422],
+  });
+  api.json({
+    method: 'post',
+    path: '/api/admin/erasure-requests/:id/extension',
+    tags: ['Operators'],
+    security: bearer,
+    summary: 'Extend a public erasure request (operators)',
+    params: adminRequestParams,
+    body: extensionBody,
+    responses: { 200: Extension },
+    errors: [409, 422],
+  });
+  api.json({
+    method: 'delete',
+    path: '/api/orgs/:orgId',
+    tags,
+    security: bearer,
+    summary: 'Delete the organisation and everything in it (owner)',
+    params: orgIdParams,
+    responses: { 202: ErasureRequest },
+    errors: [409],
+  });
+  api.json({
+    method: 'post',
+    path: '/api/orgs/:orgId/exports',
+    tags,
+    security: bearer,
+    summary: 'Export a person\'s data (`{email}` or `{phone}`) or the whole organisation (`{}`) (owner, admin)',
+    params: orgIdParams,
+    body: exportBody,
+    responses: { 200: Export },
+  });
+};
