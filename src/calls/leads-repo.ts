@@ -28,11 +28,19 @@ export function deleteLeadsOfCall(tx: Tx, callId: string) {
  * Erasure: deletes the person's leads (by keyed hash of their number or
  * address) and those of their calls, within `orgId` or everywhere when null.
  */
-export function deleteSubjectLeads(tx: Tx, hash: Buffer, callIds: string[], orgId: string | null) {
+export function deleteSubjectLeads(tx: Tx, hash: Buffer, callIds: string[], orgId: string | null, exceptOrgIds: string[] = []) {
   return tx<{ org_id: string }[]>`
       delete from public.leads
       where (phone_hash = ${hash} or email_hash = ${hash} ${callIds.length ? tx`or call_id = any(${callIds}::uuid[])` : tx``}) ${orgId ? tx`and org_id = ${orgId}` : tx``}
+        ${exceptOrgIds.length ? tx`and org_id <> all(${exceptOrgIds}::uuid[])` : tx``}
       returning org_id`;
+}
+
+/** How many leads of the person (by keyed hash) one organisation has (what a legal hold keeps). */
+export async function countSubjectLeads(tx: Tx, hash: Buffer, orgId: string): Promise<number> {
+  const [row] = await tx<{ n: number }[]>`
+      select count(*)::int as n from public.leads where org_id = ${orgId} and (phone_hash = ${hash} or email_hash = ${hash})`;
+  return row!.n;
 }
 
 /** The lead columns an export shows: the personal ones the map exports, amid the lead's own. */
