@@ -7,7 +7,9 @@
  *
  * A hold is active while ended_at is null and held_until is null or later than now.
  */
+import { setNull } from '../db/column-fragments.js';
 import type { ServiceDb, Tx } from '../db/database.js';
+import { erasureColumns } from '../privacy/personal-data-map.js';
 
 type Db = Tx | ServiceDb;
 
@@ -107,13 +109,14 @@ export async function heldDataOfOrg(db: Db, orgId: string, now: Date): Promise<{
 
 /**
  * Erasure of the person `hash` ran in these organisations: the holds on them
- * there that have ended (or run out) stop pointing at them. The row stays as
+ * there that have ended (or run out) stop pointing at them (the columns the
+ * personal-data map clears). The row stays as
  * the record of the hold; a hold that ran out is marked ended when it ran out.
  */
 export function clearEndedHolds(tx: Tx, hash: Buffer, orgId: string | null, exceptOrgIds: string[], now: Date) {
   return tx`
       update public.legal_holds
-      set subject_hash = null, subject_hint = null, ended_at = coalesce(ended_at, held_until)
+      set ${setNull(tx, erasureColumns('legal_holds', 'null_columns'))}, ended_at = coalesce(ended_at, held_until)
       where subject_hash = ${hash}
         and (ended_at is not null or (held_until is not null and held_until <= ${now}))
         ${orgId ? tx`and org_id = ${orgId}` : tx``}
