@@ -167,7 +167,7 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
       transcripts: createTranscriptReader(config.transcriptKeys),
     }),
     leads: createLeadsService({ userDb, blindIndexKey: config.blindIndexKey }),
-    legalHolds: createLegalHoldsService({ userDb, blindIndexKey: config.blindIndexKey }),
+    legalHolds: createLegalHoldsService({ userDb, blindIndexKey: config.blindIndexKey, now }),
     erasure,
     forgetMe: createForgetMeService({
       erasure,

@@ -89,20 +89,21 @@ export async function orgHasActiveHold(db: Db, orgId: string, now: Date): Promis
 
 /**
  * What the retention purge must leave alone in an organisation: the keyed
- * hashes under an active hold, the calls dialled from them or linked to their
+ * hashes under an active hold (hex), the calls dialled from them or linked to their
  * leads, and their leads. Empty lists when the organisation holds nothing.
  */
-export async function heldDataOfOrg(db: Db, orgId: string, now: Date): Promise<{ hashes: Buffer[]; callIds: string[]; leadIds: string[] }> {
-  const holds = await db<{ subject_hash: Buffer }[]>`
-      select distinct subject_hash from public.legal_holds
+export async function heldDataOfOrg(db: Db, orgId: string, now: Date): Promise<{ hashes: string[]; callIds: string[]; leadIds: string[] }> {
+  const holds = await db<{ hash: string }[]>`
+      select distinct encode(subject_hash, 'hex') as hash from public.legal_holds
       where org_id = ${orgId} and subject_hash is not null and ended_at is null and (held_until is null or held_until > ${now})`;
   if (holds.length === 0) return { hashes: [], callIds: [], leadIds: [] };
-  const hashes = holds.map((h) => h.subject_hash);
+  const hashes = holds.map((h) => h.hash);
+  const held = db`select decode(h, 'hex') from unnest(${hashes}::text[]) h`;
   const leads = await db<{ id: string; call_id: string | null }[]>`
       select id, call_id from public.leads
-      where org_id = ${orgId} and (phone_hash = any(${hashes}::bytea[]) or email_hash = any(${hashes}::bytea[]))`;
+      where org_id = ${orgId} and (phone_hash in (${held}) or email_hash in (${held}))`;
   const calls = await db<{ id: string }[]>`
-      select id from public.calls where org_id = ${orgId} and from_hash = any(${hashes}::bytea[])`;
+      select id from public.calls where org_id = ${orgId} and from_hash in (${held})`;
   const callIds = new Set([...calls.map((c) => c.id), ...leads.map((l) => l.call_id).filter((x): x is string => Boolean(x))]);
   return { hashes, callIds: [...callIds], leadIds: leads.map((l) => l.id) };
 }

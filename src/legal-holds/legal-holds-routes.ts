@@ -10,11 +10,14 @@ const holdFields = {
   reason: z.string().trim().min(5, { message: 'give the reason for the hold (at least 5 characters)' }).max(2000),
   until: z.iso.datetime({ offset: true, message: 'must be an ISO date-time, e.g. 2027-06-30T00:00:00Z' }).optional(),
 };
-export const holdBody = z.union([
-  z.strictObject({ email: z.string().trim().email().max(254), ...holdFields }),
-  // Any way of writing a number: read in the organisation's country (400 invalid_phone).
-  z.strictObject({ phone: z.string().trim().min(1).max(64), ...holdFields }),
-]);
+export const holdBody = z
+  .strictObject({
+    email: z.string().trim().email({ message: 'must be an e-mail address' }).max(254).optional(),
+    // Any way of writing a number: read in the organisation's country (400 invalid_phone).
+    phone: z.string().trim().min(1).max(64).optional(),
+    ...holdFields,
+  })
+  .refine((b) => (b.email === undefined) !== (b.phone === undefined), { message: 'give the person\'s phone or email (exactly one of them)', path: ['phone'] });
 const holdParams = orgIdParams.extend({ holdId: z.string().uuid({ message: 'must be a legal hold id (uuid)' }) });
 
 /**
@@ -29,7 +32,7 @@ export function legalHoldsRoutes(service: LegalHoldsService): Router {
   router.post('/', async (req, res) => {
     const { orgId } = parse(orgIdParams, req.params, 'path');
     const body = parse(holdBody, req.body);
-    const subject = subjectOf('email' in body ? { email: body.email } : { phone: body.phone });
+    const subject = subjectOf(body.email !== undefined ? { email: body.email } : { phone: body.phone! });
     res.status(201).json(await service.place(authOf(req), orgId, { subject, reason: body.reason, until: body.until ? new Date(body.until) : null }));
   });
   router.get('/', async (req, res) => {

@@ -82,7 +82,8 @@ export interface BatchWindow {
 
 /** The data of people under an active legal hold in the organisation; empty lists (the usual case) change nothing. */
 export interface HeldData {
-  hashes: Buffer[];
+  /** keyed hashes, hex */
+  hashes: string[];
   callIds: string[];
   leadIds: string[];
 }
@@ -178,7 +179,7 @@ export async function scrubCallsBatch(tx: Tx, w: BatchWindow): Promise<BatchRow 
  * plain update, whose `count` says how many.
  */
 export function scrubConsentsBatch(tx: Tx, b: { orgId: string; cutoff: Date; now: Date; limit: number; held?: HeldData | undefined }) {
-  const held = b.held?.hashes.length ? tx`and (caller_hash is null or caller_hash <> all(${b.held.hashes}::bytea[]))` : tx``;
+  const held = b.held?.hashes.length ? tx`and (caller_hash is null or encode(caller_hash, 'hex') <> all(${b.held.hashes}::text[]))` : tx``;
   return tx`
           update public.call_consents set ${setNull(tx, CONSENT_CLEARED)}, erased_at = ${b.now}
           where id in (
@@ -194,7 +195,7 @@ export function scrubConsentsBatch(tx: Tx, b: { orgId: string; cutoff: Date; now
  * many. exports_org_id_idx (org_id, created_at) finds them.
  */
 export function deleteExportsBatch(tx: Tx, b: { orgId: string; cutoff: Date; limit: number; held?: HeldData | undefined }) {
-  const held = b.held?.hashes.length ? tx`and (subject_hash is null or subject_hash <> all(${b.held.hashes}::bytea[]))` : tx``;
+  const held = b.held?.hashes.length ? tx`and (subject_hash is null or encode(subject_hash, 'hex') <> all(${b.held.hashes}::text[]))` : tx``;
   return tx`
           delete from public.exports where id in (
             select id from public.exports
