@@ -13,7 +13,8 @@ const listQuery = z.strictObject({
   /** with `before`: the id of the last lead of the previous page (the keyset cursor is (created_at, id)) */
   before_id: z.string().uuid({ message: 'must be the id (uuid) of the last lead of the previous page' }).optional(),
 });
-const correction = z
+/** PATCH's body (the dashboard's form uses it too). */
+export const correctionBody = z
   .strictObject({
     name: z.string().trim().min(1).max(200).nullable().optional(),
     // Any way of writing a number: read into E.164 in the organisation's country (400 invalid_phone).
@@ -49,7 +50,7 @@ export function leadsRoutes(service: LeadsService): Router {
   });
   router.patch('/:leadId', async (req, res) => {
     const { orgId, leadId } = parse(leadParams, req.params, 'path');
-    const body = parse(correction, req.body);
+    const body = parse(correctionBody, req.body);
     res.json(await service.update(authOf(req), orgId, leadId, body));
   });
   return router;
