@@ -129,3 +129,15 @@ describe('the identity check and the deadline of each request', () => {
       values ('public', 'email', 'confirmed', 'passport', now(), now())`).rejects.toThrow(/check/);
   });
 });
+
+describe('the erasure requests page shows the log', () => {
+  it('which identity check each request passed, when it was verified, and that the deadline runs from then', async () => {
+    const res = await request(app).get(`/app/orgs/${org.id}/erasure-requests`).set('Cookie', `session=${org.owner.token}`);
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('Identity check passed');
+    expect(res.text).toContain('filed by the organisation');
+    expect(res.text).toContain('The one-month deadline runs from verification.');
+    const pl = await request(app).get(`/app/orgs/${org.id}/erasure-requests`).set('Cookie', `session=${org.owner.token}; lang=pl`);
+    expect(pl.status).toBe(200);
+  });
+});

@@ -132,3 +132,37 @@ describe('GET /api/orgs/:orgId/leads keyset paging', () => {
     expect((await request(app).get(`/api/orgs/${fresh.id}/leads?before_id=${ids[0]!}`).set(...bearer(fresh.member))).status).toBe(400);
   });
 });
+
+describe('the lead page\'s correction form', () => {
+  const ORIGIN = 'https://voice.example.test';
+  it('owners and admins correct a lead from its page; members see it read-only; an unreadable number returns the form with a 400', async () => {
+    const leadId = await seedLead(db, org, { name: 'Form Person', phone: `+4930${number()}` });
+    const path = `/app/orgs/${org.id}/leads/${leadId}`;
+    const member = await request(app).get(path).set('Cookie', `session=${org.member.token}`);
+    expect(member.status).toBe(200);
+    expect(member.text).toContain('Only owners and admins can correct a lead.');
+    expect(member.text).not.toContain('name="notes"');
+
+    const cookie = `session=${org.admin.token}`;
+    const page = await request(app).get(path).set('Cookie', cookie);
+    expect(page.status).toBe(200);
+    const token = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
+    const csrf = ([] as string[]).concat(page.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]!).find((c) => c.startsWith('csrf='));
+    const cookies = csrf ? `${cookie}; ${csrf}` : cookie;
+    const [before] = await db<{ phone: string }[]>`select phone from public.leads where id = ${leadId}`;
+
+    const bad = await request(app).post(path).set('Cookie', cookies).set('Origin', ORIGIN).type('form').send({ _csrf: token, name: 'Form Person', phone: 'call me', email: '', notes: '' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('call me');
+
+    const ok = await request(app).post(path).set('Cookie', cookies).set('Origin', ORIGIN).type('form').send({ _csrf: token, name: 'Form Person-Fixed', phone: before!.phone, email: 'form@example.test', notes: '' });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.location).toBe(`${path}?saved=1`);
+    const [row] = await db<{ name: string; email: string; email_hash: Buffer }[]>`select name, email, email_hash from public.leads where id = ${leadId}`;
+    expect(row).toMatchObject({ name: 'Form Person-Fixed', email: 'form@example.test' });
+    expect(row!.email_hash.equals(keyedHash(config.blindIndexKey, 'email', 'form@example.test'))).toBe(true);
+    const [audit] = await db<{ metadata: { fields: string[] } }[]>`
+      select metadata from public.audit_logs where org_id = ${org.id} and action = 'lead.updated' and target_id = ${leadId}`;
+    expect(audit!.metadata.fields).toEqual(['email', 'name']);
+  });
+});

@@ -261,3 +261,53 @@ describe('a hold with an end date, on the organisation\'s own erasure request', 
     offset = 0;
   });
 });
+
+describe('the dashboard page /app/orgs/:orgId/legal-holds', () => {
+  const ORIGIN = 'https://voice.example.test';
+  const path = () => `/app/orgs/${orgA.id}/legal-holds`;
+
+  async function openForm(user: TestOrg['owner']) {
+    const cookie = `session=${user.token}`;
+    const res = await request(app).get(path()).set('Cookie', cookie);
+    expect(res.status).toBe(200);
+    const token = /name="_csrf" value="([^"]+)"/.exec(res.text)?.[1];
+    const csrf = ([] as string[])
+      .concat(res.headers['set-cookie'] ?? [])
+      .map((c) => c.split(';')[0]!)
+      .find((c) => c.startsWith('csrf='));
+    return { token, cookie: csrf ? `${cookie}; ${csrf}` : cookie, html: res.text };
+  }
+
+  it('owners place and end holds through the page (CSRF-protected); bad input returns the form with a 400; members are told why they see none', async () => {
+    const form = await openForm(orgA.owner);
+    expect(form.html).toContain('Legal holds');
+    expect(form.html).toContain('Art. 17(3)');
+    const p = phone();
+    const bad = await request(app).post(path()).set('Cookie', form.cookie).set('Origin', ORIGIN).type('form').send({ _csrf: form.token!, kind: 'phone', value: p, reason: 'no', until: '' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('at least 5 characters');
+    expect(bad.text).toContain(p);
+    const noCsrf = await request(app).post(path()).set('Cookie', form.cookie).set('Origin', ORIGIN).type('form').send({ kind: 'phone', value: p, reason: 'Pending litigation', until: '' });
+    expect(noCsrf.status).toBe(403);
+
+    const ok = await request(app).post(path()).set('Cookie', form.cookie).set('Origin', ORIGIN).type('form').send({ _csrf: form.token!, kind: 'phone', value: p, reason: 'Pending litigation from the page', until: '2099-01-31' });
+    expect(ok.status).toBe(303);
+    const [hold] = await db<{ id: string; held_until: Date }[]>`select id, held_until from public.legal_holds where org_id = ${orgA.id} and reason = 'Pending litigation from the page'`;
+    expect(hold!.held_until.toISOString()).toBe('2099-01-31T00:00:00.000Z');
+    const listed = await request(app).get(`${path()}?placed=1`).set('Cookie', form.cookie);
+    expect(listed.text).toContain('Pending litigation from the page');
+    expect(listed.text).not.toContain(p);
+
+    const ended = await request(app).post(`${path()}/${hold!.id}/end`).set('Cookie', form.cookie).set('Origin', ORIGIN).type('form').send({ _csrf: form.token! });
+    expect(ended.status).toBe(303);
+    const [after] = await db<{ ended_at: Date | null }[]>`select ended_at from public.legal_holds where id = ${hold!.id}`;
+    expect(after!.ended_at).not.toBeNull();
+
+    const member = await request(app).get(path()).set('Cookie', `session=${orgA.member.token}`);
+    expect(member.status).toBe(200);
+    expect(member.text).toContain('Only owners and admins can see and manage legal holds.');
+    expect(member.text).not.toContain('Pending litigation from the page');
+    const german = await request(app).get(path()).set('Cookie', `session=${orgA.owner.token}; lang=de`);
+    expect(german.status).toBe(200);
+  });
+});

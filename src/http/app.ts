@@ -182,6 +182,7 @@ export function createApp(deps: AppDeps): Express {
       orgs: deps.orgs,
       calls: deps.calls,
       leads: deps.leads,
+      legalHolds: deps.legalHolds,
       preferences: deps.preferences,
       erasure: deps.erasure,
       agents: deps.agents,
