@@ -21,6 +21,7 @@ import { createCallFlowService } from './calls/call-flow-service.js';
 import { createCallsService } from './calls/calls-service.js';
 import { createLeadsService } from './calls/leads-service.js';
 import { createErasureService } from './erasure/erasure-service.js';
+import { createLegalHoldsService } from './legal-holds/legal-holds-service.js';
 import { createExportService } from './exports/export-service.js';
 import { createIncidentsService } from './incidents/incidents-service.js';
 import { createSubprocessorsService } from './subprocessors/subprocessors-service.js';
@@ -175,7 +176,8 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
       deletions: { serviceDb, telephony, agentPlatform },
       transcripts: createTranscriptReader(config.transcriptKeys),
     }),
-    leads: createLeadsService({ userDb }),
+    leads: createLeadsService({ userDb, blindIndexKey: config.blindIndexKey }),
+    legalHolds: createLegalHoldsService({ userDb, blindIndexKey: config.blindIndexKey, now }),
     erasure,
     forgetMe: createForgetMeService({
       erasure,

@@ -128,7 +128,21 @@ const TABLES: Record<string, TableSpec> = {
     key: 'id', tenant: true,
     row: (o) => ({ org_id: o.id, name: 'x' }),
     patch: { notes: 'x' },
-    insert: NOBODY, update: NOBODY, delete: ADMINS,
+    // rectification (Art. 16): owners and admins correct a lead
+    insert: NOBODY, update: ADMINS, delete: ADMINS,
+  },
+  legal_holds: {
+    key: 'id', tenant: true,
+    row: (o, actor) => ({ org_id: o.id, subject_type: 'email', subject_hash: randomBytes(32), subject_hint: 'e•••@example.com', reason: 'Tax records', placed_by: actor.userId ?? null }),
+    // a hold's reason is never rewritten (ending one is tested in test/legal-holds.test.ts)
+    patch: { reason: 'rewritten' },
+    insert: ADMINS, update: NOBODY, delete: NOBODY,
+  },
+  erasure_request_holds: {
+    key: 'id', tenant: true,
+    row: (o) => ({ request_id: o.rows.erasure_requests![0], org_id: o.id, reason: 'Tax records' }),
+    patch: { erased_at: new Date() },
+    insert: NOBODY, update: NOBODY, delete: NOBODY,
   },
   recordings: {
     key: 'id', tenant: true,
@@ -314,6 +328,12 @@ async function seed(org: TestOrg): Promise<Org> {
       insert into public.erasure_requests (org_id, source, subject_type, subject_hash, status, requested_by, due_at)
       values (${org.id}, 'dashboard', 'phone', ${randomBytes(32)}, 'in_progress', ${org.owner.id}, now() + interval '1 month') returning id`);
     await one('exports', tx`insert into public.exports (org_id, requested_by, subject_type) values (${org.id}, ${org.owner.id}, 'organization') returning id`);
+    const hold = await one('legal_holds', tx`
+      insert into public.legal_holds (org_id, subject_type, subject_hash, subject_hint, reason, placed_by)
+      values (${org.id}, 'phone', ${randomBytes(32)}, '+49•••56', 'Court proceedings', ${org.owner.id}) returning id`);
+    await one('erasure_request_holds', tx`
+      insert into public.erasure_request_holds (request_id, org_id, hold_id, reason)
+      values (${o.rows.erasure_requests![0]!}, ${org.id}, ${hold}, 'Court proceedings') returning id`);
     await one('impersonations', tx`
       insert into public.impersonations (operator_id, target_user_id, org_id, reason, expires_at)
       values (${randomUUID()}, ${org.member.id}, ${org.id}, 'support ticket 1234', now() + interval '1 hour') returning id`);

@@ -66,6 +66,9 @@ const RETENTION_EXEMPT = [
   'call_consents.twilio_call_sid',
   'calls.twilio_call_sid',
   'erasure_requests.*',
+  // The record of a hold keeps pointing at the person until their erasure runs (an ended hold is the organisation's legal record).
+  'legal_holds.subject_hash',
+  'legal_holds.subject_hint',
   'provider_deletions.resource_id',
   'recordings.twilio_recording_sid',
 ];
@@ -138,8 +141,8 @@ interface Fixture {
  * One person, Erika, with everything the service can hold about her: two
  * calls with consent (one transcript plaintext, one encrypted), a call where
  * she refused (its conversation queued for deletion), leads, recordings,
- * proofs of consent, exports made for her by number and by address, and a
- * public erasure request she filed but has not confirmed yet (from her own
+ * proofs of consent, exports made for her by number and by address, an
+ * ended legal hold on her address, and a public erasure request she filed but has not confirmed yet (from her own
  * network). Then every personal column of the map that is a caller's or
  * requester's gets a known value of hers (plantEveryColumn).
  */
@@ -158,6 +161,11 @@ async function erikaCalls(): Promise<Fixture> {
     const res = await request(world.app).post(`/api/orgs/${line.org.id}/exports`).set(...bearer(line.org.admin)).send(subject);
     expect(res.status).toBe(200);
   }
+  // A legal hold the organisation placed on her address and has since ended: its
+  // record stays, and stops pointing at her once her erasure runs.
+  const hold = await request(world.app).post(`/api/orgs/${line.org.id}/legal-holds`).set(...bearer(line.org.admin)).send({ email, reason: 'Ended hold on her address' });
+  expect(hold.status).toBe(201);
+  expect((await request(world.app).delete(`/api/orgs/${line.org.id}/legal-holds/${hold.body.id as string}`).set(...bearer(line.org.admin))).status).toBe(200);
   const filed = await runWithContext({ requestId: randomUUID(), ip: `2001:db8:${randomBytes(2).toString('hex')}::/48` }, () =>
     deps.erasure.filePublicRequest({ subject: { type: 'email', value: email }, contactEmail: email }),
   );

@@ -63,10 +63,11 @@ export function listConsentsOfCall(tx: Tx, callId: string) {
  * calls stop pointing at them (per the map); the proofs stay (Art. 7(1)).
  * Within `orgId`, or everywhere when null. `count` says how many changed.
  */
-export function eraseSubjectConsents(tx: Tx, hash: Buffer, callIds: string[], orgId: string | null) {
+export function eraseSubjectConsents(tx: Tx, hash: Buffer, callIds: string[], orgId: string | null, exceptOrgIds: string[] = []) {
   return tx`
       update public.call_consents set ${setNull(tx, erasureColumns('call_consents', 'null_columns'))}, erased_at = now()
       where (caller_hash = ${hash} ${callIds.length ? tx`or call_id = any(${callIds}::uuid[])` : tx``}) ${orgId ? tx`and org_id = ${orgId}` : tx``}
+        ${exceptOrgIds.length ? tx`and org_id <> all(${exceptOrgIds}::uuid[])` : tx``}
         and (caller_hash is not null or erased_at is null)`;
 }
 

@@ -373,13 +373,14 @@ export interface SubjectCall {
  * from their number, or linked to a lead with their address or number (by
  * keyed hash), within `orgId` or in every organisation when null.
  */
-export function findSubjectCalls(db: Tx | ServiceDb, hash: Buffer, orgId: string | null) {
+export function findSubjectCalls(db: Tx | ServiceDb, hash: Buffer, orgId: string | null, exceptOrgIds: string[] = []) {
+  const except = (col: string) => (exceptOrgIds.length ? db`and ${db(col)} <> all(${exceptOrgIds}::uuid[])` : db``);
   return db<SubjectCall[]>`
-      select id, org_id, elevenlabs_conversation_id from public.calls where from_hash = ${hash} ${orgId ? db`and org_id = ${orgId}` : db``}
+      select id, org_id, elevenlabs_conversation_id from public.calls where from_hash = ${hash} ${orgId ? db`and org_id = ${orgId}` : db``} ${except('org_id')}
       union
       select c.id, c.org_id, c.elevenlabs_conversation_id from public.calls c
       join public.leads l on l.call_id = c.id
-      where (l.phone_hash = ${hash} or l.email_hash = ${hash}) ${orgId ? db`and l.org_id = ${orgId}` : db``}`;
+      where (l.phone_hash = ${hash} or l.email_hash = ${hash}) ${orgId ? db`and l.org_id = ${orgId}` : db``} ${except('l.org_id')}`;
 }
 
 /** Erasure: the caller's columns of these calls cleared (per the map); the calls stay as statistics. `count` says how many. */

@@ -28,11 +28,19 @@ export function deleteLeadsOfCall(tx: Tx, callId: string) {
  * Erasure: deletes the person's leads (by keyed hash of their number or
  * address) and those of their calls, within `orgId` or everywhere when null.
  */
-export function deleteSubjectLeads(tx: Tx, hash: Buffer, callIds: string[], orgId: string | null) {
+export function deleteSubjectLeads(tx: Tx, hash: Buffer, callIds: string[], orgId: string | null, exceptOrgIds: string[] = []) {
   return tx<{ org_id: string }[]>`
       delete from public.leads
       where (phone_hash = ${hash} or email_hash = ${hash} ${callIds.length ? tx`or call_id = any(${callIds}::uuid[])` : tx``}) ${orgId ? tx`and org_id = ${orgId}` : tx``}
+        ${exceptOrgIds.length ? tx`and org_id <> all(${exceptOrgIds}::uuid[])` : tx``}
       returning org_id`;
+}
+
+/** How many leads of the person (by keyed hash) one organisation has (what a legal hold keeps). */
+export async function countSubjectLeads(tx: Tx, hash: Buffer, orgId: string): Promise<number> {
+  const [row] = await tx<{ n: number }[]>`
+      select count(*)::int as n from public.leads where org_id = ${orgId} and (phone_hash = ${hash} or email_hash = ${hash})`;
+  return row!.n;
 }
 
 /** The lead columns an export shows: the personal ones the map exports, amid the lead's own. */
@@ -65,13 +73,32 @@ export interface LeadRow {
   updated_at: Date;
 }
 
-/** The organisation's leads, newest first, `limit` of them created before `before` when given. */
-export function listLeads(tx: Tx, orgId: string, opts: { limit: number; before?: Date | undefined }) {
+/**
+ * The organisation's leads, newest first (keyset paging on (created_at, id)):
+ * `limit` of them after the cursor, i.e. created before `before`, or at
+ * `before` with an id below `beforeId` when given (so leads created in the
+ * same instant are neither skipped nor repeated).
+ */
+export function listLeads(tx: Tx, orgId: string, opts: { limit: number; before?: Date | undefined; beforeId?: string | undefined }) {
+  // Times to the millisecond, as the cursor carries them (a JavaScript Date), so a page never skips a lead.
+  const cursor = opts.before
+    ? opts.beforeId
+      ? tx`and (date_trunc('milliseconds', created_at), id) < (${opts.before}::timestamptz, ${opts.beforeId}::uuid)`
+      : tx`and date_trunc('milliseconds', created_at) < ${opts.before}::timestamptz`
+    : tx``;
   return tx<LeadRow[]>`
             select id, call_id, name, phone, email, notes, anonymised_at, created_at, updated_at
             from public.leads
-            where org_id = ${orgId} ${opts.before ? tx`and created_at < ${opts.before}` : tx``}
-            order by created_at desc, id desc limit ${opts.limit}`;
+            where org_id = ${orgId} ${cursor}
+            order by date_trunc('milliseconds', created_at) desc, id desc limit ${opts.limit}`;
+}
+
+/** Rectification (Art. 16): the given columns of a lead, with their keyed hashes (under RLS: owners and admins). */
+export function updateLead(tx: Tx, orgId: string, leadId: string, set: Partial<Record<'name' | 'phone' | 'phone_hash' | 'email' | 'email_hash' | 'notes', string | Buffer | null>>) {
+  return tx<LeadRow[]>`
+            update public.leads set ${tx(set as Record<string, string | Buffer | null>)}
+            where id = ${leadId} and org_id = ${orgId} and anonymised_at is null
+            returning id, call_id, name, phone, email, notes, anonymised_at, created_at, updated_at`;
 }
 
 export function findLead(tx: Tx, orgId: string, leadId: string) {

@@ -12,6 +12,7 @@ import { CONFIRM_PATH, type SupabaseMagicLink } from '../auth/supabase-magic-lin
 import type { TokenVerifier } from '../auth/tokens.js';
 import type { CallsService } from '../calls/calls-service.js';
 import type { LeadsService } from '../calls/leads-service.js';
+import type { LegalHoldsService } from '../legal-holds/legal-holds-service.js';
 import type { ServiceDb } from '../db/database.js';
 import { AppError, BadRequestError, ForbiddenError, NotFoundError, UpstreamError } from '../lib/errors.js';
 import { logger } from '../lib/logger.js';
@@ -43,6 +44,7 @@ import { orgSubprocessorsRoutes } from './org-subprocessors-routes.js';
 import { webhooksRoutes } from './webhooks-routes.js';
 import { orgTrustRoutes } from './org-trust-routes.js';
 import { leadsRoutes } from './leads-routes.js';
+import { legalHoldsRoutes } from './legal-holds-routes.js';
 import { invitationsRoutes } from './invitations-routes.js';
 import { InvitationsWaiting, INVITATIONS_PAGE } from './invitations-page.js';
 import { accountRoutes } from './account-routes.js';
@@ -106,6 +108,7 @@ export interface DashboardDeps {
   orgs: OrgsService;
   calls: CallsService;
   leads: LeadsService;
+  legalHolds: LegalHoldsService;
   preferences: PreferencesService;
   erasure: ErasureService;
   agents: AgentsService;
@@ -328,6 +331,7 @@ export function dashboardRoutes(deps: DashboardDeps): Router {
   router.use('/orgs/:orgId/webhooks', webhooksRoutes({ orgs: deps.orgs, webhooks: deps.webhooks, signedInContext, send }));
   router.use('/orgs/:orgId/trust', orgTrustRoutes({ orgs: deps.orgs, trust: deps.trust, signedInContext, send }));
   router.use('/orgs/:orgId/leads', leadsRoutes({ orgs: deps.orgs, leads: deps.leads, signedInContext, send }));
+  router.use('/orgs/:orgId/legal-holds', legalHoldsRoutes({ orgs: deps.orgs, legalHolds: deps.legalHolds, signedInContext, send }));
   router.use('/invitations', invitationsRoutes({ orgs: deps.orgs, signedInContext, send }));
   router.use('/orgs/:orgId/delete', accountRoutes({ orgs: deps.orgs, erasure: deps.erasure, signedInContext, send }));
 

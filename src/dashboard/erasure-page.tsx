@@ -21,6 +21,11 @@ export interface ErasureRow {
   completed_at: Date | string | null;
   counts: Record<string, number> | null;
   receipts: ErasureReceipt[];
+  /** the request log: which identity check it passed, and when (the deadline runs from then) */
+  identity_check?: string | null;
+  verified_at?: Date | string | null;
+  /** what a legal hold kept in this organisation, and when it was erased after the hold */
+  legal_holds?: { reason: string; held_until: Date | string | null; erased_at: Date | string | null }[];
 }
 
 /** What was typed into the form, kept when it is sent back with an error. */
@@ -30,7 +35,7 @@ export interface ErasureFormValues {
 }
 
 /** Closed requests cannot be extended (the service refuses them too). */
-const CLOSED = new Set(['completed', 'nothing_found', 'cancelled']);
+const CLOSED = new Set(['completed', 'nothing_found', 'cancelled', 'held']);
 
 function day(d: Date | string | null): string {
   if (!d) return '–';
@@ -139,8 +144,14 @@ export function ErasurePage({
                   <dd>{said(e.status, r.status)}</dd>
                   <dt>{t.erasureReceived}</dt>
                   <dd>{day(r.received_at)}</dd>
+                  <dt>{e.log.identity}</dt>
+                  <dd>{r.identity_check ? said(e.check, r.identity_check) : '–'}</dd>
+                  <dt>{e.log.verified}</dt>
+                  <dd>{day(r.verified_at ?? null)}</dd>
                   <dt>{t.erasureDue}</dt>
-                  <dd>{day(r.extended_until ?? r.due_at)}</dd>
+                  <dd>
+                    {day(r.extended_until ?? r.due_at)} <span class="hint">{e.log.deadlineNote}</span>
+                  </dd>
                   <dt>{t.erasureCompleted}</dt>
                   <dd>{day(r.completed_at)}</dd>
                   <dt>{t.erasureCounts}</dt>
@@ -152,6 +163,19 @@ export function ErasurePage({
                       : '–'}
                   </dd>
                 </dl>
+                {r.legal_holds && r.legal_holds.length > 0 && (
+                  <>
+                    <h3>{e.log.holds}</h3>
+                    <ul>
+                      {r.legal_holds.map((h) => (
+                        <li>
+                          {e.log.heldBy.replace('{reason}', h.reason).replace('{until}', h.held_until ? day(h.held_until) : e.log.indefinite)}
+                          {h.erased_at ? `. ${e.log.heldErased.replace('{date}', day(h.erased_at))}` : ''}
+                        </li>
+                      ))}
+                    </ul>
+                  </>
+                )}
                 <h3>{t.erasureReceipts}</h3>
                 {r.receipts.length === 0 ? (
                   <p>{t.noReceipts}</p>

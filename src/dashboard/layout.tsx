@@ -79,6 +79,7 @@ const ORG_PAGES = [
   ['members', 'navMembers'],
   ['privacy', 'navPrivacy'],
   ['erasure-requests', 'navErasure'],
+  ['legal-holds', 'navLegalHolds'],
   ['exports', 'navExports'],
   ['activity', 'navActivity'],
   ['webhooks', 'navWebhooks'],

@@ -23,6 +23,12 @@ export const en = {
   leadTitle: 'Lead',
   backToLeads: 'Back to the leads',
   updated: 'Last changed',
+  editTitle: 'Correct this lead',
+  editHint: 'Correct what is wrong (Art. 16 GDPR). An empty field clears it. A number is read in your organisation’s country. The activity log records which fields changed, never their values.',
+  save: 'Save the correction',
+  saved: 'The lead is corrected.',
+  nothingChanged: 'Nothing was changed: edit a field first.',
+  readOnly: 'Only owners and admins can correct a lead.',
 };
 
 export type LeadsMessages = typeof en;
@@ -49,6 +55,12 @@ export const de: LeadsMessages = {
   leadTitle: 'Lead',
   backToLeads: 'Zurück zu den Leads',
   updated: 'Zuletzt geändert',
+  editTitle: 'Diesen Lead berichtigen',
+  editHint: 'Berichtigen Sie, was falsch ist (Art. 16 DSGVO). Ein leeres Feld wird gelöscht. Eine Nummer wird im Land Ihrer Organisation gelesen. Das Aktivitätsprotokoll hält fest, welche Felder sich geändert haben, nie deren Werte.',
+  save: 'Berichtigung speichern',
+  saved: 'Der Lead ist berichtigt.',
+  nothingChanged: 'Nichts geändert: Ändern Sie zuerst ein Feld.',
+  readOnly: 'Nur Inhaber und Administratoren können einen Lead berichtigen.',
 };
 
 export const pl: LeadsMessages = {
@@ -73,6 +85,12 @@ export const pl: LeadsMessages = {
   leadTitle: 'Lead',
   backToLeads: 'Wróć do leadów',
   updated: 'Ostatnia zmiana',
+  editTitle: 'Popraw ten lead',
+  editHint: 'Popraw to, co jest błędne (art. 16 RODO). Puste pole zostanie wyczyszczone. Numer jest odczytywany w kraju Twojej organizacji. Dziennik aktywności zapisuje, które pola się zmieniły, nigdy ich wartości.',
+  save: 'Zapisz poprawkę',
+  saved: 'Lead został poprawiony.',
+  nothingChanged: 'Nic nie zmieniono: najpierw edytuj pole.',
+  readOnly: 'Tylko właściciele i administratorzy mogą poprawiać leady.',
 };
 
 export const LEADS_MESSAGES: Record<Lang, LeadsMessages> = { en, de, pl };

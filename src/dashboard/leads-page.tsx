@@ -1,6 +1,6 @@
 import type { LeadRow } from '../calls/leads-repo.js';
 import type { LeadListItem } from '../calls/leads-service.js';
-import { Layout, TableWrap, type PageContext } from './layout.js';
+import { CsrfField, Layout, TableWrap, type PageContext } from './layout.js';
 import { LEADS_MESSAGES } from './leads-messages.js';
 
 function when(d: Date | string): string {
@@ -66,8 +66,63 @@ export function LeadsPage({ ctx, orgName, leads, olderHref, isFirstPage }: { ctx
   );
 }
 
+/** What was typed into the correction form, kept when it comes back with an error. */
+export interface LeadFormValues {
+  name: string;
+  phone: string;
+  email: string;
+  notes: string;
+}
+
+/** Owners' and admins' form to correct a lead (Art. 16); every field is sent, an empty one clears it. */
+function EditLeadForm({ ctx, lead, values, error }: { ctx: PageContext; lead: LeadRow; values?: LeadFormValues | undefined; error?: string | undefined }) {
+  const m = LEADS_MESSAGES[ctx.lang];
+  const v = values ?? { name: lead.name ?? '', phone: lead.phone ?? '', email: lead.email ?? '', notes: lead.notes ?? '' };
+  return (
+    <section aria-labelledby="edit-lead">
+      <h2 id="edit-lead">{m.editTitle}</h2>
+      {error && (
+        <p class="notice" role="alert" id="lead-error">
+          {error}
+        </p>
+      )}
+      <form method="post" action={`/app/orgs/${ctx.orgId}/leads/${lead.id}`} class="stack" aria-describedby={error ? 'lead-error edit-hint' : 'edit-hint'}>
+        <CsrfField ctx={ctx} />
+        <p id="edit-hint" class="hint">
+          {m.editHint}
+        </p>
+        <label for="lead-name">{m.name}</label>
+        <input id="lead-name" name="name" type="text" maxLength={200} value={v.name} autocomplete="off" />
+        <label for="lead-phone">{m.phone}</label>
+        <input id="lead-phone" name="phone" type="tel" maxLength={64} value={v.phone} autocomplete="off" />
+        <label for="lead-email">{m.email}</label>
+        <input id="lead-email" name="email" type="email" maxLength={254} value={v.email} autocomplete="off" />
+        <label for="lead-notes">{m.notes}</label>
+        <textarea id="lead-notes" name="notes" maxLength={5000}>
+          {v.notes}
+        </textarea>
+        <button type="submit">{m.save}</button>
+      </form>
+    </section>
+  );
+}
+
 /** One lead with everything the organisation holds on it, and a link to its call. Reading it is audited. */
-export function LeadPage({ ctx, lead }: { ctx: PageContext; lead: LeadRow }) {
+export function LeadPage({
+  ctx,
+  lead,
+  canEdit = false,
+  saved = false,
+  values,
+  error,
+}: {
+  ctx: PageContext;
+  lead: LeadRow;
+  canEdit?: boolean;
+  saved?: boolean;
+  values?: LeadFormValues | undefined;
+  error?: string | undefined;
+}) {
   const { t } = ctx;
   const m = LEADS_MESSAGES[ctx.lang];
   return (
@@ -75,6 +130,11 @@ export function LeadPage({ ctx, lead }: { ctx: PageContext; lead: LeadRow }) {
       <p>
         <a href={`/app/orgs/${ctx.orgId}/leads`}>{m.backToLeads}</a>
       </p>
+      {saved && (
+        <p class="notice" role="status">
+          {m.saved}
+        </p>
+      )}
       {lead.anonymised_at && <p class="notice">{m.anonymisedOn.replace('{date}', when(lead.anonymised_at))}</p>}
       <dl>
         <dt>{m.name}</dt>
@@ -92,6 +152,7 @@ export function LeadPage({ ctx, lead }: { ctx: PageContext; lead: LeadRow }) {
         <dt>{m.call}</dt>
         <dd>{lead.call_id ? <a href={`/app/orgs/${ctx.orgId}/calls/${lead.call_id}`}>{m.openCall}</a> : m.noCall}</dd>
       </dl>
+      {lead.anonymised_at ? null : canEdit ? <EditLeadForm ctx={ctx} lead={lead} values={values} error={error} /> : <p class="hint">{m.readOnly}</p>}
       <p class="hint">{m.leadsAudited}</p>
     </Layout>
   );

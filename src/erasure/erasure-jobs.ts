@@ -2,7 +2,8 @@ import type { JobDefinition } from '../lib/job.js';
 import type { ErasureService } from './erasure-service.js';
 
 /**
- * Every minute: run confirmed requests a crash left behind, work the provider
+ * Every minute: run confirmed requests a crash left behind, carry out the
+ * erasures legal holds kept back once the hold has ended, work the provider
  * deletions, complete (and notify) or flag requests, cancel public requests
  * never confirmed.
  */
@@ -11,9 +12,10 @@ export const erasureWorkJob: JobDefinition<{ erasure: ErasureService }> = {
   schedule: '* * * * *',
   async run({ erasure }) {
     const { resumed } = await erasure.resumeConfirmed();
+    const { released } = await erasure.releaseHeld();
     const worked = await erasure.workProviders();
     const { expired } = await erasure.expireUnconfirmed();
-    return { resumed, ...worked, expired };
+    return { resumed, released, ...worked, expired };
   },
 };
 

@@ -7,12 +7,13 @@
 import { setNull } from '../db/column-fragments.js';
 import type { ServiceDb, Tx } from '../db/database.js';
 import { erasureColumns } from '../privacy/personal-data-map.js';
-import type { ErasureRequestSummary } from './erasure-types.js';
+import type { ErasureRequestSummary, PendingErasureRequest } from './erasure-types.js';
 
 type Db = Tx | ServiceDb;
 
 /** What the service returns of a request. */
-const SUMMARY_COLUMNS = 'id, org_id, source, subject_type, status, received_at, confirmed_at, due_at, extended_until, completed_at, flagged_at, counts';
+const SUMMARY_COLUMNS =
+  'id, org_id, source, subject_type, status, received_at, confirmed_at, identity_check, verified_at, due_at, extended_until, completed_at, flagged_at, counts';
 
 /** The request's own personal columns cleared when it closes (the requester's address, per the map). */
 function closedContact() {
@@ -26,16 +27,19 @@ export interface RequestToExecute {
   subject_hash: Buffer;
 }
 
-/** An unconfirmed public request (no organisation: it applies to all), due one month after `receivedAt`. */
+/**
+ * An unconfirmed public request (no organisation: it applies to all). It has no
+ * deadline yet: the month runs from verification (markConfirmed).
+ */
 export async function insertPublicRequest(
   db: Db,
   r: { subjectType: string; subjectHash: Buffer; contactEmail: string | null; receivedAt: Date },
-): Promise<ErasureRequestSummary> {
-  const [row] = await db<ErasureRequestSummary[]>`
+): Promise<PendingErasureRequest> {
+  const [row] = await db<PendingErasureRequest[]>`
         insert into public.erasure_requests (org_id, source, subject_type, subject_hash, contact_email, status, received_at, due_at)
         values (null, 'public', ${r.subjectType}, ${r.subjectHash},
                 ${r.contactEmail}, 'pending_confirmation',
-                ${r.receivedAt}, ${r.receivedAt}::timestamptz + interval '1 month')
+                ${r.receivedAt}, null)
         returning ${db.unsafe(SUMMARY_COLUMNS)}`;
   return row!;
 }
@@ -53,8 +57,17 @@ export async function findSummary(db: Db, requestId: string): Promise<ErasureReq
   return row;
 }
 
+/**
+ * The requester proved the address (the e-mailed link) or the number (the SMS
+ * code): the request log records which check it passed and when, and the
+ * one-month deadline starts now (Art. 12(3), paused while identity was unproven).
+ */
 export async function markConfirmed(tx: Tx, requestId: string): Promise<void> {
-  await tx`update public.erasure_requests set status = 'confirmed', confirmed_at = now() where id = ${requestId}`;
+  await tx`
+        update public.erasure_requests
+        set status = 'confirmed', confirmed_at = now(), verified_at = now(), due_at = now() + interval '1 month',
+            identity_check = case subject_type when 'email' then 'email_link' else 'sms_code' end
+        where id = ${requestId}`;
 }
 
 /** The erasure ran: its counts and the organisations it touched; completed now, or in progress while providers work. */
@@ -143,7 +156,8 @@ export interface RequestForExtension {
   id: string;
   org_id: string | null;
   status: string;
-  due_at: Date;
+  /** null while a public request is unverified (no deadline yet) */
+  due_at: Date | null;
   extended_until: Date | null;
   contact_email: string | null;
 }

@@ -11,7 +11,8 @@ import { queueProviderDeletion, runProviderDeletions, type DeletionWorkerDeps } 
 import * as deletionsRepo from '../deletions/provider-deletions-repo.js';
 import * as exportsRepo from '../exports/exports-repo.js';
 import { keyedHash, normaliseEmail } from '../lib/crypto.js';
-import { NotFoundError } from '../lib/errors.js';
+import { AppError, NotFoundError } from '../lib/errors.js';
+import * as holdsRepo from '../legal-holds/legal-holds-repo.js';
 import { logger } from '../lib/logger.js';
 import type { Mailer } from '../lib/mailer.js';
 import { ADMIN_ROLES, requireOrgRole } from '../orgs/org-access.js';
@@ -32,7 +33,7 @@ import {
   statusAfterExecution,
   type ErasureCounts,
 } from './erasure-transitions.js';
-import type { ErasureRequestSummary, ErasureSubject, PublicErasure, PublicErasureInput } from './erasure-types.js';
+import type { ErasureRequestSummary, ErasureSubject, PendingErasureRequest, PublicErasure, PublicErasureInput } from './erasure-types.js';
 
 export { DUE_SOON_DAYS, foundAnything, MAX_EXTENSION_MONTHS, type ErasureCounts } from './erasure-transitions.js';
 
@@ -69,17 +70,50 @@ export async function readOrgSubject(tx: Tx, orgId: string, subject: ErasureSubj
  * applies to, found through blind indexes; the deletions owed to Twilio and
  * ElevenLabs are queued in the same transaction and worked with retries. The
  * audit log records the erasure with the subject's keyed hash and counts,
- * never the erased data. Each request has due_at = received + one calendar
- * month. What is cleared, column by column, is the personal-data map's
+ * never the erased data. Each request has due_at = verified + one calendar
+ * month (a public request is verified by its link or SMS code; one the
+ * organisation files is verified as it is filed). What is cleared, column by column, is the personal-data map's
  * (src/privacy/personal-data-map.ts), read by the repos.
  */
 export function createErasureService(deps: ErasureDeps) {
   const db = deps.serviceDb;
   const now = deps.now ?? (() => new Date());
 
-  /** Erases one subject within `orgId` (or every organisation when null); returns counts. */
+  /**
+   * Legal holds (Art. 17(3)): an organisation with an active hold on the person
+   * keeps its data of them. Each is recorded on the request (with the hold's
+   * reason and end, and what is kept, by counts) and audited in that
+   * organisation; the request stays open there until the hold ends
+   * (releaseHeld). Returns the organisations to leave out.
+   */
+  async function applyHolds(tx: Tx, requestId: string, hash: Buffer, orgId: string | null, actor: AuditActor): Promise<string[]> {
+    const holds = await holdsRepo.activeHoldsOn(tx, hash, orgId, now());
+    for (const h of holds) {
+      const calls = await callsRepo.findSubjectCalls(tx, hash, h.org_id);
+      const leads = await leadsRepo.countSubjectLeads(tx, hash, h.org_id);
+      await holdsRepo.recordRequestHold(tx, {
+        requestId,
+        orgId: h.org_id,
+        holdId: h.id,
+        reason: h.reason,
+        heldUntil: h.held_until,
+        heldCounts: { calls: calls.length, leads },
+      });
+      await writeAudit(tx, actor, {
+        orgId: h.org_id,
+        action: 'erasure.held',
+        targetType: 'erasure_request',
+        targetId: requestId,
+        metadata: { subject_hash: hash.toString('hex'), hold_id: h.id, held_until: h.held_until ? h.held_until.toISOString() : null },
+      });
+    }
+    return holds.map((h) => h.org_id);
+  }
+
+  /** Erases one subject within `orgId` (or every organisation when null), except where a legal hold keeps it; returns counts. */
   async function eraseSubject(tx: Tx, requestId: string, hash: Buffer, orgId: string | null, actor: AuditActor): Promise<{ counts: ErasureCounts; organizations: string[] }> {
-    const calls = await callsRepo.findSubjectCalls(tx, hash, orgId);
+    const held = await applyHolds(tx, requestId, hash, orgId, actor);
+    const calls = await callsRepo.findSubjectCalls(tx, hash, orgId, held);
     const callIds = calls.map((c) => c.id);
     const recordings = callIds.length ? await recordingsRepo.recordingsOfCalls(tx, callIds) : [];
 
@@ -103,11 +137,13 @@ export function createErasureService(deps: ErasureDeps) {
 
     const transcripts = callIds.length ? await transcriptsRepo.deleteTranscriptsOfCalls(tx, callIds) : { count: 0 };
     const recs = callIds.length ? await recordingsRepo.deleteRecordingsOfCalls(tx, callIds) : { count: 0 };
-    const leads = await leadsRepo.deleteSubjectLeads(tx, hash, callIds, orgId);
+    const leads = await leadsRepo.deleteSubjectLeads(tx, hash, callIds, orgId, held);
     const scrubbed = callIds.length ? await callsRepo.scrubCalls(tx, callIds) : { count: 0 };
-    const consents = await consentsRepo.eraseSubjectConsents(tx, hash, callIds, orgId);
+    const consents = await consentsRepo.eraseSubjectConsents(tx, hash, callIds, orgId, held);
     // The record that an export was made stays; it stops pointing at the person.
-    await exportsRepo.eraseExportSubject(tx, hash, orgId);
+    await exportsRepo.eraseExportSubject(tx, hash, orgId, held);
+    // So does the record of a hold that has ended: it stops pointing at the person too.
+    await holdsRepo.clearEndedHolds(tx, hash, orgId, held, now());
 
     const counts: ErasureCounts = {
       calls_scrubbed: scrubbed.count,
@@ -171,8 +207,10 @@ export function createErasureService(deps: ErasureDeps) {
       const outcome = await db.begin(async (tx) => {
         const r = await repo.claimCompletionNotice(tx);
         if (!r) return 'none' as const;
+        // Art. 12(4): where a legal hold kept data, the requester is told which organisation keeps what, and why.
+        const holds = (await holdsRepo.listRequestHolds(tx, [r.id])).filter((h) => !h.erased_at);
         try {
-          await deps.mailer.send({ to: r.contact_email, ...completionNotice(r.id) });
+          await deps.mailer.send({ to: r.contact_email, ...completionNotice(r.id, holds) });
         } catch (err) {
           logger.warn({ erasure_request_id: r.id, err_name: (err as Error).name }, 'completion e-mail not sent yet; retried next run');
           return 'failed' as const;
@@ -188,7 +226,7 @@ export function createErasureService(deps: ErasureDeps) {
 
   const service = {
     /** Public request, unconfirmed: the same work whether or not we hold anything. */
-    async filePublicRequest(input: PublicErasureInput): Promise<ErasureRequestSummary> {
+    async filePublicRequest(input: PublicErasureInput): Promise<PendingErasureRequest> {
       const row = await repo.insertPublicRequest(db, {
         subjectType: input.subject.type,
         subjectHash: subjectHash(deps.blindIndexKey, input.subject),
@@ -233,7 +271,7 @@ export function createErasureService(deps: ErasureDeps) {
       auth: AuthContext,
       orgId: string,
       subject: ErasureSubject,
-    ): Promise<Omit<ErasureRequestSummary, 'status'> & { status: ErasureRequestSummary['status'] | 'nothing_found'; found: boolean }> {
+    ): Promise<Omit<ErasureRequestSummary, 'status'> & { status: ErasureRequestSummary['status'] | 'nothing_found' | 'held'; found: boolean; held: boolean }> {
       const request = await deps.userDb.run(auth.claims, async (tx) => {
         await requireOrgRole(tx, orgId, ADMIN_ROLES);
         const hash = subjectHash(deps.blindIndexKey, await readOrgSubject(tx, orgId, subject));
@@ -246,7 +284,9 @@ export function createErasureService(deps: ErasureDeps) {
       const summary = await db.begin((tx) => execute(tx, { id: request.id, org_id: orgId, subject_hash: request.hash }, auth.actor));
       service.startProviderWork();
       const found = foundAnything(summary.counts);
-      return { ...summary, status: shownStatus(summary.status, found), found };
+      // The organisation's own legal hold on the person: nothing erased until it ends.
+      const held = (await holdsRepo.listRequestHolds(db, [request.id])).some((h) => !h.erased_at);
+      return { ...summary, status: held ? 'held' : shownStatus(summary.status, found), found, held };
     },
 
     async list(auth: AuthContext, orgId: string) {
@@ -255,13 +295,20 @@ export function createErasureService(deps: ErasureDeps) {
         const requests = await repo.listOrgRequests(tx, orgId);
         const ids = requests.map((r) => r.id as string);
         const receipts = ids.length ? await deletionsRepo.listReceipts(tx, ids) : [];
+        const holds = ids.length ? await holdsRepo.listRequestHolds(tx, ids) : [];
         return requests.map((r) => {
           // Known once the erasure ran (a person's request; account deletions have other counts).
           const found = r.counts && 'calls_scrubbed' in r.counts ? foundAnything(r.counts as ErasureCounts) : null;
+          const own = holds.filter((h) => h.request_id === r.id).map(({ request_id: _r, org_name: _n, ...h }) => h);
           return {
             ...r,
-            status: shownStatus(r.status as ErasureRequestSummary['status'], found),
+            // The request log: which identity check it passed, when, and the deadline from then.
+            identity_check: r.identity_check as string | null,
+            verified_at: r.verified_at as Date | null,
+            due_at: r.due_at as Date | null,
+            status: own.some((h) => !h.erased_at) ? 'held' : shownStatus(r.status as ErasureRequestSummary['status'], found),
             found,
+            legal_holds: own,
             receipts: receipts.filter((x) => x.erasure_request_id === r.id).map(({ erasure_request_id: _e, ...x }) => x),
           };
         });
@@ -292,7 +339,8 @@ export function createErasureService(deps: ErasureDeps) {
       await deps.mailer.send({ to, ...extensionNotice(r.id, until, reason) });
       await repo.recordExtension(db, requestId, until, reason);
       await writeAudit(db, actor, { orgId: r.org_id, action: 'erasure.extended', targetType: 'erasure_request', targetId: r.id, metadata: { months } });
-      return { id: r.id, due_at: r.due_at, extended_until: until };
+      // extension() refused a request without a deadline (unverified).
+      return { id: r.id, due_at: r.due_at as Date, extended_until: until };
     },
 
     /** Works the provider queue, then completes, flags and notifies. */
@@ -308,6 +356,29 @@ export function createErasureService(deps: ErasureDeps) {
      */
     async expireUnconfirmed(): Promise<{ expired: number }> {
       return { expired: await repo.cancelUnconfirmed(db, now()) };
+    },
+
+    /**
+     * Carries out the erasure a legal hold kept back, once the hold has ended or
+     * its `until` has passed: the request stayed open for that organisation. Each
+     * held part is claimed with its row lock (others' claims are skipped) and
+     * erased within that organisation, in one transaction with its record.
+     */
+    async releaseHeld(): Promise<{ released: number }> {
+      let released = 0;
+      for (let i = 0; i < 20; i += 1) {
+        const n = await db.begin(async (tx) => {
+          const rows = await holdsRepo.claimReleasedHolds(tx, now(), 10);
+          for (const r of rows) {
+            const { counts } = await eraseSubject(tx, r.request_id, r.subject_hash, r.org_id, SYSTEM_ACTOR);
+            await holdsRepo.markRequestHoldErased(tx, r.id, r.request_id, r.org_id, counts);
+          }
+          return rows.length;
+        });
+        released += n;
+        if (n < 10) break;
+      }
+      return { released };
     },
 
     /**
@@ -336,6 +407,10 @@ export function createErasureService(deps: ErasureDeps) {
      */
     async deleteAccount(auth: AuthContext, orgId: string): Promise<ErasureRequestSummary> {
       await deps.userDb.run(auth.claims, (tx) => requireOrgRole(tx, orgId, ['owner']));
+      // Deleting the account would remove data a legal hold keeps (Art. 17(3)): end the holds first.
+      if (await holdsRepo.orgHasActiveHold(db, orgId, now())) {
+        throw new AppError(409, 'legal_hold_active', 'The organisation has an active legal hold: its held data cannot be deleted. End the holds (or wait until they run out), then delete the account.');
+      }
       const summary = await db.begin(async (tx) => {
         const requestId = await repo.insertAccountDeletion(tx, orgId, auth.userId);
         const recordings = await recordingsRepo.liveRecordingSidsOfOrg(tx, orgId);

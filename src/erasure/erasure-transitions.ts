@@ -2,7 +2,8 @@
  * The life of an erasure request, as pure rules: received (public:
  * pending_confirmation) → confirmed → executed, then completed once every
  * provider deletion is done, or flagged when one failed for good; a deadline
- * one month after receipt (Art. 12(3)), extended once by at most two months.
+ * one month after verification (Art. 12(3); it does not run while the
+ * requester's identity is unproven), extended once by at most two months.
  * The service applies them; the repos store the result.
  */
 import { ConflictError, UnprocessableError } from '../lib/errors.js';
@@ -66,13 +67,15 @@ export function checkExtensionTerms(months: number, reason: string): void {
  * the requester can be told (the request's address, or one the organisation gives).
  */
 export function extension(
-  r: { status: string; due_at: Date; extended_until: Date | null; contact_email: string | null },
+  r: { status: string; due_at: Date | null; extended_until: Date | null; contact_email: string | null },
   months: number,
   now: Date,
   requesterEmail?: string,
 ): { until: Date; to: string } {
   if (r.status === 'completed' || r.status === 'cancelled') throw new ConflictError('That request is closed.');
   if (r.extended_until) throw new ConflictError('That request was already extended.');
+  // The month runs from verification: an unverified request has no deadline to extend.
+  if (!r.due_at) throw new ConflictError('That request is not verified yet: its deadline has not started.');
   if (now >= r.due_at) throw new UnprocessableError('extension_too_late', 'The one-month deadline has passed: an extension is only valid if the requester is told before it.');
   // A dashboard request has no address of ours: the organisation gives one to tell (and it is not kept).
   const to = r.contact_email ?? requesterEmail;

@@ -16,10 +16,17 @@ export interface ErasureRequestSummary {
   id: string;
   status: 'pending_confirmation' | 'confirmed' | 'in_progress' | 'completed' | 'flagged' | 'cancelled';
   received_at: Date;
+  /** which identity check the request passed, and when (null until verified) */
+  identity_check?: 'email_link' | 'sms_code' | 'organization' | null;
+  verified_at?: Date | null;
+  /** one month from verification (a request not yet verified has no deadline: see PendingErasureRequest) */
   due_at: Date;
   /** what the erasure did (zero counts: nothing of the person was found) */
   counts: Record<string, number>;
 }
+
+/** A public request before the requester proved the address or number: no deadline runs yet. */
+export type PendingErasureRequest = Omit<ErasureRequestSummary, 'due_at'> & { due_at: null };
 
 export interface PublicErasure {
   /**
@@ -27,7 +34,7 @@ export interface PublicErasure {
    * returns its id, whether or not we hold anything on the subject. Only a
    * keyed hash of the subject is stored.
    */
-  filePublicRequest(input: PublicErasureInput): Promise<ErasureRequestSummary>;
+  filePublicRequest(input: PublicErasureInput): Promise<PendingErasureRequest>;
   /**
    * Confirms a public request (the requester proved the address or number)
    * and erases, inside the caller's transaction: whatever proved the request

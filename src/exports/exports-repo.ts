@@ -42,8 +42,9 @@ export function listExports(tx: Tx, orgId: string, limit: number) {
  * Erasure: the records of exports of this subject (within `orgId`, or in every
  * organisation when null) stop pointing at them; that an export was made stays.
  */
-export function eraseExportSubject(tx: Tx, hash: Buffer, orgId: string | null) {
+export function eraseExportSubject(tx: Tx, hash: Buffer, orgId: string | null, exceptOrgIds: string[] = []) {
   return tx`
       update public.exports set ${setNull(tx, erasureColumns('exports', 'null_columns'))}
-      where subject_hash = ${hash} ${orgId ? tx`and org_id = ${orgId}` : tx``}`;
+      where subject_hash = ${hash} ${orgId ? tx`and org_id = ${orgId}` : tx``}
+        ${exceptOrgIds.length ? tx`and org_id <> all(${exceptOrgIds}::uuid[])` : tx``}`;
 }

@@ -24,6 +24,8 @@ import { callsRoutes } from '../calls/calls-routes.js';
 import type { CallsService } from '../calls/calls-service.js';
 import { leadsRoutes } from '../calls/leads-routes.js';
 import type { LeadsService } from '../calls/leads-service.js';
+import { legalHoldsRoutes } from '../legal-holds/legal-holds-routes.js';
+import type { LegalHoldsService } from '../legal-holds/legal-holds-service.js';
 import { elevenLabsWebhookRoutes } from '../calls/elevenlabs-webhooks.js';
 import type { PostCallService } from '../calls/post-call-service.js';
 import { twilioWebhookRoutes } from '../calls/twilio-webhooks.js';
@@ -81,6 +83,7 @@ export interface AppDeps {
   withdrawal: WithdrawalService;
   calls: CallsService;
   leads: LeadsService;
+  legalHolds: LegalHoldsService;
   erasure: ErasureService;
   exports: ExportService;
   incidents: IncidentsService;
@@ -187,6 +190,7 @@ export function createApp(deps: AppDeps): Express {
       orgs: deps.orgs,
       calls: deps.calls,
       leads: deps.leads,
+      legalHolds: deps.legalHolds,
       preferences: deps.preferences,
       erasure: deps.erasure,
       agents: deps.agents,
@@ -219,6 +223,7 @@ export function createApp(deps: AppDeps): Express {
   orgScope.use('/:orgId/calls', callsRoutes(deps.calls));
   orgScope.use('/:orgId/leads', leadsRoutes(deps.leads));
   orgScope.use('/:orgId/erasure-requests', erasureRoutes(deps.erasure));
+  orgScope.use('/:orgId/legal-holds', legalHoldsRoutes(deps.legalHolds));
   orgScope.use('/:orgId/exports', exportRoutes(deps.exports));
   orgScope.use('/:orgId/subprocessors', orgSubprocessorRoutes(deps.subprocessors));
   orgScope.use('/:orgId/trust', orgTrustRoutes(deps.trust));

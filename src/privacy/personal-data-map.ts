@@ -382,7 +382,52 @@ const map: Record<string, TableMap> = {
       'id', 'org_id', 'source', 'subject_type', 'status', 'received_at', 'confirmed_at', 'due_at', 'extended_until', 'extension_reason',
       'extension_notified_at', 'completed_at', 'completion_notified_at', 'flagged_at', 'flag_reason', 'due_soon_paged_at', 'counts',
       'receipts', 'created_at', 'updated_at', 'affected_org_ids',
+      // The request log: which identity check it passed (email_link, sms_code, organization) and when.
+      'identity_check', 'verified_at',
     ],
+  },
+
+  // An organisation's Art. 17(3) hold on a person: while active, erasure skips
+  // that organisation's data of them, the purge leaves it, and the account
+  // cannot be deleted. The hold row is the organisation's legal record (reason,
+  // dates, who); it stops pointing at the person once the hold has ended and
+  // their erasure runs there.
+  legal_holds: {
+    purpose: 'data_subject_rights',
+    subjectKeys: ['legal_holds.subject_hash'],
+    personal: {
+      placed_by: memberId({ purpose: ['art6_1_c'] }),
+      ended_by: memberId({ purpose: ['art6_1_c'] }),
+      ...Object.fromEntries(
+      ([
+        ['subject_hash', 'identifier'],
+        // The masked number or address ("+49•••89", "e•••@example.com") the organisation recognises the person by.
+        ['subject_hint', 'contact'],
+      ] as const).map(([column, category]): [string, PersonalColumn] => [
+        column,
+        {
+          category, subjects: ['callers'],
+          erasure: { action: 'null_columns', note: 'once the hold has ended (or run out) and the person\'s erasure runs in the organisation; while the hold is active the erasure skips the organisation and this stays (Art. 17(3))' },
+          accountDeletion: { action: 'delete_row', note: 'with the organisation, which cannot be deleted while a hold is active' },
+          retention: { rule: 'until', event: 'the hold has ended and an erasure of the person runs in the organisation (the record of the hold itself stays, Art. 5(2))' },
+          exported: false, legalBasis: ['art6_1_c'],
+        },
+      ]),
+      ),
+    },
+    // The reason is the organisation's statement of the legal ground.
+    notPersonal: ['id', 'org_id', 'subject_type', 'reason', 'held_until', 'placed_at', 'ended_at', 'created_at', 'updated_at'],
+  },
+
+  // What an erasure request skipped in an organisation because of a legal hold,
+  // and when it was carried out after the hold ended: ids, the hold's reason
+  // and end as the requester was told them, and counts. No one is looked up here.
+  erasure_request_holds: {
+    purpose: 'data_subject_rights',
+    subjectKeys: [],
+    reachedVia: 'erasure_request_holds.request_id of a request',
+    personal: {},
+    notPersonal: ['id', 'request_id', 'org_id', 'hold_id', 'reason', 'held_until', 'held_counts', 'held_at', 'erased_at', 'erased_counts'],
   },
 
   exports: {

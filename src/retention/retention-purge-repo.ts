@@ -76,6 +76,21 @@ export interface BatchWindow {
   now: Date;
   from: string;
   limit: number;
+  /** What an active legal hold keeps (legal-holds-repo heldDataOfOrg): left alone, whatever its age. */
+  held?: HeldData;
+}
+
+/** The data of people under an active legal hold in the organisation; empty lists (the usual case) change nothing. */
+export interface HeldData {
+  /** keyed hashes, hex */
+  hashes: string[];
+  callIds: string[];
+  leadIds: string[];
+}
+
+/** `and <column> <> all(ids)` when there are ids to leave alone, else nothing (the batch's plan is unchanged). */
+function except(tx: Tx, column: string, ids: string[] | undefined) {
+  return ids && ids.length ? tx`and ${tx(column)} <> all(${ids}::uuid[])` : tx``;
 }
 
 /** Anonymises up to `limit` due leads: every personal column cleared, anonymised_at set. */
@@ -84,7 +99,7 @@ export async function anonymiseLeadsBatch(tx: Tx, w: BatchWindow): Promise<Batch
       with due as (
         select id, created_at from public.leads
         where org_id = ${w.orgId} and anonymised_at is null and created_at < ${w.cutoff}
-          and created_at >= ${w.from}::text::timestamptz
+          and created_at >= ${w.from}::text::timestamptz ${except(tx, 'id', w.held?.leadIds)}
         order by created_at
         limit ${w.limit}
         for update skip locked
@@ -109,7 +124,7 @@ export async function queueRecordingsBatch(tx: Tx, w: BatchWindow): Promise<Batc
       with due as (
         select id, twilio_recording_sid, created_at from public.recordings
         where org_id = ${w.orgId} and deleted_at is null and created_at < ${w.cutoff}
-          and created_at >= ${w.from}::text::timestamptz
+          and created_at >= ${w.from}::text::timestamptz ${except(tx, 'call_id', w.held?.callIds)}
         order by created_at
         limit ${w.limit}
         for update skip locked
@@ -138,7 +153,7 @@ export async function scrubCallsBatch(tx: Tx, w: BatchWindow): Promise<BatchRow 
         select id, elevenlabs_conversation_id, started_at from public.calls
         where org_id = ${w.orgId} and started_at < ${w.cutoff}
           and (from_number is not null or from_hash is not null or elevenlabs_conversation_id is not null)
-          and started_at >= ${w.from}::text::timestamptz
+          and started_at >= ${w.from}::text::timestamptz ${except(tx, 'id', w.held?.callIds)}
         order by started_at
         limit ${w.limit}
         for update skip locked
@@ -163,12 +178,14 @@ export async function scrubCallsBatch(tx: Tx, w: BatchWindow): Promise<BatchRow 
  * cutoff. call_consents has rules (append-only), so no CTE or RETURNING: a
  * plain update, whose `count` says how many.
  */
-export function scrubConsentsBatch(tx: Tx, b: { orgId: string; cutoff: Date; now: Date; limit: number }) {
+export function scrubConsentsBatch(tx: Tx, b: { orgId: string; cutoff: Date; now: Date; limit: number; held?: HeldData | undefined }) {
+  const held = b.held?.hashes.length ? tx`and (caller_hash is null or encode(caller_hash, 'hex') <> all(${b.held.hashes}::text[]))` : tx``;
   return tx`
           update public.call_consents set ${setNull(tx, CONSENT_CLEARED)}, erased_at = ${b.now}
           where id in (
             select id from public.call_consents
             where org_id = ${b.orgId} and created_at < ${b.cutoff} and ${anyNotNull(tx, CONSENT_CLEARED)}
+              ${except(tx, 'call_id', b.held?.callIds)} ${held}
             limit ${b.limit})`;
 }
 
@@ -177,12 +194,35 @@ export function scrubConsentsBatch(tx: Tx, b: { orgId: string; cutoff: Date; now
  * cutoff (their subject hash and requester go with the row); `count` says how
  * many. exports_org_id_idx (org_id, created_at) finds them.
  */
-export function deleteExportsBatch(tx: Tx, b: { orgId: string; cutoff: Date; limit: number }) {
+export function deleteExportsBatch(tx: Tx, b: { orgId: string; cutoff: Date; limit: number; held?: HeldData | undefined }) {
+  const held = b.held?.hashes.length ? tx`and (subject_hash is null or encode(subject_hash, 'hex') <> all(${b.held.hashes}::text[]))` : tx``;
   return tx`
           delete from public.exports where id in (
             select id from public.exports
-            where org_id = ${b.orgId} and created_at < ${b.cutoff}
+            where org_id = ${b.orgId} and created_at < ${b.cutoff} ${held}
             limit ${b.limit})`;
+}
+
+/**
+ * Transcripts of an organisation with held calls (a legal hold): up to `limit`
+ * due transcripts, oldest first, except those of the held calls, deleted in
+ * one plain statement (the ranged fast path cannot leave rows out). Returns
+ * how many and the age of the last one.
+ */
+export async function deleteTranscriptsExceptBatch(tx: Tx, w: BatchWindow): Promise<BatchRow> {
+  const [r] = await tx<BatchRow[]>`
+      with due as (
+        select id, created_at from public.transcripts
+        where org_id = ${w.orgId} and created_at < ${w.cutoff} and created_at >= ${w.from}::text::timestamptz
+          ${except(tx, 'call_id', w.held?.callIds)}
+        order by created_at
+        limit ${w.limit}
+        for update skip locked
+      ), gone as (
+        delete from public.transcripts t using due where t.id = due.id returning due.created_at
+      )
+      select count(*)::int as n, max(created_at)::text as last from gone`;
+  return r!;
 }
 
 /**

@@ -5,6 +5,7 @@ import { logger } from '../lib/logger.js';
 import {
   anonymiseLeadsBatch,
   deleteExportsBatch,
+  deleteTranscriptsExceptBatch,
   findTranscriptBound,
   orgRetentionWindows,
   pruneJobRunsBatch,
@@ -12,7 +13,9 @@ import {
   queueRecordingsBatch,
   scrubCallsBatch,
   scrubConsentsBatch,
+  type HeldData,
 } from './retention-purge-repo.js';
+import { heldDataOfOrg } from '../legal-holds/legal-holds-repo.js';
 
 /** The window of an organisation without privacy preferences (GDPR Art. 25(2): short by default). */
 export const DEFAULT_RETENTION_DAYS = 30;
@@ -86,6 +89,8 @@ type Kind = 'transcripts_deleted' | 'leads_anonymised' | 'recordings_queued' | '
 interface BatchAudit {
   orgId: string;
   kind: Kind;
+  /** What an active legal hold keeps in the organisation (empty lists when none). */
+  held: HeldData;
   /** The audit row's metadata with this kind's count at 0: the batch fills it in. */
   metadata: Record<string, string | number>;
   /** Commits `write` and, when it changed something, the batch's audit row, in one transaction. */
@@ -127,7 +132,14 @@ const purgeBatch = (db: ServiceDb, audit: BatchAudit, from: string, before: stri
 // batch's DELETE does not touch (from the bound on), so it is looked up on a
 // second connection while the DELETE runs. A look-up no batch uses (the run
 // stopped, or this range was emptied meanwhile) is dropped: it only reads.
-const deleteTranscripts: Batch = async (db, audit, cutoff, _now, from, limit, lookAhead) => {
+const deleteTranscripts: Batch = async (db, audit, cutoff, now, from, limit, lookAhead) => {
+  // A legal hold keeps some calls' transcripts: a plain batch that leaves them out.
+  if (audit.held.callIds.length) {
+    return audit.commit(async (tx) => {
+      const r = await deleteTranscriptsExceptBatch(tx, { orgId: audit.orgId, cutoff, now, from, limit, held: audit.held });
+      return { n: r.n, next: r.n < limit ? null : r.last };
+    });
+  }
   const bound = await (lookAhead ?? findTranscriptBound(db, audit.orgId, cutoff, from, limit));
   if (bound && bound.at !== from) {
     const next = findTranscriptBound(db, audit.orgId, cutoff, bound.at, limit);
@@ -142,27 +154,27 @@ const deleteTranscripts: Batch = async (db, audit, cutoff, _now, from, limit, lo
 };
 
 // Notes are free text about the person, so they go with the name, number and address.
-const anonymiseLeads: Batch = (_db, { commit, orgId }, cutoff, now, from, limit) =>
+const anonymiseLeads: Batch = (_db, { commit, orgId, held }, cutoff, now, from, limit) =>
   commit(async (tx) => {
-    const r = await anonymiseLeadsBatch(tx, { orgId, cutoff, now, from, limit });
+    const r = await anonymiseLeadsBatch(tx, { orgId, cutoff, now, from, limit, held });
     return { n: r.n, next: r.n < limit ? null : r.last };
   });
 
 // One statement queues the deletions at Twilio and marks the recordings, so
 // neither can happen without the other. (queueProviderDeletion's insert, for
 // a whole batch at once: a row per resource, an existing one left as it is.)
-const queueRecordings: Batch = (_db, { commit, orgId }, cutoff, now, from, limit) =>
+const queueRecordings: Batch = (_db, { commit, orgId, held }, cutoff, now, from, limit) =>
   commit(async (tx) => {
-    const r = await queueRecordingsBatch(tx, { orgId, cutoff, now, from, limit });
+    const r = await queueRecordingsBatch(tx, { orgId, cutoff, now, from, limit, held });
     return { n: r.n, next: r.n < limit ? null : r.last };
   });
 
 // The call row and its statistics stay; the caller's number, its keyed hash,
 // the link to the ElevenLabs conversation (queued for deletion in the same
 // statement) and the connect TwiML go.
-const scrubCalls: Batch = (_db, { commit, orgId }, cutoff, now, from, limit) =>
+const scrubCalls: Batch = (_db, { commit, orgId, held }, cutoff, now, from, limit) =>
   commit(async (tx) => {
-    const r = await scrubCallsBatch(tx, { orgId, cutoff, now, from, limit });
+    const r = await scrubCallsBatch(tx, { orgId, cutoff, now, from, limit, held });
     return { n: r.n, next: r.n < limit ? null : r.last, conversations: r.conversations };
   });
 
@@ -170,9 +182,9 @@ const scrubCalls: Batch = (_db, { commit, orgId }, cutoff, now, from, limit) =>
 // hash and who asked: it goes, whole, with the rest of the window, so no
 // subject hash outlives the window there. Deleted rows are not read again, so
 // each batch starts from the oldest that is left.
-const deleteExports: Batch = (_db, { commit, orgId }, cutoff, _now, from, limit) =>
+const deleteExports: Batch = (_db, { commit, orgId, held }, cutoff, _now, from, limit) =>
   commit(async (tx) => {
-    const r = await deleteExportsBatch(tx, { orgId, cutoff, limit });
+    const r = await deleteExportsBatch(tx, { orgId, cutoff, limit, held });
     return { n: r.count, next: r.count < limit ? null : from };
   });
 
@@ -227,7 +239,7 @@ export async function runRetentionPurge(ctx: RetentionPurgeDeps, opts: Retention
   };
 
   /** A batch's audit: the row's metadata (this batch's counts, the others 0) and its transaction. */
-  const batchAudit = (org: { id: string; retention_days: number }, cutoff: Date, kind: Kind): BatchAudit => {
+  const batchAudit = (org: { id: string; retention_days: number }, cutoff: Date, kind: Kind, held: HeldData): BatchAudit => {
     const metadata = {
       retention_days: org.retention_days,
       cutoff: cutoff.toISOString(),
@@ -236,6 +248,7 @@ export async function runRetentionPurge(ctx: RetentionPurgeDeps, opts: Retention
     return {
       orgId: org.id,
       kind,
+      held,
       metadata,
       commit: (write) =>
         db.begin(async (tx) => {
@@ -271,24 +284,26 @@ export async function runRetentionPurge(ctx: RetentionPurgeDeps, opts: Retention
   for (const org of orgs) {
     if (batchesLeft <= 0) break;
     const cutoff = retentionCutoff(now, org.retention_days);
-    await drain(deleteTranscripts, batchAudit(org, cutoff, 'transcripts_deleted'), cutoff);
-    await drain(anonymiseLeads, batchAudit(org, cutoff, 'leads_anonymised'), cutoff);
-    await drain(queueRecordings, batchAudit(org, cutoff, 'recordings_queued'), cutoff);
-    await drain(scrubCalls, batchAudit(org, cutoff, 'calls_scrubbed'), cutoff);
+    // A legal hold (Art. 17(3)) keeps the held people's data past the window, until it ends.
+    const held = await heldDataOfOrg(db, org.id, now);
+    await drain(deleteTranscripts, batchAudit(org, cutoff, 'transcripts_deleted', held), cutoff);
+    await drain(anonymiseLeads, batchAudit(org, cutoff, 'leads_anonymised', held), cutoff);
+    await drain(queueRecordings, batchAudit(org, cutoff, 'recordings_queued', held), cutoff);
+    await drain(scrubCalls, batchAudit(org, cutoff, 'calls_scrubbed', held), cutoff);
     // Proofs of consent keep the record of what was asked and answered, but
     // no longer point at the caller once the window has passed. call_consents
     // has rules (append-only), so no CTE or RETURNING: plain batched updates.
-    const consents = batchAudit(org, cutoff, 'consents_scrubbed');
+    const consents = batchAudit(org, cutoff, 'consents_scrubbed', held);
     while (batchesLeft > 0) {
       const r = await consents.commit(async (tx) => {
-        const scrubbed = await scrubConsentsBatch(tx, { orgId: org.id, cutoff, now, limit: batchSize });
+        const scrubbed = await scrubConsentsBatch(tx, { orgId: org.id, cutoff, now, limit: batchSize, held });
         return { n: scrubbed.count, next: null };
       });
       if (r.n > 0) batchesLeft -= 1;
       counts.consents_scrubbed += r.n;
       if (r.n < batchSize) break;
     }
-    await drain(deleteExports, batchAudit(org, cutoff, 'exports_deleted'), cutoff);
+    await drain(deleteExports, batchAudit(org, cutoff, 'exports_deleted', held), cutoff);
   }
 
   // Job history would otherwise grow by a row per job and tick forever. A run

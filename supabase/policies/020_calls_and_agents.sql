@@ -53,6 +53,13 @@ create policy "Members can read leads" on public.leads
 drop policy if exists "Owners and admins can delete leads" on public.leads;
 create policy "Owners and admins can delete leads" on public.leads
   for delete to authenticated using (app.has_org_role(org_id, array['owner', 'admin']));
+-- Rectification (Art. 16): owners and admins correct a lead (the columns granted
+-- in the legal holds migration); an anonymised lead stays anonymised.
+drop policy if exists "Owners and admins can correct leads" on public.leads;
+create policy "Owners and admins can correct leads" on public.leads
+  for update to authenticated
+  using (app.has_org_role(org_id, array['owner', 'admin']) and anonymised_at is null)
+  with check (app.has_org_role(org_id, array['owner', 'admin']) and anonymised_at is null);
 
 -- recordings ------------------------------------------------------------------
 drop policy if exists "Members can read recordings" on public.recordings;

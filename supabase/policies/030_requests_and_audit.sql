@@ -74,3 +74,29 @@ create policy "Users can append audit rows about their own actions" on public.au
 drop policy if exists "Owners and admins can read their deletion receipts" on public.provider_deletions;
 create policy "Owners and admins can read their deletion receipts" on public.provider_deletions
   for select to authenticated using (app.has_org_role(org_id, array['owner', 'admin']));
+
+-- legal_holds -------------------------------------------------------------------
+drop policy if exists "Owners and admins can read legal holds" on public.legal_holds;
+create policy "Owners and admins can read legal holds" on public.legal_holds
+  for select to authenticated using (app.has_org_role(org_id, array['owner', 'admin']));
+drop policy if exists "Owners and admins can place legal holds" on public.legal_holds;
+create policy "Owners and admins can place legal holds" on public.legal_holds
+  for insert to authenticated
+  with check (
+    app.has_org_role(org_id, array['owner', 'admin'])
+    and placed_by = (select auth.uid())
+    and subject_hash is not null
+  );
+drop policy if exists "Owners and admins can end legal holds" on public.legal_holds;
+create policy "Owners and admins can end legal holds" on public.legal_holds
+  for update to authenticated
+  using (app.has_org_role(org_id, array['owner', 'admin']))
+  with check (
+    app.has_org_role(org_id, array['owner', 'admin'])
+    and ended_at is not null and ended_by = (select auth.uid())
+  );
+
+-- erasure_request_holds ---------------------------------------------------------
+drop policy if exists "Owners and admins can read the holds on erasure requests" on public.erasure_request_holds;
+create policy "Owners and admins can read the holds on erasure requests" on public.erasure_request_holds
+  for select to authenticated using (app.has_org_role(org_id, array['owner', 'admin']));

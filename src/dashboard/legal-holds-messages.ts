@@ -1,0 +1,92 @@
+import type { Lang } from './messages.js';
+
+/** The legal holds page's texts (English defines the shape; German and Polish follow it). */
+const en = {
+  title: 'Legal holds',
+  intro:
+    'A legal hold keeps a caller’s data despite an erasure request, where the law requires you to keep it or you need it for legal claims (Art. 17(3) GDPR). While a hold is active, erasure requests skip your organisation’s data of that person (the requester is told that you keep it, and why), the retention purge leaves it, and the account cannot be deleted. When the hold ends, or its end date passes, the held erasure is carried out.',
+  controller: 'You decide, as the controller, whether a hold is justified; the platform, as your processor, applies it.',
+  readOnly: 'Only owners and admins can see and manage legal holds.',
+  placeTitle: 'Place a hold',
+  kind: 'The person, by',
+  kindPhone: 'Phone number',
+  kindEmail: 'E-mail address',
+  value: 'Phone number or e-mail address',
+  valueHint: 'Only a keyed hash and a masked hint are stored, never the number or address itself.',
+  reason: 'Reason (the requester is told it: name the legal ground, not the person)',
+  until: 'Until (optional, a date; the hold ends at the start of that day, UTC)',
+  place: 'Place the hold',
+  placed: 'The hold is placed.',
+  ended: 'The hold has ended; the held erasure runs with the next erasure job.',
+  none: 'No legal holds.',
+  subject: 'Person',
+  placedAt: 'Placed',
+  untilCol: 'Until',
+  status: 'Status',
+  active: 'Active',
+  endedOn: 'Ended {date}',
+  indefinite: 'Until ended',
+  end: 'End this hold',
+  invalid: 'Give the number or address, and a reason of at least 5 characters; an end date must be in the future.',
+};
+export type LegalHoldsMessages = typeof en;
+
+const de: LegalHoldsMessages = {
+  title: 'Aufbewahrungssperren',
+  intro:
+    'Eine Aufbewahrungssperre behält die Daten eines Anrufers trotz eines Löschantrags, wenn das Gesetz die Aufbewahrung verlangt oder Sie sie zur Verteidigung von Rechtsansprüchen brauchen (Art. 17 Abs. 3 DSGVO). Solange eine Sperre gilt, überspringen Löschanträge die Daten Ihrer Organisation zu dieser Person (die antragstellende Person erfährt, dass und warum Sie sie behalten), die Aufbewahrungsfrist löscht sie nicht, und das Konto kann nicht gelöscht werden. Endet die Sperre oder ihr Enddatum, wird die zurückgestellte Löschung ausgeführt.',
+  controller: 'Ob eine Sperre gerechtfertigt ist, entscheiden Sie als Verantwortlicher; die Plattform setzt sie als Ihr Auftragsverarbeiter um.',
+  readOnly: 'Nur Inhaber und Administratoren können Aufbewahrungssperren sehen und verwalten.',
+  placeTitle: 'Sperre setzen',
+  kind: 'Die Person, nach',
+  kindPhone: 'Telefonnummer',
+  kindEmail: 'E-Mail-Adresse',
+  value: 'Telefonnummer oder E-Mail-Adresse',
+  valueHint: 'Gespeichert werden nur ein Schlüssel-Hash und ein maskierter Hinweis, nie die Nummer oder Adresse selbst.',
+  reason: 'Grund (die antragstellende Person erfährt ihn: nennen Sie die Rechtsgrundlage, nicht die Person)',
+  until: 'Bis (optional, ein Datum; die Sperre endet zu Beginn dieses Tages, UTC)',
+  place: 'Sperre setzen',
+  placed: 'Die Sperre ist gesetzt.',
+  ended: 'Die Sperre ist beendet; die zurückgestellte Löschung läuft mit dem nächsten Löschlauf.',
+  none: 'Keine Aufbewahrungssperren.',
+  subject: 'Person',
+  placedAt: 'Gesetzt',
+  untilCol: 'Bis',
+  status: 'Status',
+  active: 'Aktiv',
+  endedOn: 'Beendet am {date}',
+  indefinite: 'Bis zur Aufhebung',
+  end: 'Sperre beenden',
+  invalid: 'Geben Sie die Nummer oder Adresse und einen Grund mit mindestens 5 Zeichen an; ein Enddatum muss in der Zukunft liegen.',
+};
+
+const pl: LegalHoldsMessages = {
+  title: 'Blokady prawne',
+  intro:
+    'Blokada prawna zachowuje dane dzwoniącego mimo wniosku o usunięcie, gdy prawo wymaga ich przechowywania lub są potrzebne do obrony roszczeń (art. 17 ust. 3 RODO). Dopóki blokada obowiązuje, wnioski o usunięcie pomijają dane Twojej organizacji o tej osobie (wnioskodawca dowiaduje się, że je zachowujesz i dlaczego), okres przechowywania ich nie usuwa, a konta nie można usunąć. Gdy blokada się skończy lub minie jej termin, wstrzymane usunięcie zostaje wykonane.',
+  controller: 'To Ty, jako administrator, decydujesz, czy blokada jest uzasadniona; platforma, jako podmiot przetwarzający, ją stosuje.',
+  readOnly: 'Tylko właściciele i administratorzy mogą widzieć blokady prawne i nimi zarządzać.',
+  placeTitle: 'Załóż blokadę',
+  kind: 'Osoba, według',
+  kindPhone: 'Numer telefonu',
+  kindEmail: 'Adres e-mail',
+  value: 'Numer telefonu lub adres e-mail',
+  valueHint: 'Przechowywany jest tylko skrót z kluczem i zamaskowana wskazówka, nigdy sam numer ani adres.',
+  reason: 'Powód (wnioskodawca go pozna: podaj podstawę prawną, nie osobę)',
+  until: 'Do (opcjonalnie, data; blokada kończy się na początku tego dnia, UTC)',
+  place: 'Załóż blokadę',
+  placed: 'Blokada została założona.',
+  ended: 'Blokada zakończona; wstrzymane usunięcie nastąpi przy następnym przebiegu.',
+  none: 'Brak blokad prawnych.',
+  subject: 'Osoba',
+  placedAt: 'Założono',
+  untilCol: 'Do',
+  status: 'Stan',
+  active: 'Aktywna',
+  endedOn: 'Zakończona {date}',
+  indefinite: 'Do odwołania',
+  end: 'Zakończ blokadę',
+  invalid: 'Podaj numer lub adres i powód (co najmniej 5 znaków); data końcowa musi być w przyszłości.',
+};
+
+export const LEGAL_HOLDS_MESSAGES: Readonly<Record<Lang, LegalHoldsMessages>> = { en, de, pl };
