@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { SECURITY, timestamp, uuid, type Describe } from '../lib/openapi.js';
 import { STOP_RECORDING_PATH } from '../providers/stop-recording-tool.js';
 import { callParams, listQuery, recordingQuery } from './calls-routes.js';
-import { leadParams, leadsListQuery } from './leads-routes.js';
+import { correctionBody, leadParams, leadsListQuery } from './leads-routes.js';
 import { withdrawalBody } from './withdrawal-service.js';
 import { consentParams, consentQuery, recordingParams, statusParams, voiceParams } from './twilio-webhooks.js';
 import { orgIdParams } from '../orgs/orgs-routes.js';
@@ -105,8 +105,9 @@ export const describeCalls: Describe = (api) => {
     errors: [502],
   });
   api.json({ method: 'delete', path: '/api/orgs/:orgId/calls/:callId', tags, security: bearer, summary: 'Delete a call (owner, admin); the providers\' copies are deleted too', params: callParams, responses: { 204: null } });
-  api.json({ method: 'get', path: '/api/orgs/:orgId/leads', tags, security: bearer, summary: 'Leads, newest first (numbers masked; audited)', params: orgIdParams, query: leadsListQuery, responses: { 200: z.object({ leads: z.array(LeadSummary) }) } });
+  api.json({ method: 'get', path: '/api/orgs/:orgId/leads', tags, security: bearer, summary: 'Leads, newest first (numbers masked; audited)', params: orgIdParams, query: leadsListQuery, responses: { 200: z.object({ leads: z.array(LeadSummary), next: z.object({ before: timestamp, before_id: uuid }).nullable().meta({ description: 'The cursor of the following page (pass both as query parameters), or null on the last page.' }) }) } });
   api.json({ method: 'get', path: '/api/orgs/:orgId/leads/:leadId', tags, security: bearer, summary: 'One lead with its number, e-mail and notes (audited)', params: leadParams, responses: { 200: Lead } });
+  api.json({ method: 'patch', path: '/api/orgs/:orgId/leads/:leadId', tags, security: bearer, summary: 'Correct a lead (Art. 16; owner, admin): its keyed hashes are recomputed; audited as lead.updated', params: leadParams, body: correctionBody, responses: { 200: Lead }, errors: [409] });
 
   const form = (schema: z.ZodType) => ({ 'application/x-www-form-urlencoded': schema });
   const twilio = [SECURITY.twilio];

@@ -15,7 +15,7 @@ export const ErasureRequest = z
     id: uuid,
     status: z.string().meta({ description: 'pending_confirmation, confirmed, in_progress, completed (or no_data_found), flagged, cancelled' }),
     received_at: timestamp,
-    due_at: timestamp,
+    due_at: timestamp.nullable().meta({ description: 'One month from verification; null until the request is verified.' }),
     counts: counts.nullable(),
     found: z.boolean().nullable().optional().meta({ description: 'Whether anything of the person was found (once the erasure ran).' }),
   })

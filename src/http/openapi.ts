@@ -5,6 +5,7 @@ import { describeAgents } from '../agents/agents-openapi.js';
 import { describeCalls } from '../calls/calls-openapi.js';
 import { describeDashboard } from '../dashboard/dashboard-openapi.js';
 import { describeErasure } from '../erasure/erasure-openapi.js';
+import { describeLegalHolds } from '../legal-holds/legal-holds-openapi.js';
 import { describeForgetMe } from '../forget-me/forget-me-openapi.js';
 import { describeOrgs } from '../orgs/orgs-openapi.js';
 import { describePrivacy } from '../privacy/privacy-openapi.js';
@@ -28,6 +29,7 @@ const DESCRIPTIONS: Describe[] = [
   describeAgents,
   describePrivacy,
   describeErasure,
+  describeLegalHolds,
   describeWebhooks,
   describeAdmin,
   describePublic,

@@ -18,7 +18,7 @@ export const holdBody = z
     ...holdFields,
   })
   .refine((b) => (b.email === undefined) !== (b.phone === undefined), { message: 'give the person\'s phone or email (exactly one of them)', path: ['phone'] });
-const holdParams = orgIdParams.extend({ holdId: z.string().uuid({ message: 'must be a legal hold id (uuid)' }) });
+export const holdParams = orgIdParams.extend({ holdId: z.string().uuid({ message: 'must be a legal hold id (uuid)' }) });
 
 /**
  * /api/orgs/:orgId/legal-holds (owners and admins), each audited:
