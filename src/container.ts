@@ -22,6 +22,7 @@ import { createLeadsService } from './calls/leads-service.js';
 import { createErasureService } from './erasure/erasure-service.js';
 import { createExportService } from './exports/export-service.js';
 import { createIncidentsService } from './incidents/incidents-service.js';
+import { createIncidentNoticesService } from './incidents/incident-notices-service.js';
 import { createSubprocessorsService } from './subprocessors/subprocessors-service.js';
 import { createTrustService } from './trust/trust-service.js';
 import { createRecordsOfProcessingService } from './privacy/records-of-processing-service.js';
@@ -122,6 +123,7 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
   const alerts = createAlertsService({ serviceDb, mailer, opsEmail: config.opsEmail, now, onRaised: (condition) => metrics.alertRaised(condition) });
   const metrics = createMetrics({ serviceDb, now, openAlerts: () => alerts.open() });
   const incidents = createIncidentsService({ serviceDb, mailer, dpoEmail: config.dpoEmail, publicBaseUrl: config.publicBaseUrl, now });
+  const incidentNotices = createIncidentNoticesService({ serviceDb, userDb, mailer, linkSecret: config.forgetMeSecret, publicBaseUrl: config.publicBaseUrl, now });
 
   return {
     serviceDb,
@@ -180,6 +182,7 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
     }),
     exports: createExportService({ userDb, blindIndexKey: config.blindIndexKey, transcripts: createTranscriptReader(config.transcriptKeys) }),
     incidents,
+    incidentNotices,
     subprocessors,
     trust: createTrustService({ serviceDb, userDb, subprocessors, now }),
     recordsOfProcessing: createRecordsOfProcessingService({ serviceDb, userDb, subprocessors }),
@@ -198,6 +201,7 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
       now,
       erasure,
       incidents,
+      incidentNotices,
       subprocessors,
       agentSync,
       webhookDeliveries: { serviceDb, policy: webhookPolicy, now },
