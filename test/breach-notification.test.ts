@@ -329,3 +329,70 @@ describe('an incident naming two organisations', () => {
     expect(stillOpen!.acknowledged_at).toBeNull();
   });
 });
+
+describe('the dashboard pages', () => {
+  /** The page's CSRF token and the cookies a browser holding it would send. */
+  async function openForm(user: TestUser, path: string): Promise<{ token: string; cookie: string; html: string }> {
+    const cookie = `session=${user.token}`;
+    const res = await request(app).get(path).set('Cookie', cookie);
+    expect(res.status, res.text).toBe(200);
+    const token = /name="_csrf" value="([^"]+)"/.exec(res.text)![1]!;
+    const csrf = ([] as string[])
+      .concat(res.headers['set-cookie'] ?? [])
+      .map((c) => c.split(';')[0]!)
+      .find((c) => c.startsWith('csrf='))!;
+    return { token, cookie: `${cookie}; ${csrf}`, html: res.text };
+  }
+
+  it('an organisation lists the incidents naming it; admins acknowledge with the button, members only read', async () => {
+    const d = await createOrg(db, built.config);
+    const title = `Dashboard incident ${randomUUID().slice(0, 6)}`;
+    const created = await request(app).post('/api/admin/incidents').set(...bearer(operator)).send({ title, severity: 'medium', detected_at: clock.toISOString(), affected_org_ids: [d.id] });
+    expect(created.status).toBe(201);
+    await tick();
+    const path = `/app/orgs/${d.id}/incidents`;
+
+    const asMember = await openForm(d.member, path);
+    expect(asMember.html).toContain(title);
+    expect(asMember.html).not.toContain(`/incidents/${created.body.id}/acknowledgement`);
+    expect(asMember.html).toContain(`href="${path}"`); // in the navigation
+
+    const asAdmin = await openForm(d.admin, path);
+    expect(asAdmin.html).toContain(`action="${path}/${created.body.id}/acknowledgement"`);
+    const res = await request(app)
+      .post(`${path}/${created.body.id}/acknowledgement`)
+      .set('Cookie', asAdmin.cookie)
+      .set('Origin', publicOrigin)
+      .type('form')
+      .send({ _csrf: asAdmin.token });
+    expect(res.status, res.text).toBe(303);
+    expect(res.headers.location).toBe(`${path}?acknowledged=1`);
+    const [row] = await db`select acknowledged_via, acknowledged_by from public.incident_organizations where incident_id = ${created.body.id}`;
+    expect(row).toEqual({ acknowledged_via: 'dashboard', acknowledged_by: d.admin.id });
+    const after = await openForm(d.member, path);
+    expect(after.html).toContain('in the dashboard');
+
+    // The operator's page shows the organisation, when it was told and that it acknowledged.
+    const op = await openForm(operator, `/app/admin/incidents/${created.body.id}`);
+    expect(op.html).toContain(d.id);
+    expect(op.html).toContain('(dashboard)');
+  });
+
+  it('owners set the privacy contact on the privacy page; a bad address is sent back and saves nothing', async () => {
+    const path = `/app/orgs/${b.id}/privacy`;
+    const form = await openForm(b.owner, path);
+    expect(form.html).toContain('name="privacy_contact_email"');
+    expect(form.html).toContain(contactB);
+    const base = { _csrf: form.token, retention_days: '30', consent_scope: 'listed_countries', dtmf_consent: 'on' };
+    const bad = await request(app).post(path).set('Cookie', form.cookie).set('Origin', publicOrigin).type('form').send({ ...base, privacy_contact_email: 'nope' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('privacy contact must be an e-mail address');
+    const [kept] = await db`select privacy_contact_email from public.privacy_preferences where org_id = ${b.id}`;
+    expect(kept!.privacy_contact_email).toBe(contactB);
+    const next = `dsb-${randomUUID().slice(0, 6)}@customer-b.example.test`;
+    const ok = await request(app).post(path).set('Cookie', form.cookie).set('Origin', publicOrigin).type('form').send({ ...base, privacy_contact_email: next });
+    expect(ok.status).toBe(303);
+    const [saved] = await db`select privacy_contact_email from public.privacy_preferences where org_id = ${b.id}`;
+    expect(saved!.privacy_contact_email).toBe(next);
+  });
+});
