@@ -88,6 +88,11 @@ const linkIn = (mail: ReceivedMail) => {
 };
 const tokenOf = (path: string) => decodeURIComponent(new URL(`https://x${path}`).searchParams.get('token')!);
 const tick = () => built.deps.jobs.incidentNotices.sendNotices();
+/** Notices sent so far per organisation for one incident (the job's counts include any other incident of a shared database). */
+async function pagesOf(incidentId: string): Promise<Record<string, number>> {
+  const rows = await db<{ org_id: string; pages_sent: number }[]>`select org_id, pages_sent from public.incident_organizations where incident_id = ${incidentId}`;
+  return Object.fromEntries(rows.map((r) => [r.org_id, r.pages_sent]));
+}
 
 describe('the privacy contact', () => {
   it('owners and admins set it through the privacy preferences; members read it; a bad address is a 400 and saves nothing', async () => {
@@ -142,7 +147,8 @@ describe('an incident naming two organisations', () => {
 
     clock = at(0);
     const run = await tick();
-    expect(run).toMatchObject({ sent: 2, failed: 0 });
+    expect(run.sent).toBeGreaterThanOrEqual(2);
+    expect(await pagesOf(incidentId)).toEqual({ [a.id]: 1, [b.id]: 1 });
     for (const address of [contactA, a.owner.email, contactB, b.owner.email]) {
       await smtp.waitFor((m) => m.to.includes(address) && m.subject.includes(created.body.title));
     }
@@ -183,15 +189,17 @@ describe('an incident naming two organisations', () => {
   });
 
   it('pages again after 30 minutes, not before, until each organisation acknowledges', async () => {
-    const before = smtp.messages.length;
+    const before = [contactA, contactB].map((c) => mailsTo(c).length);
     clock = at(10);
-    expect(await tick()).toMatchObject({ sent: 0 });
+    await tick();
     clock = at(29);
-    expect(await tick()).toMatchObject({ sent: 0 });
-    expect(smtp.messages.length).toBe(before);
+    await tick();
+    expect(await pagesOf(incidentId)).toEqual({ [a.id]: 1, [b.id]: 1 });
+    expect([contactA, contactB].map((c) => mailsTo(c).length)).toEqual(before);
 
     clock = at(30);
-    expect(await tick()).toMatchObject({ sent: 2 });
+    await tick();
+    expect(await pagesOf(incidentId)).toEqual({ [a.id]: 2, [b.id]: 2 });
     await smtp.waitFor((m) => m.to.includes(contactB) && m.subject.startsWith('[Reminder 1]'));
     await smtp.waitFor((m) => m.to.includes(contactA) && m.subject.startsWith('[Reminder 1]'));
     const [row] = await db`select pages_sent, notified_at, last_paged_at from public.incident_organizations where incident_id = ${incidentId} and org_id = ${a.id}`;
@@ -229,7 +237,8 @@ describe('an incident naming two organisations', () => {
     const toA = mailsTo(contactA).length;
     const toB = mailsTo(contactB).length;
     clock = at(60);
-    expect(await tick()).toMatchObject({ sent: 1 });
+    await tick();
+    expect(await pagesOf(incidentId)).toEqual({ [a.id]: 2, [b.id]: 3 });
     await smtp.waitFor((m) => m.to.includes(contactB) && m.subject.startsWith('[Reminder 2]'));
     expect(mailsTo(contactA)).toHaveLength(toA);
     expect(mailsTo(contactB)).toHaveLength(toB + 1);
@@ -271,12 +280,13 @@ describe('an incident naming two organisations', () => {
     expect((await request(app).get('/incidents/acknowledge?token=ia1.abc.def').set('Accept', 'text/html')).status).toBe(400);
     expect((await request(app).post('/incidents/acknowledge').set('Accept', 'application/json').send({ token: `${token.slice(0, -2)}xx` })).status).toBe(400);
 
-    const before = smtp.messages.length;
+    const before = [contactA, a.owner.email, contactB, b.owner.email].map((c) => mailsTo(c).length);
     clock = at(90);
-    expect(await tick()).toMatchObject({ sent: 0 });
+    await tick();
     clock = at(150);
-    expect(await tick()).toMatchObject({ sent: 0 });
-    expect(smtp.messages.length).toBe(before);
+    await tick();
+    expect(await pagesOf(incidentId)).toEqual({ [a.id]: 2, [b.id]: 3 });
+    expect([contactA, a.owner.email, contactB, b.owner.email].map((c) => mailsTo(c).length)).toEqual(before);
 
     const detail = await request(app).get(`/api/admin/incidents/${incidentId}`).set(...bearer(operator));
     const orgs = Object.fromEntries((detail.body.organizations as { org_id: string }[]).map((o) => [o.org_id, o]));
@@ -289,7 +299,8 @@ describe('an incident naming two organisations', () => {
     clock = at(200);
     const added = await request(app).patch(`/api/admin/incidents/${incidentId}`).set(...bearer(operator)).send({ affected_org_ids: [a.id, b.id, c.id] });
     expect(added.status, JSON.stringify(added.body)).toBe(200);
-    expect(await tick()).toMatchObject({ sent: 1 });
+    await tick();
+    expect(await pagesOf(incidentId)).toEqual({ [a.id]: 2, [b.id]: 3, [c.id]: 1 });
     await smtp.waitFor((m) => m.to.includes(c.owner.email));
     const dropped = await request(app).patch(`/api/admin/incidents/${incidentId}`).set(...bearer(operator)).send({ affected_org_ids: [a.id, c.id] });
     expect(dropped.status).toBe(422);
