@@ -62,7 +62,7 @@ describe('a breach notice, in a real browser', () => {
     await h.checkPage(page, 'org-incidents');
     await page.getByRole('button', { name: 'Acknowledge receipt of “Exposed transcript store”' }).click();
     await page.getByText('Acknowledged: we stop repeating this notice.').waitFor();
-    await page.getByText('in the dashboard').waitFor();
+    await page.getByText('in the dashboard').first().waitFor();
     await h.checkPage(page, 'org-incidents-acknowledged');
     const [row] = await h.db`select acknowledged_via, acknowledged_by from public.incident_organizations where incident_id = ${incidentId} and org_id = ${b.id}`;
     expect(row).toEqual({ acknowledged_via: 'dashboard', acknowledged_by: b.owner.id });

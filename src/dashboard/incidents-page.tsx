@@ -51,20 +51,7 @@ export function IncidentsPage({ ctx, orgName, incidents, canAcknowledge, acknowl
                     <td>{i.severity}</td>
                     <td>{when(i.detected_at, m)}</td>
                     <td>{when(i.notified_at, m)}</td>
-                    <td>
-                      {i.acknowledged_at ? (
-                        m.acknowledgedAt.replace('{at}', when(i.acknowledged_at, m)).replace('{via}', viaText(m, i.acknowledged_via))
-                      ) : canAcknowledge ? (
-                        <form method="post" action={`/app/orgs/${ctx.orgId}/incidents/${i.id}/acknowledgement`} class="inline-form">
-                          <CsrfField ctx={ctx} />
-                          <button type="submit" aria-label={m.acknowledgeOf.replace('{title}', i.title)}>
-                            {m.acknowledge}
-                          </button>
-                        </form>
-                      ) : (
-                        m.notYet
-                      )}
-                    </td>
+                    <td>{i.acknowledged_at ? m.acknowledgedAt.replace('{at}', when(i.acknowledged_at, m)).replace('{via}', viaText(m, i.acknowledged_via)) : m.notYet}</td>
                   </tr>
                 ))}
               </tbody>
@@ -84,7 +71,17 @@ export function IncidentsPage({ ctx, orgName, incidents, canAcknowledge, acknowl
                 <dd>{i.measures ?? m.unknown}</dd>
                 <dt>{m.contactPoint}</dt>
                 <dd>{i.contact_point ?? m.unknown}</dd>
+                <dt>{m.acknowledged}</dt>
+                <dd>{i.acknowledged_at ? m.acknowledgedAt.replace('{at}', when(i.acknowledged_at, m)).replace('{via}', viaText(m, i.acknowledged_via)) : m.notYet}</dd>
               </dl>
+              {!i.acknowledged_at && canAcknowledge && (
+                <form method="post" action={`/app/orgs/${ctx.orgId}/incidents/${i.id}/acknowledgement`}>
+                  <CsrfField ctx={ctx} />
+                  <button type="submit" aria-label={m.acknowledgeOf.replace('{title}', i.title)}>
+                    {m.acknowledge}
+                  </button>
+                </form>
+              )}
             </section>
           ))}
         </>
