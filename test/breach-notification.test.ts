@@ -160,6 +160,10 @@ describe('an incident naming two organisations', () => {
     expect(mailA.text).toContain(`/api/orgs/${a.id}/incidents/${incidentId}/acknowledgement`);
     expect(mailA.text).not.toContain(b.id);
     expect(mailA.text).not.toContain('Sicherheitsvorfall');
+    // The DPO's page counts who was told and who acknowledged.
+    await built.deps.incidents.page();
+    const dpoPage = await smtp.waitFor((m) => m.to.includes('dpo@voice.example.test') && m.subject.includes(created.body.title));
+    expect(dpoPage.text).toContain('Told of it (Art. 33(2)): 2 of 2; acknowledged: 0 of 2.');
     expect(mailsTo(contactB)[0]!.text).toContain('Sicherheitsvorfall');
     // Each recipient's link is its own.
     expect(linkIn(mailA)).not.toBe(linkIn(mailsTo(a.owner.email)[0]!));

@@ -268,7 +268,7 @@ export function AdminIncidentsPage({
 /** Per organisation the incident names: when we told it, and whether it acknowledged; and the form that adds organisations. */
 function OrganizationNotices({ ctx, m, incident: i, added, error }: { ctx: PageContext; m: AdminMessages; incident: IncidentDetail; added?: boolean; error?: FormError }) {
   return (
-    <section aria-labelledby="notices-title">
+    <section>
       <h2 id="notices-title">{m.noticesTitle}</h2>
       <p>{m.noticesIntro}</p>
       {added && (

@@ -224,6 +224,7 @@ export function createIncidentsService(deps: { serviceDb: ServiceDb; mailer: Mai
       for (const i of open) {
         const left = hoursLeft(i.detected_at, now());
         const clock = notificationClock(i.detected_at, now());
+        const told = await notices.listIncidentOrganizations(db, i.id);
         const text = [
           `Security incident: ${i.title} (${i.severity})`,
           '',
@@ -232,6 +233,7 @@ export function createIncidentsService(deps: { serviceDb: ServiceDb; mailer: Mai
           `Detected: ${i.detected_at.toISOString()}`,
           `Clock: ${clock.body} (Art. 33(1)).`,
           `Affected organisations: ${i.affected_org_ids.length ? i.affected_org_ids.join(', ') : 'none recorded yet'}`,
+          ...(told.length ? [`Told of it (Art. 33(2)): ${told.filter((o) => o.notified_at).length} of ${told.length}; acknowledged: ${told.filter((o) => o.acknowledged_at).length} of ${told.length}.`] : []),
           '',
           `When the supervisory authority has been told, mark it notified: POST ${deps.publicBaseUrl}/api/admin/incidents/${i.id}/notified`,
           'Until then this page repeats every 30 minutes. See runbooks/incident-response.md.',
