@@ -24,6 +24,7 @@ import { createErasureService } from './erasure/erasure-service.js';
 import { createLegalHoldsService } from './legal-holds/legal-holds-service.js';
 import { createExportService } from './exports/export-service.js';
 import { createIncidentsService } from './incidents/incidents-service.js';
+import { createIncidentNoticesService } from './incidents/incident-notices-service.js';
 import { createSubprocessorsService } from './subprocessors/subprocessors-service.js';
 import { createTrustService } from './trust/trust-service.js';
 import { createRecordsOfProcessingService } from './privacy/records-of-processing-service.js';
@@ -132,6 +133,7 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
   const alerts = createAlertsService({ serviceDb, mailer, opsEmail: config.opsEmail, now, onRaised: (condition) => metrics.alertRaised(condition) });
   const metrics = createMetrics({ serviceDb, now, openAlerts: () => alerts.open() });
   const incidents = createIncidentsService({ serviceDb, mailer, dpoEmail: config.dpoEmail, publicBaseUrl: config.publicBaseUrl, now });
+  const incidentNotices = createIncidentNoticesService({ serviceDb, userDb, mailer, linkSecret: config.forgetMeSecret, publicBaseUrl: config.publicBaseUrl, now });
 
   return {
     serviceDb,
@@ -192,6 +194,7 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
     }),
     exports: createExportService({ userDb, blindIndexKey: config.blindIndexKey, transcripts: createTranscriptReader(config.transcriptKeys) }),
     incidents,
+    incidentNotices,
     subprocessors,
     trust: createTrustService({ serviceDb, userDb, subprocessors, now }),
     recordsOfProcessing: createRecordsOfProcessingService({ serviceDb, userDb, subprocessors }),
@@ -210,6 +213,7 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
       now,
       erasure,
       incidents,
+      incidentNotices,
       subprocessors,
       agentSync,
       webhookDeliveries: { serviceDb, policy: webhookPolicy, now },

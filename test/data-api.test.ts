@@ -247,6 +247,13 @@ const TABLES: Record<string, TableSpec> = {
     patch: { result: 'failed' },
     insert: NOBODY, update: NOBODY, delete: NOBODY,
   },
+  incident_organizations: {
+    // what each organisation named by an incident was told: read by its members, written by the backend only
+    key: 'id', tenant: true,
+    row: () => ({ incident_id: globalRows.security_incidents![0], org_id: b.id }),
+    patch: { acknowledged_at: new Date(), acknowledged_via: 'api' },
+    insert: NOBODY, update: NOBODY, delete: NOBODY,
+  },
   job_runs: {
     key: 'id', tenant: false,
     row: () => ({ job_name: 'retention-purge', slot: new Date(), claimed_by: 'me' }),
@@ -369,8 +376,13 @@ beforeAll(async () => {
 
   globalRows.subprocessors = [subprocessorId];
   const [incident] = await db<{ id: string }[]>`
-    insert into public.security_incidents (title, severity, detected_at, affected_org_ids) values ('Test incident', 'low', now(), ${[a.id]}::uuid[]) returning id`;
+    insert into public.security_incidents (title, severity, detected_at, affected_org_ids) values ('Test incident', 'low', now(), ${[a.id, b.id]}::uuid[]) returning id`;
   globalRows.security_incidents = [incident!.id];
+  // the trigger wrote one notice row per organisation named
+  for (const o of [a, b]) {
+    const [notice] = await db<{ id: string }[]>`select id from public.incident_organizations where incident_id = ${incident!.id} and org_id = ${o.id}`;
+    o.rows.incident_organizations = [notice!.id];
+  }
   const [event] = await db<{ id: string }[]>`insert into public.security_incident_events (incident_id, kind) values (${incident!.id}, 'created') returning id`;
   globalRows.security_incident_events = [event!.id];
   const [page] = await db<{ id: string }[]>`

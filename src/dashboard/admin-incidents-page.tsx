@@ -53,6 +53,15 @@ export interface IncidentDetail extends Omit<IncidentListRow, 'pages_sent'> {
   art34_required: boolean | null;
   art34_exemption: string | null;
   authority_reference: string | null;
+  /** Per organisation named: when we told it, how often, and whether it acknowledged. */
+  organizations: {
+    org_id: string;
+    notified_at: Date | string | null;
+    pages_sent: number;
+    last_error: string | null;
+    acknowledged_at: Date | string | null;
+    acknowledged_via: string | null;
+  }[];
 }
 
 /** Why a form was sent back: a title, a sentence and the fields concerned. */
@@ -256,6 +265,58 @@ export function AdminIncidentsPage({
   );
 }
 
+/** Per organisation the incident names: when we told it, and whether it acknowledged; and the form that adds organisations. */
+function OrganizationNotices({ ctx, m, incident: i, added, error }: { ctx: PageContext; m: AdminMessages; incident: IncidentDetail; added?: boolean; error?: FormError }) {
+  return (
+    <section>
+      <h2 id="notices-title">{m.noticesTitle}</h2>
+      <p>{m.noticesIntro}</p>
+      {added && (
+        <p class="notice" role="status">
+          {m.orgsAdded}
+        </p>
+      )}
+      {i.organizations.length === 0 ? (
+        <p>{m.noticesNone}</p>
+      ) : (
+        <TableWrap label={m.noticesTitle}>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{m.noticeOrg}</th>
+                <th scope="col">{m.noticeTold}</th>
+                <th scope="col">{m.noticePages}</th>
+                <th scope="col">{m.noticeAck}</th>
+                <th scope="col">{m.noticeLastError}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {i.organizations.map((o) => (
+                <tr>
+                  <td>
+                    <code>{o.org_id}</code>
+                  </td>
+                  <td>{o.notified_at ? utcTime(o.notified_at) : m.noticeNotYet}</td>
+                  <td>{o.pages_sent}</td>
+                  <td>{o.acknowledged_at ? `${utcTime(o.acknowledged_at)} (${o.acknowledged_via})` : m.noticeNotYet}</td>
+                  <td>{o.last_error ?? m.none}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableWrap>
+      )}
+      <form method="post" action={`/app/admin/incidents/${i.id}/organizations`} class="stack admin-form" aria-labelledby="add-orgs-title">
+        <h3 id="add-orgs-title">{m.addOrgsTitle}</h3>
+        <ErrorBox error={error} id="add-orgs-error" />
+        <CsrfField ctx={ctx} />
+        <TextArea id="add-orgs" name="org_ids" label={m.affectedOrgs} value="" hint={m.affectedOrgsHint} max={20000} />
+        <button type="submit">{m.addOrgsButton}</button>
+      </form>
+    </section>
+  );
+}
+
 /** /app/admin/incidents/:id: one incident, its clock, and the form that marks it notified with the Art. 33(3) contents. */
 export function AdminIncidentPage({
   ctx,
@@ -263,6 +324,8 @@ export function AdminIncidentPage({
   incident: i,
   values,
   notified,
+  orgsAdded,
+  orgsError,
   error,
 }: {
   ctx: PageContext;
@@ -270,6 +333,8 @@ export function AdminIncidentPage({
   incident: IncidentDetail;
   values: NotifyFormValues;
   notified?: boolean;
+  orgsAdded?: boolean;
+  orgsError?: FormError;
   error?: FormError;
 }) {
   return (
@@ -300,6 +365,7 @@ export function AdminIncidentPage({
         <dt>{m.colPages}</dt>
         <dd>{i.pages.filter((p) => p.result === 'sent').length}</dd>
       </dl>
+      <OrganizationNotices ctx={ctx} m={m} incident={i} added={orgsAdded} error={orgsError} />
       {i.notified_at ? (
         <p class="notice">{fill(m.alreadyNotified, { date: utcTime(i.notified_at), ref: i.authority_reference ?? m.none })}</p>
       ) : (

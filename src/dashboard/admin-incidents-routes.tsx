@@ -134,12 +134,12 @@ export function adminIncidentsRoutes(deps: AdminIncidentsRoutesDeps): Router {
     deps.send(res, <AdminIncidentsPage ctx={ctx} m={m} rows={rows} values={opts.values} registered={opts.registered} error={opts.error?.(m)} />, opts.status);
   }
 
-  async function renderOne(req: Request, res: Response, id: string, opts: { values?: NotifyFormValues; notified?: boolean; error?: (m: AdminMessages) => FormError; status?: number } = {}) {
+  async function renderOne(req: Request, res: Response, id: string, opts: { values?: NotifyFormValues; notified?: boolean; orgsAdded?: boolean; orgsError?: (m: AdminMessages) => FormError; error?: (m: AdminMessages) => FormError; status?: number } = {}) {
     const incident = (await deps.incidents.get(id)) as unknown as IncidentDetail;
     const ctx = await deps.signedInContext(req, res);
     const m = ADMIN_MESSAGES[ctx.lang];
     const values = opts.values ?? { ...valuesOfIncident(incident), authority_reference: '', delay_reason: '' };
-    deps.send(res, <AdminIncidentPage ctx={ctx} m={m} incident={incident} values={values} notified={opts.notified} error={opts.error?.(m)} />, opts.status);
+    deps.send(res, <AdminIncidentPage ctx={ctx} m={m} incident={incident} values={values} notified={opts.notified} orgsAdded={opts.orgsAdded} orgsError={opts.orgsError?.(m)} error={opts.error?.(m)} />, opts.status);
   }
 
   function idOf(req: Request): string {
@@ -160,12 +160,46 @@ export function adminIncidentsRoutes(deps: AdminIncidentsRoutesDeps): Router {
       await renderList(req, res, { values, error: (m) => ({ title: m.notRegistered, intro: m.checkFields, items: fieldLabels(m, LABELS, fields) }), status: 400 });
       return;
     }
-    await deps.incidents.create(authOf(req).actor, parsed.data as IncidentInput);
+    try {
+      await deps.incidents.create(authOf(req).actor, parsed.data as IncidentInput);
+    } catch (err) {
+      // An id that is no organisation of the platform: the form again, as typed.
+      if (err instanceof AppError && err.code === 'unknown_organization') {
+        const ids = ((err.details as { org_ids?: string[] } | undefined)?.org_ids ?? []) as string[];
+        await renderList(req, res, { values, error: (m) => ({ title: m.notRegistered, intro: m.unknownOrgs, items: ids }), status: 400 });
+        return;
+      }
+      throw err;
+    }
     res.redirect(303, '/app/admin/incidents?registered=1');
   });
 
   router.get('/:id', async (req, res) => {
-    await renderOne(req, res, idOf(req), { notified: req.query.notified === '1' });
+    await renderOne(req, res, idOf(req), { notified: req.query.notified === '1', orgsAdded: req.query.added === '1' });
+  });
+
+  // Amending the incident to name more organisations: they are told by the notice job within a minute.
+  router.post('/:id/organizations', async (req, res) => {
+    const id = idOf(req);
+    const { org_ids: typed } = formValues(req.body, ['org_ids'] as const);
+    const added = list(typed);
+    const wrong = added.filter((v) => !uuid.safeParse(v).success);
+    if (added.length === 0 || wrong.length) {
+      await renderOne(req, res, id, { orgsError: (m) => ({ title: m.addOrgsTitle, intro: m.unknownOrgs, items: wrong }), status: 400 });
+      return;
+    }
+    const current = (await deps.incidents.get(id)) as unknown as IncidentDetail;
+    try {
+      await deps.incidents.update(authOf(req).actor, id, { affected_org_ids: [...new Set([...current.affected_org_ids, ...added])] });
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'unknown_organization') {
+        const ids = ((err.details as { org_ids?: string[] } | undefined)?.org_ids ?? []) as string[];
+        await renderOne(req, res, id, { orgsError: (m) => ({ title: m.addOrgsTitle, intro: m.unknownOrgs, items: ids }), status: 400 });
+        return;
+      }
+      throw err;
+    }
+    res.redirect(303, `/app/admin/incidents/${id}?added=1#notices-title`);
   });
 
   router.post('/:id/notified', async (req, res) => {

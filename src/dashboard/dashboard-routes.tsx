@@ -30,6 +30,8 @@ import type { ExportService } from '../exports/export-service.js';
 import type { WebhooksService } from '../webhooks/webhooks-service.js';
 import type { TrustService } from '../trust/trust-service.js';
 import type { IncidentsService } from '../incidents/incidents-service.js';
+import type { IncidentNoticesService } from '../incidents/incident-notices-service.js';
+import { incidentsRoutes } from './incidents-routes.js';
 import type { SubprocessorsService } from '../subprocessors/subprocessors-service.js';
 import type { UserDb } from '../db/user-db.js';
 import { privacyRoutes } from './privacy-routes.js';
@@ -116,6 +118,7 @@ export interface DashboardDeps {
   webhooks: WebhooksService;
   trust: TrustService;
   incidents: IncidentsService;
+  incidentNotices: IncidentNoticesService;
   subprocessors: SubprocessorsService;
   /** Runs a person's queries under RLS (their own token's claims). */
   userDb: UserDb;
@@ -330,6 +333,7 @@ export function dashboardRoutes(deps: DashboardDeps): Router {
   router.use('/admin/subprocessors', adminSubprocessorsRoutes({ subprocessors: deps.subprocessors, signedInContext, send }));
   router.use('/orgs/:orgId/webhooks', webhooksRoutes({ orgs: deps.orgs, webhooks: deps.webhooks, signedInContext, send }));
   router.use('/orgs/:orgId/trust', orgTrustRoutes({ orgs: deps.orgs, trust: deps.trust, signedInContext, send }));
+  router.use('/orgs/:orgId/incidents', incidentsRoutes({ orgs: deps.orgs, incidentNotices: deps.incidentNotices, signedInContext, send }));
   router.use('/orgs/:orgId/leads', leadsRoutes({ orgs: deps.orgs, leads: deps.leads, signedInContext, send }));
   router.use('/orgs/:orgId/legal-holds', legalHoldsRoutes({ orgs: deps.orgs, legalHolds: deps.legalHolds, signedInContext, send }));
   router.use('/invitations', invitationsRoutes({ orgs: deps.orgs, signedInContext, send }));

@@ -85,6 +85,7 @@ const ORG_PAGES = [
   ['webhooks', 'navWebhooks'],
   ['trust', 'navTrust'],
   ['subprocessors', 'navSubprocessors'],
+  ['incidents', 'navOrgIncidents'],
 ] as const satisfies readonly (readonly [string, keyof Messages])[];
 
 /** The platform operators' pages under /app/admin/. */

@@ -8,6 +8,7 @@ export interface PrivacyValues {
   dtmf_consent: boolean;
   consent_scope: ConsentScope;
   transcript_encryption: boolean;
+  privacy_contact_email: string | null;
 }
 
 function scopeText(t: PageContext['t'], scope: ConsentScope): string {
@@ -85,6 +86,11 @@ export function PrivacyPage({
             <input id="encryption" name="transcript_encryption" type="checkbox" value="on" checked={values.transcript_encryption} />
             <label for="encryption">{t.transcriptEncryption}</label>
           </div>
+          <label for="privacy-contact">{t.privacyContact}</label>
+          <input id="privacy-contact" name="privacy_contact_email" type="email" maxLength={254} autocomplete="email" value={values.privacy_contact_email ?? ''} aria-describedby="privacy-contact-hint" />
+          <p id="privacy-contact-hint" class="hint">
+            {t.privacyContactHint}
+          </p>
           <button type="submit">{t.saveSettings}</button>
         </form>
       ) : (
@@ -99,6 +105,8 @@ export function PrivacyPage({
             <dd>{scopeText(t, values.consent_scope)}</dd>
             <dt>{t.transcriptEncryption}</dt>
             <dd>{yesNo(values.transcript_encryption)}</dd>
+            <dt>{t.privacyContact}</dt>
+            <dd>{values.privacy_contact_email ?? t.none}</dd>
           </dl>
         </>
       )}

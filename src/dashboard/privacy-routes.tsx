@@ -7,6 +7,7 @@ import { ADMIN_ROLES } from '../orgs/org-access.js';
 import type { OrgRole } from '../orgs/orgs-repo.js';
 import type { OrgsService } from '../orgs/orgs-service.js';
 import { CONSENT_SCOPES, RETENTION_CHOICES, type PreferencesChange, type PreferencesService } from '../preferences/preferences-service.js';
+import { privacyContactEmail } from '../preferences/preferences-routes.js';
 import type { PageContext } from './layout.js';
 import { PrivacyPage, type PrivacyValues } from './privacy-page.js';
 
@@ -29,6 +30,8 @@ const privacyForm = z.object({
   dtmf_consent: checkbox,
   consent_scope: z.enum(CONSENT_SCOPES),
   transcript_encryption: checkbox,
+  // The form always sends the field; empty clears the contact.
+  privacy_contact_email: z.preprocess((v) => v ?? '', privacyContactEmail),
 });
 
 /**
@@ -45,7 +48,7 @@ export function privacyRoutes(deps: PrivacyRoutesDeps): Router {
     return parsed.data;
   }
 
-  async function render(req: Request, res: Response, orgId: string, opts: { values?: PrivacyValues; saved?: boolean; error?: 'invalidRetention' | 'invalidConsentScope'; status?: number }) {
+  async function render(req: Request, res: Response, orgId: string, opts: { values?: PrivacyValues; saved?: boolean; error?: 'invalidRetention' | 'invalidConsentScope' | 'invalidContactEmail'; status?: number }) {
     const auth = authOf(req);
     const org = await deps.orgs.get(auth, orgId);
     const values = opts.values ?? (await deps.preferences.read(auth, orgId));
@@ -70,9 +73,10 @@ export function privacyRoutes(deps: PrivacyRoutesDeps): Router {
         dtmf_consent: body.dtmf_consent === 'on',
         consent_scope: (CONSENT_SCOPES as readonly unknown[]).includes(body.consent_scope) ? (body.consent_scope as PrivacyValues['consent_scope']) : stored.consent_scope,
         transcript_encryption: body.transcript_encryption === 'on',
+        privacy_contact_email: typeof body.privacy_contact_email === 'string' ? body.privacy_contact_email.slice(0, 254) : stored.privacy_contact_email,
       };
       const wrong = parsed.error.issues.map((i) => String(i.path[0]));
-      const error = wrong.includes('retention_days') ? 'invalidRetention' : 'invalidConsentScope';
+      const error = wrong.includes('retention_days') ? 'invalidRetention' : wrong.includes('privacy_contact_email') ? 'invalidContactEmail' : 'invalidConsentScope';
       await render(req, res, orgId, { values, error, status: 400 });
       return;
     }

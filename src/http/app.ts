@@ -37,6 +37,9 @@ import type { ErasureService } from '../erasure/erasure-service.js';
 import { exportRoutes } from '../exports/export-routes.js';
 import type { ExportService } from '../exports/export-service.js';
 import type { IncidentsService } from '../incidents/incidents-service.js';
+import type { IncidentNoticesService } from '../incidents/incident-notices-service.js';
+import { orgIncidentsRoutes } from '../incidents/incident-notices-routes.js';
+import { incidentAckRoutes } from '../incidents/incident-ack-routes.js';
 import { orgSubprocessorRoutes, publicSubprocessorRoutes } from '../subprocessors/subprocessors-routes.js';
 import type { SubprocessorsService } from '../subprocessors/subprocessors-service.js';
 import { orgTrustRoutes, publicTrustRoutes } from '../trust/trust-routes.js';
@@ -87,6 +90,8 @@ export interface AppDeps {
   erasure: ErasureService;
   exports: ExportService;
   incidents: IncidentsService;
+  /** A processor's breach notices to the organisations an incident names (Art. 33(2)). */
+  incidentNotices: IncidentNoticesService;
   subprocessors: SubprocessorsService;
   trust: TrustService;
   /** The record of processing activities (Art. 30), from the personal-data map. */
@@ -172,6 +177,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/webhooks/elevenlabs', elevenLabsWebhookRoutes(deps.postCall, deps.withdrawal));
   // Public pages (each with its own body parsers and headers).
   app.use('/forget-me', forgetMeRoutes(deps.forgetMe));
+  app.use('/incidents/acknowledge', incidentAckRoutes(deps.incidentNotices, { publicBaseUrl: deps.publicBaseUrl }));
   // The privacy settings live in the dashboard now, where the person picks the organisation.
   app.get('/preferences/privacy', (_req, res) => {
     res.redirect(301, '/app');
@@ -198,6 +204,7 @@ export function createApp(deps: AppDeps): Express {
       webhooks: deps.webhooks,
       trust: deps.trust,
       incidents: deps.incidents,
+      incidentNotices: deps.incidentNotices,
       subprocessors: deps.subprocessors,
       userDb: deps.userDb,
       publicBaseUrl: deps.publicBaseUrl,
@@ -229,6 +236,7 @@ export function createApp(deps: AppDeps): Express {
   orgScope.use('/:orgId/trust', orgTrustRoutes(deps.trust));
   orgScope.use('/:orgId/records-of-processing', orgRecordsOfProcessingRoutes(deps.recordsOfProcessing));
   orgScope.use('/:orgId/webhooks', webhooksRoutes(deps.webhooks));
+  orgScope.use('/:orgId/incidents', orgIncidentsRoutes(deps.incidentNotices));
   orgScope.use('/', accountDeletionRoutes(deps.erasure));
   orgScope.use('/:orgId/agents', agentsRoutes(deps.agents));
   orgScope.use('/', orgsRoutes(deps.orgs));

@@ -1,9 +1,10 @@
 import type { AuditActor } from '../audit/audit.js';
 import { writeAudit } from '../audit/audit.js';
-import type { ServiceDb } from '../db/database.js';
+import type { ServiceDb, Tx } from '../db/database.js';
 import { NotFoundError, UnprocessableError } from '../lib/errors.js';
 import { logger } from '../lib/logger.js';
 import type { Mailer } from '../lib/mailer.js';
+import * as notices from './incident-notices-repo.js';
 import * as repo from './incidents-repo.js';
 
 /** Art. 33(1): the supervisory authority is told within 72 hours of becoming aware. */
@@ -118,7 +119,28 @@ export function createIncidentsService(deps: { serviceDb: ServiceDb; mailer: Mai
     if (!row) throw new NotFoundError('No such incident.');
     const pages = await repo.listPages(db, id);
     const history = await repo.listEvents(db, id);
-    return { ...row, hours_left: row.notified_at ? null : notificationClock(row.detected_at, now()).hoursLeft, pages, history };
+    // Per organisation: when the platform told it (notified_at) and when it acknowledged; the incident's
+    // own notified_at stays "the supervisory authority was told".
+    const organizations = await notices.listIncidentOrganizations(db, id);
+    return { ...row, hours_left: row.notified_at ? null : notificationClock(row.detected_at, now()).hoursLeft, pages, history, organizations };
+  }
+
+  /**
+   * The organisations an incident names must exist, and one already on the
+   * notice record stays named: it was (or is being) told, and the record of
+   * that is part of the register (Art. 33(5)). Amending adds organisations.
+   */
+  async function checkOrganizations(tx: Tx, incidentId: string | null, ids: readonly string[] | undefined) {
+    if (ids === undefined) return;
+    const known = await notices.existingOrgIds(tx, ids);
+    const unknown = ids.filter((id) => !known.has(id));
+    if (unknown.length) throw new UnprocessableError('unknown_organization', `No such organisation: ${unknown.join(', ')}.`, { org_ids: unknown });
+    if (!incidentId) return;
+    const recorded = await notices.recordedOrgIds(tx, incidentId);
+    const dropped = [...recorded].filter((id) => !ids.includes(id));
+    if (dropped.length) {
+      throw new UnprocessableError('organization_already_named', `These organisations were named and told, and stay on the incident: ${dropped.join(', ')}. Amending adds organisations; it does not remove them.`, { org_ids: dropped });
+    }
   }
 
   return {
@@ -133,6 +155,7 @@ export function createIncidentsService(deps: { serviceDb: ServiceDb; mailer: Mai
 
     async create(actor: AuditActor, input: IncidentInput) {
       return db.begin(async (tx) => {
+        await checkOrganizations(tx, null, input.affected_org_ids);
         const [row] = await repo.insertIncident(tx, input, actor.id ?? null);
         await repo.insertEvent(tx, row!.id, actor.id ?? null, 'created', input);
         await writeAudit(tx, actor, { orgId: null, action: 'incident.created', targetType: 'security_incident', targetId: row!.id, metadata: { severity: input.severity } });
@@ -146,6 +169,7 @@ export function createIncidentsService(deps: { serviceDb: ServiceDb; mailer: Mai
         if (!current) throw new NotFoundError('No such incident.');
         const fields = FIELDS.filter((f) => f in change);
         if (fields.length === 0) return;
+        await checkOrganizations(tx, id, change.affected_org_ids);
         await repo.updateIncident(tx, id, change, fields);
         await repo.insertEvent(tx, id, actor.id ?? null, 'updated', change);
         await writeAudit(tx, actor, { orgId: null, action: 'incident.updated', targetType: 'security_incident', targetId: id, metadata: { fields } });
@@ -200,6 +224,7 @@ export function createIncidentsService(deps: { serviceDb: ServiceDb; mailer: Mai
       for (const i of open) {
         const left = hoursLeft(i.detected_at, now());
         const clock = notificationClock(i.detected_at, now());
+        const told = await notices.listIncidentOrganizations(db, i.id);
         const text = [
           `Security incident: ${i.title} (${i.severity})`,
           '',
@@ -208,6 +233,7 @@ export function createIncidentsService(deps: { serviceDb: ServiceDb; mailer: Mai
           `Detected: ${i.detected_at.toISOString()}`,
           `Clock: ${clock.body} (Art. 33(1)).`,
           `Affected organisations: ${i.affected_org_ids.length ? i.affected_org_ids.join(', ') : 'none recorded yet'}`,
+          ...(told.length ? [`Told of it (Art. 33(2)): ${told.filter((o) => o.notified_at).length} of ${told.length}; acknowledged: ${told.filter((o) => o.acknowledged_at).length} of ${told.length}.`] : []),
           '',
           `When the supervisory authority has been told, mark it notified: POST ${deps.publicBaseUrl}/api/admin/incidents/${i.id}/notified`,
           'Until then this page repeats every 30 minutes. See runbooks/incident-response.md.',

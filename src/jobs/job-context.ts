@@ -5,6 +5,7 @@ import type { AppConfig } from '../config/env.js';
 import type { ServiceDb } from '../db/database.js';
 import type { ErasureService } from '../erasure/erasure-service.js';
 import type { IncidentsService } from '../incidents/incidents-service.js';
+import type { IncidentNoticesService } from '../incidents/incident-notices-service.js';
 import type { AgentPlatform } from '../providers/agent-platform.js';
 import type { Telephony } from '../providers/telephony.js';
 import type { SubprocessorsService } from '../subprocessors/subprocessors-service.js';
@@ -24,6 +25,7 @@ export interface JobContext {
   now: () => Date;
   erasure: ErasureService;
   incidents: IncidentsService;
+  incidentNotices: IncidentNoticesService;
   subprocessors: SubprocessorsService;
   agentSync: AgentSyncDeps;
   webhookDeliveries: WebhookDeliveryDeps;

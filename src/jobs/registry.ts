@@ -5,6 +5,7 @@ import { recordingFingerprintsJob } from '../calls/calls-jobs.js';
 import { providerDeletionsJob } from '../deletions/deletions-jobs.js';
 import { erasureDeadlinesJob, erasureWorkJob } from '../erasure/erasure-jobs.js';
 import { incidentPagingJob } from '../incidents/incidents-jobs.js';
+import { incidentNoticesJob } from '../incidents/incident-notices-jobs.js';
 import type { JobDefinition } from '../lib/job.js';
 import { retentionPurgeJob } from '../retention/retention-jobs.js';
 import { subprocessorNoticesJob } from '../subprocessors/subprocessors-jobs.js';
@@ -27,6 +28,7 @@ export function jobDefinitions(): JobDefinition<JobContext>[] {
     erasureWorkJob, // * * * * *
     erasureDeadlinesJob, // 17 * * * *
     incidentPagingJob, // */30 * * * *
+    incidentNoticesJob, // * * * * *
     subprocessorNoticesJob, // 0 8 * * *
     webhookDeliveriesJob, // * * * * *
     auditChainVerifyJob, // * * * * *

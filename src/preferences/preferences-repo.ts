@@ -14,14 +14,14 @@ export function insertDefaultPreferences(tx: Tx, orgId: string) {
 
 export function findPreferences(tx: Tx, orgId: string) {
   return tx<PrivacyPreferences[]>`
-        select retention_days, dtmf_consent, consent_scope, transcript_encryption, updated_at
+        select retention_days, dtmf_consent, consent_scope, transcript_encryption, privacy_contact_email, updated_at
         from public.privacy_preferences where org_id = ${orgId}`;
 }
 
 /** The preferences, locked for the rest of the transaction. */
 export function lockPreferences(tx: Tx, orgId: string) {
   return tx<PrivacyPreferences[]>`
-        select retention_days, dtmf_consent, consent_scope, transcript_encryption, updated_at
+        select retention_days, dtmf_consent, consent_scope, transcript_encryption, privacy_contact_email, updated_at
         from public.privacy_preferences where org_id = ${orgId} for update`;
 }
 
@@ -32,9 +32,10 @@ export function updatePreferences(tx: Tx, orgId: string, next: Omit<PrivacyPrefe
             dtmf_consent = ${next.dtmf_consent},
             consent_scope = ${next.consent_scope},
             transcript_encryption = ${next.transcript_encryption},
+            privacy_contact_email = ${next.privacy_contact_email},
             updated_by = auth.uid()
           where org_id = ${orgId}
-          returning retention_days, dtmf_consent, consent_scope, transcript_encryption, updated_at`;
+          returning retention_days, dtmf_consent, consent_scope, transcript_encryption, privacy_contact_email, updated_at`;
 }
 
 /** The organisation's retention window in days. */

@@ -5,6 +5,15 @@ import { parse } from '../lib/validate.js';
 import { orgIdParams } from '../orgs/orgs-routes.js';
 import { CONSENT_SCOPES, RETENTION_CHOICES, type PreferencesChange, type PreferencesService } from './preferences-service.js';
 
+/** The DPO's or privacy contact's address; null (or blank) clears it. */
+export const privacyContactEmail = z
+  .string()
+  .trim()
+  .max(254)
+  .transform((v) => (v === '' ? null : v))
+  .pipe(z.string().email({ message: 'must be an e-mail address' }).nullable())
+  .nullable();
+
 export const updateBody = z
   .strictObject({
     retention_days: z
@@ -16,9 +25,10 @@ export const updateBody = z
     dtmf_consent: z.boolean(),
     consent_scope: z.enum(CONSENT_SCOPES, { message: `must be one of ${CONSENT_SCOPES.join(', ')}` }),
     transcript_encryption: z.boolean(),
+    privacy_contact_email: privacyContactEmail,
   })
   .partial()
-  .refine((b) => Object.keys(b).length > 0, { message: 'give at least one of retention_days, dtmf_consent, consent_scope, transcript_encryption' });
+  .refine((b) => Object.keys(b).length > 0, { message: 'give at least one of retention_days, dtmf_consent, consent_scope, transcript_encryption, privacy_contact_email' });
 
 /** /api/orgs/:orgId/preferences/privacy */
 export function preferencesRoutes(service: PreferencesService): Router {

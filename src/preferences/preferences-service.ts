@@ -19,6 +19,8 @@ export interface PrivacyPreferences {
   dtmf_consent: boolean;
   consent_scope: ConsentScope;
   transcript_encryption: boolean;
+  /** The organisation's DPO or privacy contact: told of security incidents with the owners (Art. 33(2)). */
+  privacy_contact_email: string | null;
   updated_at: Date;
 }
 
@@ -48,11 +50,14 @@ export function createPreferencesService(deps: { userDb: UserDb; listeners?: Pre
         dtmf_consent: change.dtmf_consent ?? before.dtmf_consent,
         consent_scope: change.consent_scope ?? before.consent_scope,
         transcript_encryption: change.transcript_encryption ?? before.transcript_encryption,
+        privacy_contact_email: change.privacy_contact_email === undefined ? before.privacy_contact_email : change.privacy_contact_email,
       };
       const changed: Record<string, { from: unknown; to: unknown }> = {};
       for (const key of ['retention_days', 'dtmf_consent', 'consent_scope', 'transcript_encryption'] as const) {
         if (before[key] !== next[key]) changed[key] = { from: before[key], to: next[key] };
       }
+      // The contact's address is personal data: the audit row says only that it changed.
+      if (before.privacy_contact_email !== next.privacy_contact_email) changed.privacy_contact_email = { from: before.privacy_contact_email ? 'set' : 'unset', to: next.privacy_contact_email ? 'set' : 'unset' };
       // The change and its audit row are sent together (pipelined in one round trip).
       const [[after]] = await Promise.all([
         repo.updatePreferences(tx, orgId, next),

@@ -212,7 +212,15 @@ const map: Record<string, TableMap> = {
   privacy_preferences: {
     purpose: 'accounts',
     subjectKeys: [],
-    personal: { updated_by: memberId() },
+    personal: {
+      updated_by: memberId(),
+      // The organisation's DPO or privacy contact, told of security incidents (Art. 33(2)): a member's or contact's address, not a caller's.
+      privacy_contact_email: {
+        category: 'contact', subjects: ['members'], erasure: MEMBER_NOT_ERASED, accountDeletion: cascade,
+        retention: { rule: 'until', event: 'the organisation changes or clears it, or its account is deleted' },
+        exported: false, legalBasis: ['art6_1_b', 'art6_1_c'],
+      },
+    },
     notPersonal: ['org_id', 'retention_days', 'dtmf_consent', 'transcript_encryption', 'updated_at', 'consent_scope'],
   },
 
@@ -533,6 +541,17 @@ const map: Record<string, TableMap> = {
     // The DPO's address each page went to.
     personal: { recipient: registerColumn('contact') },
     notPersonal: ['id', 'incident_id', 'result', 'error', 'hours_left', 'paged_at'],
+  },
+
+  incident_organizations: {
+    purpose: 'accountability',
+    subjectKeys: [],
+    // The member who acknowledged the notice (null when acknowledged through the e-mailed link).
+    personal: { acknowledged_by: registerColumn('identifier') },
+    notPersonal: [
+      'id', 'incident_id', 'org_id', 'added_at', 'notified_at', 'last_paged_at', 'pages_sent', 'last_error', 'claimed_at',
+      'acknowledged_at', 'acknowledged_via',
+    ],
   },
 
   subprocessors: {

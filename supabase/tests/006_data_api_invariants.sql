@@ -101,8 +101,8 @@ select set_eq(
   $$ select a.attname::text from pg_catalog.pg_attribute a
       where a.attrelid = 'public.privacy_preferences'::regclass and a.attnum > 0 and not a.attisdropped
         and has_column_privilege('authenticated', a.attrelid, a.attnum, 'UPDATE') $$,
-  array['retention_days', 'dtmf_consent', 'consent_scope', 'transcript_encryption', 'updated_by'],
-  'authenticated may update only the switches of privacy_preferences (consent_scope among them), never its organisation');
+  array['retention_days', 'dtmf_consent', 'consent_scope', 'transcript_encryption', 'privacy_contact_email', 'updated_by'],
+  'authenticated may update only the switches of privacy_preferences (consent_scope and the privacy contact among them), never its organisation');
 select set_eq(
   $$ select a.attname::text from pg_catalog.pg_attribute a
       where a.attrelid = 'public.audit_logs'::regclass and a.attnum > 0 and not a.attisdropped

@@ -1,0 +1,96 @@
+import type { Lang } from './messages.js';
+
+/** The organisation's incidents page (English defines the shape; German and Polish follow it). */
+export const en = {
+  incidentsTitle: 'Security incidents',
+  incidentsIntro:
+    'Security incidents on the platform that may affect personal data we process for your organisation. We are your processor and tell you without undue delay (Art. 33(2) GDPR); as the controller you decide whether to notify your supervisory authority within 72 hours of becoming aware (Art. 33(1)) and the people affected (Art. 34). Until your organisation acknowledges a notice, we repeat it every 30 minutes to your privacy contact and owners.',
+  noIncidents: 'No security incident has named your organisation.',
+  incidentsTable: 'Incidents naming your organisation',
+  incident: 'Incident',
+  severity: 'Severity',
+  detected: 'Detected',
+  told: 'We told you',
+  acknowledged: 'Acknowledged',
+  notYet: 'not yet',
+  details: 'What we know',
+  nature: 'Nature of the breach',
+  categories: 'Categories of personal data',
+  consequences: 'Likely consequences',
+  measures: 'Measures taken or proposed',
+  contactPoint: 'Our contact point',
+  unknown: 'not yet known',
+  acknowledge: 'Acknowledge receipt',
+  acknowledgeOf: 'Acknowledge receipt of “{title}”',
+  acknowledgedAt: '{at} ({via})',
+  viaApi: 'through the API',
+  viaDashboard: 'in the dashboard',
+  viaEmailLink: 'through the e-mailed link',
+  acknowledgedNow: 'Acknowledged: we stop repeating this notice.',
+  memberCannotAcknowledge: 'Only owners and admins can acknowledge a notice; you are a member, so this page is read-only.',
+  contactHint: 'Who we tell: your privacy contact (set it on the Privacy page) and your owners.',
+};
+
+export type IncidentsMessages = typeof en;
+
+export const de: IncidentsMessages = {
+  incidentsTitle: 'Sicherheitsvorfälle',
+  incidentsIntro:
+    'Sicherheitsvorfälle auf der Plattform, die personenbezogene Daten betreffen können, die wir für Ihre Organisation verarbeiten. Wir sind Ihr Auftragsverarbeiter und informieren Sie unverzüglich (Art. 33 Abs. 2 DSGVO); als Verantwortlicher entscheiden Sie, ob Sie Ihre Aufsichtsbehörde binnen 72 Stunden ab Kenntnis (Art. 33 Abs. 1) und die betroffenen Personen (Art. 34) benachrichtigen. Bis Ihre Organisation eine Meldung bestätigt, wiederholen wir sie alle 30 Minuten an Ihre Datenschutz-Kontaktadresse und Ihre Eigentümer.',
+  noIncidents: 'Kein Sicherheitsvorfall hat Ihre Organisation genannt.',
+  incidentsTable: 'Vorfälle, die Ihre Organisation nennen',
+  incident: 'Vorfall',
+  severity: 'Schweregrad',
+  detected: 'Entdeckt',
+  told: 'Von uns informiert',
+  acknowledged: 'Bestätigt',
+  notYet: 'noch nicht',
+  details: 'Was wir wissen',
+  nature: 'Art der Verletzung',
+  categories: 'Kategorien personenbezogener Daten',
+  consequences: 'Wahrscheinliche Folgen',
+  measures: 'Ergriffene oder vorgeschlagene Maßnahmen',
+  contactPoint: 'Unsere Anlaufstelle',
+  unknown: 'noch nicht bekannt',
+  acknowledge: 'Erhalt bestätigen',
+  acknowledgeOf: 'Erhalt von „{title}“ bestätigen',
+  acknowledgedAt: '{at} ({via})',
+  viaApi: 'über die API',
+  viaDashboard: 'im Dashboard',
+  viaEmailLink: 'über den Link in der E-Mail',
+  acknowledgedNow: 'Bestätigt: Wir wiederholen diese Meldung nicht mehr.',
+  memberCannotAcknowledge: 'Nur Eigentümer und Administratoren können eine Meldung bestätigen; Sie sind Mitglied, diese Seite ist daher schreibgeschützt.',
+  contactHint: 'Wen wir informieren: Ihre Datenschutz-Kontaktadresse (auf der Seite Datenschutz) und Ihre Eigentümer.',
+};
+
+export const pl: IncidentsMessages = {
+  incidentsTitle: 'Incydenty bezpieczeństwa',
+  incidentsIntro:
+    'Incydenty bezpieczeństwa na platformie, które mogą dotyczyć danych osobowych przetwarzanych przez nas dla Państwa organizacji. Jesteśmy Państwa podmiotem przetwarzającym i informujemy bez zbędnej zwłoki (art. 33 ust. 2 RODO); jako administrator decydują Państwo o zgłoszeniu organowi nadzorczemu w ciągu 72 godzin (art. 33 ust. 1) i o zawiadomieniu osób, których dane dotyczą (art. 34). Dopóki Państwa organizacja nie potwierdzi zawiadomienia, powtarzamy je co 30 minut na adres kontaktowy ds. prywatności i do właścicieli.',
+  noIncidents: 'Żaden incydent bezpieczeństwa nie dotyczył Państwa organizacji.',
+  incidentsTable: 'Incydenty dotyczące Państwa organizacji',
+  incident: 'Incydent',
+  severity: 'Waga',
+  detected: 'Wykryto',
+  told: 'Poinformowaliśmy',
+  acknowledged: 'Potwierdzono',
+  notYet: 'jeszcze nie',
+  details: 'Co wiemy',
+  nature: 'Charakter naruszenia',
+  categories: 'Kategorie danych osobowych',
+  consequences: 'Możliwe konsekwencje',
+  measures: 'Podjęte lub proponowane środki',
+  contactPoint: 'Nasz punkt kontaktowy',
+  unknown: 'jeszcze nieznane',
+  acknowledge: 'Potwierdź otrzymanie',
+  acknowledgeOf: 'Potwierdź otrzymanie „{title}”',
+  acknowledgedAt: '{at} ({via})',
+  viaApi: 'przez API',
+  viaDashboard: 'w panelu',
+  viaEmailLink: 'przez link z e-maila',
+  acknowledgedNow: 'Potwierdzono: nie powtarzamy już tego zawiadomienia.',
+  memberCannotAcknowledge: 'Tylko właściciele i administratorzy mogą potwierdzić zawiadomienie; jesteś członkiem, więc ta strona jest tylko do odczytu.',
+  contactHint: 'Kogo informujemy: adres kontaktowy ds. prywatności (ustawiany na stronie Prywatność) i właścicieli.',
+};
+
+export const INCIDENTS_MESSAGES: Record<Lang, IncidentsMessages> = { en, de, pl };
