@@ -37,6 +37,8 @@ import { createTranscriptReader } from './transcripts/transcript-store.js';
 import { createWebhooksService } from './webhooks/webhooks-service.js';
 import { createAlertsService } from './alerts/alerts-service.js';
 import { createMetrics } from './metrics/metrics.js';
+import { createCustomerStorage } from './recording-storage/customer-storage.js';
+import { createRecordingStorageService } from './recording-storage/recording-storage-service.js';
 
 export interface Overrides {
   mailer?: Mailer;
@@ -72,6 +74,8 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
   const userDb = createUserDb(serviceDb);
   const agentSync: AgentSyncDeps = { serviceDb, agentPlatform, toolKeys };
   const webhookPolicy = { allowPrivateNetwork: config.webhooksAllowPrivateNetwork };
+  // The customer's store follows the outgoing webhook URL rules (the same switch for private networks).
+  const customerStorage = createCustomerStorage({ serviceDb, keys: config.storageKeys, policy: webhookPolicy });
   const tokenVerifier = createTokenVerifier(config);
 
   let inviter: Inviter;
@@ -184,6 +188,14 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
     trust: createTrustService({ serviceDb, userDb, subprocessors, now }),
     recordsOfProcessing: createRecordsOfProcessingService({ serviceDb, userDb, subprocessors }),
     webhooks: createWebhooksService({ userDb, policy: webhookPolicy }),
+    recordingStorage: createRecordingStorageService({
+      userDb,
+      serviceDb,
+      keys: config.storageKeys,
+      keyId: config.storageKeyId,
+      feature: config.features.recordingStorage,
+      policy: webhookPolicy,
+    }),
     twilioAuthToken: config.twilio.authToken,
     publicBaseUrl: config.publicBaseUrl,
     trustProxy: config.trustProxy,
