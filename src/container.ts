@@ -76,6 +76,7 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
   const webhookPolicy = { allowPrivateNetwork: config.webhooksAllowPrivateNetwork };
   // The customer's store follows the outgoing webhook URL rules (the same switch for private networks).
   const customerStorage = createCustomerStorage({ serviceDb, keys: config.storageKeys, policy: webhookPolicy });
+  const recordingDeliveries = { serviceDb, telephony, customerStorage, deletions: { serviceDb, telephony, agentPlatform, customerStorage } };
   const tokenVerifier = createTokenVerifier(config);
 
   let inviter: Inviter;
@@ -115,6 +116,7 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
     userDb,
     telephony,
     agentPlatform,
+    customerStorage,
     mailer,
     blindIndexKey: config.blindIndexKey,
     dpoEmail: config.dpoEmail,
@@ -153,6 +155,7 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
       agentPlatform,
       publicBaseUrl: config.publicBaseUrl,
       blindIndexKey: config.blindIndexKey,
+      recordingDeliveries,
     }),
     postCall: createPostCallService({
       serviceDb,
@@ -166,8 +169,9 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
     withdrawal: createWithdrawalService({ serviceDb, telephony, agentPlatform, webhookSecret: config.elevenlabs.webhookSecret }),
     calls: createCallsService({
       userDb,
-      deletions: { serviceDb, telephony, agentPlatform },
+      deletions: { serviceDb, telephony, agentPlatform, customerStorage },
       transcripts: createTranscriptReader(config.transcriptKeys),
+      recordingStore: customerStorage,
     }),
     leads: createLeadsService({ userDb }),
     erasure,
@@ -206,6 +210,8 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
       serviceDb,
       telephony,
       agentPlatform,
+      customerStorage,
+      recordingDeliveries,
       config,
       now,
       erasure,

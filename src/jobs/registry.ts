@@ -6,6 +6,7 @@ import { providerDeletionsJob } from '../deletions/deletions-jobs.js';
 import { erasureDeadlinesJob, erasureWorkJob } from '../erasure/erasure-jobs.js';
 import { incidentPagingJob } from '../incidents/incidents-jobs.js';
 import type { JobDefinition } from '../lib/job.js';
+import { recordingDeliveriesJob } from '../recording-storage/recording-storage-jobs.js';
 import { retentionPurgeJob } from '../retention/retention-jobs.js';
 import { subprocessorNoticesJob } from '../subprocessors/subprocessors-jobs.js';
 import { transcriptEncryptionJob } from '../transcripts/transcripts-jobs.js';
@@ -33,5 +34,6 @@ export function jobDefinitions(): JobDefinition<JobContext>[] {
     agentPlatformSyncJob, // * * * * *
     opsAlertsJob, // * * * * *
     recordingFingerprintsJob, // * * * * *
+    recordingDeliveriesJob, // * * * * *
   ];
 }

@@ -12,13 +12,14 @@ type Db = ServiceDb | Tx;
  * configured (nothing otherwise). Queuing twice is a no-op.
  */
 export function queueDelivery(db: Db, recordingSid: string) {
-  return db`
+  return db<{ recording_id: string }[]>`
     insert into app.recording_deliveries (org_id, recording_id)
     select r.org_id, r.id from public.recordings r
     join app.recording_storage s on s.org_id = r.org_id
     where r.twilio_recording_sid = ${recordingSid} and r.status = 'completed' and r.deleted_at is null
       and r.storage_object_key is null
-    on conflict (recording_id) do nothing`;
+    on conflict (recording_id) do nothing
+    returning recording_id`;
 }
 
 export interface ClaimedDelivery {
