@@ -111,8 +111,8 @@ export function deleteRecordingsOfCall(tx: Tx, callId: string) {
 
 /** The recordings of these calls (erasure queues their deletion at Twilio). */
 export function recordingsOfCalls(tx: Tx, callIds: string[]) {
-  return tx<{ org_id: string; twilio_recording_sid: string }[]>`
-          select org_id, twilio_recording_sid from public.recordings where call_id = any(${callIds}::uuid[])`;
+  return tx<{ org_id: string; twilio_recording_sid: string; storage_object_key: string | null }[]>`
+          select org_id, twilio_recording_sid, storage_object_key from public.recordings where call_id = any(${callIds}::uuid[])`;
 }
 
 /** Erasure: deletes the recording rows of these calls. `count` says how many. */
