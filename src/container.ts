@@ -125,7 +125,7 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
   });
 
   const subprocessors = createSubprocessorsService({ serviceDb, userDb, mailer, publicBaseUrl: config.publicBaseUrl, now });
-  const alerts = createAlertsService({ serviceDb, mailer, opsEmail: config.opsEmail, now, onRaised: (condition) => metrics.alertRaised(condition) });
+  const alerts = createAlertsService({ serviceDb, mailer, opsEmail: config.opsEmail, dpoEmail: config.dpoEmail, now, onRaised: (condition) => metrics.alertRaised(condition) });
   const metrics = createMetrics({ serviceDb, now, openAlerts: () => alerts.open() });
   const incidents = createIncidentsService({ serviceDb, mailer, dpoEmail: config.dpoEmail, publicBaseUrl: config.publicBaseUrl, now });
 

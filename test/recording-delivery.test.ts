@@ -84,7 +84,7 @@ beforeAll(async () => {
   s3 = await startS3();
   proxy = await startProxy(s3.url);
   fake = await startTwilioFake({ accountSid: TWILIO_TEST_SID, authToken: TWILIO_TEST_TOKEN });
-  config = testConfig({ TWILIO_ACCOUNT_SID: TWILIO_TEST_SID, TWILIO_AUTH_TOKEN: TWILIO_TEST_TOKEN, TWILIO_API_BASE_URL: fake.url });
+  config = testConfig({ TWILIO_ACCOUNT_SID: TWILIO_TEST_SID, TWILIO_AUTH_TOKEN: TWILIO_TEST_TOKEN, TWILIO_API_BASE_URL: fake.url, OPS_EMAIL: 'ops@voice.example.test' });
   org = await createOrg(db, config);
   plainOrg = await createOrg(db, config);
   keyOfSid = async (sid) => `recordings/${(await recording(sid)).id}.wav`;
@@ -211,6 +211,26 @@ describe('recording delivery to the customer’s storage', () => {
     expect(fake.recordings.has(r.sid)).toBe(true);
     const [audit] = await db`select metadata from public.audit_logs where action = 'recording.delivery_failed' and target_id = ${(await recording(r.sid)).id}`;
     expect(audit!.metadata).toEqual({ step: 'upload', attempts: MAX_DELIVERY_ATTEMPTS });
+  });
+
+  it('a failed delivery alerts ops and the DPO, fails the organisation’s trust check and shows in the metrics', async () => {
+    const sent: { to: string; subject: string; text: string }[] = [];
+    const app = buildTestApp(db, config, { mailer: { send: async (m) => void sent.push(m) } });
+    await app.deps.alerts.evaluate();
+    const mail = sent.find((m) => m.subject.includes("Recording deliveries to customers' storage marked failed"));
+    expect(mail).toBeDefined();
+    expect(mail!.to.split(', ').sort()).toEqual([config.dpoEmail, config.opsEmail].sort());
+    expect(mail!.text).toContain('recording_uploads_failed');
+
+    const trust = await request(app.app).get(`/api/orgs/${org.id}/trust`).set(...bearer(org.owner));
+    const check = trust.body.checks.find((c: { id: string }) => c.id === 'recording_storage');
+    expect(check).toMatchObject({ status: 'fail', evidence: { configured: true, failed: 1 } });
+    // An organisation without its own storage has no such check.
+    const plain = await request(app.app).get(`/api/orgs/${plainOrg.id}/trust`).set(...bearer(plainOrg.owner));
+    expect(plain.body.checks.map((c: { id: string }) => c.id)).not.toContain('recording_storage');
+
+    const metrics = await request(app.app).get('/metrics');
+    expect(metrics.text).toMatch(/voice_gdpr_queue_depth\{queue="recording_deliveries_failed"\} 1\b/);
   });
 
   it('without storage configured nothing changes: no delivery, Twilio’s copy kept', async () => {
