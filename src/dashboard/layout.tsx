@@ -82,6 +82,7 @@ const ORG_PAGES = [
   ['exports', 'navExports'],
   ['activity', 'navActivity'],
   ['webhooks', 'navWebhooks'],
+  ['recording-storage', 'navRecordingStorage'],
   ['trust', 'navTrust'],
   ['subprocessors', 'navSubprocessors'],
 ] as const satisfies readonly (readonly [string, keyof Messages])[];

@@ -188,6 +188,7 @@ export function createApp(deps: AppDeps): Express {
       agents: deps.agents,
       exports: deps.exports,
       webhooks: deps.webhooks,
+      recordingStorage: deps.recordingStorage,
       trust: deps.trust,
       incidents: deps.incidents,
       subprocessors: deps.subprocessors,
