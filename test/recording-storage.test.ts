@@ -2,6 +2,8 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceDb } from '../src/db/database.js';
 import { createUserDb } from '../src/db/user-db.js';
+import { ConfigError, featuresOff, loadConfig } from '../src/config/env.js';
+import { storageKeysProblem } from '../src/recording-storage/recording-storage-service.js';
 import { decryptStorageSecret, encryptStorageSecret } from '../src/recording-storage/storage-crypto.js';
 import { bearer, buildTestApp, createOrg, openTestDb, testConfig, type TestOrg } from './helpers/harness.js';
 import { S3_ACCESS_KEY_ID, S3_SECRET, startS3, type TestS3 } from './helpers/s3.js';
@@ -116,6 +118,44 @@ describe('recording storage configuration', () => {
       await tx`select set_config('role', 'anon', true)`;
       return tx`select org_id from app.recording_storage`;
     })).rejects.toMatchObject({ code: '42501' });
+  });
+
+  it('production without STORAGE_KEYS lists the feature as off; a bad keyring is refused', () => {
+    const production = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://x@localhost/x',
+      PUBLIC_BASE_URL: 'https://voice.example.test',
+      SUPABASE_URL: 'https://project.supabase.co',
+      SUPABASE_SERVICE_ROLE_KEY: 'service-role',
+      TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`,
+      TWILIO_AUTH_TOKEN: 'test-twilio-auth-token-0123456789',
+      ELEVENLABS_API_KEY: 'el',
+      ELEVENLABS_WEBHOOK_SECRET: 'wsec_test_0123456789abcdef',
+      SMTP_URL: 'smtp://localhost:25',
+      MAIL_FROM: 'privacy@voice.example.test',
+      DPO_EMAIL: 'dpo@voice.example.test',
+      TRANSCRIPT_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
+      TRANSCRIPT_KEY_ID: 'k1',
+      FORGET_ME_SECRET: 'forget-me-secret-'.padEnd(40, 'f'),
+      BLIND_INDEX_KEY: 'blind-index-key-'.padEnd(40, 'b'),
+    };
+    const off = loadConfig(production);
+    expect(off.features.recordingStorage).toEqual({ on: false, reason: expect.stringContaining('STORAGE_KEYS is not set') });
+    expect(featuresOff(off).map((f) => f.feature)).toContain('recordingStorage');
+    const on = loadConfig({ ...production, STORAGE_KEYS: `s1:${Buffer.alloc(32, 4).toString('base64')},s0:${Buffer.alloc(32, 5).toString('base64')}`, STORAGE_KEY_ID: 's0' });
+    expect(on.features.recordingStorage).toEqual({ on: true });
+    expect(on.storageKeyId).toBe('s0');
+    expect(() => loadConfig({ ...production, STORAGE_KEYS: 's1:short' })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...production, STORAGE_KEYS: `s1:${Buffer.alloc(32, 4).toString('base64')}`, STORAGE_KEY_ID: 'nope' })).toThrow(/STORAGE_KEY_ID/);
+  });
+
+  it('with storage configured somewhere, a server without STORAGE_KEYS names the problem (it refuses to start)', async () => {
+    const off = { on: false, reason: 'STORAGE_KEYS is not set' };
+    await db`insert into app.recording_storage (org_id, endpoint, region, bucket, access_key_id, secret_ciphertext, key_id)
+             values (${org.id}, 'https://s3.example.com', 'eu-central-1', 'some-bucket', 'AKIA', ${encryptStorageSecret(config.storageKeys, config.storageKeyId, org.id, 'x').ciphertext}, ${config.storageKeyId})
+             on conflict (org_id) do nothing`;
+    expect(await storageKeysProblem(db, off)).toMatch(/^STORAGE_KEYS: required/);
+    expect(await storageKeysProblem(db, { on: true })).toBeNull();
   });
 
   it('is visibly off without STORAGE_KEYS: 503 feature_unavailable', async () => {
