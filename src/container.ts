@@ -40,6 +40,8 @@ import { createTranscriptReader } from './transcripts/transcript-store.js';
 import { createWebhooksService } from './webhooks/webhooks-service.js';
 import { createAlertsService } from './alerts/alerts-service.js';
 import { createMetrics } from './metrics/metrics.js';
+import { createCustomerStorage } from './recording-storage/customer-storage.js';
+import { createRecordingStorageService } from './recording-storage/recording-storage-service.js';
 
 export interface Overrides {
   mailer?: Mailer;
@@ -75,6 +77,9 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
   const userDb = createUserDb(serviceDb);
   const agentSync: AgentSyncDeps = { serviceDb, agentPlatform, toolKeys };
   const webhookPolicy = { allowPrivateNetwork: config.webhooksAllowPrivateNetwork };
+  // The customer's store follows the outgoing webhook URL rules (the same switch for private networks).
+  const customerStorage = createCustomerStorage({ serviceDb, keys: config.storageKeys, policy: webhookPolicy });
+  const recordingDeliveries = { serviceDb, telephony, customerStorage, deletions: { serviceDb, telephony, agentPlatform, customerStorage } };
   const tokenVerifier = createTokenVerifier(config);
 
   // Every sign-in is audited in the person's organisations: local mode's when its link is
@@ -122,6 +127,7 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
     userDb,
     telephony,
     agentPlatform,
+    customerStorage,
     mailer,
     blindIndexKey: config.blindIndexKey,
     dpoEmail: config.dpoEmail,
@@ -130,7 +136,7 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
   });
 
   const subprocessors = createSubprocessorsService({ serviceDb, userDb, mailer, publicBaseUrl: config.publicBaseUrl, now });
-  const alerts = createAlertsService({ serviceDb, mailer, opsEmail: config.opsEmail, now, onRaised: (condition) => metrics.alertRaised(condition) });
+  const alerts = createAlertsService({ serviceDb, mailer, opsEmail: config.opsEmail, dpoEmail: config.dpoEmail, now, onRaised: (condition) => metrics.alertRaised(condition) });
   const metrics = createMetrics({ serviceDb, now, openAlerts: () => alerts.open() });
   const incidents = createIncidentsService({ serviceDb, mailer, dpoEmail: config.dpoEmail, publicBaseUrl: config.publicBaseUrl, now });
   const incidentNotices = createIncidentNoticesService({ serviceDb, userDb, mailer, linkSecret: config.forgetMeSecret, publicBaseUrl: config.publicBaseUrl, now });
@@ -162,6 +168,7 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
       agentPlatform,
       publicBaseUrl: config.publicBaseUrl,
       blindIndexKey: config.blindIndexKey,
+      recordingDeliveries,
     }),
     postCall: createPostCallService({
       serviceDb,
@@ -175,8 +182,9 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
     withdrawal: createWithdrawalService({ serviceDb, telephony, agentPlatform, webhookSecret: config.elevenlabs.webhookSecret }),
     calls: createCallsService({
       userDb,
-      deletions: { serviceDb, telephony, agentPlatform },
+      deletions: { serviceDb, telephony, agentPlatform, customerStorage },
       transcripts: createTranscriptReader(config.transcriptKeys),
+      recordingStore: customerStorage,
     }),
     leads: createLeadsService({ userDb, blindIndexKey: config.blindIndexKey }),
     legalHolds: createLegalHoldsService({ userDb, blindIndexKey: config.blindIndexKey, now }),
@@ -199,6 +207,14 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
     trust: createTrustService({ serviceDb, userDb, subprocessors, now }),
     recordsOfProcessing: createRecordsOfProcessingService({ serviceDb, userDb, subprocessors }),
     webhooks: createWebhooksService({ userDb, policy: webhookPolicy }),
+    recordingStorage: createRecordingStorageService({
+      userDb,
+      serviceDb,
+      keys: config.storageKeys,
+      keyId: config.storageKeyId,
+      feature: config.features.recordingStorage,
+      policy: webhookPolicy,
+    }),
     twilioAuthToken: config.twilio.authToken,
     publicBaseUrl: config.publicBaseUrl,
     trustProxy: config.trustProxy,
@@ -209,6 +225,8 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
       serviceDb,
       telephony,
       agentPlatform,
+      customerStorage,
+      recordingDeliveries,
       config,
       now,
       erasure,

@@ -8,6 +8,7 @@ import { jobDefinitions } from './jobs/registry.js';
 import { startScheduler } from './jobs/scheduler.js';
 import { logger } from './lib/logger.js';
 import { countOrganizations } from './orgs/orgs-repo.js';
+import { storageKeysProblem } from './recording-storage/recording-storage-service.js';
 
 /** npm start: the HTTP server, on DATABASE_URL or the embedded database. */
 async function main(): Promise<void> {
@@ -17,6 +18,12 @@ async function main(): Promise<void> {
   if (off.length > 0) logger.warn({ features_off: off }, `features off: ${off.map((f) => f.feature).join(', ')}`);
   const db = await openMigratedDatabase(config);
   logger.info({ embedded: db.embedded, mode: config.mode }, 'database ready');
+  const storageProblem = await storageKeysProblem(db.serviceDb, config.features.recordingStorage);
+  if (storageProblem) {
+    logger.error({ problem: storageProblem }, 'configuration is not valid');
+    await db.close();
+    process.exit(1);
+  }
 
   const deps = buildAppDeps(config, db.serviceDb);
   const app = createApp(deps);

@@ -168,6 +168,7 @@ const PRODUCTION: Record<string, string> = {
   DPO_EMAIL: 'dpo@voice.example.test',
   TRANSCRIPT_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
   TRANSCRIPT_KEY_ID: 'k1',
+  STORAGE_KEYS: `s1:${Buffer.alloc(32, 3).toString('base64')}`,
   FORGET_ME_SECRET: 'forget-me-secret-'.padEnd(40, 'f'),
   BLIND_INDEX_KEY: 'blind-index-key-'.padEnd(40, 'b'),
 };

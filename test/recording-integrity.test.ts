@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRecordingFingerprints } from '../src/calls/recording-integrity.js';
@@ -26,6 +27,10 @@ function flakyTelephony(failures: number, sid?: string): Telephony & { downloads
       t.downloads += 1;
       if (t.downloads <= failures) throw new ProviderError('twilio', 'recording download failed (503)', 503);
       return local.fetchRecordingMedia(requested);
+    },
+    async streamRecordingMedia(requested: string) {
+      const audio = await t.fetchRecordingMedia(requested);
+      return { body: Readable.from([audio]), length: audio.length };
     },
   };
   return t;

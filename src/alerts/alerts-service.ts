@@ -20,6 +20,8 @@ export interface AlertCondition {
   title(condition: string): string;
   /** What the operator should look at, for the e-mail's body. */
   advice: string;
+  /** The DPO is told too (DPO_EMAIL), not only ops: the condition touches personal data kept longer than planned. */
+  notifyDpo?: boolean;
   holding(db: ServiceDb, now: Date): Promise<HoldingCondition[]>;
 }
 
@@ -53,6 +55,17 @@ export const ALERT_CONDITIONS: AlertCondition[] = [
     },
   },
   {
+    kind: 'recording_uploads_failed',
+    title: () => "Recording deliveries to customers' storage marked failed",
+    advice:
+      "A recording could not be delivered to its organisation's own storage after every retry (store down, access denied or checksum mismatch); Twilio's copy is kept meanwhile. See app.recording_deliveries rows with status failed (last_error names the step), fix the cause with the customer, then set them back to pending.",
+    notifyDpo: true,
+    async holding(db, now) {
+      const d = await queueDepths(db, now);
+      return d.recording_deliveries_failed > 0 ? [{ condition: 'recording_uploads_failed', details: { failed: d.recording_deliveries_failed } }] : [];
+    },
+  },
+  {
     kind: 'erasure_requests_overdue',
     title: () => 'Erasure requests past their deadline',
     advice: 'GDPR Art. 12(3): a request must be answered within one month (or extended with reasons). See the erasure_requests rows still open past due_at / extended_until.',
@@ -68,6 +81,8 @@ export interface AlertsServiceDeps {
   mailer: Mailer;
   /** OPS_EMAIL (default DPO_EMAIL). */
   opsEmail: string;
+  /** DPO_EMAIL: also told about the conditions that say so (notifyDpo). */
+  dpoEmail?: string;
   now: () => Date;
   conditions?: AlertCondition[];
   /** Counts each new episode (metrics). */
@@ -128,8 +143,9 @@ export function createAlertsService(deps: AlertsServiceDeps) {
         if (!locked) return 'skipped' as const;
         const kind = kindOf(locked.condition);
         try {
+          const recipients = kind?.notifyDpo && deps.dpoEmail && deps.dpoEmail !== deps.opsEmail ? [deps.opsEmail, deps.dpoEmail] : [deps.opsEmail];
           await deps.mailer.send({
-            to: deps.opsEmail,
+            to: recipients.join(', '),
             subject: `[alert] ${kind ? kind.title(locked.condition) : locked.condition}`,
             text: [
               `${kind ? kind.title(locked.condition) : locked.condition}.`,

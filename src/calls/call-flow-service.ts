@@ -8,6 +8,8 @@ import { keyedPhoneHash } from '../lib/crypto.js';
 import { logger } from '../lib/logger.js';
 import { canonicalPhone } from '../lib/phone.js';
 import { ProviderError, type AgentPlatform } from '../providers/agent-platform.js';
+import { queueDelivery } from '../recording-storage/recording-deliveries-repo.js';
+import { runRecordingDeliveries, type RecordingDeliveryDeps } from '../recording-storage/recording-delivery.js';
 import type { Telephony } from '../providers/telephony.js';
 import { callerCountry, countryLanguage, LISTED_CONSENT_COUNTRIES } from './caller-country.js';
 import * as consentsRepo from './call-consents-repo.js';
@@ -32,6 +34,8 @@ export interface CallFlowDeps {
   agentPlatform: AgentPlatform;
   publicBaseUrl: string;
   blindIndexKey: Buffer;
+  /** Delivery to the organisation's own store, tried right after a recording completes (the job retries). */
+  recordingDeliveries?: RecordingDeliveryDeps;
 }
 
 export interface IncomingCall {
@@ -318,7 +322,15 @@ export function createCallFlowService(deps: CallFlowDeps) {
         });
         return () => runProviderDeletions(deps, { only: { provider: 'twilio', resourceType: 'recording', resourceId: p.RecordingSid } }).then(() => {});
       }
-      if (p.RecordingStatus === 'completed') return () => fingerprint(p.RecordingSid);
+      if (p.RecordingStatus === 'completed') {
+        // With storage configured, the recording is queued for delivery to the organisation's own store
+        // (Twilio's copy is deleted only once that upload is confirmed).
+        const [queued] = await queueDelivery(db, p.RecordingSid);
+        return async () => {
+          await fingerprint(p.RecordingSid);
+          if (queued && deps.recordingDeliveries) await runRecordingDeliveries(deps.recordingDeliveries, { recordingId: queued.recording_id });
+        };
+      }
       return undefined;
     },
   };

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { Router } from 'express';
 import { z } from 'zod';
 import { authOf } from '../auth/auth-middleware.js';
@@ -25,19 +27,34 @@ export function callsRoutes(service: CallsService): Router {
     const { orgId, callId } = parse(callParams, req.params, 'path');
     res.json(await service.get(authOf(req), orgId, callId));
   });
-  // The recording's audio, with its SHA-256 as RFC 9530's Repr-Digest (base64 of the raw digest).
+  // The recording's audio, streamed from wherever it lives, with its SHA-256 as RFC 9530's
+  // Repr-Digest (base64 of the raw digest). The bytes sent are hashed on the way; the download
+  // is audited (with whether they matched) before the response ends.
   router.get('/:callId/recording', async (req, res) => {
     const { orgId, callId } = parse(callParams, req.params, 'path');
     const { recording_id: recordingId } = parse(recordingQuery, req.query, 'query');
-    const r = await service.downloadRecording(authOf(req), orgId, callId, recordingId);
+    const r = await service.openRecording(authOf(req), orgId, callId, recordingId);
     res.set({
       'Content-Type': r.contentType,
-      'Content-Length': String(r.audio.length),
       'Content-Disposition': `attachment; filename="recording-${r.recordingId}.wav"`,
       'Repr-Digest': `sha-256=:${Buffer.from(r.sha256, 'hex').toString('base64')}:`,
       'Cache-Control': 'no-store',
     });
-    res.end(r.audio);
+    if (r.length !== null) res.set('Content-Length', String(r.length));
+    const hash = createHash('sha256');
+    try {
+      for await (const chunk of r.body) {
+        hash.update(chunk as Buffer);
+        if (!res.write(chunk)) await once(res, 'drain');
+      }
+    } catch (err) {
+      logger.warn({ recording_id: r.recordingId, err_name: (err as Error).name }, 'recording download interrupted');
+      r.body.destroy();
+      res.destroy();
+      return;
+    }
+    await r.finish(hash.digest('hex'));
+    res.end();
   });
   router.delete('/:callId', async (req, res) => {
     const { orgId, callId } = parse(callParams, req.params, 'path');

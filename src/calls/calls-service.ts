@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import type { AuthContext } from '../auth/auth-middleware.js';
 import { writeAudit } from '../audit/audit.js';
 import { queueProviderDeletion, runProviderDeletions, type DeletionWorkerDeps } from '../deletions/provider-deletions.js';
@@ -12,7 +14,6 @@ import * as consentsRepo from './call-consents-repo.js';
 import * as repo from './calls-repo.js';
 import * as leadsRepo from './leads-repo.js';
 import * as recordingsRepo from './recordings-repo.js';
-import { sha256Hex } from './recording-integrity.js';
 import { RECORDING_CONTENT_TYPE } from '../providers/telephony.js';
 
 /** A caller's number in lists: enough to tell calls apart, not to dial. */
@@ -50,7 +51,12 @@ export function transcriptForDetail(reader: TranscriptReader, row: Parameters<Tr
  * personal data (number, transcript) and is audited; deleting one removes it
  * here and queues the deletions at Twilio and ElevenLabs.
  */
-export function createCallsService(deps: { userDb: UserDb; deletions: DeletionWorkerDeps; transcripts?: TranscriptReader }) {
+/** An organisation's own store, for recordings delivered there (src/recording-storage/customer-storage.ts). */
+export interface RecordingStore {
+  openObject(orgId: string, key: string): Promise<{ body: Readable; length: number | null }>;
+}
+
+export function createCallsService(deps: { userDb: UserDb; deletions: DeletionWorkerDeps; transcripts?: TranscriptReader; recordingStore?: RecordingStore }) {
   const transcripts = deps.transcripts ?? plainTranscriptReader;
   return {
     async list(auth: AuthContext, orgId: string, opts: { limit: number; before?: Date } & repo.CallFilters) {
@@ -86,12 +92,14 @@ export function createCallsService(deps: { userDb: UserDb; deletions: DeletionWo
     },
 
     /**
-     * A call's recording (the newest completed one, or `recordingId`) for download: the
-     * audio from the telephony provider, its SHA-256, and the recording's id. Members
-     * may download; each download is audited as recording.downloaded (ids only). The
-     * SHA-256 is computed over the bytes sent; a recording without one yet gets it stored.
+     * A call's recording (the newest completed one, or `recordingId`) for download, streamed
+     * from wherever it lives: the organisation's own store once delivered there, Twilio
+     * otherwise. Its SHA-256 is known before the first byte is sent (a recording without
+     * one yet is hashed in a streamed pass first, and the SHA-256 stored). Members may
+     * download; each download is audited as recording.downloaded (ids only) once the
+     * bytes sent were hashed too: `finish` takes their SHA-256.
      */
-    async downloadRecording(auth: AuthContext, orgId: string, callId: string, recordingId?: string) {
+    async openRecording(auth: AuthContext, orgId: string, callId: string, recordingId?: string) {
       const recording = await deps.userDb.run(auth.claims, async (tx) => {
         await requireOrgRole(tx, orgId);
         const [call] = await repo.findCallDetail(tx, orgId, callId);
@@ -100,29 +108,52 @@ export function createCallsService(deps: { userDb: UserDb; deletions: DeletionWo
         if (!row || row.deleted_at || row.status !== 'completed') throw new NotFoundError('This call has no recording to download.');
         return row;
       });
-      let audio: Buffer;
-      try {
-        audio = await deps.deletions.telephony.fetchRecordingMedia(recording.twilio_recording_sid);
-      } catch (err) {
-        if (!(err instanceof ProviderError)) throw err;
-        logger.warn({ recording_id: recording.id, status: err.status }, 'could not fetch a recording for download');
-        throw new AppError(502, 'provider_unavailable', 'The recording could not be fetched from the telephony provider. Try again later.');
+      const inStore = Boolean(recording.storage_object_key && deps.recordingStore);
+      const open = async () => {
+        try {
+          return inStore
+            ? await deps.recordingStore!.openObject(orgId, recording.storage_object_key!)
+            : await deps.deletions.telephony.streamRecordingMedia(recording.twilio_recording_sid);
+        } catch (err) {
+          if (!(err instanceof ProviderError)) throw err;
+          logger.warn({ recording_id: recording.id, status: err.status, source: inStore ? 'customer_storage' : 'twilio' }, 'could not fetch a recording for download');
+          throw inStore
+            ? new AppError(502, 'storage_unavailable', "The recording could not be read from the organisation's storage. Try again later.")
+            : new AppError(502, 'provider_unavailable', 'The recording could not be fetched from the telephony provider. Try again later.');
+        }
+      };
+      let sha256 = recording.sha256;
+      if (!sha256) {
+        const first = await open();
+        const hash = createHash('sha256');
+        for await (const chunk of first.body) hash.update(chunk as Buffer);
+        sha256 = hash.digest('hex');
+        await recordingsRepo.setRecordingSha256(deps.deletions.serviceDb, recording.twilio_recording_sid, sha256);
       }
-      const sha256 = sha256Hex(audio);
-      if (!recording.sha256) await recordingsRepo.setRecordingSha256(deps.deletions.serviceDb, recording.twilio_recording_sid, sha256);
-      else if (recording.sha256 !== sha256) {
-        logger.error({ recording_id: recording.id, org_id: orgId }, 'a recording downloaded from the provider does not match its stored SHA-256');
-      }
-      await deps.userDb.run(auth.claims, async (tx) => {
-        await writeAudit(tx, auth.actor, {
-          orgId,
-          action: 'recording.downloaded',
-          targetType: 'recording',
-          targetId: recording.id,
-          metadata: { call_id: callId, matches_stored_sha256: !recording.sha256 || recording.sha256 === sha256 },
-        });
-      });
-      return { recordingId: recording.id, audio, sha256, contentType: RECORDING_CONTENT_TYPE };
+      const media = await open();
+      const expected = sha256;
+      return {
+        recordingId: recording.id,
+        sha256: expected,
+        contentType: RECORDING_CONTENT_TYPE,
+        body: media.body,
+        length: media.length,
+        /** Audits the download, with whether the bytes sent matched the stored SHA-256. */
+        async finish(sentSha256: string) {
+          if (sentSha256 !== expected) {
+            logger.error({ recording_id: recording.id, org_id: orgId }, 'a recording served for download does not match its stored SHA-256');
+          }
+          await deps.userDb.run(auth.claims, async (tx) => {
+            await writeAudit(tx, auth.actor, {
+              orgId,
+              action: 'recording.downloaded',
+              targetType: 'recording',
+              targetId: recording.id,
+              metadata: { call_id: callId, matches_stored_sha256: sentSha256 === expected },
+            });
+          });
+        },
+      };
     },
 
     /** Deletes the call with its transcript, lead link and recordings, here and at the providers. */

@@ -77,8 +77,8 @@ export async function countRecordingsWithoutSha256(db: Tx | ServiceDb): Promise<
 
 /** One recording of a call, for its download (under RLS: the organisation's members only). */
 export function findRecordingOfCall(tx: Tx, callId: string, recordingId: string | undefined) {
-  return tx<{ id: string; org_id: string; twilio_recording_sid: string; status: string; sha256: string | null; deleted_at: Date | null }[]>`
-          select id, org_id, twilio_recording_sid, status, sha256, deleted_at from public.recordings
+  return tx<{ id: string; org_id: string; twilio_recording_sid: string; status: string; sha256: string | null; deleted_at: Date | null; storage_object_key: string | null }[]>`
+          select id, org_id, twilio_recording_sid, status, sha256, deleted_at, storage_object_key from public.recordings
           where call_id = ${callId} ${recordingId ? tx`and id = ${recordingId}` : tx``}
           order by (status = 'completed' and deleted_at is null) desc, created_at desc limit 1`;
 }
@@ -86,7 +86,8 @@ export function findRecordingOfCall(tx: Tx, callId: string, recordingId: string 
 /** A call's recordings for its detail page (under RLS). */
 export function listRecordingsOfCall(tx: Tx, callId: string) {
   return tx`
-          select id, twilio_recording_sid, status, duration_seconds, sha256, deleted_at, created_at
+          select id, twilio_recording_sid, status, duration_seconds, sha256, deleted_at, created_at,
+                 storage_bucket, storage_object_key, storage_etag, storage_delivered_at
           from public.recordings where call_id = ${callId} order by created_at`;
 }
 
@@ -110,8 +111,8 @@ export function deleteRecordingsOfCall(tx: Tx, callId: string) {
 
 /** The recordings of these calls (erasure queues their deletion at Twilio). */
 export function recordingsOfCalls(tx: Tx, callIds: string[]) {
-  return tx<{ org_id: string; twilio_recording_sid: string }[]>`
-          select org_id, twilio_recording_sid from public.recordings where call_id = any(${callIds}::uuid[])`;
+  return tx<{ org_id: string; twilio_recording_sid: string; storage_object_key: string | null }[]>`
+          select org_id, twilio_recording_sid, storage_object_key from public.recordings where call_id = any(${callIds}::uuid[])`;
 }
 
 /** Erasure: deletes the recording rows of these calls. `count` says how many. */

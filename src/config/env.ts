@@ -16,6 +16,7 @@ const GENERATED_SECRETS = [
   'TWILIO_AUTH_TOKEN',
   'ELEVENLABS_WEBHOOK_SECRET',
   'TRANSCRIPT_KEYS',
+  'STORAGE_KEYS',
   'FORGET_ME_SECRET',
   'BLIND_INDEX_KEY',
 ] as const;
@@ -103,6 +104,8 @@ const envSchema = z.object({
   PRIVACY_CONTACT_EMAIL: optionalString.pipe(z.string().email({ message: 'must be an e-mail address' }).optional()),
   TRANSCRIPT_KEYS: optionalString,
   TRANSCRIPT_KEY_ID: optionalString,
+  STORAGE_KEYS: optionalString,
+  STORAGE_KEY_ID: optionalString,
   FORGET_ME_SECRET: optionalString.pipe(z.string().min(32, { message: 'must be at least 32 characters' }).optional()),
   BLIND_INDEX_KEY: optionalString.pipe(z.string().min(32, { message: 'must be at least 32 characters' }).optional()),
   OPERATOR_EMAILS: optionalString,
@@ -178,6 +181,10 @@ export interface AppConfig {
   readonly operator: { readonly name: string; readonly privacyEmail: string };
   readonly transcriptKeys: ReadonlyMap<string, Buffer>;
   readonly transcriptKeyId: string;
+  /** STORAGE_KEYS: key id → 32-byte AES key for the secret keys of customers' recording storage. */
+  readonly storageKeys: ReadonlyMap<string, Buffer>;
+  /** STORAGE_KEY_ID: the key new secrets are encrypted under. */
+  readonly storageKeyId: string;
   readonly forgetMeSecret: string;
   readonly blindIndexKey: Buffer;
   /**
@@ -202,6 +209,8 @@ export interface AppConfig {
     readonly smsVerification: Feature;
     /** /metrics: in production only with METRICS_TOKEN, so the figures are never public. */
     readonly metrics: Feature;
+    /** Customer recording storage: needs STORAGE_KEYS to encrypt the customers' secret keys. */
+    readonly recordingStorage: Feature;
   };
   /** JOB_SCHEDULE_OVERRIDE: one cron expression that replaces every job's schedule (e.g. for tests). */
   readonly jobScheduleOverride?: string | undefined;
@@ -220,16 +229,16 @@ export interface LoadConfigOptions {
 }
 
 /** Parses `kid:base64key,kid2:base64key` into 32-byte AES keys. */
-export function parseKeyring(value: string, problems: string[]): Map<string, Buffer> {
+export function parseKeyring(value: string, problems: string[], name = 'TRANSCRIPT_KEYS'): Map<string, Buffer> {
   const keys = new Map<string, Buffer>();
   for (const entry of value.split(',').map((e) => e.trim()).filter(Boolean)) {
     const sep = entry.indexOf(':');
     const kid = sep > 0 ? entry.slice(0, sep) : '';
     const key = sep > 0 ? Buffer.from(entry.slice(sep + 1), 'base64') : Buffer.alloc(0);
     if (!/^[A-Za-z0-9_-]{1,32}$/.test(kid)) {
-      problems.push('TRANSCRIPT_KEYS: each entry must be kid:base64key with a kid of letters, digits, _ or -');
+      problems.push(`${name}: each entry must be kid:base64key with a kid of letters, digits, _ or -`);
     } else if (key.length !== 32) {
-      problems.push(`TRANSCRIPT_KEYS: key "${kid}" must be 32 bytes (base64), got ${key.length}`);
+      problems.push(`${name}: key "${kid}" must be 32 bytes (base64), got ${key.length}`);
     } else {
       keys.set(kid, key);
     }
@@ -253,6 +262,7 @@ function loadOrGenerateLocalSecrets(
     TWILIO_AUTH_TOKEN: () => randomBytes(16).toString('hex'),
     ELEVENLABS_WEBHOOK_SECRET: () => `wsec_${randomBytes(24).toString('hex')}`,
     TRANSCRIPT_KEYS: () => `k1:${randomBytes(32).toString('base64')}`,
+    STORAGE_KEYS: () => `s1:${randomBytes(32).toString('base64')}`,
     FORGET_ME_SECRET: () => randomBytes(32).toString('base64url'),
     BLIND_INDEX_KEY: () => randomBytes(32).toString('base64url'),
   };
@@ -380,6 +390,16 @@ export function loadConfig(
     problems.push(`TRANSCRIPT_KEY_ID: "${transcriptKeyId}" is not in TRANSCRIPT_KEYS`);
   }
 
+  // The storage keyring encrypts the secret keys of customers' recording storage. Optional:
+  // without it (production) the feature is visibly off, and the server refuses to start
+  // when an organisation has storage configured (src/recording-storage/recording-storage-service.ts).
+  const storageKeys = values.STORAGE_KEYS ? parseKeyring(values.STORAGE_KEYS, problems, 'STORAGE_KEYS') : new Map<string, Buffer>();
+  const storageKeyId = values.STORAGE_KEY_ID ?? [...storageKeys.keys()][0] ?? '';
+  if (storageKeys.size > 0 && !storageKeys.has(storageKeyId)) {
+    problems.push(`STORAGE_KEY_ID: "${storageKeyId}" is not in STORAGE_KEYS`);
+  }
+  if (storageKeys.size === 0 && values.STORAGE_KEY_ID) problems.push('STORAGE_KEY_ID: set, but STORAGE_KEYS is not');
+
   const region = e.TWILIO_REGION ?? 'ie1';
   const edge = e.TWILIO_EDGE ?? TWILIO_EDGE_FOR_REGION[region] ?? 'dublin';
   const elevenlabsBaseUrl = (e.ELEVENLABS_BASE_URL ?? ELEVENLABS_EU_BASE_URL).replace(/\/+$/, '');
@@ -452,6 +472,8 @@ export function loadConfig(
     },
     transcriptKeys,
     transcriptKeyId,
+    storageKeys,
+    storageKeyId,
     forgetMeSecret: values.FORGET_ME_SECRET!,
     blindIndexKey: Buffer.from(values.BLIND_INDEX_KEY!, 'utf8'),
     operatorEmails,
@@ -461,6 +483,10 @@ export function loadConfig(
     retentionPurgeBatchSize: e.RETENTION_PURGE_BATCH_SIZE,
     features: {
       smsVerification,
+      recordingStorage:
+        storageKeys.size > 0
+          ? { on: true }
+          : { on: false, reason: 'STORAGE_KEYS is not set: recordings cannot be delivered to customer storage.' },
       metrics: mode === 'production' && !e.METRICS_TOKEN ? { on: false, reason: 'METRICS_TOKEN is not set: /metrics is served only to a scraper that sends it.' } : { on: true },
     },
     jobScheduleOverride: e.JOB_SCHEDULE_OVERRIDE,

@@ -44,6 +44,8 @@ import { adminIncidentsRoutes } from './admin-incidents-routes.js';
 import { adminSubprocessorsRoutes } from './admin-subprocessors-routes.js';
 import { orgSubprocessorsRoutes } from './org-subprocessors-routes.js';
 import { webhooksRoutes } from './webhooks-routes.js';
+import { recordingStorageRoutes } from './recording-storage-routes.js';
+import type { RecordingStorageService } from '../recording-storage/recording-storage-service.js';
 import { orgTrustRoutes } from './org-trust-routes.js';
 import { leadsRoutes } from './leads-routes.js';
 import { legalHoldsRoutes } from './legal-holds-routes.js';
@@ -116,6 +118,7 @@ export interface DashboardDeps {
   agents: AgentsService;
   exports: ExportService;
   webhooks: WebhooksService;
+  recordingStorage: RecordingStorageService;
   trust: TrustService;
   incidents: IncidentsService;
   incidentNotices: IncidentNoticesService;
@@ -332,6 +335,7 @@ export function dashboardRoutes(deps: DashboardDeps): Router {
   router.use('/admin/incidents', adminIncidentsRoutes({ incidents: deps.incidents, signedInContext, send }));
   router.use('/admin/subprocessors', adminSubprocessorsRoutes({ subprocessors: deps.subprocessors, signedInContext, send }));
   router.use('/orgs/:orgId/webhooks', webhooksRoutes({ orgs: deps.orgs, webhooks: deps.webhooks, signedInContext, send }));
+  router.use('/orgs/:orgId/recording-storage', recordingStorageRoutes({ orgs: deps.orgs, recordingStorage: deps.recordingStorage, signedInContext, send }));
   router.use('/orgs/:orgId/trust', orgTrustRoutes({ orgs: deps.orgs, trust: deps.trust, signedInContext, send }));
   router.use('/orgs/:orgId/incidents', incidentsRoutes({ orgs: deps.orgs, incidentNotices: deps.incidentNotices, signedInContext, send }));
   router.use('/orgs/:orgId/leads', leadsRoutes({ orgs: deps.orgs, leads: deps.leads, signedInContext, send }));

@@ -83,6 +83,7 @@ const ORG_PAGES = [
   ['exports', 'navExports'],
   ['activity', 'navActivity'],
   ['webhooks', 'navWebhooks'],
+  ['recording-storage', 'navRecordingStorage'],
   ['trust', 'navTrust'],
   ['subprocessors', 'navSubprocessors'],
   ['incidents', 'navOrgIncidents'],

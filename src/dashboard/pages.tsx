@@ -196,7 +196,15 @@ export interface CallDetail {
   ended_at: Date | null;
   outcome: string | null;
   consents: { digit: string | null; outcome: string; attempt: number; prompt_language: string | null; prompt_version: string | null; created_at: Date }[];
-  recordings: { id: string; status: string; duration_seconds: number | null; sha256: string | null }[];
+  recordings: {
+    id: string;
+    status: string;
+    duration_seconds: number | null;
+    sha256: string | null;
+    storage_bucket?: string | null;
+    storage_object_key?: string | null;
+    storage_delivered_at?: Date | string | null;
+  }[];
   transcript: { id: string; turns?: unknown; error?: 'undecryptable' } | null;
 }
 
@@ -276,7 +284,14 @@ export function CallPage({ ctx, call, canDelete }: { ctx: PageContext; call: Cal
         <ul>
           {call.recordings.map((r) => (
             <li>
-              {r.status}, {r.duration_seconds ?? t.none} s, {t.recordingHash}: <code>{r.sha256 ?? t.none}</code>
+              {r.status}, {r.duration_seconds ?? t.none} s, {t.recordingHash}: <code>{r.sha256 ?? t.none}</code>,{' '}
+              <span class="recording-location">
+                {r.storage_object_key
+                  ? t.recordingInStorage
+                      .replace('{location}', `s3://${r.storage_bucket ?? ''}/${r.storage_object_key}`)
+                      .replace('{at}', r.storage_delivered_at ? new Date(r.storage_delivered_at).toISOString().replace('T', ' ').slice(0, 19) + ' UTC' : t.none)
+                  : t.recordingAtTwilio}
+              </span>
             </li>
           ))}
         </ul>

@@ -16,6 +16,7 @@ export const en = {
   eventNames: {
     'call.completed': 'A call ended',
     'erasure.completed': 'An erasure request was completed',
+    'erasure.partial': 'A deletion in your own recording storage was refused (our access was removed)',
     'incident.opened': 'A security incident affecting you was opened',
   } as Record<string, string>,
   createdTitle: 'The endpoint is registered',
@@ -67,6 +68,7 @@ export const de: WebhooksMessages = {
   eventNames: {
     'call.completed': 'Ein Anruf ist beendet',
     'erasure.completed': 'Ein Löschantrag ist abgeschlossen',
+    'erasure.partial': 'Eine Löschung in Ihrem eigenen Aufnahmespeicher wurde abgelehnt (unser Zugriff wurde entzogen)',
     'incident.opened': 'Ein Sicherheitsvorfall, der Sie betrifft, wurde eröffnet',
   },
   createdTitle: 'Der Endpunkt ist registriert',
@@ -116,6 +118,7 @@ export const pl: WebhooksMessages = {
   eventNames: {
     'call.completed': 'Zakończyło się połączenie',
     'erasure.completed': 'Zakończono żądanie usunięcia danych',
+    'erasure.partial': 'Usunięcie w Twoim własnym magazynie nagrań zostało odrzucone (odebrano nam dostęp)',
     'incident.opened': 'Otwarto incydent bezpieczeństwa, który Cię dotyczy',
   },
   createdTitle: 'Punkt końcowy jest zarejestrowany',

@@ -10,12 +10,22 @@
 import type postgres from 'postgres';
 import type { ServiceDb, Tx } from '../db/database.js';
 
-export type DeletionReason = 'no_consent' | 'retention' | 'erasure' | 'call_deleted' | 'account_deletion' | 'agent_deleted' | 'consent_withdrawn';
+export type DeletionReason =
+  | 'no_consent'
+  | 'retention'
+  | 'erasure'
+  | 'call_deleted'
+  | 'account_deletion'
+  | 'agent_deleted'
+  | 'consent_withdrawn'
+  /** Twilio's copy of a recording confirmed in the organisation's own store. */
+  | 'delivered_to_storage';
 
 export interface DeletionRequest {
   orgId: string | null;
-  provider: 'twilio' | 'elevenlabs';
-  resourceType: 'recording' | 'conversation' | 'agent' | 'tool';
+  /** customer_storage: the organisation's own S3-compatible store (resource_type 'object', resource_id the object key). */
+  provider: 'twilio' | 'elevenlabs' | 'customer_storage';
+  resourceType: 'recording' | 'conversation' | 'agent' | 'tool' | 'object';
   resourceId: string;
   reason: DeletionReason;
   erasureRequestId?: string | null;
@@ -67,6 +77,7 @@ export async function queueProviderDeletion(db: Db, d: DeletionRequest): Promise
 /** A deletion claimed by the worker. */
 export interface ClaimedDeletion {
   id: string;
+  org_id: string | null;
   provider: string;
   resource_type: string;
   resource_id: string;
@@ -94,7 +105,7 @@ export function claimDueDeletions(
         order by next_attempt_at
         limit ${batchSize}
         for update skip locked)
-      returning d.id, d.provider, d.resource_type, d.resource_id, d.attempts,
+      returning d.id, d.org_id, d.provider, d.resource_type, d.resource_id, d.attempts,
         (select c.twilio_call_sid from public.recordings r join public.calls c on c.id = r.call_id
          where d.provider = 'twilio' and d.resource_type = 'recording' and r.twilio_recording_sid = d.resource_id
            and r.status in ('in-progress', 'paused')) as live_call_sid`;

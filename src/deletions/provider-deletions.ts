@@ -15,10 +15,17 @@ export function backoffSeconds(attempts: number): number {
   return Math.min(30 * 2 ** Math.max(0, attempts - 1), 6 * 3600);
 }
 
+/** The organisation's own store, for the objects delivered there (src/recording-storage/customer-storage.ts). */
+export interface CustomerObjectDeleter {
+  deleteObject(orgId: string, key: string): Promise<'deleted'>;
+}
+
 export interface DeletionWorkerDeps {
   serviceDb: ServiceDb;
   telephony: Telephony;
   agentPlatform: AgentPlatform;
+  /** Without it, deletions in customers' stores wait for a worker that has it (the provider-deletions job). */
+  customerStorage?: CustomerObjectDeleter;
 }
 
 export interface DeletionRunCounts {
@@ -35,6 +42,10 @@ async function perform(deps: DeletionWorkerDeps, row: ClaimedDeletion) {
     // A stop that fails for an outage throws, and the row is retried.
     if (row.live_call_sid) await deps.telephony.stopRecording(row.live_call_sid, row.resource_id);
     return deps.telephony.deleteRecording(row.resource_id);
+  }
+  if (row.provider === 'customer_storage' && row.resource_type === 'object') {
+    if (!deps.customerStorage || !row.org_id) throw new ProviderError('customer_storage', 'no customer storage connection here');
+    return deps.customerStorage.deleteObject(row.org_id, row.resource_id);
   }
   if (row.provider === 'elevenlabs' && row.resource_type === 'conversation') return deps.agentPlatform.deleteConversation(row.resource_id);
   if (row.provider === 'elevenlabs' && row.resource_type === 'agent') return deps.agentPlatform.deleteAgent(row.resource_id);

@@ -121,6 +121,11 @@ export function createErasureService(deps: ErasureDeps) {
     for (const r of recordings) {
       await queueProviderDeletion(tx, { orgId: r.org_id, provider: 'twilio', resourceType: 'recording', resourceId: r.twilio_recording_sid, reason: 'erasure', erasureRequestId: requestId });
       queued += 1;
+      // A recording delivered to the organisation's own store is deleted there too (the row is the receipt).
+      if (r.storage_object_key) {
+        await queueProviderDeletion(tx, { orgId: r.org_id, provider: 'customer_storage', resourceType: 'object', resourceId: r.storage_object_key, reason: 'erasure', erasureRequestId: requestId });
+        queued += 1;
+      }
     }
     for (const c of calls) {
       if (!c.elevenlabs_conversation_id) continue;

@@ -49,6 +49,8 @@ import type { RecordsOfProcessingService } from '../privacy/records-of-processin
 import { forgetMeRoutes } from '../forget-me/forget-me-routes.js';
 import type { ForgetMeService } from '../forget-me/forget-me-service.js';
 import { webhooksRoutes } from '../webhooks/webhooks-routes.js';
+import { recordingStorageRoutes } from '../recording-storage/recording-storage-routes.js';
+import type { RecordingStorageService } from '../recording-storage/recording-storage-service.js';
 import type { WebhooksService } from '../webhooks/webhooks-service.js';
 import { dashboardRoutes, hasSession, type DashboardSignIn } from '../dashboard/dashboard-routes.js';
 import { errorHandler } from './error-handler.js';
@@ -98,6 +100,8 @@ export interface AppDeps {
   recordsOfProcessing: RecordsOfProcessingService;
   forgetMe: ForgetMeService;
   webhooks: WebhooksService;
+  /** Customer recording storage (STORAGE_KEYS; visibly off without). */
+  recordingStorage: RecordingStorageService;
   twilioAuthToken: string;
   /** The URL Twilio signs webhooks against. */
   publicBaseUrl: string;
@@ -202,6 +206,7 @@ export function createApp(deps: AppDeps): Express {
       agents: deps.agents,
       exports: deps.exports,
       webhooks: deps.webhooks,
+      recordingStorage: deps.recordingStorage,
       trust: deps.trust,
       incidents: deps.incidents,
       incidentNotices: deps.incidentNotices,
@@ -237,6 +242,7 @@ export function createApp(deps: AppDeps): Express {
   orgScope.use('/:orgId/records-of-processing', orgRecordsOfProcessingRoutes(deps.recordsOfProcessing));
   orgScope.use('/:orgId/webhooks', webhooksRoutes(deps.webhooks));
   orgScope.use('/:orgId/incidents', orgIncidentsRoutes(deps.incidentNotices));
+  orgScope.use('/:orgId/recording-storage', recordingStorageRoutes(deps.recordingStorage));
   orgScope.use('/', accountDeletionRoutes(deps.erasure));
   orgScope.use('/:orgId/agents', agentsRoutes(deps.agents));
   orgScope.use('/', orgsRoutes(deps.orgs));

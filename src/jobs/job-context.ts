@@ -10,6 +10,8 @@ import type { AgentPlatform } from '../providers/agent-platform.js';
 import type { Telephony } from '../providers/telephony.js';
 import type { SubprocessorsService } from '../subprocessors/subprocessors-service.js';
 import type { WebhookDeliveryDeps } from '../webhooks/webhook-delivery.js';
+import type { CustomerStorage } from '../recording-storage/customer-storage.js';
+import type { RecordingDeliveryDeps } from '../recording-storage/recording-delivery.js';
 
 /**
  * What every scheduled job runs on, built once by container.ts from the same
@@ -21,6 +23,9 @@ export interface JobContext {
   serviceDb: ServiceDb;
   telephony: Telephony;
   agentPlatform: AgentPlatform;
+  /** Organisations' own recording stores (deletions there are queued like any provider's). */
+  customerStorage: CustomerStorage;
+  recordingDeliveries: RecordingDeliveryDeps;
   config: AppConfig;
   now: () => Date;
   erasure: ErasureService;

@@ -7,6 +7,7 @@ import { erasureDeadlinesJob, erasureWorkJob } from '../erasure/erasure-jobs.js'
 import { incidentPagingJob } from '../incidents/incidents-jobs.js';
 import { incidentNoticesJob } from '../incidents/incident-notices-jobs.js';
 import type { JobDefinition } from '../lib/job.js';
+import { recordingDeliveriesJob } from '../recording-storage/recording-storage-jobs.js';
 import { retentionPurgeJob } from '../retention/retention-jobs.js';
 import { subprocessorNoticesJob } from '../subprocessors/subprocessors-jobs.js';
 import { transcriptEncryptionJob } from '../transcripts/transcripts-jobs.js';
@@ -35,5 +36,6 @@ export function jobDefinitions(): JobDefinition<JobContext>[] {
     agentPlatformSyncJob, // * * * * *
     opsAlertsJob, // * * * * *
     recordingFingerprintsJob, // * * * * *
+    recordingDeliveriesJob, // * * * * *
   ];
 }

@@ -14,6 +14,8 @@ export interface QueueDepths {
   erasure_requests_overdue: number;
   incidents_not_notified: number;
   recordings_without_sha256: number;
+  recording_deliveries_pending: number;
+  recording_deliveries_failed: number;
 }
 
 /** Every queue's depth at `now`, in one statement. */
@@ -28,7 +30,9 @@ export async function queueDepths(db: ServiceDb, now: Date): Promise<QueueDepths
       (select count(*) from public.erasure_requests
         where status not in ('completed', 'cancelled') and coalesce(extended_until, due_at) < ${now})::int as erasure_requests_overdue,
       (select count(*) from public.security_incidents where notified_at is null)::int as incidents_not_notified,
-      (select count(*) from public.recordings where status = 'completed' and sha256 is null and deleted_at is null)::int as recordings_without_sha256`;
+      (select count(*) from public.recordings where status = 'completed' and sha256 is null and deleted_at is null)::int as recordings_without_sha256,
+      (select count(*) from app.recording_deliveries where status = 'pending')::int as recording_deliveries_pending,
+      (select count(*) from app.recording_deliveries where status = 'failed')::int as recording_deliveries_failed`;
   return row!;
 }
 

@@ -60,6 +60,8 @@ const QUEUES: (keyof QueueDepths)[] = [
   'erasure_requests_overdue',
   'incidents_not_notified',
   'recordings_without_sha256',
+  'recording_deliveries_pending',
+  'recording_deliveries_failed',
 ];
 
 export interface MetricsDeps {

@@ -340,6 +340,10 @@ const map: Record<string, TableMap> = {
     notPersonal: [
       'id', 'org_id', 'call_id', 'status', 'duration_seconds', 'channels', 'sha256', 'fingerprint_attempts', 'fingerprint_next_attempt_at',
       'deleted_at', 'created_at', 'updated_at',
+      // Where a recording delivered to the organisation's own store lives: the bucket, the object key
+      // (prefix + recording id), the store's ETag and when the upload was confirmed. No personal data;
+      // the object itself is deleted there by retention and erasure (provider_deletions 'customer_storage').
+      'storage_bucket', 'storage_object_key', 'storage_etag', 'storage_delivered_at',
     ],
   },
 

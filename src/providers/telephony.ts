@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Twilio } from 'twilio';
 import { logger } from '../lib/logger.js';
 import { ProviderError } from './agent-platform.js';
@@ -22,6 +24,11 @@ export interface Telephony {
   deleteRecording(recordingSid: string): Promise<'deleted' | 'not_found'>;
   /** The recording's audio (WAV, `RECORDING_CONTENT_TYPE`), to compute its SHA-256 and for download. */
   fetchRecordingMedia(recordingSid: string): Promise<Buffer>;
+  /**
+   * The same audio as a stream, never held whole in memory (deliveries to customer
+   * storage and downloads), with its length when the provider says it.
+   */
+  streamRecordingMedia(recordingSid: string): Promise<{ body: Readable; length: number | null }>;
   sendSms(to: string, body: string): Promise<void>;
 }
 
@@ -90,6 +97,26 @@ export function createTwilioTelephony(cfg: TwilioClientConfig & { smsFrom?: stri
       if (!res.ok) throw new ProviderError('twilio', `recording download failed (${res.status})`, res.status);
       return Buffer.from(await res.arrayBuffer());
     },
+    async streamRecordingMedia(recordingSid) {
+      const url = `${apiBase}/2010-04-01/Accounts/${cfg.accountSid}/Recordings/${encodeURIComponent(recordingSid)}.wav`;
+      // The timeout covers the answer's headers; the body may take as long as its size needs.
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), cfg.timeoutMs ?? 30_000);
+      let res: Response;
+      try {
+        res = await fetch(url, { headers: { authorization: auth }, signal: controller.signal });
+      } catch (err) {
+        throw new ProviderError('twilio', `recording download failed: ${(err as Error).name}`);
+      } finally {
+        clearTimeout(timer);
+      }
+      if (!res.ok || !res.body) {
+        await res.body?.cancel();
+        throw new ProviderError('twilio', `recording download failed (${res.status})`, res.status);
+      }
+      const length = Number(res.headers.get('content-length'));
+      return { body: Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), length: Number.isSafeInteger(length) && length >= 0 && res.headers.has('content-length') ? length : null };
+    },
     async sendSms(to, body) {
       if (!cfg.smsFrom) throw new ProviderError('twilio', 'no sender number configured for SMS (TWILIO_SMS_FROM)');
       try {
@@ -152,6 +179,10 @@ export function createLocalTelephony(): Telephony {
     async fetchRecordingMedia(recordingSid) {
       if (!/^RE[0-9a-f]{32}$/i.test(recordingSid)) throw new ProviderError('twilio', 'recording download failed (404)', 404);
       return localRecordingWav(recordingSid);
+    },
+    async streamRecordingMedia(recordingSid) {
+      const audio = await this.fetchRecordingMedia(recordingSid);
+      return { body: Readable.from([audio]), length: audio.length };
     },
     async sendSms() {
       logger.warn('local mode: no Twilio account, the SMS was not sent');

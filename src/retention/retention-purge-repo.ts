@@ -114,7 +114,8 @@ export async function anonymiseLeadsBatch(tx: Tx, w: BatchWindow): Promise<Batch
 }
 
 /**
- * Queues the deletion at Twilio of up to `limit` due recordings and marks
+ * Queues the deletion at Twilio (and, for a recording delivered to the
+ * organisation's own store, of its object there) of up to `limit` due recordings and marks
  * them deleted, in one statement, so neither can happen without the other
  * (queueProviderDeletion's insert, for a whole batch at once: a row per
  * resource, an existing one left as it is).
@@ -122,7 +123,7 @@ export async function anonymiseLeadsBatch(tx: Tx, w: BatchWindow): Promise<Batch
 export async function queueRecordingsBatch(tx: Tx, w: BatchWindow): Promise<BatchRow> {
   const [r] = await tx<BatchRow[]>`
       with due as (
-        select id, twilio_recording_sid, created_at from public.recordings
+        select id, twilio_recording_sid, storage_object_key, created_at from public.recordings
         where org_id = ${w.orgId} and deleted_at is null and created_at < ${w.cutoff}
           and created_at >= ${w.from}::text::timestamptz ${except(tx, 'call_id', w.held?.callIds)}
         order by created_at
@@ -131,6 +132,11 @@ export async function queueRecordingsBatch(tx: Tx, w: BatchWindow): Promise<Batc
       ), queued as (
         insert into public.provider_deletions (${queueColumns(tx)})
         select ${w.orgId}, 'twilio', 'recording', twilio_recording_sid, 'retention', null from due
+        ${onQueueConflict(tx)}
+      ), queued_in_customer_storage as (
+        insert into public.provider_deletions (${queueColumns(tx)})
+        select ${w.orgId}, 'customer_storage', 'object', storage_object_key, 'retention', null from due
+        where storage_object_key is not null
         ${onQueueConflict(tx)}
       ), marked as (
         update public.recordings r set deleted_at = ${w.now}, ${setNull(tx, RECORDING_CLEARED)}

@@ -171,3 +171,14 @@ export function openAlertConditions(db: ServiceDb | Tx) {
   return db<{ condition: string; opened_at: Date }[]>`
       select condition, opened_at from app.ops_alerts where cleared_at is null order by condition`;
 }
+
+/** The organisation's recording storage: whether configured, and its deliveries by state. */
+export function recordingDeliveryCounts(db: ServiceDb | Tx, orgId: string) {
+  return db<{ configured: boolean; pending: number; failed: number; delivered: number; oldest_failed_at: Date | null }[]>`
+    select exists (select 1 from app.recording_storage where org_id = ${orgId}) as configured,
+      count(*) filter (where status = 'pending')::int as pending,
+      count(*) filter (where status = 'failed')::int as failed,
+      count(*) filter (where status = 'delivered')::int as delivered,
+      min(updated_at) filter (where status = 'failed') as oldest_failed_at
+    from app.recording_deliveries where org_id = ${orgId}`;
+}

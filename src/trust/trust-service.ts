@@ -85,6 +85,7 @@ export const CONTROLS: { id: string; control: string; description: string }[] = 
   { id: 'agent_platform', control: 'Agents in line at ElevenLabs', description: 'Every agent at ElevenLabs records no voice, carries the tool a caller uses to stop the recording mid-call, and keeps conversations no longer than your retention window. Changes are pushed at once and retried until ElevenLabs confirms them; this check fails while any agent there differs.' },
   { id: 'erasure_requests', control: 'Erasure requests answered in time', description: 'Requests to erase a person are worked through Twilio and ElevenLabs too, within one month (Art. 12(3)); we show their state.' },
   { id: 'provider_deletions', control: 'Deletions at Twilio and ElevenLabs', description: 'Every recording and conversation we must delete at Twilio or ElevenLabs (after a refused consent, the retention window, an erasure) is queued in the same transaction as the decision, and retried until the provider confirms it; we show how many wait, how many were given up for a person to look at, and how many were done in the last 30 days.' },
+  { id: 'recording_storage', control: 'Recordings delivered to your own storage', description: 'With your own S3-compatible storage configured, each recording is uploaded there with its SHA-256 checked in transit and confirmed after the upload; only then is the copy at Twilio deleted. Failed uploads are retried with backoff; one given up after every retry fails this check and alerts the DPO and operations.' },
   { id: 'incidents', control: 'Breach notification clock', description: 'Open security incidents page the data-protection officer every 30 minutes until the supervisory authority has been told.' },
   { id: 'ops_alerts', control: 'Operational alerts', description: 'A job failing three runs in a row, a deletion at Twilio or ElevenLabs or a customer webhook delivery given up, an erasure request past its deadline: each e-mails the operations team once, and this check fails, naming the kind, until it clears. A job checks every minute.' },
   { id: 'subprocessors', control: 'Sub-processor list', description: 'The processors we use are listed publicly; new ones are announced 30 days ahead and customers may object.' },
@@ -209,6 +210,17 @@ export function createTrustService(deps: {
     });
 
     out.push(await opsAlertsCheck(db));
+    // Shown once the organisation has its own recording storage (or had deliveries).
+    const [rs] = await repo.recordingDeliveryCounts(db, orgId);
+    if (rs && (rs.configured || rs.pending || rs.failed || rs.delivered)) {
+      out.push({
+        id: 'recording_storage', control: name('recording_storage'), status: rs.failed ? 'fail' : 'pass',
+        detail: rs.failed
+          ? `${rs.failed} recording(s) could not be delivered to your storage after every retry; Twilio's copy is kept until they are. ${rs.delivered} delivered, ${rs.pending} waiting.`
+          : `${rs.delivered} recording(s) delivered and confirmed by SHA-256; ${rs.pending} waiting${rs.configured ? '' : ' (no storage is configured now)'}.`,
+        evidence: { configured: rs.configured, delivered: rs.delivered, pending: rs.pending, failed: rs.failed, oldest_failed_at: rs.oldest_failed_at },
+      });
+    }
 
     const list = await deps.subprocessors.publicList(db);
     out.push({

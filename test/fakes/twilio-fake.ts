@@ -17,6 +17,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import twilio from 'twilio';
 
 /** A form field as Twilio receives it: repeated keys (e.g. RecordingStatusCallbackEvent) become arrays. */
@@ -143,7 +144,34 @@ export interface TwilioFake {
   addCall(sid?: string, init?: Partial<Omit<FakeCall, 'sid'>>): FakeCall;
   /** Mark a recording completed with the given duration, as Twilio does when the call ends. */
   completeRecording(sid: string, durationSecs?: number): FakeRecording;
+  /** Serve `bytes` bytes of generated media (generatedMedia) for this recording, streamed, instead of recordingMedia's. */
+  setRecordingMediaSize(sid: string, bytes: number): void;
   close(): Promise<void>;
+}
+
+/**
+ * `bytes` deterministic bytes for a recording (a 64 KiB block derived from the sid, each
+ * copy stamped with its index), produced chunk by chunk: a large recording is never held whole.
+ */
+export function generatedMedia(sid: string, bytes: number): Readable {
+  const block = Buffer.alloc(64 * 1024);
+  let seed = createHash('sha256').update(`large:${sid}`).digest();
+  for (let off = 0; off < block.length; off += seed.length) {
+    seed.copy(block, off);
+    seed = createHash('sha256').update(seed).digest();
+  }
+  let sent = 0;
+  let index = 0;
+  return new Readable({
+    read() {
+      if (sent >= bytes) return void this.push(null);
+      const chunk = Buffer.from(block.subarray(0, Math.min(block.length, bytes - sent)));
+      if (chunk.length >= 8) chunk.writeBigUInt64BE(BigInt(index), 0);
+      index += 1;
+      sent += chunk.length;
+      this.push(chunk);
+    },
+  });
 }
 
 const API_VERSION = '2010-04-01';
@@ -165,6 +193,7 @@ export async function startTwilioFake(
   const requests: TwilioFakeRequest[] = [];
   const recordings = new Map<string, FakeRecording>();
   const deletedRecordings: string[] = [];
+  const mediaSizes = new Map<string, number>();
   const recordingStatusChanges: RecordingStatusChange[] = [];
   const statusCallbacks: RecordingStatusCallback[] = [];
   const deliveries = new Set<Promise<void>>();
@@ -522,6 +551,13 @@ export async function startTwilioFake(
       }
       if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res);
       const mp3 = ext === '.mp3';
+      const large = mediaSizes.get(r.sid);
+      if (large !== undefined && !mp3) {
+        res.writeHead(200, { 'content-type': 'audio/x-wav', 'content-length': large });
+        if (method === 'HEAD') return void res.end();
+        generatedMedia(r.sid, large).pipe(res);
+        return;
+      }
       const bytes = recordingMedia(r.sid, mp3 ? 'mp3' : 'wav');
       res.writeHead(200, { 'content-type': mp3 ? 'audio/mpeg' : 'audio/x-wav', 'content-length': bytes.length });
       res.end(method === 'HEAD' ? undefined : bytes);
@@ -666,6 +702,9 @@ export async function startTwilioFake(
     recordingMedia,
     addCall,
     completeRecording,
+    setRecordingMediaSize(sid: string, bytes: number) {
+      mediaSizes.set(sid, bytes);
+    },
     close() {
       for (const t of timers) clearTimeout(t);
       timers.clear();
