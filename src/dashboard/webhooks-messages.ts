@@ -17,6 +17,7 @@ export const en = {
     'call.completed': 'A call ended',
     'erasure.completed': 'An erasure request was completed',
     'incident.opened': 'A security incident affecting you was opened',
+    'access.completed': 'A caller was sent a copy of their data',
   } as Record<string, string>,
   createdTitle: 'The endpoint is registered',
   secretOnce:
@@ -68,6 +69,7 @@ export const de: WebhooksMessages = {
     'call.completed': 'Ein Anruf ist beendet',
     'erasure.completed': 'Ein Löschantrag ist abgeschlossen',
     'incident.opened': 'Ein Sicherheitsvorfall, der Sie betrifft, wurde eröffnet',
+    'access.completed': 'Eine anrufende Person hat eine Kopie ihrer Daten erhalten',
   },
   createdTitle: 'Der Endpunkt ist registriert',
   secretOnce:
@@ -117,6 +119,7 @@ export const pl: WebhooksMessages = {
     'call.completed': 'Zakończyło się połączenie',
     'erasure.completed': 'Zakończono żądanie usunięcia danych',
     'incident.opened': 'Otwarto incydent bezpieczeństwa, który Cię dotyczy',
+    'access.completed': 'Osoba dzwoniąca otrzymała kopię swoich danych',
   },
   createdTitle: 'Punkt końcowy jest zarejestrowany',
   secretOnce:
