@@ -431,7 +431,7 @@ const map: Record<string, TableMap> = {
         exported: false, legalBasis: ['art6_1_c'],
       },
     },
-    notPersonal: ['request_id', 'created_at'],
+    notPersonal: ['id', 'request_id', 'created_at'],
   },
 
   exports: {

@@ -54,9 +54,10 @@ create index access_downloads_expires_idx on public.access_downloads (expires_at
 -- The do-not-record list: every organisation, including ones never called
 -- ---------------------------------------------------------------------------
 create table public.do_not_record_numbers (
+  id uuid primary key default gen_random_uuid(),
   -- keyedHash('phone', E.164) under BLIND_INDEX_KEY: the same blind index as calls.from_hash,
-  -- so call intake finds it with one primary-key look-up in the statement that stores the call.
-  phone_hash bytea primary key,
+  -- so call intake finds it with one unique-index look-up in the statement that stores the call.
+  phone_hash bytea not null unique,
   request_id uuid references public.privacy_requests (id) on delete set null,
   created_at timestamptz not null default now()
 );
