@@ -124,15 +124,3 @@ export async function addDoNotRecord(tx: Tx, phoneHash: Buffer, requestId: strin
     insert into public.do_not_record_numbers (phone_hash, request_id) values (${phoneHash}, ${requestId})
     on conflict (phone_hash) do nothing`;
 }
-
-/** Whether a number (its keyed hash) is on the do-not-record list. */
-export async function onDoNotRecordList(db: Db, phoneHash: Buffer): Promise<boolean> {
-  const rows = await db`select 1 from public.do_not_record_numbers where phone_hash = ${phoneHash}`;
-  return rows.length > 0;
-}
-
-/** Takes a number off the list (the caller withdrew the objection); false when it was not on it. */
-export async function removeDoNotRecord(db: Db, phoneHash: Buffer): Promise<boolean> {
-  const rows = await db`delete from public.do_not_record_numbers where phone_hash = ${phoneHash} returning phone_hash`;
-  return rows.length > 0;
-}
