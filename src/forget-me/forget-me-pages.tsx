@@ -447,7 +447,7 @@ export function formPage(page: PageContext, state: FormState = {}, opts: { phone
         <strong>{t.secret}</strong>
       </p>
 
-      <section aria-labelledby="access-title">
+      <>
         <h2 id="access-title">{r.accessTitle}</h2>
         <p>{r.accessIntro}</p>
         <form method="post" action="/forget-me" aria-label={`${r.accessTitle}: ${t.byEmail}`}>
@@ -471,9 +471,9 @@ export function formPage(page: PageContext, state: FormState = {}, opts: { phone
             <button type="submit">{r.accessSendCode}</button>
           </form>
         )}
-      </section>
+      </>
 
-      <section aria-labelledby="dnr-title">
+      <>
         <h2 id="dnr-title">{r.dnrTitle}</h2>
         <p>{r.dnrIntro}</p>
         {opts.phone === false ? (
@@ -490,9 +490,9 @@ export function formPage(page: PageContext, state: FormState = {}, opts: { phone
             <button type="submit">{r.dnrSendCode}</button>
           </form>
         )}
-      </section>
+      </>
 
-      <section aria-labelledby="erasure-title">
+      <>
         <h2 id="erasure-title">{r.erasureTitle}</h2>
         {t.intro.slice(1).map((p) => (
           <p>{p}</p>
@@ -542,7 +542,7 @@ export function formPage(page: PageContext, state: FormState = {}, opts: { phone
             <button type="submit">{t.sendCode}</button>
           </form>
         )}
-      </section>
+      </>
     </Page>,
   );
 }
