@@ -28,6 +28,7 @@ import { createIncidentNoticesService } from './incidents/incident-notices-servi
 import { createSubprocessorsService } from './subprocessors/subprocessors-service.js';
 import { createTrustService } from './trust/trust-service.js';
 import { createRecordsOfProcessingService } from './privacy/records-of-processing-service.js';
+import { createCallerRightsService } from './forget-me/caller-rights-service.js';
 import { createForgetMeService } from './forget-me/forget-me-service.js';
 import { createPostCallService } from './calls/post-call-service.js';
 import { createWithdrawalService } from './calls/withdrawal-service.js';
@@ -199,6 +200,13 @@ export function buildAppDeps(config: AppConfig, serviceDb: ServiceDb, overrides:
       smsVerification: config.features.smsVerification,
       operator: config.operator,
       now,
+      rights: createCallerRightsService({
+        serviceDb,
+        blindIndexKey: config.blindIndexKey,
+        transcripts: createTranscriptReader(config.transcriptKeys),
+        publicBaseUrl: config.publicBaseUrl,
+        now,
+      }),
     }),
     exports: createExportService({ userDb, blindIndexKey: config.blindIndexKey, transcripts: createTranscriptReader(config.transcriptKeys) }),
     incidents,

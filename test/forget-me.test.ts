@@ -393,6 +393,7 @@ describe('by e-mail: a signed, single-use, 24-hour link', () => {
     expect(opened.status).toBe(200);
     expect(opened.body).toEqual({
       status: 'awaiting_confirmation',
+      request_type: 'erasure',
       expires_at: expect.any(String),
       confirm: { method: 'POST', path: '/forget-me/confirm', fields: ['token'] },
     });

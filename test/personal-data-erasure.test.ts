@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAppDeps } from '../src/container.js';
 import type { ServiceDb } from '../src/db/database.js';
 import { runWithContext } from '../src/lib/request-context.js';
+import { keyedHash } from '../src/lib/crypto.js';
 import { runRetentionPurge } from '../src/retention/retention-purge.js';
 import {
   createAgentLine,
@@ -51,24 +52,30 @@ import { startSmtp, type TestSmtp } from './helpers/smtp.js';
  * who has since been erased.
  */
 const ERASURE_EXEMPT = [
+  'access_downloads.subject_hash',
   'audit_logs.ip',
   'audit_logs.metadata (keyed hash only)',
   'call_consents.twilio_call_sid',
   'calls.twilio_call_sid',
+  'do_not_record_numbers.phone_hash',
   'erasure_requests.*',
+  'privacy_requests.subject_hash',
   'provider_deletions.resource_id',
 ];
 
 /** The same after the retention purge: what the map keeps for good, or until an event other than the window. */
 const RETENTION_EXEMPT = [
+  'access_downloads.subject_hash',
   'audit_logs.ip',
   'audit_logs.metadata (keyed hash only)',
   'call_consents.twilio_call_sid',
   'calls.twilio_call_sid',
+  'do_not_record_numbers.phone_hash',
   'erasure_requests.*',
   // The record of a hold keeps pointing at the person until their erasure runs (an ended hold is the organisation's legal record).
   'legal_holds.subject_hash',
   'legal_holds.subject_hint',
+  'privacy_requests.subject_hash',
   'provider_deletions.resource_id',
   'recordings.twilio_recording_sid',
 ];
@@ -169,6 +176,16 @@ async function erikaCalls(): Promise<Fixture> {
   const filed = await runWithContext({ requestId: randomUUID(), ip: `2001:db8:${randomBytes(2).toString('hex')}::/48` }, () =>
     deps.erasure.filePublicRequest({ subject: { type: 'email', value: email }, contactEmail: email }),
   );
+
+  // The person's rights on /forget-me: an access request waiting for its confirmation, a
+  // download not yet opened, and their number on the do-not-record list (kept by an erasure).
+  const emailHash = keyedHash(world.config.blindIndexKey, 'email', email);
+  const [access] = await db<{ id: string }[]>`
+    insert into public.privacy_requests (request_type, subject_type, subject_hash) values ('access', 'email', ${emailHash}) returning id`;
+  await db`
+    insert into public.access_downloads (request_id, org_id, token_hash, subject_hash, expires_at)
+    values (${access!.id}, ${line.org.id}, ${randomBytes(32)}, ${emailHash}, now() + interval '1 day')`;
+  await db`insert into public.do_not_record_numbers (phone_hash) values (${keyedHash(world.config.blindIndexKey, 'phone', phone)})`;
 
   const needles = subjectNeedles(world.config.blindIndexKey, phone, email);
   const planted = await plantEveryColumn(db, needles);

@@ -23,6 +23,7 @@ import {
   nextConsentStep,
   pendingPromptAttempt,
   pressedDigit,
+  recordedAtIntake,
   TERMINAL_STATUSES,
 } from './consent-transitions.js';
 import * as recordingsRepo from './recordings-repo.js';
@@ -232,7 +233,7 @@ export function createCallFlowService(deps: CallFlowDeps) {
         const locked = await repo.lockCallBySid(tx, p.CallSid);
         if (!locked) return { twiml: politeHangup() };
         if (isSettledIncomingCall(locked)) return replay(locked);
-        return connect(tx, locked, route, true);
+        return connect(tx, locked, route, recordedAtIntake(locked));
       });
     },
 

@@ -26,7 +26,7 @@ export interface CallRow {
   to_number: string | null;
   caller_country: string | null;
   status: string;
-  consent_state: 'not_required' | 'pending' | 'given' | 'refused' | 'withdrawn';
+  consent_state: 'not_required' | 'pending' | 'given' | 'refused' | 'withdrawn' | 'do_not_record';
   consent_attempts: number;
   /** The catalogue language of the consent prompt, fixed at intake; null when no prompt applies. */
   consent_language: string | null;
@@ -155,9 +155,13 @@ export async function routeAndInsertCalls(db: ServiceDb, calls: readonly NewCall
       left join public.agents a on a.id = n.agent_id
       left join public.privacy_preferences p on p.org_id = n.org_id
     ), decided as (
+      -- A number on the do-not-record list (Art. 21, every organisation) is never asked and never
+      -- recorded: one primary-key look-up of the caller's keyed hash, in this same statement.
       -- Asked: the switch is on, and the scope is everyone or the caller's country is listed.
       -- In the language of the caller's country, else the agent's (its catalogue key), else English.
       select r.*, r.dtmf_consent and (r.consent_scope = 'all_callers' or r.listed::boolean) as asks,
+             r.from_hash_hex is not null and exists (
+               select 1 from public.do_not_record_numbers d where d.phone_hash = decode(r.from_hash_hex, 'hex')) as objects,
              coalesce(
                r.country_language,
                case when r.agent_language = any(${SUPPORTED_LANGUAGES as string[]}::text[]) then r.agent_language
@@ -170,7 +174,8 @@ export async function routeAndInsertCalls(db: ServiceDb, calls: readonly NewCall
         (org_id, agent_id, phone_number_id, twilio_call_sid, from_number, from_hash, to_number, caller_country,
          consent_state, consent_language, status)
       select org_id, agent_id, phone_number_id, call_sid, from_number, decode(from_hash_hex, 'hex'), to_number, country,
-             case when asks then 'pending' else 'not_required' end, case when asks then prompt_language end, 'ringing'
+             case when objects then 'do_not_record' when asks then 'pending' else 'not_required' end,
+             case when asks and not objects then prompt_language end, 'ringing'
       from decided
       on conflict (twilio_call_sid) do nothing
       returning id, twilio_call_sid, status, consent_state, consent_language

@@ -66,6 +66,15 @@ export function isSettledIncomingCall(call: Pick<CallRow, 'answer_twiml' | 'cons
   return !!call.answer_twiml || call.consent_state === 'pending' || call.consent_state === 'refused' || call.consent_state === 'withdrawn';
 }
 
+/**
+ * Whether a call connected at intake is recorded: yes where no prompt applies,
+ * never for a caller on the do-not-record list (Art. 21), who is not asked
+ * either and hears that the call is not recorded.
+ */
+export function recordedAtIntake(call: Pick<CallRow, 'consent_state'>): boolean {
+  return call.consent_state !== 'do_not_record';
+}
+
 /** The prompt a call still waiting for its consent answer hears again: the next one, never past the last. */
 export function pendingPromptAttempt(consentAttempts: number): number {
   return Math.min(consentAttempts + 1, MAX_CONSENT_PROMPTS);
@@ -81,6 +90,6 @@ export type WithdrawalStep = 'call_ended' | 'nothing_to_withdraw' | 'withdraw';
 
 export function withdrawalStep(call: { ended_at: Date | null; status: string; consent_state: string }): WithdrawalStep {
   if (call.ended_at || TERMINAL_STATUSES.has(call.status)) return 'call_ended';
-  if (call.consent_state === 'withdrawn' || call.consent_state === 'refused') return 'nothing_to_withdraw';
+  if (call.consent_state === 'withdrawn' || call.consent_state === 'refused' || call.consent_state === 'do_not_record') return 'nothing_to_withdraw';
   return 'withdraw';
 }

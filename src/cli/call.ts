@@ -205,6 +205,7 @@ const CONSENT_WORDS: Record<string, string> = {
   withdrawn: 'withdrawn during the call',
   not_required: 'not asked (not required for this caller)',
   pending: 'no answer',
+  do_not_record: 'not asked, not recorded (the number is on the do-not-record list)',
 };
 
 try {

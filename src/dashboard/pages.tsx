@@ -85,7 +85,7 @@ export function OrgsPage({ ctx, orgs, notices }: { ctx: PageContext; orgs: OrgLi
   );
 }
 
-export const CONSENT_STATES = ['not_required', 'pending', 'given', 'refused', 'withdrawn'] as const;
+export const CONSENT_STATES = ['not_required', 'pending', 'given', 'refused', 'withdrawn', 'do_not_record'] as const;
 /** Twilio's final call statuses, which become a call's outcome. */
 export const OUTCOMES = ['completed', 'busy', 'failed', 'no-answer', 'canceled'] as const;
 

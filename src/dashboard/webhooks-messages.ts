@@ -18,6 +18,7 @@ export const en = {
     'erasure.completed': 'An erasure request was completed',
     'erasure.partial': 'A deletion in your own recording storage was refused (our access was removed)',
     'incident.opened': 'A security incident affecting you was opened',
+    'access.completed': 'A caller was sent a copy of their data',
   } as Record<string, string>,
   createdTitle: 'The endpoint is registered',
   secretOnce:
@@ -70,6 +71,7 @@ export const de: WebhooksMessages = {
     'erasure.completed': 'Ein Löschantrag ist abgeschlossen',
     'erasure.partial': 'Eine Löschung in Ihrem eigenen Aufnahmespeicher wurde abgelehnt (unser Zugriff wurde entzogen)',
     'incident.opened': 'Ein Sicherheitsvorfall, der Sie betrifft, wurde eröffnet',
+    'access.completed': 'Eine anrufende Person hat eine Kopie ihrer Daten erhalten',
   },
   createdTitle: 'Der Endpunkt ist registriert',
   secretOnce:
@@ -120,6 +122,7 @@ export const pl: WebhooksMessages = {
     'erasure.completed': 'Zakończono żądanie usunięcia danych',
     'erasure.partial': 'Usunięcie w Twoim własnym magazynie nagrań zostało odrzucone (odebrano nam dostęp)',
     'incident.opened': 'Otwarto incydent bezpieczeństwa, który Cię dotyczy',
+    'access.completed': 'Osoba dzwoniąca otrzymała kopię swoich danych',
   },
   createdTitle: 'Punkt końcowy jest zarejestrowany',
   secretOnce:

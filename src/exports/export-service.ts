@@ -1,5 +1,5 @@
 import type { AuthContext } from '../auth/auth-middleware.js';
-import { writeAudit } from '../audit/audit.js';
+import { writeAudit, type AuditActor } from '../audit/audit.js';
 import type { TranscriptReader } from '../calls/calls-service.js';
 import * as agentsRepo from '../agents/agents-repo.js';
 import * as consentsRepo from '../calls/call-consents-repo.js';
@@ -22,6 +22,57 @@ export type { ExportRecord } from './exports-repo.js';
 /** Version of the export document's shape (README, "Export format"). */
 export const EXPORT_FORMAT_VERSION = 1;
 
+/** What a person's export reads: the transcripts' reader. */
+export interface SubjectExportDeps {
+  transcripts: TranscriptReader;
+}
+
+async function callsData(deps: SubjectExportDeps, tx: Tx, orgId: string, callIds: string[] | null) {
+  const calls = await callsRepo.listCallsForExport(tx, orgId, callIds);
+  const ids = calls.map((c) => c.id as string);
+  if (ids.length === 0) return { calls: [], consents: [], recordings: [], transcripts: [] };
+  const consents = await consentsRepo.listConsentsForExport(tx, ids);
+  const recordings = await recordingsRepo.listRecordingsForExport(tx, ids);
+  const transcriptRows = await transcriptsRepo.listTranscriptsForExport(tx, ids);
+  const transcripts = transcriptRows.map((t) => ({ id: t.id, call_id: t.call_id, created_at: t.created_at, turns: deps.transcripts.read(t) }));
+  return { calls, consents, recordings, transcripts };
+}
+
+/**
+ * Everything one organisation holds on one person (found by the keyed hash
+ * `hash`): the one definition the organisation's own export and the person's
+ * access download (src/forget-me/) share, so both carry the same data.
+ */
+export async function subjectExportData(deps: SubjectExportDeps, tx: Tx, orgId: string, hash: Buffer) {
+  const leads = await leadsRepo.listSubjectLeadsForExport(tx, orgId, hash);
+  // The same calls an erasure of this person would reach in this organisation.
+  const callIds = (await callsRepo.findSubjectCalls(tx, hash, orgId)).map((c) => c.id);
+  const found = leads.length > 0 || callIds.length > 0;
+  return { found, data: { leads, ...(await callsData(deps, tx, orgId, callIds)) } as Record<string, unknown> };
+}
+
+/** How many of each kind the export holds. */
+export function exportCounts(data: Record<string, unknown>): Record<string, number> {
+  return Object.fromEntries(Object.entries(data).filter(([, v]) => Array.isArray(v)).map(([k, v]) => [k, (v as unknown[]).length]));
+}
+
+/** Records an export made (public.exports) and audits it as access to personal data; `requested_by` is the signed-in user, if any. */
+export async function recordExport(
+  tx: Tx,
+  actor: AuditActor,
+  e: { orgId: string; subjectType: string; hash: Buffer | null; counts: Record<string, number>; via?: string },
+) {
+  const record = await exportsRepo.insertExport(tx, { orgId: e.orgId, subjectType: e.subjectType, subjectHash: e.hash, counts: e.counts });
+  await writeAudit(tx, actor, {
+    orgId: e.orgId,
+    action: 'export.created',
+    targetType: 'export',
+    targetId: record.id,
+    metadata: { subject_type: e.subjectType, subject_hash: e.hash ? e.hash.toString('hex') : null, counts: e.counts, ...(e.via ? { via: e.via } : {}) },
+  });
+  return record;
+}
+
 /**
  * Art. 15/20 export: everything the organisation holds on one person (found by
  * blind index) or on the whole organisation, as one JSON document with
@@ -29,17 +80,6 @@ export const EXPORT_FORMAT_VERSION = 1;
  * access to personal data.
  */
 export function createExportService(deps: { userDb: UserDb; blindIndexKey: Buffer; transcripts: TranscriptReader }) {
-  async function callsData(tx: Tx, orgId: string, callIds: string[] | null) {
-    const calls = await callsRepo.listCallsForExport(tx, orgId, callIds);
-    const ids = calls.map((c) => c.id as string);
-    if (ids.length === 0) return { calls: [], consents: [], recordings: [], transcripts: [] };
-    const consents = await consentsRepo.listConsentsForExport(tx, ids);
-    const recordings = await recordingsRepo.listRecordingsForExport(tx, ids);
-    const transcriptRows = await transcriptsRepo.listTranscriptsForExport(tx, ids);
-    const transcripts = transcriptRows.map((t) => ({ id: t.id, call_id: t.call_id, created_at: t.created_at, turns: deps.transcripts.read(t) }));
-    return { calls, consents, recordings, transcripts };
-  }
-
   return {
     /**
      * The records of the organisation's latest exports (when, of whom by kind,
@@ -61,28 +101,17 @@ export function createExportService(deps: { userDb: UserDb; blindIndexKey: Buffe
         let found: boolean | undefined;
         if (subject) {
           hash = subjectHash(deps.blindIndexKey, await readOrgSubject(tx, orgId, subject));
-          const leads = await leadsRepo.listSubjectLeadsForExport(tx, orgId, hash);
-          // The same calls an erasure of this person would reach in this organisation.
-          const callIds = (await callsRepo.findSubjectCalls(tx, hash, orgId)).map((c) => c.id);
-          found = leads.length > 0 || callIds.length > 0;
-          data = { leads, ...(await callsData(tx, orgId, callIds)) };
+          ({ found, data } = await subjectExportData(deps, tx, orgId, hash));
         } else {
           const preferences = await preferencesRepo.findPreferencesForExport(tx, orgId);
           const members = await membershipsRepo.listMembersForExport(tx, orgId);
           const agents = await agentsRepo.listAgentsForExport(tx, orgId);
           const phoneNumbers = await agentsRepo.listPhoneNumbersForExport(tx, orgId);
           const leads = await leadsRepo.listLeadsForExport(tx, orgId);
-          data = { preferences, members, agents, phone_numbers: phoneNumbers, leads, ...(await callsData(tx, orgId, null)) };
+          data = { preferences, members, agents, phone_numbers: phoneNumbers, leads, ...(await callsData(deps, tx, orgId, null)) };
         }
-        const counts = Object.fromEntries(Object.entries(data).filter(([, v]) => Array.isArray(v)).map(([k, v]) => [k, (v as unknown[]).length]));
-        const record = await exportsRepo.insertExport(tx, { orgId, subjectType: subject ? subject.type : 'organization', subjectHash: hash, counts });
-        await writeAudit(tx, auth.actor, {
-          orgId,
-          action: 'export.created',
-          targetType: 'export',
-          targetId: record.id,
-          metadata: { subject_type: subject ? subject.type : 'organization', subject_hash: hash ? hash.toString('hex') : null, counts },
-        });
+        const counts = exportCounts(data);
+        const record = await recordExport(tx, auth.actor, { orgId, subjectType: subject ? subject.type : 'organization', hash, counts });
         return {
           format_version: EXPORT_FORMAT_VERSION,
           export_id: record.id,

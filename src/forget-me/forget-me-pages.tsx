@@ -80,9 +80,46 @@ const T = {
       rate_limited: ['Too many requests', 'There have been too many requests from here or for this address or number. Please wait and try again later.'],
       delivery_failed: ['We could not send it just now', 'Please try again in a few minutes.'],
       feature_unavailable: ['Erasure by phone number is not available', 'We cannot send SMS codes here at the moment. Please ask with your e-mail address instead.'],
+      download_used: ['This download has already been used', 'Each download link works once. Please ask again on the privacy page for a new one.'],
+      download_expired: ['This download has expired', 'Download links work for 24 hours. Please ask again on the privacy page.'],
+      download_not_found: ['This download link is not valid', 'Please open the link exactly as it was given, or ask again.'],
+      phone_required: ['A phone number is needed', 'Not recording calls works by phone number only: please give the number you call from.'],
       bad_request: ['Something is wrong with this request', 'Please go back and try again.'],
       internal: ['Something went wrong on our side', 'Nothing was lost. Please try again in a few minutes.'],
     } as Record<string, [string, string]>,
+    rights: {
+      intro: 'You can ask for three things here, at every company that uses our service, without an account: a copy of your data, that your calls are not recorded, or that your data is erased.',
+      accessTitle: 'Send me my data',
+      accessIntro:
+        'A copy of what each company holds about you (Art. 15 GDPR): calls, recordings\u2019 details, transcripts, contacts and proofs of consent, with who receives the data and how long it is kept. Once you confirm, you get one download per company, each working once, for 24 hours.',
+      accessEmailLabel: 'E-mail address for the copy',
+      accessSendLink: 'Send me a link to get my data',
+      accessPhoneLabel: 'Phone number for the copy',
+      accessSendCode: 'Text me a code to get my data',
+      dnrTitle: 'Do not record my calls',
+      dnrIntro:
+        'Your objection to recording (Art. 21 GDPR): from then on, your calls from this number to any company that uses our service, including ones you have not called yet, are connected without a recording and without asking you; the greeting says the call is not recorded. It works by phone number only, confirmed by a code we text to it.',
+      dnrPhoneLabel: 'The number you call from',
+      dnrSendCode: 'Text me a code to stop recording',
+      erasureTitle: 'Erase my data',
+      confirmAccess: 'Confirm and get my data',
+      confirmDnr: 'Confirm: do not record my calls',
+      askAccessTitle: 'Confirm your request for your data',
+      askAccessBody: 'Someone (we hope you) asked on our privacy page for a copy of every piece of data about this e-mail address. When you press the button, you get one download for each company that holds data about you.',
+      askAccessButton: 'Show my downloads',
+      accessDoneTitle: 'Your data',
+      accessDoneBody: (n: number) =>
+        n === 0
+          ? 'No company that uses our service holds data about you.'
+          : `${n === 1 ? 'One company holds' : `${n} companies hold`} data about you. Each link downloads that company\u2019s data as a JSON file, with who receives it and how long it is kept. Each works once, for 24 hours: save the file.`,
+      download: (n: number) => `Download ${n} (JSON)`,
+      accessNotified: 'Each company is told that you asked for your data.',
+      dnrDoneTitle: 'Your calls will not be recorded',
+      dnrDoneBody:
+        'From now on, calls from this number to any company that uses our service are connected without a recording and without asking you, and the greeting says the call is not recorded. This also holds for companies you have not called yet, and it stays if you later ask for erasure.',
+      dnrUndo: 'To undo it, write to the privacy contact below.',
+      errPhoneOnly: 'Not recording calls works by phone number only: please give the number you call from.',
+    },
     triesLeft: (n: number) => `${n} ${n === 1 ? 'try' : 'tries'} left.`,
   },
   de: {
@@ -154,9 +191,46 @@ const T = {
       rate_limited: ['Zu viele Anfragen', 'Von hier oder für diese Adresse oder Nummer kamen zu viele Anfragen. Bitte warten Sie und versuchen Sie es später noch einmal.'],
       delivery_failed: ['Wir konnten gerade nichts senden', 'Bitte versuchen Sie es in ein paar Minuten noch einmal.'],
       feature_unavailable: ['Löschung per Telefonnummer nicht möglich', 'Wir können hier derzeit keine SMS-Codes senden. Bitte stellen Sie den Antrag mit Ihrer E-Mail-Adresse.'],
+      download_used: ['Dieser Download wurde schon benutzt', 'Jeder Download-Link gilt nur einmal. Bitte stellen Sie den Antrag erneut.'],
+      download_expired: ['Dieser Download ist abgelaufen', 'Download-Links gelten 24 Stunden. Bitte stellen Sie den Antrag erneut.'],
+      download_not_found: ['Dieser Download-Link ist ungültig', 'Bitte öffnen Sie den Link genau so, wie er angezeigt wurde, oder stellen Sie den Antrag erneut.'],
+      phone_required: ['Eine Telefonnummer wird benötigt', 'Das Nicht-Aufzeichnen geht nur per Telefonnummer: Bitte geben Sie die Nummer an, von der Sie anrufen.'],
       bad_request: ['Mit dieser Anfrage stimmt etwas nicht', 'Bitte gehen Sie zurück und versuchen Sie es noch einmal.'],
       internal: ['Bei uns ist etwas schiefgegangen', 'Es ging nichts verloren. Bitte versuchen Sie es in ein paar Minuten noch einmal.'],
     } as Record<string, [string, string]>,
+    rights: {
+      intro: 'Hier können Sie drei Dinge beantragen, bei jedem Unternehmen, das unseren Dienst nutzt, ohne Konto: eine Kopie Ihrer Daten, dass Ihre Anrufe nicht aufgezeichnet werden, oder die Löschung Ihrer Daten.',
+      accessTitle: 'Meine Daten zusenden',
+      accessIntro:
+        'Eine Kopie dessen, was jedes Unternehmen über Sie gespeichert hat (Art. 15 DSGVO): Anrufe, Angaben zu Aufzeichnungen, Transkripte, Kontakte und Einwilligungsnachweise, dazu wer die Daten erhält und wie lange sie gespeichert werden. Nach Ihrer Bestätigung erhalten Sie je Unternehmen einen Download, einmal nutzbar und 24 Stunden gültig.',
+      accessEmailLabel: 'E-Mail-Adresse für die Kopie',
+      accessSendLink: 'Link für meine Daten senden',
+      accessPhoneLabel: 'Telefonnummer für die Kopie',
+      accessSendCode: 'Code für meine Daten per SMS senden',
+      dnrTitle: 'Meine Anrufe nicht aufzeichnen',
+      dnrIntro:
+        'Ihr Widerspruch gegen die Aufzeichnung (Art. 21 DSGVO): Ab dann werden Ihre Anrufe von dieser Nummer bei jedem Unternehmen, das unseren Dienst nutzt, auch bei solchen, die Sie noch nie angerufen haben, ohne Aufzeichnung und ohne Nachfrage verbunden; die Begrüßung sagt, dass nicht aufgezeichnet wird. Das geht nur per Telefonnummer, bestätigt mit einem Code per SMS.',
+      dnrPhoneLabel: 'Die Nummer, von der Sie anrufen',
+      dnrSendCode: 'Code gegen Aufzeichnung per SMS senden',
+      erasureTitle: 'Meine Daten löschen lassen',
+      confirmAccess: 'Bestätigen und Daten erhalten',
+      confirmDnr: 'Bestätigen: Anrufe nicht aufzeichnen',
+      askAccessTitle: 'Bitte bestätigen Sie Ihren Auskunftsantrag',
+      askAccessBody: 'Jemand (hoffentlich Sie) hat auf unserer Datenschutzseite eine Kopie aller Daten zu dieser E-Mail-Adresse angefordert. Wenn Sie die Schaltfläche drücken, erhalten Sie je Unternehmen, das Daten zu Ihnen hat, einen Download.',
+      askAccessButton: 'Meine Downloads anzeigen',
+      accessDoneTitle: 'Ihre Daten',
+      accessDoneBody: (n: number) =>
+        n === 0
+          ? 'Kein Unternehmen, das unseren Dienst nutzt, hat Daten zu Ihnen.'
+          : `${n === 1 ? 'Ein Unternehmen hat' : `${n} Unternehmen haben`} Daten zu Ihnen. Jeder Link lädt die Daten dieses Unternehmens als JSON-Datei herunter, mit den Empfängern und der Speicherdauer. Jeder gilt einmal und 24 Stunden: Speichern Sie die Datei.`,
+      download: (n: number) => `Download ${n} (JSON)`,
+      accessNotified: 'Jedes Unternehmen erfährt, dass Sie Auskunft verlangt haben.',
+      dnrDoneTitle: 'Ihre Anrufe werden nicht aufgezeichnet',
+      dnrDoneBody:
+        'Ab jetzt werden Anrufe von dieser Nummer bei jedem Unternehmen, das unseren Dienst nutzt, ohne Aufzeichnung und ohne Nachfrage verbunden, und die Begrüßung sagt, dass nicht aufgezeichnet wird. Das gilt auch für Unternehmen, die Sie noch nicht angerufen haben, und bleibt bestehen, wenn Sie später die Löschung verlangen.',
+      dnrUndo: 'Um das rückgängig zu machen, schreiben Sie an den Datenschutzkontakt unten.',
+      errPhoneOnly: 'Das Nicht-Aufzeichnen geht nur per Telefonnummer: Bitte geben Sie die Nummer an, von der Sie anrufen.',
+    },
     triesLeft: (n: number) => `Noch ${n} ${n === 1 ? 'Versuch' : 'Versuche'}.`,
   },
   pl: {
@@ -228,9 +302,46 @@ const T = {
       rate_limited: ['Zbyt wiele żądań', 'Z tego miejsca albo dla tego adresu lub numeru przyszło zbyt wiele żądań. Prosimy odczekać i spróbować ponownie później.'],
       delivery_failed: ['Nie udało się teraz wysłać wiadomości', 'Prosimy spróbować ponownie za kilka minut.'],
       feature_unavailable: ['Usunięcie danych przez numer telefonu jest niedostępne', 'Nie możemy tu obecnie wysyłać kodów SMS. Prosimy złożyć wniosek, podając adres e-mail.'],
+      download_used: ['Ten plik został już pobrany', 'Każdy link do pobrania działa raz. Prosimy złożyć wniosek ponownie.'],
+      download_expired: ['Ten link do pobrania wygasł', 'Linki do pobrania są ważne 24 godziny. Prosimy złożyć wniosek ponownie.'],
+      download_not_found: ['Ten link do pobrania jest nieprawidłowy', 'Prosimy otworzyć link dokładnie w takiej postaci, w jakiej został podany, albo złożyć wniosek ponownie.'],
+      phone_required: ['Potrzebny jest numer telefonu', 'Nienagrywanie działa tylko dla numeru telefonu: prosimy podać numer, z którego Pan/Pani dzwoni.'],
       bad_request: ['Coś jest nie tak z tym żądaniem', 'Prosimy wrócić i spróbować ponownie.'],
       internal: ['Wystąpił błąd po naszej stronie', 'Nic nie zostało utracone. Prosimy spróbować ponownie za kilka minut.'],
     } as Record<string, [string, string]>,
+    rights: {
+      intro: 'Tutaj, bez konta, może Pan/Pani zażądać we wszystkich firmach korzystających z naszej usługi jednej z trzech rzeczy: kopii swoich danych, nienagrywania swoich połączeń albo usunięcia swoich danych.',
+      accessTitle: 'Prześlij mi moje dane',
+      accessIntro:
+        'Kopia tego, co każda firma przechowuje na Pana/Pani temat (art. 15 RODO): połączenia, informacje o nagraniach, transkrypcje, kontakty i dowody zgody, wraz z odbiorcami danych i okresem ich przechowywania. Po potwierdzeniu otrzyma Pan/Pani jeden plik do pobrania na firmę, jednorazowy i ważny 24 godziny.',
+      accessEmailLabel: 'Adres e-mail do kopii danych',
+      accessSendLink: 'Wyślij link do moich danych',
+      accessPhoneLabel: 'Numer telefonu do kopii danych',
+      accessSendCode: 'Wyślij SMS-em kod do moich danych',
+      dnrTitle: 'Nie nagrywaj moich połączeń',
+      dnrIntro:
+        'Sprzeciw wobec nagrywania (art. 21 RODO): od tej chwili Pana/Pani połączenia z tego numeru do każdej firmy korzystającej z naszej usługi, także takiej, do której jeszcze Pan/Pani nie dzwonił(a), są łączone bez nagrywania i bez pytania; powitanie informuje, że rozmowa nie jest nagrywana. Działa tylko dla numeru telefonu, potwierdzonego kodem SMS.',
+      dnrPhoneLabel: 'Numer, z którego Pan/Pani dzwoni',
+      dnrSendCode: 'Wyślij SMS-em kod, aby nie nagrywać',
+      erasureTitle: 'Usuń moje dane',
+      confirmAccess: 'Potwierdź i pobierz dane',
+      confirmDnr: 'Potwierdź: nie nagrywaj moich połączeń',
+      askAccessTitle: 'Prosimy potwierdzić wniosek o kopię danych',
+      askAccessBody: 'Ktoś (mamy nadzieję, że Pan/Pani) poprosił na naszej stronie prywatności o kopię wszystkich danych dotyczących tego adresu e-mail. Po naciśnięciu przycisku otrzyma Pan/Pani plik do pobrania dla każdej firmy, która ma Pana/Pani dane.',
+      askAccessButton: 'Pokaż moje pliki do pobrania',
+      accessDoneTitle: 'Pana/Pani dane',
+      accessDoneBody: (n: number) =>
+        n === 0
+          ? 'Żadna firma korzystająca z naszej usługi nie ma Pana/Pani danych.'
+          : `Liczba firm, które mają Pana/Pani dane: ${n}. Każdy link pobiera dane danej firmy jako plik JSON, z odbiorcami i okresem przechowywania. Każdy działa raz, przez 24 godziny: prosimy zapisać plik.`,
+      download: (n: number) => `Pobierz ${n} (JSON)`,
+      accessNotified: 'Każda firma dowie się, że zażądał(a) Pan/Pani dostępu do danych.',
+      dnrDoneTitle: 'Pana/Pani połączenia nie będą nagrywane',
+      dnrDoneBody:
+        'Od teraz połączenia z tego numeru do każdej firmy korzystającej z naszej usługi są łączone bez nagrywania i bez pytania, a powitanie informuje, że rozmowa nie jest nagrywana. Dotyczy to także firm, do których jeszcze Pan/Pani nie dzwonił(a), i pozostaje w mocy po ewentualnym usunięciu danych.',
+      dnrUndo: 'Aby to cofnąć, prosimy napisać na adres kontaktowy ds. prywatności poniżej.',
+      errPhoneOnly: 'Nienagrywanie działa tylko dla numeru telefonu: prosimy podać numer, z którego Pan/Pani dzwoni.',
+    },
     triesLeft: (n: number) => `Pozostało prób: ${n}.`,
   },
 };
@@ -274,20 +385,28 @@ const formHref = (lang: Lang) => `/forget-me?lang=${lang}`;
 
 export type FormField = 'email' | 'phone' | 'contact_email';
 
+/** The right a form asks for (the `request_type` it posts). */
+export type RequestKind = 'erasure' | 'access' | 'do_not_record';
+
 export interface FormState {
+  /** Which form was refused: its fields get the values and the error back. Erasure when not given. */
+  requestType?: RequestKind;
   /** Values to put back into the fields (after a refused submission). */
   values?: Partial<Record<FormField, string>>;
   /** Which field is wrong; 'form' when it is the combination. */
-  error?: { field: FormField | 'form'; kind: 'email' | 'phone' | 'contact_email' | 'one' };
+  error?: { field: FormField | 'form'; kind: 'email' | 'phone' | 'contact_email' | 'one' | 'phone_only' };
 }
 
 function errorText(lang: Lang, kind: NonNullable<FormState['error']>['kind']): string {
   const t = T[lang];
-  return { email: t.errEmail, phone: t.errPhone, contact_email: t.errContact, one: t.errOne }[kind];
+  return { email: t.errEmail, phone: t.errPhone, contact_email: t.errContact, one: t.errOne, phone_only: t.rights.errPhoneOnly }[kind];
 }
 
 /** The hidden field that keeps the page's language through a form post. */
 const LangField = ({ lang }: { lang: Lang }) => <input type="hidden" name="lang" value={lang} />;
+
+/** The hidden field that says which right a form asks for. */
+const TypeField = ({ type }: { type: RequestKind }) => <input type="hidden" name="request_type" value={type} />;
 
 /**
  * GET /forget-me, and the same form again with an error after a refused POST.
@@ -296,14 +415,22 @@ const LangField = ({ lang }: { lang: Lang }) => <input type="hidden" name="lang"
 export function formPage(page: PageContext, state: FormState = {}, opts: { phone?: boolean } = {}): string {
   const { lang } = page;
   const t = T[lang];
-  const v = state.values ?? {};
+  const r = t.rights;
   const err = state.error;
+  const refused = state.requestType ?? 'erasure';
+  /** The values put back, only into the form that was refused. */
+  const v = (form: RequestKind) => (form === refused ? (state.values ?? {}) : {});
   /** aria-invalid and what describes the field: the error when it is the wrong one, and its hint. */
-  const described = (field: FormField, hint?: string) => {
-    const wrong = err?.field === field;
+  const described = (field: FormField, hint?: string, form: RequestKind = 'erasure') => {
+    const wrong = err?.field === field && form === refused;
     const by = [wrong ? 'form-error' : undefined, hint].filter(Boolean).join(' ');
     return { 'aria-invalid': wrong ? ('true' as const) : undefined, 'aria-describedby': by || undefined };
   };
+  const phoneOff = (id: string) => (
+    <p class="note" id={id}>
+      {t.phoneOff}
+    </p>
+  );
   return renderPage(
     <Page page={page} title={t.formTitle} switchHref={formHref}>
       <h1>{t.formTitle}</h1>
@@ -312,59 +439,110 @@ export function formPage(page: PageContext, state: FormState = {}, opts: { phone
           <p>{errorText(lang, err.kind)}</p>
         </div>
       )}
-      {t.intro.map((p) => (
+      {t.intro.slice(0, 1).map((p) => (
         <p>{p}</p>
       ))}
-      <h2>{t.stepsTitle}</h2>
-      <ol>
-        {t.steps.map((s) => (
-          <li>{s}</li>
-        ))}
-      </ol>
+      <p>{r.intro}</p>
       <p class="note">
         <strong>{t.secret}</strong>
       </p>
 
-      <form method="post" action="/forget-me" aria-labelledby="by-email">
-        <h2 id="by-email">{t.byEmail}</h2>
-        <LangField lang={lang} />
-        <label for="email">{t.emailLabel}</label>
-        <input id="email" name="email" type="email" autocomplete="email" required maxLength={254} value={v.email ?? ''} {...described('email')} />
-        <button type="submit">{t.sendLink}</button>
-      </form>
-
-      {opts.phone === false ? (
-        <section aria-labelledby="by-phone">
-          <h2 id="by-phone">{t.byPhone}</h2>
-          <p class="note" id="phone-unavailable">
-            {t.phoneOff}
-          </p>
-        </section>
-      ) : (
-        <form method="post" action="/forget-me" aria-labelledby="by-phone">
-          <h2 id="by-phone">{t.byPhone}</h2>
+      <>
+        <h2 id="access-title">{r.accessTitle}</h2>
+        <p>{r.accessIntro}</p>
+        <form method="post" action="/forget-me" aria-label={`${r.accessTitle}: ${t.byEmail}`}>
           <LangField lang={lang} />
-          <label for="phone">{t.phoneLabel}</label>
-          <span class="hint" id="phone-hint">
-            {t.phoneHint}
-          </span>
-          <input id="phone" name="phone" type="tel" autocomplete="tel" required maxLength={32} value={v.phone ?? ''} {...described('phone', 'phone-hint')} />
-          <label for="contact_email">{t.contactLabel}</label>
-          <span class="hint" id="contact-hint">
-            {t.contactHint}
-          </span>
-          <input
-            id="contact_email"
-            name="contact_email"
-            type="email"
-            autocomplete="email"
-            maxLength={254}
-            value={v.contact_email ?? ''}
-            {...described('contact_email', 'contact-hint')}
-          />
-          <button type="submit">{t.sendCode}</button>
+          <TypeField type="access" />
+          <label for="access-email">{r.accessEmailLabel}</label>
+          <input id="access-email" name="email" type="email" autocomplete="email" required maxLength={254} value={v('access').email ?? ''} {...described('email', undefined, 'access')} />
+          <button type="submit">{r.accessSendLink}</button>
         </form>
-      )}
+        {opts.phone === false ? (
+          phoneOff('access-phone-unavailable')
+        ) : (
+          <form method="post" action="/forget-me" aria-label={`${r.accessTitle}: ${t.byPhone}`}>
+            <LangField lang={lang} />
+            <TypeField type="access" />
+            <label for="access-phone">{r.accessPhoneLabel}</label>
+            <span class="hint" id="access-phone-hint">
+              {t.phoneHint}
+            </span>
+            <input id="access-phone" name="phone" type="tel" autocomplete="tel" required maxLength={32} value={v('access').phone ?? ''} {...described('phone', 'access-phone-hint', 'access')} />
+            <button type="submit">{r.accessSendCode}</button>
+          </form>
+        )}
+      </>
+
+      <>
+        <h2 id="dnr-title">{r.dnrTitle}</h2>
+        <p>{r.dnrIntro}</p>
+        {opts.phone === false ? (
+          phoneOff('dnr-phone-unavailable')
+        ) : (
+          <form method="post" action="/forget-me" aria-label={r.dnrTitle}>
+            <LangField lang={lang} />
+            <TypeField type="do_not_record" />
+            <label for="dnr-phone">{r.dnrPhoneLabel}</label>
+            <span class="hint" id="dnr-phone-hint">
+              {t.phoneHint}
+            </span>
+            <input id="dnr-phone" name="phone" type="tel" autocomplete="tel" required maxLength={32} value={v('do_not_record').phone ?? ''} {...described('phone', 'dnr-phone-hint', 'do_not_record')} />
+            <button type="submit">{r.dnrSendCode}</button>
+          </form>
+        )}
+      </>
+
+      <>
+        <h2 id="erasure-title">{r.erasureTitle}</h2>
+        {t.intro.slice(1).map((p) => (
+          <p>{p}</p>
+        ))}
+        <h3>{t.stepsTitle}</h3>
+        <ol>
+          {t.steps.map((s) => (
+            <li>{s}</li>
+          ))}
+        </ol>
+
+        <form method="post" action="/forget-me" aria-labelledby="by-email">
+          <h3 id="by-email">{t.byEmail}</h3>
+          <LangField lang={lang} />
+          <label for="email">{t.emailLabel}</label>
+          <input id="email" name="email" type="email" autocomplete="email" required maxLength={254} value={v('erasure').email ?? ''} {...described('email')} />
+          <button type="submit">{t.sendLink}</button>
+        </form>
+
+        {opts.phone === false ? (
+          <section aria-labelledby="by-phone">
+            <h3 id="by-phone">{t.byPhone}</h3>
+            {phoneOff('phone-unavailable')}
+          </section>
+        ) : (
+          <form method="post" action="/forget-me" aria-labelledby="by-phone">
+            <h3 id="by-phone">{t.byPhone}</h3>
+            <LangField lang={lang} />
+            <label for="phone">{t.phoneLabel}</label>
+            <span class="hint" id="phone-hint">
+              {t.phoneHint}
+            </span>
+            <input id="phone" name="phone" type="tel" autocomplete="tel" required maxLength={32} value={v('erasure').phone ?? ''} {...described('phone', 'phone-hint')} />
+            <label for="contact_email">{t.contactLabel}</label>
+            <span class="hint" id="contact-hint">
+              {t.contactHint}
+            </span>
+            <input
+              id="contact_email"
+              name="contact_email"
+              type="email"
+              autocomplete="email"
+              maxLength={254}
+              value={v('erasure').contact_email ?? ''}
+              {...described('contact_email', 'contact-hint')}
+            />
+            <button type="submit">{t.sendCode}</button>
+          </form>
+        )}
+      </>
     </Page>,
   );
 }
@@ -389,7 +567,7 @@ export function linkSentPage(page: PageContext): string {
 /** After POST /forget-me with a phone number, and again after a wrong code. */
 export function codePage(
   page: PageContext,
-  opts: { requestId: string; minutes: number; tries: number; error?: 'code_format' | { triesLeft: number } },
+  opts: { requestId: string; minutes: number; tries: number; error?: 'code_format' | { triesLeft: number }; requestType?: RequestKind },
 ): string {
   const { lang } = page;
   const t = T[lang];
@@ -408,6 +586,7 @@ export function codePage(
       <form method="post" action="/forget-me/verify">
         <LangField lang={lang} />
         <input type="hidden" name="request_id" value={opts.requestId} />
+        {opts.requestType && opts.requestType !== 'erasure' && <TypeField type={opts.requestType} />}
         <label for="code">{t.codeLabel}</label>
         <input
           id="code"
@@ -421,7 +600,7 @@ export function codePage(
           aria-invalid={errorMessage ? 'true' : undefined}
           aria-describedby={errorMessage ? 'code-error' : undefined}
         />
-        <button type="submit">{t.confirm}</button>
+        <button type="submit">{opts.requestType === 'access' ? t.rights.confirmAccess : opts.requestType === 'do_not_record' ? t.rights.confirmDnr : t.confirm}</button>
       </form>
       <p class="note">{t.secret}</p>
       <p>
@@ -438,9 +617,25 @@ const confirmHref = (token: string, lang: Lang) => `/forget-me/confirm?token=${e
  * GET /forget-me/confirm with a valid link: asks the person to confirm. Only
  * the button (a form POST of the token, no JavaScript) erases anything.
  */
-export function confirmPage(page: PageContext, token: string): string {
+export function confirmPage(page: PageContext, token: string, requestType: 'erasure' | 'access' = 'erasure'): string {
   const { lang } = page;
   const t = T[lang];
+  if (requestType === 'access') {
+    const r = t.rights;
+    return renderPage(
+      <Page page={page} title={r.askAccessTitle} switchHref={(l) => confirmHref(token, l)}>
+        <h1 id="confirm-title">{r.askAccessTitle}</h1>
+        <p>{r.askAccessBody}</p>
+        <form method="post" action="/forget-me/confirm" aria-labelledby="confirm-title">
+          <LangField lang={lang} />
+          <input type="hidden" name="token" value={token} />
+          <button type="submit">{r.askAccessButton}</button>
+        </form>
+        <p>{t.askIgnore}</p>
+        <p class="note">{t.secret}</p>
+      </Page>,
+    );
+  }
   return renderPage(
     <Page page={page} title={t.askTitle} switchHref={(l) => confirmHref(token, l)}>
       <h1 id="confirm-title">{t.askTitle}</h1>
@@ -473,6 +668,51 @@ export function confirmedPage(page: PageContext, request: { id: string; due_at: 
       <p>{t.doneNotice}</p>
       <p>
         {t.reference}: <code>{request.id}</code>
+      </p>
+    </Page>,
+  );
+}
+
+/** A verified access request: one download link per organisation holding data (none: says so). */
+export function accessPage(page: PageContext, answer: { id: string; download_urls: string[] }): string {
+  const { lang } = page;
+  const t = T[lang];
+  const r = t.rights;
+  return renderPage(
+    <Page page={page} title={r.accessDoneTitle} switchHref={formHref}>
+      <h1>{r.accessDoneTitle}</h1>
+      <p role="status">{r.accessDoneBody(answer.download_urls.length)}</p>
+      {answer.download_urls.length > 0 && (
+        <ul id="downloads">
+          {answer.download_urls.map((url, i) => (
+            <li>
+              <a href={url} download>
+                {r.download(i + 1)}
+              </a>
+            </li>
+          ))}
+        </ul>
+      )}
+      <p>{r.accessNotified}</p>
+      <p>
+        {t.reference}: <code>{answer.id}</code>
+      </p>
+    </Page>,
+  );
+}
+
+/** A verified do-not-record request: the number is on the list. */
+export function doNotRecordPage(page: PageContext, answer: { id: string }): string {
+  const { lang } = page;
+  const t = T[lang];
+  const r = t.rights;
+  return renderPage(
+    <Page page={page} title={r.dnrDoneTitle} switchHref={formHref}>
+      <h1>{r.dnrDoneTitle}</h1>
+      <p role="status">{r.dnrDoneBody}</p>
+      <p>{r.dnrUndo}</p>
+      <p>
+        {t.reference}: <code>{answer.id}</code>
       </p>
     </Page>,
   );

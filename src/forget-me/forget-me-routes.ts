@@ -8,8 +8,20 @@ import { InvalidPhoneError, parsePhone } from '../lib/phone.js';
 import { logger } from '../lib/logger.js';
 import { pageSecurityPolicy } from '../lib/page-security.js';
 import { LANGS, type Lang } from './forget-me-messages.js';
-import { codePage, confirmedPage, confirmPage, formPage, linkSentPage, problemPage, type FormField, type FormState, type PageContext } from './forget-me-pages.js';
-import { RateLimitedError, type ForgetMeService } from './forget-me-service.js';
+import {
+  accessPage,
+  codePage,
+  confirmedPage,
+  confirmPage,
+  doNotRecordPage,
+  formPage,
+  linkSentPage,
+  problemPage,
+  type FormField,
+  type FormState,
+  type PageContext,
+} from './forget-me-pages.js';
+import { RateLimitedError, REQUEST_TYPES, type Confirmation, type ForgetMeService } from './forget-me-service.js';
 
 const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const email = z.string().trim().max(254).email({ message: 'must be an e-mail address' });
@@ -17,17 +29,20 @@ const email = z.string().trim().max(254).email({ message: 'must be an e-mail add
 // organisation here, so only international numbers (+49 …, 0049 …) can be read.
 const phone = z.string().trim().max(64);
 const lang = z.enum(['en', 'de', 'pl']).optional();
+const requestType = z.enum(REQUEST_TYPES, { message: `must be one of ${REQUEST_TYPES.join(', ')}` });
 
 export const requestBody = z
   .strictObject({
     email: z.preprocess(blank, email.optional()),
     phone: z.preprocess(blank, phone.optional()),
     contact_email: z.preprocess(blank, email.optional()),
+    request_type: z.preprocess(blank, requestType.default('erasure')),
     lang,
   })
   .superRefine((b, ctx) => {
     if (Boolean(b.email) === Boolean(b.phone)) ctx.addIssue({ code: 'custom', path: [], message: 'give either email or phone' });
     else if (b.email && b.contact_email) ctx.addIssue({ code: 'custom', path: ['contact_email'], message: 'only with phone' });
+    else if (b.contact_email && b.request_type !== 'erasure') ctx.addIssue({ code: 'custom', path: ['contact_email'], message: 'only with an erasure request' });
   });
 
 export const verifyBody = z.strictObject({
@@ -36,6 +51,8 @@ export const verifyBody = z.strictObject({
     .string()
     .transform((c) => c.replace(/\s+/g, ''))
     .pipe(z.string().regex(/^\d{6}$/, { message: 'must be the 6 digits from the SMS' })),
+  // Sent back by the code page (only its button's words depend on it); the request id decides.
+  request_type: requestType.optional(),
   lang,
 });
 
@@ -94,6 +111,29 @@ function fromOurPage(req: Request, publicOrigin: string): boolean {
     return site === 'same-origin';
   }
   return origin === publicOrigin;
+}
+
+/** The JSON answer to a verified request (the SMS code or the link's button). */
+function confirmationJson(c: Confirmation) {
+  if (c.type === 'erasure') {
+    const r = c.request;
+    return { status: 'confirmed', request_type: 'erasure', request: { id: r.id, status: r.status, received_at: r.received_at, due_at: r.due_at } };
+  }
+  const request = { id: c.id, status: 'completed', received_at: c.received_at, confirmed_at: c.confirmed_at };
+  if (c.type === 'do_not_record') return { status: 'confirmed', request_type: 'do_not_record', request };
+  return { status: 'confirmed', request_type: 'access', request, download_urls: c.download_urls, expires_at: c.expires_at };
+}
+
+/** The page answering a verified request. */
+function confirmationPage(page: PageContext, c: Confirmation): string {
+  if (c.type === 'erasure') return confirmedPage(page, c.request);
+  return c.type === 'access' ? accessPage(page, c) : doNotRecordPage(page, c);
+}
+
+/** The request type a form posted, for putting its values back into the right form. */
+function postedType(raw: Record<string, unknown>): FormState['requestType'] {
+  const parsed = requestType.safeParse(raw.request_type);
+  return parsed.success ? parsed.data : 'erasure';
 }
 
 /** Which field a refused form submission is about. */
@@ -159,6 +199,7 @@ export function forgetMeRoutes(service: ForgetMeService): Router {
       try {
         const body = parse(requestBody, raw);
         const receipt = await service.request({
+          requestType: body.request_type,
           subject: body.email ? { type: 'email', value: body.email } : { type: 'phone', value: parsePhone(body.phone!) },
           contactEmail: body.contact_email ?? null,
           lang: l,
@@ -169,15 +210,21 @@ export function forgetMeRoutes(service: ForgetMeService): Router {
         } else if (receipt.channel === 'email') {
           sendPage(res, 202, linkSentPage(ctx(l)));
         } else {
-          sendPage(res, 202, codePage(ctx(l), { requestId: receipt.request_id, minutes: receipt.expires_in_seconds / 60, tries: receipt.attempts_allowed }));
+          sendPage(
+            res,
+            202,
+            codePage(ctx(l), { requestId: receipt.request_id, minutes: receipt.expires_in_seconds / 60, tries: receipt.attempts_allowed, requestType: body.request_type }),
+          );
         }
       } catch (err) {
         await padSince(startedAt, settings.minResponseMs);
         if (!html) throw err;
-        if (err instanceof ValidationError || err instanceof InvalidPhoneError) {
+        const phoneOnly = err instanceof AppError && err.code === 'phone_required';
+        if (err instanceof ValidationError || err instanceof InvalidPhoneError || phoneOnly) {
           const values: Partial<Record<FormField, string>> = {};
           for (const f of ['email', 'phone', 'contact_email'] as const) if (typeof raw[f] === 'string') values[f] = (raw[f] as string).slice(0, 254);
-          sendPage(res, 400, formPage(ctx(l), { values, error: formError(err) }, { phone: service.smsVerification.on }));
+          const error: FormState['error'] = phoneOnly ? { field: 'phone', kind: 'phone_only' } : formError(err);
+          sendPage(res, phoneOnly ? 422 : 400, formPage(ctx(l), { values, error, requestType: postedType(raw) }, { phone: service.smsVerification.on }));
           return;
         }
         sendProblemPage(res, ctx(l), err);
@@ -192,12 +239,12 @@ export function forgetMeRoutes(service: ForgetMeService): Router {
     const raw = (req.body ?? {}) as Record<string, unknown>;
     const requestId = typeof raw.request_id === 'string' && z.string().uuid().safeParse(raw.request_id).success ? raw.request_id : undefined;
     const codeScreen = (error: 'code_format' | { triesLeft: number }) =>
-      codePage(ctx(l), { requestId: requestId!, minutes: settings.codeTtlSeconds / 60, tries: settings.maxCodeAttempts, error });
+      codePage(ctx(l), { requestId: requestId!, minutes: settings.codeTtlSeconds / 60, tries: settings.maxCodeAttempts, error, requestType: postedType(raw) });
     try {
       const body = parse(verifyBody, raw);
       const confirmed = await service.verifyCode(body.request_id, body.code);
-      if (html) sendPage(res, 200, confirmedPage(ctx(l), confirmed));
-      else res.json({ status: 'confirmed', request: { id: confirmed.id, status: confirmed.status, received_at: confirmed.received_at, due_at: confirmed.due_at } });
+      if (html) sendPage(res, 200, confirmationPage(ctx(l), confirmed));
+      else res.json(confirmationJson(confirmed));
     } catch (err) {
       if (!html) throw err;
       if (err instanceof ValidationError && requestId) sendPage(res, 400, codeScreen('code_format'));
@@ -215,10 +262,11 @@ export function forgetMeRoutes(service: ForgetMeService): Router {
       const q = confirmQuery.safeParse(req.query);
       if (!q.success) throw linkInvalid();
       const link = await service.inspectLink(q.data.token);
-      if (html) sendPage(res, 200, confirmPage(ctx(l), q.data.token));
+      if (html) sendPage(res, 200, confirmPage(ctx(l), q.data.token, link.requestType));
       else {
         res.json({
           status: 'awaiting_confirmation',
+          request_type: link.requestType,
           expires_at: link.expiresAt,
           confirm: { method: 'POST', path: '/forget-me/confirm', fields: ['token'] },
         });
@@ -240,10 +288,25 @@ export function forgetMeRoutes(service: ForgetMeService): Router {
       const b = confirmBody.safeParse(req.body ?? {});
       if (!b.success) throw linkInvalid();
       const confirmed = await service.confirmLink(b.data.token);
-      if (html) sendPage(res, 200, confirmedPage(ctx(l), confirmed));
-      else res.json({ status: 'confirmed', request: { id: confirmed.id, status: confirmed.status, received_at: confirmed.received_at, due_at: confirmed.due_at } });
+      if (html) sendPage(res, 200, confirmationPage(ctx(l), confirmed));
+      else res.json(confirmationJson(confirmed));
     } catch (err) {
       if (!html) throw err;
+      sendProblemPage(res, ctx(l), err);
+    }
+  });
+
+  // An access answer's download: the person's export at one organisation, once, within 24 hours.
+  router.get('/downloads/:token', limiter(settings.perIpVerifyLimit), async (req, res) => {
+    const l = pageLang(req);
+    try {
+      const t = token.regex(/^[A-Za-z0-9_-]+$/).safeParse(req.params.token);
+      if (!t.success) throw new AppError(404, 'download_not_found', 'This download link is not valid: please use the link exactly as it was given.');
+      const document = await service.download(t.data);
+      res.set('Content-Disposition', `attachment; filename="personal-data-${document.organization?.id ?? 'organisation'}.json"`);
+      res.status(200).json(document);
+    } catch (err) {
+      if (!wantsHtml(req)) throw err;
       sendProblemPage(res, ctx(l), err);
     }
   });

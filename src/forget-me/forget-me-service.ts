@@ -1,6 +1,6 @@
 import { createHmac, randomInt } from 'node:crypto';
 import type { Feature } from '../config/env.js';
-import type { ServiceDb } from '../db/database.js';
+import type { ServiceDb, Tx } from '../db/database.js';
 import * as noncesRepo from '../db/used-nonces-repo.js';
 import type { ErasureRequestSummary, ErasureSubject, PublicErasure } from '../erasure/erasure-types.js';
 import { normaliseEmail, safeEqual } from '../lib/crypto.js';
@@ -9,7 +9,8 @@ import { AppError } from '../lib/errors.js';
 import { logger } from '../lib/logger.js';
 import type { Mailer } from '../lib/mailer.js';
 import type { Telephony } from '../providers/telephony.js';
-import { codeSms, confirmationMail, type Lang } from './forget-me-messages.js';
+import type { CallerRightsService, RightsOutcome } from './caller-rights-service.js';
+import { accessConfirmationMail, codeSms, confirmationMail, type Lang } from './forget-me-messages.js';
 import * as repo from './forget-me-repo.js';
 import { signLinkToken, verifyLinkToken } from './forget-me-token.js';
 
@@ -62,7 +63,16 @@ export interface ForgetMeDeps {
   smsVerification?: Feature;
   /** Who runs the service and the privacy contact (config.operator), named on every page. */
   operator: Operator;
+  /** Access and do-not-record requests; without it only erasure is offered (503 for the others). */
+  rights?: CallerRightsService;
 }
+
+/** The rights the public page offers: erasure (Art. 17), access (Art. 15), objection to recording (Art. 21). */
+export const REQUEST_TYPES = ['erasure', 'access', 'do_not_record'] as const;
+export type RequestType = (typeof REQUEST_TYPES)[number];
+
+/** A verified request: an erasure under way, or an access or do-not-record request answered. */
+export type Confirmation = { type: 'erasure'; request: ErasureRequestSummary } | RightsOutcome;
 
 export interface Operator {
   name: string;
@@ -70,6 +80,8 @@ export interface Operator {
 }
 
 export interface ForgetMeInput {
+  /** Erasure when not given. */
+  requestType?: RequestType;
   subject: ErasureSubject;
   /** For a phone number: where the completion notice goes (optional). */
   contactEmail: string | null;
@@ -114,9 +126,9 @@ export function createForgetMeService(deps: ForgetMeDeps) {
   }
 
   /** The confirmation link for a request (also used to re-send one). */
-  function confirmationLink(requestId: string, lang: Lang, subjectType: ErasureSubject['type'] = 'email'): string {
+  function confirmationLink(requestId: string, lang: Lang, subjectType: ErasureSubject['type'] = 'email', requestType: 'erasure' | 'access' = 'erasure'): string {
     const expiresAt = Math.floor(now().getTime() / 1000) + settings.linkTtlSeconds;
-    const token = signLinkToken(deps.secret, { requestId, subjectType, expiresAt });
+    const token = signLinkToken(deps.secret, { requestId, subjectType, expiresAt, requestType });
     return `${base}/forget-me/confirm?token=${token}${lang === 'en' ? '' : `&lang=${lang}`}`;
   }
 
@@ -131,8 +143,13 @@ export function createForgetMeService(deps: ForgetMeDeps) {
 
   /** Files a request and sends the proof: a link by e-mail, or a code by SMS. */
   async function request(input: ForgetMeInput): Promise<ForgetMeReceipt> {
+    const type = input.requestType ?? 'erasure';
+    if (type === 'do_not_record' && input.subject.type !== 'phone') {
+      throw new AppError(422, 'phone_required', 'Not recording calls works by phone number only: please give the number you call from, with its country code.');
+    }
+    if (type !== 'erasure' && !deps.rights) throw new AppError(503, 'feature_unavailable', 'Only erasure can be asked for here at the moment.');
     if (input.subject.type === 'phone' && !smsVerification.on) {
-      throw new AppError(503, 'feature_unavailable', 'Erasure by phone number is not available here: we cannot send SMS codes. Please ask by e-mail address.');
+      throw new AppError(503, 'feature_unavailable', 'Requests by phone number are not available here: we cannot send SMS codes. Please ask by e-mail address.');
     }
     const subject: ErasureSubject =
       input.subject.type === 'email'
@@ -140,6 +157,12 @@ export function createForgetMeService(deps: ForgetMeDeps) {
         : { type: 'phone', value: parsePhone(input.subject.value) };
     await limitIdentifier(subject);
 
+    if (subject.type === 'email' && type === 'access') {
+      const filed = await deps.rights!.file('access', subject);
+      const mail = accessConfirmationMail(input.lang, confirmationLink(filed.id, input.lang, 'email', 'access'), settings.linkTtlSeconds / 3600);
+      await deliver('e-mail', () => deps.mailer.send({ to: subject.value, ...mail }));
+      return { status: 'confirmation_sent', channel: 'email', expires_in_seconds: settings.linkTtlSeconds };
+    }
     if (subject.type === 'email') {
       const filed = await deps.erasure.filePublicRequest({ subject, contactEmail: subject.value });
       const mail = confirmationMail(input.lang, confirmationLink(filed.id, input.lang), settings.linkTtlSeconds / 3600);
@@ -148,7 +171,7 @@ export function createForgetMeService(deps: ForgetMeDeps) {
     }
 
     const contactEmail = input.contactEmail ? normaliseEmail(input.contactEmail) : null;
-    const filed = await deps.erasure.filePublicRequest({ subject, contactEmail });
+    const filed = type === 'erasure' ? await deps.erasure.filePublicRequest({ subject, contactEmail }) : await deps.rights!.file(type, subject);
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const t = now().getTime();
     await repo.storeCode(
@@ -158,7 +181,7 @@ export function createForgetMeService(deps: ForgetMeDeps) {
       new Date(t + settings.codeTtlSeconds * 1000),
       new Date(t - 24 * 60 * 60 * 1000),
     );
-    await deliver('SMS', () => deps.telephony.sendSms(subject.value, codeSms(input.lang, code, settings.codeTtlSeconds / 60)));
+    await deliver('SMS', () => deps.telephony.sendSms(subject.value, codeSms(input.lang, code, settings.codeTtlSeconds / 60, type)));
     return {
       status: 'code_sent',
       channel: 'sms',
@@ -172,14 +195,14 @@ export function createForgetMeService(deps: ForgetMeDeps) {
    * Checks a confirmation link's signature (constant-time) and expiry. A
    * tampered (400) or expired (410) link is refused; nothing is read or changed.
    */
-  function checkLink(token: string): { requestId: string; expiresAt: number } {
+  function checkLink(token: string): { requestId: string; expiresAt: number; requestType: 'erasure' | 'access' } {
     const check = verifyLinkToken(deps.secret, token, Math.floor(now().getTime() / 1000));
     if (!check.ok) {
       throw check.reason === 'expired'
         ? new AppError(410, 'link_expired', 'This confirmation link has expired: please ask again on the forget-me page.')
         : new AppError(400, 'link_invalid', 'This confirmation link is not valid: please use the link exactly as it was e-mailed.');
     }
-    return { requestId: check.claims.requestId, expiresAt: check.claims.expiresAt };
+    return { requestId: check.claims.requestId, expiresAt: check.claims.expiresAt, requestType: check.claims.requestType ?? 'erasure' };
   }
 
   /**
@@ -187,12 +210,12 @@ export function createForgetMeService(deps: ForgetMeDeps) {
    * checks the link and whether it was used (410), and changes nothing, so a
    * mail scanner that fetches the link erases no one.
    */
-  async function inspectLink(token: string): Promise<{ requestId: string; expiresAt: Date }> {
-    const { requestId, expiresAt } = checkLink(token);
+  async function inspectLink(token: string): Promise<{ requestId: string; expiresAt: Date; requestType: 'erasure' | 'access' }> {
+    const { requestId, expiresAt, requestType } = checkLink(token);
     if (await noncesRepo.forgetMeLinkUsed(deps.serviceDb, requestId)) {
       throw new AppError(410, 'link_used', 'This confirmation link has already been used: your request is confirmed.');
     }
-    return { requestId, expiresAt: new Date(expiresAt * 1000) };
+    return { requestId, expiresAt: new Date(expiresAt * 1000), requestType };
   }
 
   /**
@@ -201,16 +224,22 @@ export function createForgetMeService(deps: ForgetMeDeps) {
    * crash or failure before the commit leaves the link unused and the request
    * confirmable. A used link (410) changes nothing.
    */
-  async function confirmLink(token: string): Promise<ErasureRequestSummary> {
+  async function confirmLink(token: string): Promise<Confirmation> {
     const { requestId, expiresAt } = checkLink(token);
     const confirmed = await deps.serviceDb.begin(async (tx) => {
       if (!(await noncesRepo.claimForgetMeLinkNonce(tx, requestId, new Date(expiresAt * 1000)))) {
         throw new AppError(410, 'link_used', 'This confirmation link has already been used: your request is confirmed.');
       }
-      return deps.erasure.confirmPublicRequestIn(tx, requestId);
+      return confirmIn(tx, requestId);
     });
-    deps.erasure.startProviderWork();
+    if (confirmed.type === 'erasure') deps.erasure.startProviderWork();
     return confirmed;
+  }
+
+  /** Confirms whichever request the id is: a privacy request (access, do-not-record), else an erasure. */
+  async function confirmIn(tx: Tx, requestId: string): Promise<Confirmation> {
+    const rights = deps.rights ? await deps.rights.confirmIn(tx, requestId) : undefined;
+    return rights ?? { type: 'erasure', request: await deps.erasure.confirmPublicRequestIn(tx, requestId) };
   }
 
   /**
@@ -220,7 +249,7 @@ export function createForgetMeService(deps: ForgetMeDeps) {
    * that confirms the request and starts the erasure, so a crash before the
    * commit leaves the code (and its try) unused.
    */
-  async function verifyCode(requestId: string, code: string): Promise<ErasureRequestSummary> {
+  async function verifyCode(requestId: string, code: string): Promise<Confirmation> {
     const at = now();
     const outcome = await deps.serviceDb.begin(async (tx) => {
       const attempt = await repo.spendAttempt(tx, requestId, at, settings.maxCodeAttempts);
@@ -228,11 +257,11 @@ export function createForgetMeService(deps: ForgetMeDeps) {
       if (!safeEqual(codeHash(requestId, code), attempt.code_hash)) return { kind: 'wrong' as const, attempts: attempt.attempts };
       // The row is ours since spendAttempt updated it, so this cannot miss; checked all the same.
       if (!(await repo.consumeCode(tx, requestId, at))) return { kind: 'unusable' as const };
-      return { kind: 'confirmed' as const, request: await deps.erasure.confirmPublicRequestIn(tx, requestId) };
+      return { kind: 'confirmed' as const, confirmed: await confirmIn(tx, requestId) };
     });
     if (outcome.kind === 'confirmed') {
-      deps.erasure.startProviderWork();
-      return outcome.request;
+      if (outcome.confirmed.type === 'erasure') deps.erasure.startProviderWork();
+      return outcome.confirmed;
     }
     if (outcome.kind === 'wrong') {
       const triesLeft = settings.maxCodeAttempts - outcome.attempts;
@@ -258,6 +287,11 @@ export function createForgetMeService(deps: ForgetMeDeps) {
     inspectLink,
     confirmLink,
     verifyCode,
+    /** GET /forget-me/downloads/:token (see CallerRightsService.download). */
+    download(token: string) {
+      if (!deps.rights) throw new AppError(404, 'download_not_found', 'This download link is not valid.');
+      return deps.rights.download(token);
+    },
   };
 }
 

@@ -4,9 +4,9 @@ import { safeEqual } from '../lib/crypto.js';
 
 /**
  * The confirmation link's token: `fm1.<payload>.<signature>`, both parts
- * base64url. The payload is JSON `{rid, sub, exp}`: the erasure request's id,
+ * base64url. The payload is JSON `{rid, sub, exp}`: the request's id,
  * the kind of subject (never the address itself) and the expiry in Unix
- * seconds. The signature is HMAC-SHA256 under FORGET_ME_SECRET over a
+ * seconds, plus `typ: "access"` for an access request (absent: an erasure). The signature is HMAC-SHA256 under FORGET_ME_SECRET over a
  * purpose label, the version and the payload, so a token signed for another
  * purpose with the same key can never pass here.
  */
@@ -17,6 +17,8 @@ const B64URL = /^[A-Za-z0-9_-]+$/;
 export interface LinkClaims {
   requestId: string;
   subjectType: 'email' | 'phone';
+  /** What the link confirms: an erasure (the default, and every link signed before this field) or an access request. */
+  requestType?: 'erasure' | 'access';
   /** Unix seconds */
   expiresAt: number;
 }
@@ -25,6 +27,7 @@ const payloadSchema = z.strictObject({
   rid: z.string().uuid(),
   sub: z.enum(['email', 'phone']),
   exp: z.number().int().positive(),
+  typ: z.enum(['access']).optional(),
 });
 
 function sign(secret: string, payload: string): string {
@@ -33,7 +36,8 @@ function sign(secret: string, payload: string): string {
 
 /** Signs a confirmation token for a request. */
 export function signLinkToken(secret: string, claims: LinkClaims): string {
-  const payload = Buffer.from(JSON.stringify({ rid: claims.requestId, sub: claims.subjectType, exp: claims.expiresAt })).toString('base64url');
+  const body = { rid: claims.requestId, sub: claims.subjectType, exp: claims.expiresAt, ...(claims.requestType === 'access' ? { typ: 'access' } : {}) };
+  const payload = Buffer.from(JSON.stringify(body)).toString('base64url');
   return `${VERSION}.${payload}.${sign(secret, payload)}`;
 }
 
@@ -57,7 +61,7 @@ export function verifyLinkToken(secret: string, token: string, nowSeconds: numbe
   }
   const parsed = payloadSchema.safeParse(json);
   if (!parsed.success) return { ok: false, reason: 'invalid' };
-  const claims: LinkClaims = { requestId: parsed.data.rid, subjectType: parsed.data.sub, expiresAt: parsed.data.exp };
+  const claims: LinkClaims = { requestId: parsed.data.rid, subjectType: parsed.data.sub, requestType: parsed.data.typ ?? 'erasure', expiresAt: parsed.data.exp };
   if (claims.expiresAt <= nowSeconds) return { ok: false, reason: 'expired' };
   return { ok: true, claims };
 }

@@ -442,6 +442,55 @@ const map: Record<string, TableMap> = {
     notPersonal: ['id', 'request_id', 'org_id', 'hold_id', 'reason', 'held_until', 'held_counts', 'held_at', 'erased_at', 'erased_counts'],
   },
 
+  privacy_requests: {
+    purpose: 'data_subject_rights',
+    subjectKeys: ['privacy_requests.subject_hash'],
+    personal: {
+      // The person's keyed hash, only while the request waits for its confirmation.
+      subject_hash: {
+        category: 'identifier', subjects: ['requesters', 'callers'],
+        erasure: { action: 'keep', reason: 'Cleared when the request closes: answered at its confirmation, or cancelled unconfirmed after two days; an open request is the person\'s own and is not erased by another' },
+        accountDeletion: { action: 'keep', reason: 'Public requests belong to no organisation' },
+        retention: { rule: 'until', event: 'the request is confirmed, or cancelled unconfirmed after two days' },
+        exported: false, legalBasis: ['art6_1_c'],
+      },
+    },
+    notPersonal: ['id', 'request_type', 'subject_type', 'status', 'received_at', 'confirmed_at', 'download_count', 'created_at'],
+  },
+
+  access_downloads: {
+    purpose: 'data_subject_rights',
+    subjectKeys: ['access_downloads.subject_hash'],
+    personal: {
+      // What the download exports: the person's keyed hash, until the link is used.
+      subject_hash: {
+        category: 'identifier', subjects: ['requesters', 'callers'],
+        erasure: { action: 'keep', reason: 'Cleared when the download is used and the row removed a day after it expires (24 hours); a download opened after an erasure finds nothing left to export' },
+        accountDeletion: cascade,
+        retention: { rule: 'until', event: 'the download is used (cleared), or a day after it expired (row removed)' },
+        exported: false, legalBasis: ['art6_1_c'],
+      },
+    },
+    // token_hash is the SHA-256 of a random token, not of anything about the person.
+    notPersonal: ['id', 'request_id', 'org_id', 'token_hash', 'expires_at', 'used_at', 'created_at'],
+  },
+
+  do_not_record_numbers: {
+    purpose: 'data_subject_rights',
+    subjectKeys: ['do_not_record_numbers.phone_hash'],
+    personal: {
+      // The caller's objection to recording (Art. 21), for every organisation: a keyed hash of the number.
+      phone_hash: {
+        category: 'identifier', subjects: ['callers'],
+        erasure: { action: 'keep', reason: 'The caller\'s objection to recording (Art. 21) must outlast the erasure of their data, or erasing them would start recording them again; it is a keyed hash only, and says nothing about which organisations they called' },
+        accountDeletion: { action: 'keep', reason: 'The list is the platform\'s, for every organisation, not one organisation\'s' },
+        retention: { rule: 'until', event: 'the caller withdraws the objection (through the privacy contact named on /forget-me)' },
+        exported: false, legalBasis: ['art6_1_c'],
+      },
+    },
+    notPersonal: ['id', 'request_id', 'created_at'],
+  },
+
   exports: {
     purpose: 'data_subject_rights',
     subjectKeys: ['exports.subject_hash'],

@@ -7,7 +7,7 @@ import { ADMIN_ROLES, requireOrgRole } from '../orgs/org-access.js';
 import { checkEndpointUrl, type EndpointPolicy } from './endpoint-url.js';
 import * as repo from './webhooks-repo.js';
 
-export const WEBHOOK_EVENTS = ['call.completed', 'erasure.completed', 'erasure.partial', 'incident.opened'] as const;
+export const WEBHOOK_EVENTS = ['call.completed', 'erasure.completed', 'erasure.partial', 'incident.opened', 'access.completed'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 /** An organisation may register this many endpoints. */
