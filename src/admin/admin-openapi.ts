@@ -18,6 +18,26 @@ const Incident = z
   })
   .meta({ id: 'Incident', description: 'A personal-data breach in the register (Art. 33(5)), with its Art. 33(3) contents.' });
 
+/** Per organisation an incident names: when the platform told it (Art. 33(2)) and its acknowledgement. */
+const IncidentOrganization = z
+  .object({
+    org_id: uuid,
+    added_at: timestamp,
+    notified_at: timestamp.nullable().meta({ description: 'When the platform told the organisation (not the supervisory authority).' }),
+    last_paged_at: timestamp.nullable(),
+    pages_sent: z.number().int(),
+    last_error: z.string().nullable(),
+    acknowledged_at: timestamp.nullable(),
+    acknowledged_by: uuid.nullable(),
+    acknowledged_via: z.enum(['api', 'dashboard', 'email_link']).nullable(),
+  })
+  .meta({ id: 'IncidentOrganization' });
+
+const IncidentDetail = Incident.extend({
+  hours_left: z.number().nullable(),
+  organizations: z.array(IncidentOrganization).meta({ description: 'Each organisation the incident names (`affected_org_ids`), with when it was told and acknowledged.' }),
+}).meta({ id: 'IncidentDetail', description: 'An incident with its pages, history and the organisations it names.' });
+
 const Impersonation = z
   .object({ id: uuid, operator_id: uuid, target_user_id: uuid, org_id: uuid, started_at: timestamp, expires_at: timestamp, ended_at: timestamp.nullable() })
   .meta({ id: 'Impersonation' });
@@ -25,10 +45,10 @@ const Impersonation = z
 /** /api/admin: platform operators only (src/admin/, src/incidents/, src/subprocessors/). */
 export const describeAdmin: Describe = (api) => {
   api.json({ method: 'get', path: '/api/admin/incidents', tags, security: bearer, summary: 'The breach register, with the hours left of each 72-hour clock', responses: { 200: z.object({ incidents: z.array(Incident.extend({ hours_left: z.number().nullable() })) }) } });
-  api.json({ method: 'post', path: '/api/admin/incidents', tags, security: bearer, summary: 'Register an incident', body: incidentBody, responses: { 201: Incident } });
-  api.json({ method: 'get', path: '/api/admin/incidents/:id', tags, security: bearer, summary: 'One incident', params: incidentParams, responses: { 200: Incident } });
-  api.json({ method: 'patch', path: '/api/admin/incidents/:id', tags, security: bearer, summary: 'Change an incident', params: incidentParams, body: incidentChange, responses: { 200: Incident }, errors: [409] });
-  api.json({ method: 'post', path: '/api/admin/incidents/:id/notified', tags, security: bearer, summary: 'Record the notification of the supervisory authority', params: incidentParams, body: notifiedBody, responses: { 200: Incident }, errors: [409, 422] });
+  api.json({ method: 'post', path: '/api/admin/incidents', tags, security: bearer, summary: 'Register an incident', description: '`affected_org_ids` must each be an organisation (422 `unknown_organization`).', body: incidentBody, responses: { 201: IncidentDetail }, errors: [422] });
+  api.json({ method: 'get', path: '/api/admin/incidents/:id', tags, security: bearer, summary: 'One incident, with the organisations it names', params: incidentParams, responses: { 200: IncidentDetail } });
+  api.json({ method: 'patch', path: '/api/admin/incidents/:id', tags, security: bearer, summary: 'Change an incident', description: '`affected_org_ids` adds organisations; each must exist (422 `unknown_organization`) and one already named cannot be dropped (422 `organization_already_named`).', params: incidentParams, body: incidentChange, responses: { 200: IncidentDetail }, errors: [409, 422] });
+  api.json({ method: 'post', path: '/api/admin/incidents/:id/notified', tags, security: bearer, summary: 'Record the notification of the supervisory authority', params: incidentParams, body: notifiedBody, responses: { 200: IncidentDetail }, errors: [409, 422] });
 
   api.json({
     method: 'get',

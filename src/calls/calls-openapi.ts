@@ -9,7 +9,7 @@ import { orgIdParams } from '../orgs/orgs-routes.js';
 
 const bearer = [SECURITY.bearer];
 const tags = ['Calls'];
-const consentState = z.enum(['not_required', 'pending', 'given', 'refused', 'withdrawn']);
+const consentState = z.enum(['not_required', 'pending', 'given', 'refused', 'withdrawn', 'do_not_record']).meta({ description: '`do_not_record`: the caller asked on the forget-me page that their calls are not recorded.' });
 
 const callFields = {
   id: uuid,
@@ -38,6 +38,10 @@ const Recording = z.object({
   sha256: z.string().nullable().meta({ description: 'Hex SHA-256 of the audio, once fetched.' }),
   deleted_at: timestamp.nullable(),
   created_at: timestamp,
+  storage_bucket: z.string().nullable().meta({ description: "The organisation's own bucket the recording was delivered to; null while it is at Twilio." }),
+  storage_object_key: z.string().nullable(),
+  storage_etag: z.string().nullable(),
+  storage_delivered_at: timestamp.nullable(),
 });
 const Consent = z.object({
   digit: z.string().nullable(),
@@ -92,7 +96,8 @@ export const describeCalls: Describe = (api) => {
     tags,
     security: bearer,
     summary: "Download a call's recording (audited)",
-    description: 'The newest completed recording, or `recording_id`. `Repr-Digest: sha-256=:<base64>:` (RFC 9530) carries its SHA-256.',
+    description:
+      "The newest completed recording, or `recording_id`, from the organisation's own storage once delivered there, from Twilio otherwise. `Repr-Digest: sha-256=:<base64>:` (RFC 9530) carries its SHA-256. 502 `provider_unavailable` (Twilio) or `storage_unavailable` (the organisation's storage).",
     params: callParams,
     query: recordingQuery,
     responses: {

@@ -13,13 +13,32 @@ const counts = z.record(z.string(), z.number());
 export const ErasureRequest = z
   .looseObject({
     id: uuid,
-    status: z.string().meta({ description: 'pending_confirmation, confirmed, in_progress, completed (or no_data_found), flagged, cancelled' }),
+    status: z.string().meta({ description: 'pending_confirmation, confirmed, in_progress, completed (or nothing_found), held (a legal hold keeps some of the data), flagged, cancelled' }),
     received_at: timestamp,
     due_at: timestamp.nullable().meta({ description: 'One month from verification; null until the request is verified.' }),
     counts: counts.nullable(),
     found: z.boolean().nullable().optional().meta({ description: 'Whether anything of the person was found (once the erasure ran).' }),
   })
   .meta({ id: 'ErasureRequest' });
+
+const RequestHold = z
+  .object({
+    org_id: uuid,
+    reason: z.string(),
+    held_until: timestamp.nullable(),
+    held_counts: counts.meta({ description: 'What the hold kept from erasure.' }),
+    held_at: timestamp,
+    erased_at: timestamp.nullable().meta({ description: 'When the held data was erased, after the hold ended.' }),
+  })
+  .meta({ id: 'ErasureRequestHold' });
+
+/** A request in the organisation's request log. */
+const LoggedErasureRequest = ErasureRequest.extend({
+  identity_check: z.enum(['email_link', 'sms_code', 'organization']).nullable().meta({ description: 'The identity check the request passed.' }),
+  verified_at: timestamp.nullable(),
+  legal_holds: z.array(RequestHold),
+  receipts: z.array(z.looseObject({})),
+}).meta({ id: 'LoggedErasureRequest' });
 
 const Extension = z.object({ id: uuid, due_at: timestamp, extended_until: timestamp }).meta({ id: 'ErasureExtension' });
 
@@ -46,16 +65,16 @@ export const describeErasure: Describe = (api) => {
     summary: "Erase a person's data in this organisation (owner, admin); runs at once",
     params: orgIdParams,
     body: subjectBody,
-    responses: { 202: ErasureRequest },
+    responses: { 202: ErasureRequest.extend({ held: z.boolean().meta({ description: "Whether the organisation's legal hold keeps some of the data until it ends." }) }) },
   });
   api.json({
     method: 'get',
     path: '/api/orgs/:orgId/erasure-requests',
     tags,
     security: bearer,
-    summary: "The organisation's erasure requests, with the providers' deletion receipts",
+    summary: "The organisation's erasure requests (the request log), with the legal holds and the providers' deletion receipts",
     params: orgIdParams,
-    responses: { 200: z.object({ erasure_requests: z.array(ErasureRequest.extend({ receipts: z.array(z.looseObject({})) })) }) },
+    responses: { 200: z.object({ erasure_requests: z.array(LoggedErasureRequest) }) },
   });
   api.json({
     method: 'post',

@@ -5,6 +5,8 @@ import { describeAgents } from '../agents/agents-openapi.js';
 import { describeCalls } from '../calls/calls-openapi.js';
 import { describeDashboard } from '../dashboard/dashboard-openapi.js';
 import { describeErasure } from '../erasure/erasure-openapi.js';
+import { describeIncidentNotices } from '../incidents/incidents-openapi.js';
+import { describeRecordingStorage } from '../recording-storage/recording-storage-openapi.js';
 import { describeLegalHolds } from '../legal-holds/legal-holds-openapi.js';
 import { describeForgetMe } from '../forget-me/forget-me-openapi.js';
 import { describeOrgs } from '../orgs/orgs-openapi.js';
@@ -31,6 +33,8 @@ const DESCRIPTIONS: Describe[] = [
   describeErasure,
   describeLegalHolds,
   describeWebhooks,
+  describeIncidentNotices,
+  describeRecordingStorage,
   describeAdmin,
   describePublic,
   describeForgetMe,

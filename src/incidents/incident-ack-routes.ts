@@ -9,8 +9,8 @@ import { ackAskPage, ackDonePage, ackProblemPage } from './incident-ack-page.js'
 import { AlreadyAcknowledgedError, LinkError, type IncidentNoticesService } from './incident-notices-service.js';
 
 const token = z.string().min(1).max(2048);
-const getQuery = z.object({ token, lang: z.enum(ACK_LANGS).optional() });
-const postBody = z.object({ token, lang: z.enum(ACK_LANGS).optional() });
+export const ackQuery = z.object({ token, lang: z.enum(ACK_LANGS).optional() });
+export const ackBody = z.object({ token, lang: z.enum(ACK_LANGS).optional() });
 
 function pageLang(req: Request): AckLang {
   const chosen = (req.query as Record<string, unknown>).lang ?? (req.body as Record<string, unknown> | undefined)?.lang;
@@ -80,7 +80,7 @@ export function incidentAckRoutes(service: IncidentNoticesService, opts: { publi
     const lang = pageLang(req);
     const html = wantsHtml(req);
     try {
-      const q = getQuery.safeParse(req.query);
+      const q = ackQuery.safeParse(req.query);
       if (!q.success) throw new LinkError('invalid');
       const view = await service.inspectLink(q.data.token);
       const done = view.state === 'acknowledged' || view.token_used;
@@ -104,7 +104,7 @@ export function incidentAckRoutes(service: IncidentNoticesService, opts: { publi
     let parsedToken: string | undefined;
     try {
       if (!fromOurPage(req, publicOrigin)) throw new AppError(403, 'origin_refused', 'The acknowledgement can only be sent from its page: open the link from the e-mail and press its button.');
-      const b = postBody.safeParse(req.body ?? {});
+      const b = ackBody.safeParse(req.body ?? {});
       if (!b.success) throw new LinkError('invalid');
       parsedToken = b.data.token;
       const view = await service.confirmLink(parsedToken);

@@ -5,7 +5,7 @@ import { parse } from '../lib/validate.js';
 import { orgIdParams } from '../orgs/orgs-routes.js';
 import type { IncidentNoticesService } from './incident-notices-service.js';
 
-const incidentParams = orgIdParams.extend({ incidentId: z.string().uuid() });
+export const incidentParams = orgIdParams.extend({ incidentId: z.string().uuid() });
 
 /** /api/orgs/:orgId/incidents: the incidents naming the organisation (members read; owners and admins acknowledge). */
 export function orgIncidentsRoutes(service: IncidentNoticesService): Router {

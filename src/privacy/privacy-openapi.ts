@@ -14,6 +14,7 @@ const Preferences = z
     dtmf_consent: z.boolean(),
     consent_scope: z.enum(CONSENT_SCOPES),
     transcript_encryption: z.boolean(),
+    privacy_contact_email: z.string().nullable().meta({ description: "The organisation's DPO or privacy contact, told of security incidents with the owners; null when none." }),
     updated_at: timestamp,
   })
   .meta({ id: 'PrivacyPreferences' });
