@@ -254,6 +254,25 @@ const TABLES: Record<string, TableSpec> = {
     patch: { acknowledged_at: new Date(), acknowledged_via: 'api' },
     insert: NOBODY, update: NOBODY, delete: NOBODY,
   },
+  // A caller's access and do-not-record requests on /forget-me: the backend's alone (no grant to anon or authenticated).
+  privacy_requests: {
+    key: 'id', tenant: false,
+    row: () => ({ request_type: 'access', subject_type: 'email', subject_hash: randomBytes(32) }),
+    patch: { status: 'completed' },
+    insert: NOBODY, update: NOBODY, delete: NOBODY,
+  },
+  access_downloads: {
+    key: 'id', tenant: false,
+    row: (o) => ({ request_id: globalRows.privacy_requests![0], org_id: o.id, token_hash: randomBytes(32), expires_at: new Date(Date.now() + 86_400_000) }),
+    patch: { used_at: new Date() },
+    insert: NOBODY, update: NOBODY, delete: NOBODY,
+  },
+  do_not_record_numbers: {
+    key: 'id', tenant: false,
+    row: () => ({ phone_hash: randomBytes(32) }),
+    patch: { request_id: null },
+    insert: NOBODY, update: NOBODY, delete: NOBODY,
+  },
   job_runs: {
     key: 'id', tenant: false,
     row: () => ({ job_name: 'retention-purge', slot: new Date(), claimed_by: 'me' }),
@@ -391,6 +410,16 @@ beforeAll(async () => {
   const [run] = await db<{ id: string }[]>`
     insert into public.job_runs (job_name, slot, claimed_by, status) values ('data-api-test', now(), 'test', 'succeeded') returning id`;
   globalRows.job_runs = [run!.id];
+  const [privacyRequest] = await db<{ id: string }[]>`
+    insert into public.privacy_requests (request_type, subject_type, subject_hash) values ('access', 'email', ${randomBytes(32)}) returning id`;
+  globalRows.privacy_requests = [privacyRequest!.id];
+  const [download] = await db<{ id: string }[]>`
+    insert into public.access_downloads (request_id, org_id, token_hash, expires_at)
+    values (${privacyRequest!.id}, ${a.id}, ${randomBytes(32)}, now() + interval '1 day') returning id`;
+  globalRows.access_downloads = [download!.id];
+  const [objection] = await db<{ id: string }[]>`
+    insert into public.do_not_record_numbers (phone_hash) values (${randomBytes(32)}) returning id`;
+  globalRows.do_not_record_numbers = [objection!.id];
 
   actors = [
     userActor('member of A', a.org.member, [[a, 'member']]),

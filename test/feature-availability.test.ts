@@ -37,7 +37,7 @@ describe('forget-me by phone without TWILIO_SMS_FROM is visibly off', () => {
     const phone = `+4930${randomBytes(4).readUInt32BE() % 90_000_000 + 10_000_000}`;
     const json = await request(app).post('/forget-me').send({ phone });
     expect(json.status).toBe(503);
-    expect(json.body.error).toMatchObject({ code: 'feature_unavailable', message: expect.stringMatching(/phone number is not available/) });
+    expect(json.body.error).toMatchObject({ code: 'feature_unavailable', message: expect.stringMatching(/by phone number are not available/) });
     expect(json.body.request_id).toEqual(expect.any(String));
     const page = await request(app).post('/forget-me').set('Accept', 'text/html').type('form').send({ phone, lang: 'en' });
     expect(page.status).toBe(503);
