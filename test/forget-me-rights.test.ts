@@ -5,6 +5,7 @@ import type { AppConfig } from '../src/config/env.js';
 import { buildAppDeps } from '../src/container.js';
 import type { ServiceDb } from '../src/db/database.js';
 import { createApp } from '../src/http/app.js';
+import { observeResponses } from './helpers/openapi-check.js';
 import { keyedHash } from '../src/lib/crypto.js';
 import { startElevenLabsFake, type ElevenLabsFake } from './fakes/elevenlabs-fake.js';
 import { startTwilioFake, type TwilioFake } from './fakes/twilio-fake.js';
@@ -38,7 +39,7 @@ beforeAll(async () => {
     SMTP_URL: smtp.url,
   });
   // One proxy in front, as in production: each test speaks from its own client address.
-  app = createApp({ ...buildAppDeps(config, db), trustProxy: 1 });
+  app = observeResponses(createApp({ ...buildAppDeps(config, db), trustProxy: 1 }));
   world = { config, app, twilioFake, elFake, close: async () => {} };
 }, 120_000);
 afterAll(async () => {
