@@ -6,17 +6,21 @@ import type { ServiceDb } from '../src/db/database.js';
 import { createUserDb } from '../src/db/user-db.js';
 import { createMailer } from '../src/lib/mailer.js';
 import { createSubprocessorsService } from '../src/subprocessors/subprocessors-service.js';
-import { bearer, buildTestApp, createOrg, createUser, openTestDb, testConfig, type TestOrg, type TestUser } from './helpers/harness.js';
+import { bearer, buildTestApp, createOrg, createUser, openIsolatedTestDb, testConfig, type TestOrg, type TestUser } from './helpers/harness.js';
 import { startSmtp, type TestSmtp } from './helpers/smtp.js';
 
 let db: ServiceDb;
+let isolated: Awaited<ReturnType<typeof openIsolatedTestDb>>;
 let smtp: TestSmtp;
 let config: ReturnType<typeof testConfig>;
 let app: ReturnType<typeof buildTestApp>['app'];
 let operator: TestUser;
 
 beforeAll(async () => {
-  db = openTestDb();
+  // Its own database: the notice job writes to every organisation there, and the
+  // shared one holds every other file's organisations (thousands in a full run).
+  isolated = await openIsolatedTestDb();
+  db = isolated.db;
   smtp = await startSmtp();
   config = testConfig({ SMTP_URL: smtp.url });
   ({ app } = buildTestApp(db, config));
@@ -24,7 +28,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await smtp.close();
-  await db.end();
+  await isolated.close();
 });
 
 const inDays = (d: number) => new Date(Date.now() + d * 86_400_000).toISOString();
@@ -63,7 +67,7 @@ describe('sub-processors', () => {
     expect(res.body.status).toBe('announced');
 
     // Two replicas: separate connection pools, each with its own service, running at once, several times.
-    const replicaDb = postgres(inject('databaseUrl'), { max: inject('embedded') ? 1 : 3, onnotice: () => {} });
+    const replicaDb = postgres(isolated.url, { max: inject('embedded') ? 1 : 3, onnotice: () => {} });
     const mailer = createMailer({ mail: { smtpUrl: smtp.url, from: 'privacy@voice.example.test' }, dataDir: config.dataDir });
     const replicas = [db, replicaDb].map((sql) =>
       createSubprocessorsService({ serviceDb: sql, userDb: createUserDb(sql), mailer, publicBaseUrl: config.publicBaseUrl }),
