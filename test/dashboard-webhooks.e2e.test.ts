@@ -74,7 +74,7 @@ describe('webhooks, trust and leads pages, in a real browser', () => {
     await h.checkPage(page, 'leads');
 
     await page.locator(`a[href="/app/orgs/${org.id}/leads/${leadId}"]`).click();
-    await page.getByRole('heading', { name: 'Lead' }).waitFor();
+    await page.getByRole('heading', { name: 'Lead', exact: true }).waitFor();
     await page.getByText('+4930111222333').waitFor();
     await page.getByText('erika@example.com').waitFor();
     await h.checkPage(page, 'lead');
