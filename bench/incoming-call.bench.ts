@@ -37,10 +37,10 @@ export const STAGES: Stage[] = [
   { label: 'validation (zod)', claims: (_fn, url) => inPackage(url, 'zod') },
   { label: 'form body (raw-body, URLSearchParams)', claims: (fn, url) => inPackage(url, 'raw-body') || fn === 'formBody' },
   { label: 'security headers (helmet)', claims: (_fn, url) => inPackage(url, 'helmet') },
-  { label: 'request id and context (AsyncLocalStorage)', claims: (_fn, url) => inFile(url, 'src/http/request-context-middleware.ts', 'src/lib/request-context.ts') || url === 'node:async_hooks' || url.startsWith('node:internal/async_hooks') || url.startsWith('node:internal/async_local_storage') },
+  { label: 'request id and context (AsyncLocalStorage, proxy-addr)', claims: (_fn, url) => inFile(url, 'src/http/request-context-middleware.ts', 'src/lib/request-context.ts') || inPackage(url, 'proxy-addr', 'ipaddr.js') || url === 'node:async_hooks' || url.startsWith('node:internal/async_hooks') || url.startsWith('node:internal/async_local_storage') },
   { label: 'call flow (routing, keyed hash, TwiML)', claims: (_fn, url) => url.includes('/src/calls/') || url.includes('/src/lib/') },
   { label: 'answer (res.send, headers, socket write)', claims: (_fn, url) => url.endsWith('/node_modules/express/lib/response.js') || url === 'node:_http_outgoing' || inPackage(url, 'etag', 'fresh', 'send') },
-  { label: 'HTTP parsing and Express dispatch', claims: (_fn, url) => inPackage(url, 'router', 'express', 'path-to-regexp', 'parseurl', 'finalhandler', 'on-finished') || url === 'node:_http_server' || url === 'node:_http_common' || url === 'node:_http_incoming' },
+  { label: 'HTTP parsing and dispatch (Express, or ahead of it)', claims: (_fn, url) => inPackage(url, 'router', 'express', 'path-to-regexp', 'parseurl', 'finalhandler', 'on-finished') || inFile(url, 'src/http/ahead-of-express.ts') || url === 'node:_http_server' || url === 'node:_http_common' || url === 'node:_http_incoming' },
 ];
 
 function freePort(): Promise<number> {

@@ -115,6 +115,8 @@ describe('npm start with NODE_ENV=production', () => {
     expect(exitCode, output).toBeUndefined();
     expect(ready?.status, output).toBe(200);
     expect(await ready!.json()).toEqual({ status: 'ready', database: 'ok' });
+    // The start-up line goes down a pipe that may be read after the answer above arrives.
+    for (let i = 0; i < 40 && !output.includes('"mode":"production"'); i += 1) await new Promise((r) => setTimeout(r, 50));
     expect(output).toContain('"mode":"production"');
     expect(output).not.toContain('could not start');
 

@@ -1,10 +1,12 @@
-import type { RequestHandler, Response, Router } from 'express';
+import type { IncomingMessage } from 'node:http';
+import querystring from 'node:querystring';
 import getRawBody from 'raw-body';
 import twilio from 'twilio';
 import { z } from 'zod';
 import { safeEqual } from '../lib/crypto.js';
 import { AppError } from '../lib/errors.js';
 import { logger } from '../lib/logger.js';
+import type { AheadRoute, PlainAnswer, PlainRequest } from '../http/ahead-of-express.js';
 import type { Answer, CallFlowService } from './call-flow-service.js';
 
 const CALL_SID = z.string().regex(/^CA[0-9a-fA-F]{32}$/, { message: 'must be a Twilio call SID' });
@@ -40,44 +42,28 @@ export const recordingParams = z.looseObject({
  * mismatch falls back to validateRequest, which also tries the URL with and
  * without a port and escaped forms (and compares in constant time too).
  */
-export function verifyTwilioSignature(authToken: string, publicBaseUrl: string): RequestHandler {
-  return (req, _res, next) => {
-    const signature = req.get('x-twilio-signature');
-    const params = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, string>;
-    const url = `${publicBaseUrl}${req.originalUrl}`;
-    if (!signature || !(safeEqual(twilio.getExpectedTwilioSignature(authToken, url, params), signature) || twilio.validateRequest(authToken, signature, url, params))) {
+export function twilioSignatureCheck(authToken: string, publicBaseUrl: string) {
+  return (signature: string | string[] | undefined, target: string, params: Record<string, string | string[]>): void => {
+    const url = `${publicBaseUrl}${target}`;
+    if (typeof signature !== 'string' || !signature || !(safeEqual(twilio.getExpectedTwilioSignature(authToken, url, params), signature) || twilio.validateRequest(authToken, signature, url, params))) {
       throw new AppError(403, 'invalid_signature', 'X-Twilio-Signature is missing or does not match this request.');
     }
-    next();
   };
 }
 
-/**
- * Writes a TwiML answer straight to the response: the headers Express's
- * res.type().send() would write, but without the ETag (a hash of every
- * answer; nobody revalidates the answer to a POST) and its freshness check.
- */
-function sendXml(res: Response, twiml: string): void {
-  res.writeHead(200, { 'content-type': 'text/xml; charset=utf-8', 'content-length': Buffer.byteLength(twiml) });
-  res.end(twiml);
-}
+const XML = 'text/xml; charset=utf-8';
 
-function sendTwiml(res: Response, answer: Answer): void {
-  sendXml(res, answer.twiml);
-  if (answer.after) {
-    const after = answer.after;
-    res.on('finish', () => {
-      after().catch((err: unknown) => logger.error({ err_name: (err as Error).name }, 'post-answer work failed'));
-    });
-  }
+/** A TwiML answer (no ETag: nobody revalidates the answer to a POST), with its work for afterwards. */
+function twimlAnswer(answer: Answer): PlainAnswer {
+  return { status: 200, contentType: XML, body: answer.twiml, after: answer.after };
 }
 
 /** A TwiML answer for a request we cannot use: the caller hears an apology, never an error page. */
-function safeTwiml(res: Response): void {
+function safeTwiml(): PlainAnswer {
   const r = new twilio.twiml.VoiceResponse();
   r.say({ language: 'en-GB' }, 'Sorry, something went wrong with this call. Goodbye.');
   r.hangup();
-  sendXml(res, r.toString());
+  return { status: 200, contentType: XML, body: r.toString() };
 }
 
 const MAX_PARAMS = 200;
@@ -86,80 +72,80 @@ const FORM = /^application\/x-www-form-urlencoded\s*(;|$)/i;
 
 /**
  * Twilio posts flat form fields (no nesting): the body is read with raw-body
- * (size-limited) and split by the platform's URLSearchParams, which costs a
- * fraction of body-parser with qs on this, the busiest route. A repeated
- * field becomes an array, as the signature check expects.
+ * (size-limited) and split by the platform's URLSearchParams. A repeated
+ * field becomes an array, as the signature check expects. Any other content
+ * type gives no fields (and so fails the signature check or validation).
  */
-const formBody: RequestHandler = async (req, _res, next) => {
+async function formBody(req: IncomingMessage): Promise<Record<string, string | string[]>> {
   const params: Record<string, string | string[]> = {};
-  if (FORM.test(req.get('content-type') ?? '')) {
-    let raw: Buffer;
-    try {
-      raw = await getRawBody(req, { length: req.get('content-length'), limit: MAX_BODY });
-    } catch (err) {
-      const status = (err as { status?: number }).status ?? 400;
-      if (status === 413) throw new AppError(413, 'payload_too_large', `A webhook body may be at most ${MAX_BODY} bytes.`);
-      throw new AppError(400, 'invalid_body', 'The request body could not be read.');
-    }
-    let count = 0;
-    for (const [key, value] of new URLSearchParams(raw.toString('utf8'))) {
-      if (++count > MAX_PARAMS) throw new AppError(413, 'payload_too_large', `A webhook may carry at most ${MAX_PARAMS} fields.`);
-      const seen = params[key];
-      params[key] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
-    }
+  if (!FORM.test(req.headers['content-type'] ?? '')) return params;
+  let raw: Buffer;
+  try {
+    raw = await getRawBody(req, { length: req.headers['content-length'], limit: MAX_BODY });
+  } catch (err) {
+    const status = (err as { status?: number }).status ?? 400;
+    if (status === 413) throw new AppError(413, 'payload_too_large', `A webhook body may be at most ${MAX_BODY} bytes.`);
+    throw new AppError(400, 'invalid_body', 'The request body could not be read.');
   }
-  req.body = params;
-  next();
-};
+  let count = 0;
+  for (const [key, value] of new URLSearchParams(raw.toString('utf8'))) {
+    if (++count > MAX_PARAMS) throw new AppError(413, 'payload_too_large', `A webhook may carry at most ${MAX_PARAMS} fields.`);
+    const seen = params[key];
+    params[key] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
+  }
+  return params;
+}
 
 /**
- * /webhooks/twilio: voice, consent, status and recording callbacks (all signed),
- * each one route of `app`, run after `before` (the app's security headers and
- * request context). The routes carry their parsers themselves and are meant to
- * be mounted ahead of the app's own middleware and routers: no nested router,
- * the cheapest dispatch for the busiest routes.
+ * /webhooks/twilio: voice, consent, status and recording callbacks, each
+ * signed. They are served ahead of Express (`serveAheadOfExpress`): the
+ * busiest routes, with the same security headers, request context, log line,
+ * metrics and error answers as every other route.
  */
-export function twilioWebhookRoutes(
-  app: Pick<Router, 'post'>,
-  service: CallFlowService,
-  opts: { authToken: string; publicBaseUrl: string; before: RequestHandler[] },
-): void {
-  const signed = [...opts.before, formBody, verifyTwilioSignature(opts.authToken, opts.publicBaseUrl)];
-  const router = {
-    post: (path: string, handler: RequestHandler) => app.post(`/webhooks/twilio${path}`, ...signed, handler),
-  };
-
-  router.post('/voice', async (req, res) => {
-    const p = voiceParams.safeParse(req.body);
-    if (!p.success) {
-      logger.warn({ issues: p.error.issues.map((i) => i.path.join('.')) }, 'unusable voice webhook');
-      return safeTwiml(res);
-    }
-    sendTwiml(res, await service.incoming(p.data));
+export function twilioWebhookRoutes(service: CallFlowService, opts: { authToken: string; publicBaseUrl: string }): AheadRoute[] {
+  const checkSignature = twilioSignatureCheck(opts.authToken, opts.publicBaseUrl);
+  const signed = (path: string, handle: (body: Record<string, string | string[]>, req: PlainRequest) => Promise<PlainAnswer>): AheadRoute => ({
+    method: 'POST',
+    path: `/webhooks/twilio${path}`,
+    async handle(req) {
+      const body = await formBody(req.raw);
+      checkSignature(req.raw.headers['x-twilio-signature'], req.url, body);
+      return handle(body, req);
+    },
   });
 
-  router.post('/consent', async (req, res) => {
-    const p = consentParams.safeParse(req.body);
-    const q = consentQuery.safeParse(req.query);
-    if (!p.success || !q.success) {
-      logger.warn('unusable consent webhook');
-      return safeTwiml(res);
-    }
-    sendTwiml(res, await service.consent(p.data, q.data.attempt));
-  });
+  return [
+    signed('/voice', async (body) => {
+      const p = voiceParams.safeParse(body);
+      if (!p.success) {
+        logger.warn({ issues: p.error.issues.map((i) => i.path.join('.')) }, 'unusable voice webhook');
+        return safeTwiml();
+      }
+      return twimlAnswer(await service.incoming(p.data));
+    }),
 
-  router.post('/status', async (req, res) => {
-    const p = statusParams.safeParse(req.body);
-    if (!p.success) throw new AppError(400, 'validation_failed', `Invalid status callback: ${p.error.issues[0]!.path.join('.')}: ${p.error.issues[0]!.message}`);
-    await service.status(p.data);
-    res.status(204).end();
-  });
+    signed('/consent', async (body, req) => {
+      const p = consentParams.safeParse(body);
+      const q = consentQuery.safeParse(querystring.parse(req.query));
+      if (!p.success || !q.success) {
+        logger.warn('unusable consent webhook');
+        return safeTwiml();
+      }
+      return twimlAnswer(await service.consent(p.data, q.data.attempt));
+    }),
 
-  router.post('/recording', async (req, res) => {
-    const p = recordingParams.safeParse(req.body);
-    if (!p.success) throw new AppError(400, 'validation_failed', `Invalid recording callback: ${p.error.issues[0]!.path.join('.')}: ${p.error.issues[0]!.message}`);
-    const after = await service.recording(p.data);
-    res.status(204).end();
-    if (after) after().catch((err: unknown) => logger.error({ err_name: (err as Error).name }, 'recording follow-up failed'));
-  });
+    signed('/status', async (body) => {
+      const p = statusParams.safeParse(body);
+      if (!p.success) throw new AppError(400, 'validation_failed', `Invalid status callback: ${p.error.issues[0]!.path.join('.')}: ${p.error.issues[0]!.message}`);
+      await service.status(p.data);
+      return { status: 204 };
+    }),
+
+    signed('/recording', async (body) => {
+      const p = recordingParams.safeParse(body);
+      if (!p.success) throw new AppError(400, 'validation_failed', `Invalid recording callback: ${p.error.issues[0]!.path.join('.')}: ${p.error.issues[0]!.message}`);
+      const after = await service.recording(p.data);
+      return { status: 204, after: after ?? undefined };
+    }),
+  ];
 }

@@ -29,6 +29,8 @@ import type { LegalHoldsService } from '../legal-holds/legal-holds-service.js';
 import { elevenLabsWebhookRoutes } from '../calls/elevenlabs-webhooks.js';
 import type { PostCallService } from '../calls/post-call-service.js';
 import { twilioWebhookRoutes } from '../calls/twilio-webhooks.js';
+import { serveAheadOfExpress } from './ahead-of-express.js';
+import { logger } from '../lib/logger.js';
 import type { WithdrawalService } from '../calls/withdrawal-service.js';
 import type { AgentPlatform } from '../providers/agent-platform.js';
 import type { Telephony } from '../providers/telephony.js';
@@ -116,27 +118,22 @@ export interface AppDeps {
 }
 
 /**
- * Helmet's headers in its default configuration do not depend on the request: they are
- * taken from it once and set in one pass, for the busiest routes, instead of running
- * its dozen middleware layers on every request. The headers are the same.
+ * Helmet's headers in its default configuration do not depend on the request:
+ * taken from it once, for the routes served ahead of Express, which write them
+ * with their answer. The headers are the same as every other route's.
  */
-function fixedHeaders(helmetMiddleware: RequestHandler): RequestHandler {
+function helmetHeaderList(helmetMiddleware: RequestHandler): [string, string][] {
   const headers: [string, string][] = [];
-  const removed: string[] = [];
   const res = {
-    setHeader: (name: string, value: unknown) => headers.push([name, String(value)]),
-    removeHeader: (name: string) => removed.push(name),
+    setHeader: (name: string, value: unknown) => headers.push([name.toLowerCase(), String(value)]),
+    removeHeader: () => undefined,
   };
   let ran = false;
   helmetMiddleware({} as Request, res as unknown as Response, () => {
     ran = true;
   });
   if (!ran) throw new Error('helmet did not run synchronously');
-  return (_req, response, next) => {
-    for (const name of removed) response.removeHeader(name);
-    for (const [name, value] of headers) response.setHeader(name, value);
-    next();
-  };
+  return headers;
 }
 
 /** Builds the HTTP application: security headers, request context, routes, one error handler. */
@@ -145,12 +142,12 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? false);
   const securityHeaders = helmet();
-  const webhookSecurityHeaders = fixedHeaders(securityHeaders);
-  // Twilio's webhooks first: the busiest routes, and they need nothing mounted
-  // below. Each is a route of the app itself with the same security headers and
-  // request context as every other request, without the dispatch of the
-  // app-wide middleware layers and a mounted router.
-  twilioWebhookRoutes(app, deps.callFlow, { authToken: deps.twilioAuthToken, publicBaseUrl: deps.publicBaseUrl, before: [deps.metrics.httpMiddleware, webhookSecurityHeaders, requestContext] });
+  // Twilio's webhooks, the busiest routes, are served ahead of Express (see serveAheadOfExpress).
+  serveAheadOfExpress(app, twilioWebhookRoutes(deps.callFlow, { authToken: deps.twilioAuthToken, publicBaseUrl: deps.publicBaseUrl }), {
+    headers: helmetHeaderList(securityHeaders),
+    metrics: deps.metrics,
+    onAfterError: (err) => logger.error({ err_name: (err as Error).name }, 'post-answer work failed'),
+  });
   app.use(deps.metrics.httpMiddleware);
   app.use(securityHeaders);
   app.use(requestContext);

@@ -60,22 +60,27 @@ function fromBodyParser(err: { type?: string; status?: number; expose?: boolean 
 }
 
 /**
- * The one error middleware: typed errors keep their status and message; known
+ * The answer to an error: typed errors keep their status and message; known
  * database and body-parser errors become clear 4xx answers; anything else is a
  * 500 that says nothing about internals (its details go to the log, without
  * personal data: database error details can quote values, so only codes are logged).
+ * Used by the error middleware and by the routes served ahead of Express.
  */
-export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
-  const requestId = currentContext()?.requestId ?? res.getHeader('x-request-id');
-  const known =
-    err instanceof AppError ? err : (fromBodyParser(err as never) ?? fromDatabase(err as PgLikeError));
+export function errorAnswer(err: unknown): { status: number; body: { error: Record<string, unknown> } } {
+  const known = err instanceof AppError ? err : (fromBodyParser(err as never) ?? fromDatabase(err as PgLikeError));
   if (known) {
-    const body: Record<string, unknown> = { code: known.code, message: known.message };
-    if (known.details !== undefined) body.details = known.details;
-    res.status(known.status).json({ error: body, request_id: requestId });
-    return;
+    const error: Record<string, unknown> = { code: known.code, message: known.message };
+    if (known.details !== undefined) error.details = known.details;
+    return { status: known.status, body: { error } };
   }
   const e = err as Error & PgLikeError;
   logger.error({ err_name: e?.name, err_code: e?.code, routine: e?.routine, stack: e?.stack?.split('\n').slice(0, 6).join('\n') }, 'unhandled error');
-  res.status(500).json({ error: { code: 'internal', message: 'Something went wrong on our side.' }, request_id: requestId });
+  return { status: 500, body: { error: { code: 'internal', message: 'Something went wrong on our side.' } } };
+}
+
+/** The one error middleware (see `errorAnswer`). */
+export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
+  const requestId = currentContext()?.requestId ?? res.getHeader('x-request-id');
+  const { status, body } = errorAnswer(err);
+  res.status(status).json({ ...body, request_id: requestId });
 };

@@ -14,6 +14,8 @@ export interface Metrics {
   registry: Registry;
   /** Express middleware: times every request by route pattern, method and status. */
   httpMiddleware: RequestHandler;
+  /** A request answered outside Express (its route is already a pattern). */
+  requestFinished(r: { route: string; method: string; status: number; seconds: number }): void;
   /** A scheduled or manual job run finished. */
   jobFinished(job: string, seconds: number, ok: boolean): void;
   /** An alert condition started to hold (counted once per episode). */
@@ -168,13 +170,17 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     },
   });
 
+  const requestFinished = (r: { route: string; method: string; status: number; seconds: number }) => {
+    http.observe({ route: r.route, method: r.method, status: String(r.status) }, r.seconds);
+    const provider = webhookProvider(r.route);
+    if (provider) webhook.observe({ provider }, r.seconds);
+  };
+
   const httpMiddleware: RequestHandler = (req: Request, res: Response, next: NextFunction) => {
     const started = process.hrtime.bigint();
     res.once('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      http.observe({ route: routeLabel(req, res.statusCode), method: req.method, status: String(res.statusCode) }, seconds);
-      const provider = webhookProvider(req.originalUrl);
-      if (provider) webhook.observe({ provider }, seconds);
+      requestFinished({ route: routeLabel(req, res.statusCode), method: req.method, status: res.statusCode, seconds });
     });
     next();
   };
@@ -182,6 +188,7 @@ export function createMetrics(deps: MetricsDeps): Metrics {
   return {
     registry,
     httpMiddleware,
+    requestFinished,
     jobFinished(job, seconds, ok) {
       jobRuns.inc({ job });
       if (!ok) jobFailures.inc({ job });

@@ -1,18 +1,21 @@
-import type { Express, NextFunction, Request, RequestHandler, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Express } from 'express';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
+import { routesAheadOfExpress } from '../../src/http/ahead-of-express.js';
 import { buildOpenApiDocument, type OpenApiDocument } from '../../src/http/openapi.js';
 import { openApiPath } from '../../src/lib/openapi.js';
 
 /**
  * The API description checked against the running app, from test code only:
  *
- * - `listRoutes(app)` walks Express 5's router stack for every (method, path);
+ * - `listRoutes(app)` walks Express 5's router stack for every (method, path),
+ *   and adds the routes served ahead of Express;
  *   `undescribedRoutes` lists those the document does not describe.
  * - `checkResponse` validates one answer (status, content type, JSON body)
  *   against the document, with Ajv's JSON Schema 2020-12 (OpenAPI 3.1's dialect).
- * - `observeResponses(app)` puts an observer in front of the app's own
- *   middleware that checks every answer the test receives; test/helpers/harness.ts
+ * - `observeResponses(app)` puts an observer in front of everything the app
+ *   serves that checks every answer the test receives; test/helpers/harness.ts
  *   does it for every app it builds, and test/helpers/openapi-setup.ts fails the
  *   test whose request got an answer the document does not allow.
  */
@@ -58,6 +61,9 @@ export function listRoutes(appOrRouter: Express | { stack: Layer[] }): RouteEntr
     }
   };
   walk(stack, '');
+  if ('router' in appOrRouter) {
+    for (const r of routesAheadOfExpress(appOrRouter)) out.set(`${r.method} ${r.path}`, { method: r.method as Method, path: openApiPath(r.path) });
+  }
   return [...out.values()].sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
 }
 
@@ -175,14 +181,14 @@ export function responseChecker(): ResponseChecker {
 }
 
 /** Keeps a copy of what is written, to check the answer once it is finished. */
-const observer: RequestHandler = (req: Request, res: Response, next: NextFunction) => {
+const observer = (req: IncomingMessage & { originalUrl?: string }, res: ServerResponse, next: () => void) => {
   const chunks: Buffer[] = [];
   const keep = (chunk: unknown, encoding?: unknown) => {
     if (chunk === undefined || chunk === null || typeof chunk === 'function') return;
     chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8'));
   };
   const write = res.write.bind(res) as (...args: unknown[]) => boolean;
-  const end = res.end.bind(res) as (...args: unknown[]) => Response;
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
   (res as unknown as { write: unknown }).write = (...args: unknown[]) => {
     keep(args[0], args[1]);
     return write(...args);
@@ -191,11 +197,23 @@ const observer: RequestHandler = (req: Request, res: Response, next: NextFunctio
     keep(args[0], args[1]);
     return end(...args);
   };
-  const method = req.method;
-  const path = req.originalUrl.split('?')[0]!;
+  // An answer may pass its headers to writeHead only (then getHeader does not see them).
+  let written: string | undefined;
+  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+  (res as unknown as { writeHead: unknown }).writeHead = (...args: unknown[]) => {
+    const headers = args.find((a) => typeof a === 'object' && a !== null);
+    if (Array.isArray(headers)) {
+      for (let i = 0; i + 1 < headers.length; i += 2) if (String(headers[i]).toLowerCase() === 'content-type') written = String(headers[i + 1]);
+    } else if (headers) {
+      for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === 'content-type') written = String(v);
+    }
+    return writeHead(...args);
+  };
+  const method = req.method ?? 'GET';
+  const path = (req.originalUrl ?? req.url ?? '/').split('?')[0]!;
   res.on('finish', () => {
     if (method === 'HEAD' || method === 'OPTIONS') return;
-    const contentType = res.getHeader('content-type');
+    const contentType = res.getHeader('content-type') ?? written;
     const result = responseChecker().check({ method, path, status: res.statusCode, contentType: contentType === undefined ? undefined : String(contentType), body: Buffer.concat(chunks).toString('utf8') });
     if (!result.operation) return;
     observed.answers++;
@@ -207,11 +225,12 @@ const observer: RequestHandler = (req: Request, res: Response, next: NextFunctio
   next();
 };
 
-/** Puts the observer in front of everything the app does (its first layer). */
+/** Puts the observer in front of everything the app does, the routes served ahead of Express included. */
 export function observeResponses(app: Express): Express {
-  app.use(observer);
-  const stack = (app.router as unknown as { stack: unknown[] }).stack;
-  stack.unshift(stack.pop());
+  type Handle = (req: IncomingMessage, res: ServerResponse, next?: unknown) => void;
+  const target = app as unknown as { handle: Handle };
+  const inner = target.handle.bind(app);
+  target.handle = (req, res, next) => observer(req, res, () => inner(req, res, next));
   return app;
 }
 

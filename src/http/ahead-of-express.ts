@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Express } from 'express';
+import proxyaddr from 'proxy-addr';
+import { ipPrefix } from '../lib/crypto.js';
+import { requestLog } from '../lib/logger.js';
+import { runWithContext } from '../lib/request-context.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { errorAnswer } from './error-handler.js';
+
+/** What a route served ahead of Express answers: written in one `writeHead` and `end`. */
+export interface PlainAnswer {
+  status: number;
+  contentType?: string;
+  body?: string;
+  /** Work to do once the answer is on its way (it must not delay the caller). */
+  after?: () => Promise<void>;
+}
+
+/** The request as a route ahead of Express sees it: the raw message, its path and its query string. */
+export interface PlainRequest {
+  raw: IncomingMessage;
+  /** The request target as received (path and query string): what a signature covers. */
+  url: string;
+  path: string;
+  query: string;
+}
+
+export interface AheadRoute {
+  method: 'POST';
+  path: string;
+  handle(req: PlainRequest): Promise<PlainAnswer>;
+}
+
+export interface AheadOptions {
+  /** Response headers every answer carries (helmet's, taken once). */
+  headers: [string, string][];
+  metrics: Metrics;
+  /** Logs a failure of an answer's `after` work. */
+  onAfterError(err: unknown): void;
+}
+
+const INCOMING_ID = /^[A-Za-z0-9._-]{8,64}$/;
+const ROUTES = Symbol.for('voice-gdpr.routes-ahead-of-express');
+
+type TrustFn = (addr: string, i: number) => boolean;
+type Handle = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
+
+/**
+ * Serves a few routes before Express sees the request: the Twilio webhooks,
+ * the busiest routes by far, which need none of Express's routing, body
+ * parsers or response helpers. Express prepares every request it dispatches
+ * (it swaps the prototypes of the request and the response, which V8 then
+ * handles on its slow paths) and walks its router; measured on the voice
+ * webhook (`npm run bench -- incoming`), bare Express spends about three times
+ * the CPU of a bare `node:http` handler per request. Each route here gets what
+ * every Express route gets (helmet's security headers, a request id kept or
+ * made, the request context for log lines and audit rows, the per-request log
+ * line, the HTTP metrics, and the error answers of the app's error handler),
+ * by calling the same functions. Everything else goes to Express unchanged.
+ *
+ * The app stays an Express application (tests, `app.listen` and the route
+ * listing keep working): its `handle`, which Express's request listener calls
+ * for every request, is wrapped.
+ */
+export function serveAheadOfExpress(app: Express, routes: AheadRoute[], opts: AheadOptions): void {
+  const byPath = new Map(routes.map((r) => [r.path, r]));
+  const target = app as unknown as { handle: Handle; [ROUTES]?: { method: string; path: string }[] };
+  const expressHandle = target.handle.bind(app);
+  target[ROUTES] = [...(target[ROUTES] ?? []), ...routes.map((r) => ({ method: r.method.toLowerCase(), path: r.path }))];
+  target.handle = (req, res, next) => {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const route = byPath.get(path);
+    if (route === undefined || req.method !== route.method) return expressHandle(req, res, next);
+    serve(route, { raw: req, url, path, query: q < 0 ? '' : url.slice(q + 1) }, res, app.get('trust proxy fn') as TrustFn, opts);
+  };
+}
+
+/** The routes served ahead of Express by `app` (method in lower case, as Express lists its own). */
+export function routesAheadOfExpress(app: Express): { method: string; path: string }[] {
+  return (app as unknown as { [ROUTES]?: { method: string; path: string }[] })[ROUTES] ?? [];
+}
+
+function serve(route: AheadRoute, req: PlainRequest, res: ServerResponse, trust: TrustFn, opts: AheadOptions): void {
+  const started = process.hrtime.bigint();
+  const incoming = req.raw.headers['x-request-id'];
+  const requestId = typeof incoming === 'string' && INCOMING_ID.test(incoming) ? incoming : randomUUID();
+  res.once('finish', () => {
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    opts.metrics.requestFinished({ route: route.path, method: route.method, status: res.statusCode, seconds });
+    requestLog.info({ request_id: requestId, method: route.method, path: req.path, status: res.statusCode, ms: seconds * 1e3 }, 'request');
+  });
+  const write = (answer: PlainAnswer) => {
+    const headers: string[] = [];
+    for (const [name, value] of opts.headers) headers.push(name, value);
+    headers.push('x-request-id', requestId);
+    if (answer.body !== undefined) headers.push('content-type', answer.contentType ?? 'text/plain; charset=utf-8', 'content-length', String(Buffer.byteLength(answer.body)));
+    res.writeHead(answer.status, headers);
+    res.end(answer.body);
+    const after = answer.after;
+    if (after) res.once('finish', () => void after().catch(opts.onAfterError));
+  };
+  runWithContext({ requestId, ip: ipPrefix(proxyaddr(req.raw, trust)) }, () => {
+    route.handle(req).then(write, (err: unknown) => {
+      const { status, body } = errorAnswer(err);
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      write({ status, contentType: 'application/json; charset=utf-8', body: JSON.stringify({ ...body, request_id: requestId }) });
+    });
+  });
+}
