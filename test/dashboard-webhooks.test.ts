@@ -29,8 +29,8 @@ afterAll(async () => {
 
 const webhooksPath = (o: TestOrg = org) => `/app/orgs/${o.id}/webhooks`;
 
-/** The page's CSRF token and the cookies a browser holding it would send. */
-async function openForm(user: TestUser, path = webhooksPath()): Promise<{ token: string; cookie: string; html: string }> {
+/** The page's CSRF token, its registration form's one-time id, and the cookies a browser holding it would send. */
+async function openForm(user: TestUser, path = webhooksPath()): Promise<{ token: string; cookie: string; html: string; formId?: string }> {
   const cookie = `session=${user.token}`;
   const res = await request(app).get(path).set('Cookie', cookie);
   expect(res.status).toBe(200);
@@ -39,16 +39,21 @@ async function openForm(user: TestUser, path = webhooksPath()): Promise<{ token:
     .concat(res.headers['set-cookie'] ?? [])
     .map((c) => c.split(';')[0]!)
     .find((c) => c.startsWith('csrf='))!;
-  return { token, cookie: `${cookie}; ${csrf}`, html: res.text };
+  const formId = formIdIn(res.text);
+  return { token, cookie: `${cookie}; ${csrf}`, html: res.text, ...(formId ? { formId } : {}) };
 }
 
-const post = (form: { token?: string; cookie: string }, body: Record<string, string | string[]>, path = webhooksPath()) =>
+/** The registration form's one-time id in a page, if it has the form. */
+const formIdIn = (html: string) => /name="form_id" value="([^"]+)"/.exec(html)?.[1];
+
+/** A form post as the browser sends it: the CSRF token and the form's id (when the page had them), then the fields. */
+const post = (form: { token?: string; cookie: string; formId?: string }, body: Record<string, string | string[]>, path = webhooksPath()) =>
   request(app)
     .post(path)
     .set('Cookie', form.cookie)
     .set('Origin', ORIGIN)
     .type('form')
-    .send({ ...(form.token ? { _csrf: form.token } : {}), ...body });
+    .send({ ...(form.token ? { _csrf: form.token } : {}), ...(form.formId ? { form_id: form.formId } : {}), ...body });
 
 async function endpoints(o: TestOrg = org) {
   return db<{ id: string; url: string; events: string[]; secret: string }[]>`select id, url, events, secret from public.webhook_endpoints where org_id = ${o.id} order by created_at`;
