@@ -55,6 +55,15 @@ describe('webhooks, trust and leads pages, in a real browser', () => {
     expect(page.url()).toBe(`${base}/app/orgs/${org.id}/webhooks`);
     await h.checkPage(page, 'webhooks-created');
 
+    // Reloading the answer re-posts the form: nothing new is registered, and the secret is not shown again.
+    await page.reload();
+    await page.getByRole('heading', { name: 'This form was already submitted' }).waitFor();
+    await page.getByText('Its signing secret was shown once').waitFor();
+    expect(await page.content()).not.toContain(secret);
+    expect(await page.locator('#webhook-secret').count()).toBe(0);
+    expect(await db`select 1 from public.webhook_endpoints where org_id = ${org.id}`).toHaveLength(1);
+    await h.checkPage(page, 'webhooks-already-registered');
+
     // Opening the page again shows the endpoint, never the secret.
     await page.goto(`${base}/app/orgs/${org.id}/webhooks`);
     await page.getByRole('heading', { name: 'https://hooks.example.test/voice' }).waitFor();

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceDb } from '../src/db/database.js';
+import { FORM_SUBMISSION_HOURS } from '../src/webhooks/webhook-delivery.js';
+import { pruneFormSubmissions } from '../src/webhooks/webhooks-repo.js';
 import { MAX_ENDPOINTS_PER_ORG } from '../src/webhooks/webhooks-service.js';
 import { bearer, buildTestApp, createOrg, openTestDb, testConfig, type TestOrg, type TestUser } from './helpers/harness.js';
 
@@ -29,8 +31,8 @@ afterAll(async () => {
 
 const webhooksPath = (o: TestOrg = org) => `/app/orgs/${o.id}/webhooks`;
 
-/** The page's CSRF token and the cookies a browser holding it would send. */
-async function openForm(user: TestUser, path = webhooksPath()): Promise<{ token: string; cookie: string; html: string }> {
+/** The page's CSRF token, its registration form's one-time id, and the cookies a browser holding it would send. */
+async function openForm(user: TestUser, path = webhooksPath()): Promise<{ token: string; cookie: string; html: string; formId?: string }> {
   const cookie = `session=${user.token}`;
   const res = await request(app).get(path).set('Cookie', cookie);
   expect(res.status).toBe(200);
@@ -39,16 +41,21 @@ async function openForm(user: TestUser, path = webhooksPath()): Promise<{ token:
     .concat(res.headers['set-cookie'] ?? [])
     .map((c) => c.split(';')[0]!)
     .find((c) => c.startsWith('csrf='))!;
-  return { token, cookie: `${cookie}; ${csrf}`, html: res.text };
+  const formId = formIdIn(res.text);
+  return { token, cookie: `${cookie}; ${csrf}`, html: res.text, ...(formId ? { formId } : {}) };
 }
 
-const post = (form: { token?: string; cookie: string }, body: Record<string, string | string[]>, path = webhooksPath()) =>
+/** The registration form's one-time id in a page, if it has the form. */
+const formIdIn = (html: string) => /name="form_id" value="([^"]+)"/.exec(html)?.[1];
+
+/** A form post as the browser sends it: the CSRF token and the form's id (when the page had them), then the fields. */
+const post = (form: { token?: string; cookie: string; formId?: string }, body: Record<string, string | string[]>, path = webhooksPath()) =>
   request(app)
     .post(path)
     .set('Cookie', form.cookie)
     .set('Origin', ORIGIN)
     .type('form')
-    .send({ ...(form.token ? { _csrf: form.token } : {}), ...body });
+    .send({ ...(form.token ? { _csrf: form.token } : {}), ...(form.formId ? { form_id: form.formId } : {}), ...body });
 
 async function endpoints(o: TestOrg = org) {
   return db<{ id: string; url: string; events: string[]; secret: string }[]>`select id, url, events, secret from public.webhook_endpoints where org_id = ${o.id} order by created_at`;
@@ -163,6 +170,97 @@ describe('dashboard webhooks page', () => {
     expect((await post(form, {}, `${webhooksPath()}/${target.id}/delete`)).status).toBe(404);
   });
 
+  it('registers once per form: the same form again (a reload) registers nothing and never shows the secret again; a new form registers', async () => {
+    const before = (await endpoints()).length;
+    const form = await openForm(org.owner);
+    expect(form.formId).toMatch(/^[0-9a-f-]{36}$/);
+    const url = 'https://hooks.example.test/reloaded';
+    const first = await post(form, { url, events: 'call.completed' });
+    expect(first.status).toBe(201);
+    const secret = SECRET.exec(first.text)![0];
+    const [stored] = (await endpoints()).filter((e) => e.url === url);
+    expect(secret).toBe(stored!.secret);
+    const [recorded] = await db`select endpoint_id from app.webhook_form_submissions where org_id = ${org.id} and form_id = ${form.formId!}`;
+    expect(recorded?.endpoint_id).toBe(stored!.id);
+
+    // The browser re-posts the very same form (its token, its id, its fields).
+    const again = await post(form, { url, events: 'call.completed' });
+    expect(again.status).toBe(200);
+    expect(again.headers['cache-control']).toBe('no-store');
+    expect(again.text).toContain('This form was already submitted');
+    expect(again.text).toContain(`this form had already registered the endpoint ${url}`);
+    expect(again.text).toContain('Its signing secret was shown once');
+    expect(again.text).toContain(`href="${webhooksPath()}#endpoint-${stored!.id}"`);
+    expect(again.text).not.toMatch(SECRET);
+    expect(again.text).not.toContain(secret);
+    expect(again.text).not.toContain('The endpoint is registered');
+    expect((await endpoints()).filter((e) => e.url === url)).toHaveLength(1);
+    expect(await endpoints()).toHaveLength(before + 1);
+    const audits = await db`select 1 from public.audit_logs where org_id = ${org.id} and action = 'webhook_endpoint.created' and target_id = ${stored!.id}`;
+    expect(audits).toHaveLength(1);
+
+    // Both answers carry a new form for the next registration; it registers a second endpoint normally.
+    const next = formIdIn(again.text)!;
+    expect(next).not.toBe(form.formId);
+    expect(formIdIn(first.text)).not.toBe(form.formId);
+    const second = await post({ ...form, formId: next }, { url, events: 'incident.opened' });
+    expect(second.status).toBe(201);
+    const secondSecret = SECRET.exec(second.text)![0];
+    expect(secondSecret).not.toBe(secret);
+    expect((await endpoints()).filter((e) => e.url === url)).toHaveLength(2);
+    expect(await endpoints()).toHaveLength(before + 2);
+
+    // The same form submitted twice at once (two replicas, two connections): one registers, the other finds it.
+    const racing = formIdIn(second.text)!;
+    const raced = await Promise.all([0, 1].map(() => post({ ...form, formId: racing }, { url: 'https://hooks.example.test/raced', events: 'call.completed' })));
+    expect(raced.map((r) => r.status).sort()).toEqual([200, 201]);
+    expect(raced.filter((r) => SECRET.test(r.text))).toHaveLength(1);
+    expect((await endpoints()).filter((e) => e.url === 'https://hooks.example.test/raced')).toHaveLength(1);
+
+    // Deleted since: the form again still registers nothing, and says so.
+    expect((await post(form, {}, `${webhooksPath()}/${stored!.id}/delete`)).status).toBe(303);
+    const afterDelete = await post(form, { url, events: 'call.completed' });
+    expect(afterDelete.status).toBe(200);
+    expect(afterDelete.text).toContain('that endpoint has been deleted since');
+    expect(afterDelete.text).not.toMatch(SECRET);
+    expect((await endpoints()).map((e) => e.id)).not.toContain(stored!.id);
+    expect((await endpoints()).filter((e) => e.url === url)).toHaveLength(1);
+
+    // In German and Polish too.
+    const de = await post(form, { url, events: 'call.completed' }).set('Accept-Language', 'de');
+    expect(de.status).toBe(200);
+    expect(de.text).toContain('Dieses Formular wurde bereits abgeschickt');
+    const pl = await post(form, { url, events: 'call.completed' }).set('Accept-Language', 'pl');
+    expect(pl.text).toContain('Ten formularz został już wysłany');
+    expect(`${de.text}${pl.text}`).not.toMatch(SECRET);
+
+    await db`delete from public.webhook_endpoints where org_id = ${org.id} and url in (${url}, 'https://hooks.example.test/raced')`;
+    expect(await endpoints()).toHaveLength(before);
+  });
+
+  it('a form without its one-time id registers nothing: the form again, with an id, and what was typed', async () => {
+    const before = await endpoints();
+    const form = await openForm(org.admin);
+    for (const formId of [undefined, 'not-a-uuid']) {
+      const res = await post({ token: form.token, cookie: form.cookie, ...(formId ? { formId } : {}) }, { url: 'https://hooks.example.test/no-form-id', events: 'call.completed' });
+      expect(res.status).toBe(400);
+      expect(res.text).toContain('this form was out of date');
+      expect(res.text).toContain('value="https://hooks.example.test/no-form-id"');
+      expect(formIdIn(res.text)).toMatch(/^[0-9a-f-]{36}$/);
+      expect(res.text).not.toMatch(SECRET);
+    }
+    expect(await endpoints()).toEqual(before);
+  });
+
+  it('forgets submitted forms after FORM_SUBMISSION_HOURS (the webhook-deliveries job prunes them)', async () => {
+    const [old, recent] = [randomUUID(), randomUUID()];
+    await db`insert into app.webhook_form_submissions (org_id, form_id, submitted_at)
+             values (${org.id}, ${old}, now() - make_interval(hours => ${FORM_SUBMISSION_HOURS + 1})), (${org.id}, ${recent}, now())`;
+    expect((await pruneFormSubmissions(db, FORM_SUBMISSION_HOURS)).count).toBeGreaterThanOrEqual(1);
+    const left = await db`select form_id from app.webhook_form_submissions where form_id in (${old}, ${recent})`;
+    expect(left.map((r) => r.form_id)).toEqual([recent]);
+  });
+
   it('tells a member why there is nothing to see; a member’s register or delete is refused and changes nothing', async () => {
     const before = await endpoints();
     const { html, token, cookie } = await openForm(org.member);
@@ -180,11 +278,13 @@ describe('dashboard webhooks page', () => {
 
   it('refuses a POST without its CSRF token', async () => {
     const before = await endpoints();
-    const { cookie } = await openForm(org.owner);
-    const res = await post({ cookie }, { url: 'https://hooks.example.test/csrf', events: 'call.completed' });
+    const { cookie, formId } = await openForm(org.owner);
+    expect(formId).toBeDefined();
+    const res = await post({ cookie, formId: formId! }, { url: 'https://hooks.example.test/csrf', events: 'call.completed' });
     expect(res.status).toBe(403);
     expect(res.text).toContain('without its security token');
     expect(res.text).not.toMatch(SECRET);
+    expect(await db`select 1 from app.webhook_form_submissions where form_id = ${formId!}`).toHaveLength(0);
     const del = await post({ cookie }, {}, `${webhooksPath()}/${before[0]!.id}/delete`);
     expect(del.status).toBe(403);
     expect(await endpoints()).toEqual(before);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SECURITY, type Describe } from '../lib/openapi.js';
 
-type Page = [method: 'get' | 'post', path: string, summary: string];
+type Page = [method: 'get' | 'post', path: string, summary: string, description?: string];
 
 /** Pages anyone may open (signing in), then the pages behind the session cookie. */
 const PUBLIC_PAGES: Page[] = [
@@ -40,7 +40,16 @@ const SIGNED_IN_PAGES: Page[] = [
   ['get', '/app/orgs/:orgId/subprocessors', 'Sub-processors'],
   ['post', '/app/orgs/:orgId/subprocessors/:id/objection', 'Object to a sub-processor'],
   ['get', '/app/orgs/:orgId/webhooks', 'Outgoing webhooks'],
-  ['post', '/app/orgs/:orgId/webhooks', 'Register a webhook endpoint'],
+  [
+    'post',
+    '/app/orgs/:orgId/webhooks',
+    'Register a webhook endpoint',
+    'The form carries `form_id`, a one-time id rendered with it, and registers at most once. ' +
+      '201: the first submission registered the endpoint; the page shows its signing secret, this once (no-store). ' +
+      '200: the same form was submitted before (a reload re-posts it): nothing is registered, and the page says the endpoint ' +
+      'was registered already and that its secret was shown only once, without showing it. ' +
+      '400: the form again with what was wrong (also when `form_id` is missing or not a uuid: a form from before it had one).',
+  ],
   ['post', '/app/orgs/:orgId/webhooks/:endpointId/delete', 'Remove a webhook endpoint'],
   ['get', '/app/orgs/:orgId/trust', 'Trust checks'],
   ['get', '/app/orgs/:orgId/leads', 'Leads'],
@@ -86,12 +95,13 @@ export const describeDashboard: Describe = (api) => {
     [PUBLIC_PAGES, undefined],
     [SIGNED_IN_PAGES, [SECURITY.session]],
   ] as const) {
-    for (const [method, path, summary] of pages) {
+    for (const [method, path, summary, description] of pages) {
       api.html({
         method,
         path,
         tags,
         summary,
+        ...(description ? { description } : {}),
         security: security ? [...security] : undefined,
         params: paramsOf(path),
         form: method === 'post' ? form : undefined,

@@ -31,6 +31,14 @@ export const en = {
   noEvents: 'Nothing was registered: choose at least one event.',
   descriptionTooLong: 'Nothing was registered: the description may have at most 200 characters.',
   tooMany: 'Nothing was registered: an organisation can have at most {n} endpoints. Delete one first.',
+  alreadyTitle: 'This form was already submitted',
+  alreadyRegistered:
+    'Nothing was registered this time: this form had already registered the endpoint {url} (reloading the page sends the form again). Its signing secret was shown once, in the answer to that first submission, and is not shown again. If you did not copy it, delete the endpoint and register it again: the new registration gets a new secret.',
+  alreadyRegisteredDeleted:
+    'Nothing was registered this time: this form had already registered an endpoint (reloading the page sends the form again), and that endpoint has been deleted since. Its signing secret was shown once and is not shown again. To register an endpoint, fill in the form below.',
+  seeEndpoint: 'See the endpoint in the list',
+  seeEndpoints: 'See the registered endpoints',
+  formOutdated: 'Nothing was registered: this form was out of date. Check what is filled in and submit it again.',
   endpointsTitle: 'Registered endpoints',
   noEndpoints: 'No endpoint is registered yet.',
   registered: 'Registered',
@@ -84,6 +92,14 @@ export const de: WebhooksMessages = {
   noEvents: 'Nichts wurde registriert: Wählen Sie mindestens ein Ereignis.',
   descriptionTooLong: 'Nichts wurde registriert: Die Beschreibung darf höchstens 200 Zeichen haben.',
   tooMany: 'Nichts wurde registriert: Eine Organisation kann höchstens {n} Endpunkte haben. Löschen Sie zuerst einen.',
+  alreadyTitle: 'Dieses Formular wurde bereits abgeschickt',
+  alreadyRegistered:
+    'Diesmal wurde nichts registriert: Mit diesem Formular wurde der Endpunkt {url} bereits registriert (beim Neuladen der Seite wird das Formular erneut gesendet). Sein Signaturgeheimnis wurde einmal gezeigt, in der Antwort auf das erste Absenden, und wird nicht erneut gezeigt. Haben Sie es nicht kopiert, löschen Sie den Endpunkt und registrieren Sie ihn neu: Die neue Registrierung erhält ein neues Geheimnis.',
+  alreadyRegisteredDeleted:
+    'Diesmal wurde nichts registriert: Mit diesem Formular wurde bereits ein Endpunkt registriert (beim Neuladen der Seite wird das Formular erneut gesendet), und dieser Endpunkt wurde inzwischen gelöscht. Sein Signaturgeheimnis wurde einmal gezeigt und wird nicht erneut gezeigt. Um einen Endpunkt zu registrieren, füllen Sie das Formular unten aus.',
+  seeEndpoint: 'Den Endpunkt in der Liste ansehen',
+  seeEndpoints: 'Die registrierten Endpunkte ansehen',
+  formOutdated: 'Nichts wurde registriert: Dieses Formular war veraltet. Prüfen Sie die Angaben und schicken Sie es erneut ab.',
   endpointsTitle: 'Registrierte Endpunkte',
   noEndpoints: 'Noch ist kein Endpunkt registriert.',
   registered: 'Registriert',
@@ -135,6 +151,14 @@ export const pl: WebhooksMessages = {
   noEvents: 'Niczego nie zarejestrowano: wybierz co najmniej jedno zdarzenie.',
   descriptionTooLong: 'Niczego nie zarejestrowano: opis może mieć najwyżej 200 znaków.',
   tooMany: 'Niczego nie zarejestrowano: organizacja może mieć najwyżej {n} punktów końcowych. Najpierw usuń jeden.',
+  alreadyTitle: 'Ten formularz został już wysłany',
+  alreadyRegistered:
+    'Tym razem niczego nie zarejestrowano: ten formularz zarejestrował już punkt końcowy {url} (odświeżenie strony wysyła formularz ponownie). Jego sekret podpisu został pokazany raz, w odpowiedzi na pierwsze wysłanie, i nie zostanie pokazany ponownie. Jeśli go nie skopiowano, usuń punkt końcowy i zarejestruj go ponownie: nowa rejestracja otrzyma nowy sekret.',
+  alreadyRegisteredDeleted:
+    'Tym razem niczego nie zarejestrowano: ten formularz zarejestrował już punkt końcowy (odświeżenie strony wysyła formularz ponownie), a ten punkt końcowy został od tego czasu usunięty. Jego sekret podpisu został pokazany raz i nie zostanie pokazany ponownie. Aby zarejestrować punkt końcowy, wypełnij formularz poniżej.',
+  seeEndpoint: 'Zobacz punkt końcowy na liście',
+  seeEndpoints: 'Zobacz zarejestrowane punkty końcowe',
+  formOutdated: 'Niczego nie zarejestrowano: ten formularz był nieaktualny. Sprawdź wpisane dane i wyślij go ponownie.',
   endpointsTitle: 'Zarejestrowane punkty końcowe',
   noEndpoints: 'Nie zarejestrowano jeszcze żadnego punktu końcowego.',
   registered: 'Zarejestrowano',

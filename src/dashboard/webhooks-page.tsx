@@ -17,6 +17,9 @@ export interface EndpointWithDeliveries extends WebhookEndpoint {
   deliveries: DeliveryRow[];
 }
 
+/** The hidden field carrying the registration form's one-time id. */
+export const FORM_ID_FIELD = 'form_id';
+
 /** What was typed into the form, kept when it comes back with an error. */
 export interface WebhookFormValues {
   url: string;
@@ -81,6 +84,8 @@ export function WebhooksPage({
   values,
   error,
   created,
+  alreadyRegistered,
+  formId,
   deleted,
 }: {
   ctx: PageContext;
@@ -90,6 +95,10 @@ export function WebhooksPage({
   values?: WebhookFormValues;
   error?: string;
   created?: { url: string; secret: string };
+  /** The form was submitted before: the endpoint it registered (null when deleted since). */
+  alreadyRegistered?: { endpoint: { id: string; url: string } | null };
+  /** The registration form's one-time id (a submission of it registers at most once). */
+  formId: string;
   deleted?: boolean;
 }) {
   const m = WEBHOOKS_MESSAGES[ctx.lang];
@@ -115,6 +124,26 @@ export function WebhooksPage({
               </dl>
             </section>
           )}
+          {alreadyRegistered && (
+            <section class="notice" aria-labelledby="already-title" role="status">
+              <h2 id="already-title">{m.alreadyTitle}</h2>
+              {alreadyRegistered.endpoint ? (
+                <>
+                  <p>{m.alreadyRegistered.replace('{url}', alreadyRegistered.endpoint.url)}</p>
+                  <p>
+                    <a href={`${base}#endpoint-${alreadyRegistered.endpoint.id}`}>{m.seeEndpoint}</a>
+                  </p>
+                </>
+              ) : (
+                <>
+                  <p>{m.alreadyRegisteredDeleted}</p>
+                  <p>
+                    <a href={base}>{m.seeEndpoints}</a>
+                  </p>
+                </>
+              )}
+            </section>
+          )}
           {deleted && (
             <p class="notice" role="status">
               {m.deleted}
@@ -128,6 +157,7 @@ export function WebhooksPage({
           )}
           <form method="post" action={base} class="stack" aria-describedby={error ? 'webhook-error' : undefined}>
             <CsrfField ctx={ctx} />
+            <input type="hidden" name={FORM_ID_FIELD} value={formId} />
             <label for="webhook-url">{m.url}</label>
             <input id="webhook-url" name="url" type="text" inputMode="url" required maxLength={2000} value={values?.url ?? ''} aria-describedby="webhook-url-hint" />
             <p id="webhook-url-hint" class="hint">

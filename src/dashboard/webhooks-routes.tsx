@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import type { VNode } from 'preact';
 import { z } from 'zod';
 import { authOf } from '../auth/auth-middleware.js';
-import { AppError, NotFoundError } from '../lib/errors.js';
+import { AppError, ForbiddenError, NotFoundError } from '../lib/errors.js';
 import { ADMIN_ROLES } from '../orgs/org-access.js';
 import type { OrgRole } from '../orgs/orgs-repo.js';
 import type { OrgsService } from '../orgs/orgs-service.js';
@@ -10,7 +11,7 @@ import { createBody } from '../webhooks/webhooks-routes.js';
 import { MAX_ENDPOINTS_PER_ORG, type WebhooksService } from '../webhooks/webhooks-service.js';
 import type { PageContext } from './layout.js';
 import { WEBHOOKS_MESSAGES, type WebhooksMessages } from './webhooks-messages.js';
-import { WebhooksPage, type DeliveryRow, type EndpointWithDeliveries, type WebhookFormValues } from './webhooks-page.js';
+import { FORM_ID_FIELD, WebhooksPage, type DeliveryRow, type EndpointWithDeliveries, type WebhookFormValues } from './webhooks-page.js';
 
 /** What the webhooks page borrows from the dashboard: its services and how it renders a signed-in page. */
 export interface WebhooksRoutesDeps {
@@ -32,6 +33,12 @@ function formValues(body: unknown): WebhookFormValues {
   return { url: text(b.url), events, description: text(b.description) };
 }
 
+/** The form's one-time id as sent, when it is one (a uuid). */
+function formIdOf(body: unknown): string | undefined {
+  const parsed = uuid.safeParse((body as Record<string, unknown> | undefined)?.[FORM_ID_FIELD]);
+  return parsed.success ? parsed.data.toLowerCase() : undefined;
+}
+
 /** Which rule of the API's body a form broke, as the page says it. */
 function formError(issues: z.core.$ZodIssue[]): (m: WebhooksMessages) => string {
   const fields = issues.map((i) => String(i.path[0]));
@@ -47,6 +54,12 @@ function formError(issues: z.core.$ZodIssue[]): (m: WebhooksMessages) => string 
  * apply. The signing secret is rendered in the answer to the registration
  * itself (never in a redirect, a cookie or a later page): the service cannot
  * read it back.
+ *
+ * Each rendering of the registration form carries a new one-time form id, and
+ * a form registers at most once (the service records its id with the endpoint,
+ * in the same transaction): submitting it again (a reload of the answer re-posts
+ * it) registers nothing and answers 200 with a page saying the endpoint was
+ * registered already and its secret was shown once, without the secret.
  */
 export function webhooksRoutes(deps: WebhooksRoutesDeps): Router {
   const router = Router({ mergeParams: true });
@@ -61,7 +74,16 @@ export function webhooksRoutes(deps: WebhooksRoutesDeps): Router {
     req: Request,
     res: Response,
     orgId: string,
-    opts: { values?: WebhookFormValues; error?: (m: WebhooksMessages) => string; created?: { url: string; secret: string }; deleted?: boolean; status?: number } = {},
+    opts: {
+      values?: WebhookFormValues;
+      error?: (m: WebhooksMessages) => string;
+      created?: { url: string; secret: string };
+      alreadyRegistered?: { endpoint: { id: string; url: string } | null };
+      /** The form's id to render again (a form that registered nothing yet); otherwise a new one. */
+      formId?: string;
+      deleted?: boolean;
+      status?: number;
+    } = {},
   ) {
     const auth = authOf(req);
     const org = await deps.orgs.get(auth, orgId);
@@ -75,8 +97,20 @@ export function webhooksRoutes(deps: WebhooksRoutesDeps): Router {
       }
     }
     const ctx = await deps.signedInContext(req, res, orgId);
-    const { error, status, ...shown } = opts;
-    deps.send(res, <WebhooksPage ctx={ctx} orgName={org.name} canManage={canManage} endpoints={endpoints} error={error?.(WEBHOOKS_MESSAGES[ctx.lang])} {...shown} />, status);
+    const { error, status, formId, ...shown } = opts;
+    deps.send(
+      res,
+      <WebhooksPage
+        ctx={ctx}
+        orgName={org.name}
+        canManage={canManage}
+        endpoints={endpoints}
+        error={error?.(WEBHOOKS_MESSAGES[ctx.lang])}
+        formId={formId ?? randomUUID()}
+        {...shown}
+      />,
+      status,
+    );
   }
 
   router.get('/', async (req, res) => {
@@ -86,28 +120,43 @@ export function webhooksRoutes(deps: WebhooksRoutesDeps): Router {
   router.post('/', async (req, res) => {
     const orgId = orgIdOf(req);
     const values = formValues(req.body);
-    const body = createBody.safeParse({ url: values.url, events: values.events, description: values.description || undefined });
-    if (!body.success) {
-      await render(req, res, orgId, { values, error: formError(body.error.issues), status: 400 });
+    const formId = formIdOf(req.body);
+    if (!formId) {
+      // A form without its one-time id (rendered before it had one): the form again, with a new id.
+      // Members are refused as the service would refuse them (the form is not theirs to see).
+      const { role } = await deps.orgs.get(authOf(req), orgId);
+      if (!ADMIN_ROLES.includes(role as OrgRole)) throw new ForbiddenError(`This needs the ${ADMIN_ROLES.join(' or ')} role; you are a ${role}.`);
+      await render(req, res, orgId, { values, error: (m) => m.formOutdated, status: 400 });
       return;
     }
-    let created;
+    const body = createBody.safeParse({ url: values.url, events: values.events, description: values.description || undefined });
+    if (!body.success) {
+      await render(req, res, orgId, { values, formId, error: formError(body.error.issues), status: 400 });
+      return;
+    }
+    let outcome;
     try {
-      created = await deps.webhooks.create(authOf(req), orgId, body.data);
+      outcome = await deps.webhooks.createFromForm(authOf(req), orgId, formId, body.data);
     } catch (err) {
       // An address the rules refuse, or one endpoint too many: the form again with what was typed and why.
       if (err instanceof AppError && err.code === 'webhook_url_refused') {
-        await render(req, res, orgId, { values, error: (m) => m.urlRefused, status: 400 });
+        await render(req, res, orgId, { values, formId, error: (m) => m.urlRefused, status: 400 });
         return;
       }
       if (err instanceof AppError && err.code === 'too_many_endpoints') {
-        await render(req, res, orgId, { values, error: (m) => m.tooMany.replace('{n}', String(MAX_ENDPOINTS_PER_ORG)), status: 400 });
+        await render(req, res, orgId, { values, formId, error: (m) => m.tooMany.replace('{n}', String(MAX_ENDPOINTS_PER_ORG)), status: 400 });
         return;
       }
       throw err;
     }
+    if ('alreadyRegistered' in outcome) {
+      // The same form again (a reload): nothing registered, and the secret is not shown again.
+      const { endpoint } = outcome.alreadyRegistered;
+      await render(req, res, orgId, { alreadyRegistered: { endpoint: endpoint && { id: endpoint.id, url: endpoint.url } }, status: 200 });
+      return;
+    }
     // The one answer that carries the secret: rendered here (send() marks it no-store), not redirected.
-    await render(req, res, orgId, { created: { url: created.url, secret: created.secret }, status: 201 });
+    await render(req, res, orgId, { created: { url: outcome.created.url, secret: outcome.created.secret }, status: 201 });
   });
 
   router.post('/:endpointId/delete', async (req, res) => {

@@ -12,6 +12,12 @@ import type { Claimed } from './webhooks-repo.js';
 export const MAX_WEBHOOK_ATTEMPTS = 12;
 /** Delivered and failed deliveries are kept this long for the organisation to look at, then pruned. */
 export const DELIVERY_HISTORY_DAYS = 30;
+/**
+ * The dashboard's registration forms are remembered this long after their
+ * submission, then pruned: a form cannot come again once its session has ended
+ * (an hour), since a new sign-in brings a new CSRF secret.
+ */
+export const FORM_SUBMISSION_HOURS = 24;
 const USER_AGENT = 'eu-voice-agent-backend-webhooks/1';
 
 export interface WebhookDeliveryDeps {
@@ -28,6 +34,8 @@ export interface WebhookDeliveryCounts {
   retried: number;
   failed: number;
   pruned: number;
+  /** Registration forms forgotten (older than FORM_SUBMISSION_HOURS). */
+  formsPruned: number;
 }
 
 /**
@@ -77,7 +85,7 @@ export async function runWebhookDeliveries(
   opts: { batchSize?: number; maxBatches?: number; concurrency?: number } = {},
 ): Promise<WebhookDeliveryCounts> {
   const db = deps.serviceDb;
-  const counts: WebhookDeliveryCounts = { claimed: 0, delivered: 0, retried: 0, failed: 0, pruned: 0 };
+  const counts: WebhookDeliveryCounts = { claimed: 0, delivered: 0, retried: 0, failed: 0, pruned: 0, formsPruned: 0 };
   const batchSize = opts.batchSize ?? 50;
   const timeoutMs = deps.timeoutMs ?? 10_000;
   const now = deps.now ?? (() => new Date());
@@ -140,5 +148,6 @@ export async function runWebhookDeliveries(
   // History past its time goes, a bounded batch per run; pending deliveries are never pruned.
   const pruned = await repo.pruneHistory(db, DELIVERY_HISTORY_DAYS);
   counts.pruned = pruned.count;
+  counts.formsPruned = (await repo.pruneFormSubmissions(db, FORM_SUBMISSION_HOURS)).count;
   return counts;
 }

@@ -50,6 +50,30 @@ export function insertEndpoint(
           returning ${tx.unsafe(ENDPOINT_COLUMNS)}`;
 }
 
+/**
+ * Whether the dashboard's registration form `formId` was submitted before: one
+ * row with the endpoint it registered (null when deleted since), or none.
+ */
+export function findFormSubmission(tx: Tx, orgId: string, formId: string) {
+  return tx<{ endpoint_id: string | null }[]>`select endpoint_id from app.webhook_form_submission(${orgId}, ${formId})`;
+}
+
+/** Records that the form `formId` registered `endpointId` (a second record of the same form fails). */
+export function recordFormSubmission(tx: Tx, orgId: string, formId: string, endpointId: string) {
+  return tx`select app.record_webhook_form_submission(${orgId}, ${formId}, ${endpointId})`;
+}
+
+/** The endpoint, if it is still there (listed columns only). */
+export function getEndpoint(tx: Tx, orgId: string, endpointId: string) {
+  return tx<WebhookEndpoint[]>`
+          select ${tx.unsafe(ENDPOINT_COLUMNS)} from public.webhook_endpoints where id = ${endpointId} and org_id = ${orgId}`;
+}
+
+/** Form submissions older than `hours` go (they cannot come again: their session has ended). `count` says how many. */
+export function pruneFormSubmissions(db: Db, hours: number) {
+  return db`delete from app.webhook_form_submissions where submitted_at < now() - make_interval(hours => ${hours})`;
+}
+
 /** `count` is 0 when there was no such endpoint. */
 export function deleteEndpoint(tx: Tx, orgId: string, endpointId: string) {
   return tx`delete from public.webhook_endpoints where id = ${endpointId} and org_id = ${orgId}`;

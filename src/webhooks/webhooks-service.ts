@@ -22,6 +22,15 @@ export interface WebhookEndpoint {
   updated_at: Date;
 }
 
+export interface EndpointInput {
+  url: string;
+  events: WebhookEvent[];
+  description?: string | undefined;
+}
+
+/** What a submission of the dashboard's form did: registered the endpoint, or nothing (the form was submitted before). */
+export type FormRegistration = { created: WebhookEndpoint & { secret: string } } | { alreadyRegistered: { endpoint: WebhookEndpoint | null } };
+
 /**
  * Customer webhook endpoints (owners and admins), under RLS. The signing secret
  * is generated here, stored, and returned once, in the answer to the create; the
@@ -30,6 +39,42 @@ export interface WebhookEndpoint {
  * webhook-deliveries job.
  */
 export function createWebhooksService(deps: { userDb: UserDb; policy: EndpointPolicy }) {
+  async function register(auth: AuthContext, orgId: string, input: EndpointInput, formId?: string): Promise<FormRegistration> {
+    const url = checkEndpointUrl(input.url, deps.policy);
+    const events = [...new Set(input.events)];
+    const secret = `whsec_${randomBytes(32).toString('base64')}`;
+    return deps.userDb.run(auth.claims, async (tx) => {
+      await requireOrgRole(tx, orgId, ADMIN_ROLES);
+      // Serialise creates per organisation so the cap holds, and so a form submitted
+      // twice at once is registered by the first and found by the second.
+      await repo.lockEndpointCreates(tx, orgId);
+      if (formId !== undefined) {
+        const [before] = await repo.findFormSubmission(tx, orgId, formId);
+        if (before) {
+          const [endpoint] = before.endpoint_id ? await repo.getEndpoint(tx, orgId, before.endpoint_id) : [];
+          return { alreadyRegistered: { endpoint: endpoint ?? null } };
+        }
+      }
+      const [{ n }] = (await repo.countEndpoints(tx, orgId)) as unknown as [{ n: number }];
+      if (n >= MAX_ENDPOINTS_PER_ORG) {
+        throw new UnprocessableError('too_many_endpoints', `An organisation can register at most ${MAX_ENDPOINTS_PER_ORG} webhook endpoints.`);
+      }
+      // The database checks the URL too, strictly unless told (for this transaction only)
+      // that this deployment lets endpoints be on private networks (local mode).
+      if (deps.policy.allowPrivateNetwork) await repo.allowPrivateNetworkHere(tx);
+      const [row] = await repo.insertEndpoint(tx, { orgId, url, events, description: input.description ?? '', secret, createdBy: auth.userId });
+      if (formId !== undefined) await repo.recordFormSubmission(tx, orgId, formId, row!.id);
+      await writeAudit(tx, auth.actor, {
+        orgId,
+        action: 'webhook_endpoint.created',
+        targetType: 'webhook_endpoint',
+        targetId: row!.id,
+        metadata: { events },
+      });
+      return { created: { ...row!, secret } };
+    });
+  }
+
   return {
     async list(auth: AuthContext, orgId: string): Promise<WebhookEndpoint[]> {
       return deps.userDb.run(auth.claims, async (tx) => {
@@ -38,35 +83,22 @@ export function createWebhooksService(deps: { userDb: UserDb; policy: EndpointPo
       });
     },
 
-    async create(
-      auth: AuthContext,
-      orgId: string,
-      input: { url: string; events: WebhookEvent[]; description?: string | undefined },
-    ): Promise<WebhookEndpoint & { secret: string }> {
-      const url = checkEndpointUrl(input.url, deps.policy);
-      const events = [...new Set(input.events)];
-      const secret = `whsec_${randomBytes(32).toString('base64')}`;
-      return deps.userDb.run(auth.claims, async (tx) => {
-        await requireOrgRole(tx, orgId, ADMIN_ROLES);
-        // Serialise creates per organisation so the cap holds.
-        await repo.lockEndpointCreates(tx, orgId);
-        const [{ n }] = (await repo.countEndpoints(tx, orgId)) as unknown as [{ n: number }];
-        if (n >= MAX_ENDPOINTS_PER_ORG) {
-          throw new UnprocessableError('too_many_endpoints', `An organisation can register at most ${MAX_ENDPOINTS_PER_ORG} webhook endpoints.`);
-        }
-        // The database checks the URL too, strictly unless told (for this transaction only)
-        // that this deployment lets endpoints be on private networks (local mode).
-        if (deps.policy.allowPrivateNetwork) await repo.allowPrivateNetworkHere(tx);
-        const [row] = await repo.insertEndpoint(tx, { orgId, url, events, description: input.description ?? '', secret, createdBy: auth.userId });
-        await writeAudit(tx, auth.actor, {
-          orgId,
-          action: 'webhook_endpoint.created',
-          targetType: 'webhook_endpoint',
-          targetId: row!.id,
-          metadata: { events },
-        });
-        return { ...row!, secret };
-      });
+    /** Registers an endpoint (the API): the answer carries its signing secret, this once. */
+    async create(auth: AuthContext, orgId: string, input: EndpointInput): Promise<WebhookEndpoint & { secret: string }> {
+      const outcome = await register(auth, orgId, input);
+      if (!('created' in outcome)) throw new Error('A registration without a form cannot have been submitted before.');
+      return outcome.created;
+    },
+
+    /**
+     * Registers an endpoint from the dashboard's form, once per form: `formId`
+     * is the form's one-time id. The first submission registers and returns the
+     * endpoint with its secret; any later one registers nothing and returns the
+     * endpoint the form registered (null when it was deleted since), never the
+     * secret.
+     */
+    async createFromForm(auth: AuthContext, orgId: string, formId: string, input: EndpointInput): Promise<FormRegistration> {
+      return register(auth, orgId, input, formId);
     },
 
     async remove(auth: AuthContext, orgId: string, endpointId: string): Promise<void> {
