@@ -65,6 +65,7 @@ type Handle = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown)
  */
 export function serveAheadOfExpress(app: Express, routes: AheadRoute[], opts: AheadOptions): void {
   const byPath = new Map(routes.map((r) => [r.path, r]));
+  const served = { ...opts, headerLine: opts.headers.flat() };
   const target = app as unknown as { handle: Handle; [ROUTES]?: { method: string; path: string }[] };
   const expressHandle = target.handle.bind(app);
   target[ROUTES] = [...(target[ROUTES] ?? []), ...routes.map((r) => ({ method: r.method.toLowerCase(), path: r.path }))];
@@ -74,7 +75,7 @@ export function serveAheadOfExpress(app: Express, routes: AheadRoute[], opts: Ah
     const path = q < 0 ? url : url.slice(0, q);
     const route = byPath.get(path);
     if (route === undefined || req.method !== route.method) return expressHandle(req, res, next);
-    serve(route, { raw: req, url, path, query: q < 0 ? '' : url.slice(q + 1) }, res, app.get('trust proxy fn') as TrustFn, opts);
+    serve(route, { raw: req, url, path, query: q < 0 ? '' : url.slice(q + 1) }, res, app.get('trust proxy fn') as TrustFn, served);
   };
 }
 
@@ -83,24 +84,23 @@ export function routesAheadOfExpress(app: Express): { method: string; path: stri
   return (app as unknown as { [ROUTES]?: { method: string; path: string }[] })[ROUTES] ?? [];
 }
 
-function serve(route: AheadRoute, req: PlainRequest, res: ServerResponse, trust: TrustFn, opts: AheadOptions): void {
+function serve(route: AheadRoute, req: PlainRequest, res: ServerResponse, trust: TrustFn, opts: AheadOptions & { headerLine: string[] }): void {
   const started = process.hrtime.bigint();
   const incoming = req.raw.headers['x-request-id'];
   const requestId = typeof incoming === 'string' && INCOMING_ID.test(incoming) ? incoming : randomUUID();
+  let after: (() => Promise<void>) | undefined;
   res.once('finish', () => {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     opts.metrics.requestFinished({ route: route.path, method: route.method, status: res.statusCode, seconds });
     requestLog.info({ request_id: requestId, method: route.method, path: req.path, status: res.statusCode, ms: seconds * 1e3 }, 'request');
+    if (after) after().catch(opts.onAfterError);
   });
   const write = (answer: PlainAnswer) => {
-    const headers: string[] = [];
-    for (const [name, value] of opts.headers) headers.push(name, value);
-    headers.push('x-request-id', requestId);
+    const headers = [...opts.headerLine, 'x-request-id', requestId];
     if (answer.body !== undefined) headers.push('content-type', answer.contentType ?? 'text/plain; charset=utf-8', 'content-length', String(Buffer.byteLength(answer.body)));
+    after = answer.after;
     res.writeHead(answer.status, headers);
     res.end(answer.body);
-    const after = answer.after;
-    if (after) res.once('finish', () => void after().catch(opts.onAfterError));
   };
   runWithContext({ requestId, ip: ipPrefix(proxyaddr(req.raw, trust)) }, () => {
     route.handle(req).then(write, (err: unknown) => {
