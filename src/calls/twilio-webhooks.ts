@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { safeEqual } from '../lib/crypto.js';
 import { AppError } from '../lib/errors.js';
 import { logger } from '../lib/logger.js';
-import type { AheadRoute, PlainAnswer, PlainRequest } from '../http/ahead-of-express.js';
+import type { AheadRoute, PlainAnswer, PlainRequest } from '../lib/plain-route.js';
 import type { Answer, CallFlowService } from './call-flow-service.js';
 
 const CALL_SID = z.string().regex(/^CA[0-9a-fA-F]{32}$/, { message: 'must be a Twilio call SID' });

@@ -6,31 +6,8 @@ import { ipPrefix } from '../lib/crypto.js';
 import { requestLog } from '../lib/logger.js';
 import { runWithContext } from '../lib/request-context.js';
 import type { Metrics } from '../metrics/metrics.js';
+import type { AheadRoute, PlainAnswer, PlainRequest } from '../lib/plain-route.js';
 import { errorAnswer } from './error-handler.js';
-
-/** What a route served ahead of Express answers: written in one `writeHead` and `end`. */
-export interface PlainAnswer {
-  status: number;
-  contentType?: string;
-  body?: string;
-  /** Work to do once the answer is on its way (it must not delay the caller). */
-  after?: () => Promise<void>;
-}
-
-/** The request as a route ahead of Express sees it: the raw message, its path and its query string. */
-export interface PlainRequest {
-  raw: IncomingMessage;
-  /** The request target as received (path and query string): what a signature covers. */
-  url: string;
-  path: string;
-  query: string;
-}
-
-export interface AheadRoute {
-  method: 'POST';
-  path: string;
-  handle(req: PlainRequest): Promise<PlainAnswer>;
-}
 
 export interface AheadOptions {
   /** Response headers every answer carries (helmet's, taken once). */
