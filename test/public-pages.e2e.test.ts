@@ -20,14 +20,14 @@ describe('the public pages, in a real browser', () => {
     const { page, problems } = await h.newPage();
 
     await page.goto(`${h.base}/forget-me`);
-    await page.getByRole('heading', { name: 'Forget me: erase your data' }).waitFor();
+    await page.getByRole('heading', { name: 'Your data: get a copy, stop recording, erase it' }).waitFor();
     // The stylesheet loaded (the CSP allows our own files): the form has its border.
     expect(await page.locator('main > form').first().evaluate((f) => getComputedStyle(f).borderTopStyle)).toBe('solid');
     expect(await page.locator('#operator-name').textContent()).toBe('Example Voice GmbH');
     await h.checkPage(page, 'public-forget-me');
 
     await page.getByRole('link', { name: 'Polski' }).click();
-    await page.getByRole('heading', { name: 'Zapomnij o mnie: usunięcie danych' }).waitFor();
+    await page.getByRole('heading', { name: 'Pana/Pani dane: kopia, bez nagrywania, usunięcie' }).waitFor();
     expect(await page.getAttribute('html', 'lang')).toBe('pl');
 
     await page.goto(`${h.base}/trust`);

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
-import { PublicLayout, renderPage } from '../dashboard/layout.js';
-import { LANGS, type Lang } from './forget-me-messages.js';
+import { languageLinks, PublicLayout, renderPage } from '../dashboard/layout.js';
+import type { Lang } from './forget-me-messages.js';
 import type { Operator } from './forget-me-service.js';
 
 /**
@@ -15,7 +15,7 @@ const T = {
     switchLabel: 'Language',
     operatorLabel: 'This service is run by',
     contactLabel2: 'Questions about your data',
-    formTitle: 'Forget me: erase your data',
+    formTitle: 'Your data: get a copy, stop recording, erase it',
     intro: [
       'Companies use our service to answer their phone calls with an AI voice agent. If you called one of them, we may hold your phone number, a recording and a transcript of the call, or your name and e-mail address as a contact.',
       'Here you can ask for all of it to be erased, at every company that uses our service. You do not need an account.',
@@ -126,7 +126,7 @@ const T = {
     switchLabel: 'Sprache',
     operatorLabel: 'Betreiber dieses Dienstes',
     contactLabel2: 'Fragen zu Ihren Daten',
-    formTitle: 'Meine Daten löschen',
+    formTitle: 'Ihre Daten: Auskunft, keine Aufzeichnung, Löschung',
     intro: [
       'Unternehmen nutzen unseren Dienst, um Anrufe mit einem KI-Sprachassistenten anzunehmen. Wenn Sie eines davon angerufen haben, speichern wir vielleicht Ihre Telefonnummer, eine Aufzeichnung und ein Transkript des Gesprächs oder Ihren Namen und Ihre E-Mail-Adresse als Kontakt.',
       'Hier können Sie beantragen, dass all das gelöscht wird, bei jedem Unternehmen, das unseren Dienst nutzt. Sie brauchen dafür kein Konto.',
@@ -237,7 +237,7 @@ const T = {
     switchLabel: 'Język',
     operatorLabel: 'Operator usługi',
     contactLabel2: 'Pytania dotyczące Pana/Pani danych',
-    formTitle: 'Zapomnij o mnie: usunięcie danych',
+    formTitle: 'Pana/Pani dane: kopia, bez nagrywania, usunięcie',
     intro: [
       'Firmy korzystają z naszej usługi, aby odbierać połączenia telefoniczne za pomocą asystenta głosowego AI. Jeśli dzwonił(a) Pan/Pani do jednej z nich, możemy przechowywać Pana/Pani numer telefonu, nagranie i transkrypcję rozmowy albo imię i nazwisko oraz adres e-mail jako dane kontaktowe.',
       'Tutaj może Pan/Pani zażądać usunięcia tych wszystkich danych we wszystkich firmach, które korzystają z naszej usługi. Konto nie jest potrzebne.',
@@ -346,8 +346,6 @@ const T = {
   },
 };
 
-/** Each language's name in itself, for the language switch. */
-const LANG_NAMES: Record<Lang, string> = { en: 'English', de: 'Deutsch', pl: 'Polski' };
 const LOCALE: Record<Lang, string> = { en: 'en-GB', de: 'de-DE', pl: 'pl-PL' };
 
 /** What every page needs besides its content: its language and who runs the service (Art. 13(1)(a)). */
@@ -360,7 +358,7 @@ export interface PageContext {
 function Page({ page, title, switchHref, children }: { page: PageContext; title: string; switchHref: (lang: Lang) => string; children: ComponentChildren }) {
   const { lang, operator } = page;
   const t = T[lang];
-  const links = LANGS.filter((l) => l !== lang).map((l) => ({ lang: l, name: LANG_NAMES[l], href: switchHref(l) }));
+  const links = languageLinks(lang, switchHref);
   const footer = (
     <>
       <p>
