@@ -6,6 +6,7 @@ import type { UserDb } from '../db/user-db.js';
 import { requireOrgRole } from '../orgs/org-access.js';
 import type { SubprocessorsService } from '../subprocessors/subprocessors-service.js';
 import * as repo from './trust-repo.js';
+import { CONTROL_IDS, CONTROL_TEXTS, detailText, part, type DetailPart, type JobName } from './trust-messages.js';
 
 /** Tables that hold personal data: each must have row-level security enabled. */
 export const PERSONAL_DATA_TABLES = [
@@ -56,7 +57,14 @@ export interface TrustCheck {
   id: string;
   control: string;
   status: TrustStatus;
+  /** The detail in English (the English rendering of `details` where a check has them). */
   detail: string;
+  /**
+   * The detail as stable codes with parameters (see src/trust/trust-messages.ts),
+   * so that a page can say it in the reader's language. Every check of the
+   * public /trust page has them.
+   */
+  details?: DetailPart[];
   evidence: Record<string, unknown>;
 }
 
@@ -74,28 +82,20 @@ export interface PlatformTrust {
   cache_seconds: number;
 }
 
-/** Plain-language descriptions of every control, for the public /trust page. */
-export const CONTROLS: { id: string; control: string; description: string }[] = [
-  { id: 'rls_enabled', control: 'Tenant isolation in the database', description: 'Every table that holds personal data has PostgreSQL row-level security switched on, so the database itself, not only our code, keeps each organisation’s data apart.' },
-  { id: 'audit_append_only', control: 'Unchangeable audit log', description: 'Database rules turn any change or deletion of the audit log into nothing, and emptying it is refused.' },
-  { id: 'audit_chain', control: 'Tamper-evident audit log', description: 'Each organisation’s audit entries are linked by hashes. A job verifies every new entry within minutes and walks each chain again from its first entry in the background, so an entry altered or removed later is found too; we show up to which entry the chain was verified and when.' },
-  { id: 'retention', control: 'Retention window enforced', description: 'Transcripts, recordings and caller details older than your chosen window (30, 90, 180 or 365 days) are deleted by a daily job; we show when it last ran and what it removed.' },
-  { id: 'transcript_encryption', control: 'Transcript encryption', description: 'With encryption on, transcripts are stored encrypted with AES-256-GCM under keys only the backend holds; we show the share encrypted.' },
-  { id: 'dtmf_consent', control: 'Keypad consent before recording', description: 'With the switch on, callers from Germany, Austria, Switzerland and Poland, or every caller if the organisation chooses, are asked to press 1 before anything is recorded; without consent nothing is recorded.' },
-  { id: 'agent_platform', control: 'Agents in line at ElevenLabs', description: 'Every agent at ElevenLabs records no voice, carries the tool a caller uses to stop the recording mid-call, and keeps conversations no longer than your retention window. Changes are pushed at once and retried until ElevenLabs confirms them; this check fails while any agent there differs.' },
-  { id: 'erasure_requests', control: 'Erasure requests answered in time', description: 'Requests to erase a person are worked through Twilio and ElevenLabs too, within one month (Art. 12(3)); we show their state.' },
-  { id: 'provider_deletions', control: 'Deletions at Twilio and ElevenLabs', description: 'Every recording and conversation we must delete at Twilio or ElevenLabs (after a refused consent, the retention window, an erasure) is queued in the same transaction as the decision, and retried until the provider confirms it; we show how many wait, how many were given up for a person to look at, and how many were done in the last 30 days.' },
-  { id: 'recording_storage', control: 'Recordings delivered to your own storage', description: 'With your own S3-compatible storage configured, each recording is uploaded there with its SHA-256 checked in transit and confirmed after the upload; only then is the copy at Twilio deleted. Failed uploads are retried with backoff; one given up after every retry fails this check and alerts the DPO and operations.' },
-  { id: 'incidents', control: 'Breach notification clock', description: 'Open security incidents page the data-protection officer every 30 minutes until the supervisory authority has been told.' },
-  { id: 'ops_alerts', control: 'Operational alerts', description: 'A job failing three runs in a row, a deletion at Twilio or ElevenLabs or a customer webhook delivery given up, an erasure request past its deadline: each e-mails the operations team once, and this check fails, naming the kind, until it clears. A job checks every minute.' },
-  { id: 'subprocessors', control: 'Sub-processor list', description: 'The processors we use are listed publicly; new ones are announced 30 days ahead and customers may object.' },
-];
+/** Plain-language descriptions of every control, for the public /trust page (in English; the page's other languages: trust-messages.ts). */
+export const CONTROLS: { id: string; control: string; description: string }[] = CONTROL_IDS.map((id) => ({ id, ...CONTROL_TEXTS.en[id] }));
+
+/** A detail from its parts: the English text and the parts themselves. */
+function say(...parts: (DetailPart | false | null | undefined)[]): Pick<TrustCheck, 'detail' | 'details'> {
+  const details = parts.filter((p): p is DetailPart => Boolean(p));
+  return { detail: detailText('en', details), details };
+}
+/** A duration for a detail's parameters, in whole seconds (never negative: the database's clock may run a little ahead of ours). */
+const seconds = (ms: number) => Math.max(0, Math.round(ms / 1000));
 
 const name = (id: string) => CONTROLS.find((c) => c.id === id)!.control;
 
 const HOUR_MS = 3_600_000;
-const hoursText = (ms: number) => `${(ms / HOUR_MS).toFixed(1)} hours`;
-const minutesText = (ms: number) => (ms < 2 * HOUR_MS ? `${Math.max(0, Math.round(ms / 60_000))} min` : hoursText(ms));
 
 /** The kind of an alert condition (`job_failing:retention-purge` is of kind `job_failing`). */
 export function alertKind(condition: string): string {
@@ -123,7 +123,7 @@ export function createTrustService(deps: {
     const off = rls.filter((r) => !r.enabled).map((r) => r.table);
     return {
       id: 'rls_enabled', control: name('rls_enabled'), status: off.length ? 'fail' : 'pass',
-      detail: off.length ? `Row-level security is OFF on: ${off.join(', ')}.` : `Row-level security is on for all ${rls.length} personal-data tables.`,
+      ...say(off.length ? part('rls_off', { tables: off.join(', ') }) : part('rls_on', { tables: rls.length })),
       evidence: { tables: rls.length, disabled: off },
     };
   }
@@ -135,7 +135,7 @@ export function createTrustService(deps: {
     if (!catalogue!.trigger_enabled) missing.push('prevent_audit_truncate (trigger)');
     return {
       id: 'audit_append_only', control: name('audit_append_only'), status: missing.length ? 'fail' : 'pass',
-      detail: missing.length ? `Missing or disabled: ${missing.join(', ')}.` : 'Rules prevent_audit_update and prevent_audit_delete and the TRUNCATE trigger are in place.',
+      ...say(missing.length ? part('audit_guards_missing', { missing: missing.join(', ') }) : part('audit_guards_ok')),
       evidence: { rules: catalogue!.rules, truncate_trigger: catalogue!.trigger_enabled },
     };
   }
@@ -154,6 +154,7 @@ export function createTrustService(deps: {
     out.push({
       ...retention,
       detail: `Window ${prefs?.retention_days ?? 30} days; ${retention.detail.charAt(0).toLowerCase()}${retention.detail.slice(1)}`,
+      details: undefined,
       evidence: { retention_days: prefs?.retention_days ?? 30, ...retention.evidence },
     });
 
@@ -242,12 +243,13 @@ export function createTrustService(deps: {
    * installation is younger than `graceMs` (its first run is not yet overdue),
    * `fail` after. The detail names the job's schedule in words.
    */
-  async function neverRun(db: ServiceDb | Tx, graceMs: number, what: string): Promise<Pick<TrustCheck, 'status' | 'detail'>> {
+  async function neverRun(db: ServiceDb | Tx, graceMs: number, job: JobName): Promise<{ status: TrustStatus; part: DetailPart }> {
     const age = await installationAgeMs(db);
-    return age <= graceMs
-      ? { status: 'pending', detail: `Not yet run: ${what} has not run since this installation began ${minutesText(age)} ago.` }
-      : { status: 'fail', detail: `${what.charAt(0).toUpperCase()}${what.slice(1)} has never run in the ${minutesText(age)} since this installation began: it is not running.` };
+    const params = { job, installed_seconds_ago: seconds(age) };
+    return age <= graceMs ? { status: 'pending', part: part('job_pending', params) } : { status: 'fail', part: part('job_never_ran', params) };
   }
+  /** A check whose job has never run: its state, and the detail saying so. */
+  const neverRunCheck = (never: { status: TrustStatus; part: DetailPart }) => ({ status: never.status, ...say(never.part) });
 
   /** The daily retention purge, by its newest successful run (shared by both lists; the per-organisation one adds the window). */
   async function retentionCheck(db: ServiceDb | Tx): Promise<TrustCheck> {
@@ -259,14 +261,14 @@ export function createTrustService(deps: {
       const late = age > PURGE_MAX_AGE_HOURS * HOUR_MS;
       return {
         ...base, status: late ? 'fail' : 'pass', evidence,
-        detail: `The daily purge last finished ${hoursText(age)} ago${late ? ' — more than two days: it is not running' : ''}.`,
+        ...say(part('purge_finished', { seconds_ago: seconds(age), late })),
       };
     }
     const [last] = await repo.lastFinishedRun(db, 'retention-purge');
     if (last) {
-      return { ...base, status: 'fail', evidence, detail: `The purge has never completed: its last run failed at ${last.finished_at.toISOString()}.` };
+      return { ...base, status: 'fail', evidence, ...say(part('purge_never_completed', { failed_at: last.finished_at.toISOString() })) };
     }
-    return { ...base, ...(await neverRun(db, PURGE_MAX_AGE_HOURS * HOUR_MS, 'the daily purge (03:00 UTC)')), evidence };
+    return { ...base, ...neverRunCheck(await neverRun(db, PURGE_MAX_AGE_HOURS * HOUR_MS, 'retention-purge')), evidence };
   }
 
   /**
@@ -289,14 +291,17 @@ export function createTrustService(deps: {
       const since = open.reduce((a, o) => (o.opened_at < a ? o.opened_at : a), open[0]!.opened_at);
       return {
         ...base, status: 'fail', evidence,
-        detail: `${open.length} alert condition(s) open: ${kinds}; the oldest since ${since.toISOString()}. The operations team has been e-mailed.${last && stopped ? ` The alerts job last ran ${minutesText(jobAge)} ago: it is not running.` : ''}`,
+        ...say(
+          part('alerts_open', { open: open.length, kinds, since: since.toISOString() }),
+          last && stopped && part('alerts_job_not_running', { seconds_ago: seconds(jobAge) }),
+        ),
       };
     }
-    if (!last) return { ...base, ...(await neverRun(db, OPS_ALERTS_MAX_AGE_MINUTES * 60_000, 'the alerts job (every minute)')), evidence };
+    if (!last) return { ...base, ...neverRunCheck(await neverRun(db, OPS_ALERTS_MAX_AGE_MINUTES * 60_000, 'ops-alerts')), evidence };
     if (stopped) {
-      return { ...base, status: 'fail', evidence, detail: `The alerts job last ran ${minutesText(jobAge)} ago — more than ${OPS_ALERTS_MAX_AGE_MINUTES} min: it is not running, so no alert would be raised.` };
+      return { ...base, status: 'fail', evidence, ...say(part('alerts_job_stopped', { seconds_ago: seconds(jobAge), max_minutes: OPS_ALERTS_MAX_AGE_MINUTES })) };
     }
-    return { ...base, status: 'pass', evidence, detail: `No alert condition is open; the alerts job last checked ${minutesText(jobAge)} ago.` };
+    return { ...base, status: 'pass', evidence, ...say(part('alerts_none', { seconds_ago: seconds(jobAge) })) };
   }
 
   /**
@@ -339,8 +344,8 @@ export function createTrustService(deps: {
       : ' No complete re-verification from #1 yet.';
     if (stale && !cp?.verified_at && !(await repo.lastFinishedRun(db, 'audit-chain-verify')).length) {
       // The job has not run at all yet: a fresh installation's, or one whose scheduler never started.
-      const never = await neverRun(db, AUDIT_VERIFY_MAX_AGE_MINUTES * 60_000, 'the verification job (every minute)');
-      return { ...base, status: never.status, detail: `${never.detail} Entries #1–#${chain.checkedThrough} of ${chain.latest} verify (this check); ${pending} wait for the job.${full}` };
+      const never = await neverRun(db, AUDIT_VERIFY_MAX_AGE_MINUTES * 60_000, 'audit-chain-verify');
+      return { ...base, status: never.status, detail: `${detailText('en', [never.part])} Entries #1–#${chain.checkedThrough} of ${chain.latest} verify (this check); ${pending} wait for the job.${full}` };
     }
     if (stale) {
       const stopped = cp?.verified_at ? ` — more than ${AUDIT_VERIFY_MAX_AGE_MINUTES} min ago: it is not running` : '';
@@ -367,19 +372,19 @@ export function createTrustService(deps: {
 
     const [chains] = await repo.platformAuditChains(db, new Date(now().getTime() - AUDIT_VERIFY_MAX_AGE_MINUTES * 60_000));
     const c = chains!;
-    const lastVerified = c.last_verified_at ? ` The verification job last confirmed a chain at ${c.last_verified_at.toISOString()}.` : '';
+    const lastVerified = c.last_verified_at && part('chains_last_verified', { at: c.last_verified_at.toISOString() });
     const never = !c.broken && c.lagging && !(await repo.lastFinishedRun(db, 'audit-chain-verify')).length
-      ? await neverRun(db, AUDIT_VERIFY_MAX_AGE_MINUTES * 60_000, 'the verification job (every minute)')
+      ? await neverRun(db, AUDIT_VERIFY_MAX_AGE_MINUTES * 60_000, 'audit-chain-verify')
       : undefined;
     out.push(at({
       id: 'audit_chain', control: name('audit_chain'), status: never?.status ?? (c.broken || c.lagging ? 'fail' : 'pass'),
-      detail: never ? `${never.detail} ${c.chains} audit chain(s), ${c.entries} entries, wait for its first run.` : c.broken
-        ? `${c.broken} of ${c.chains} organisations' audit chains are broken: an entry was altered or removed.${lastVerified}`
+      ...(never ? say(never.part, part('chains_wait_first_run', { chains: c.chains, entries: Number(c.entries) })) : c.broken
+        ? say(part('chains_broken', { broken: c.broken, chains: c.chains }), lastVerified)
         : c.lagging
-          ? `${c.lagging} of ${c.chains} audit chains have entries the verification job has not verified for more than ${AUDIT_VERIFY_MAX_AGE_MINUTES} minutes: it is not running.${lastVerified}`
+          ? say(part('chains_lagging', { lagging: c.lagging, chains: c.chains, max_minutes: AUDIT_VERIFY_MAX_AGE_MINUTES }), lastVerified)
           : c.chains
-            ? `All ${c.chains} audit chains (${c.entries} entries) verify up to the job's last run.${lastVerified}`
-            : 'No audit entries yet.',
+            ? say(part('chains_verified', { chains: c.chains, entries: Number(c.entries) }), lastVerified)
+            : say(part('no_audit_entries'))),
       evidence: { chains: c.chains, entries: Number(c.entries), broken: c.broken, lagging: c.lagging, last_verified_at: c.last_verified_at, never_fully_verified: c.never_fully_verified },
     }));
 
@@ -390,9 +395,7 @@ export function createTrustService(deps: {
     out.push(at({
       id: 'transcript_encryption', control: name('transcript_encryption'),
       status: e.orgs_on === 0 ? 'info' : e.encrypted === e.total ? 'pass' : 'fail',
-      detail: e.orgs_on === 0
-        ? 'No organisation has switched transcript encryption on.'
-        : `${e.encrypted} of ${e.total} transcripts of the ${e.orgs_on} organisation(s) with encryption on are encrypted${e.encrypted === e.total ? '' : ': some are stored in plain text'}.`,
+      ...say(e.orgs_on === 0 ? part('encryption_nowhere') : part('encryption_share', { encrypted: e.encrypted, total: e.total, organisations: e.orgs_on })),
       evidence: { ...e },
     }));
 
@@ -400,9 +403,7 @@ export function createTrustService(deps: {
     const a = sync!;
     out.push(at({
       id: 'agent_platform', control: name('agent_platform'), status: a.out_of_line ? 'fail' : 'pass',
-      detail: a.out_of_line
-        ? `${a.out_of_line} of ${a.agents} agent(s) not yet confirmed at ElevenLabs with their organisation's settings${a.failing ? `; ${a.failing} failing, retried with backoff` : ''}.`
-        : `All ${a.agents} agent(s) confirmed at ElevenLabs: no voice recording, the stop-recording tool, their organisation's retention window.`,
+      ...say(a.out_of_line ? part('agents_out_of_line', { out_of_line: a.out_of_line, agents: a.agents, failing: a.failing }) : part('agents_confirmed', { agents: a.agents })),
       evidence: { ...a, config_version: AGENT_CONFIG_VERSION },
     }));
 
@@ -410,9 +411,7 @@ export function createTrustService(deps: {
     const r = erasure!;
     out.push(at({
       id: 'erasure_requests', control: name('erasure_requests'), status: r.overdue || r.flagged ? 'fail' : 'pass',
-      detail: r.overdue || r.flagged
-        ? `${r.overdue} overdue and ${r.flagged} flagged erasure request(s), of ${r.open} open.`
-        : `No erasure request is overdue or stuck: ${r.open} open, ${r.completed} completed.`,
+      ...say(r.overdue || r.flagged ? part('erasures_late', { overdue: r.overdue, flagged: r.flagged, open: r.open }) : part('erasures_ok', { open: r.open, completed: r.completed })),
       evidence: { ...r },
     }));
 
@@ -423,13 +422,11 @@ export function createTrustService(deps: {
     const late = oldestHours > PROVIDER_DELETION_MAX_AGE_HOURS;
     out.push(at({
       id: 'provider_deletions', control: name('provider_deletions'), status: d.failed || late ? 'fail' : 'pass',
-      detail: [
-        d.failed ? `${d.failed} deletion(s) at the providers were given up after repeated errors and wait for a person.` : 'No deletion at the providers has been given up.',
-        d.pending
-          ? `${d.pending} waiting, the oldest for ${oldestHours.toFixed(1)} hours${late ? ' — more than two days: the deletions job is not running' : ''}.`
-          : 'None waiting.',
-        `${d.done_recently} done in the last 30 days.`,
-      ].join(' '),
+      ...say(
+        d.failed ? part('deletions_given_up', { failed: d.failed }) : part('deletions_none_given_up'),
+        d.pending ? part('deletions_waiting', { pending: d.pending, oldest_hours: Number(oldestHours.toFixed(1)), late }) : part('deletions_none_waiting'),
+        part('deletions_done', { done: d.done_recently }),
+      ),
       evidence: { pending: d.pending, failed: d.failed, done_last_30_days: d.done_recently, oldest_pending_hours: d.pending ? Number(oldestHours.toFixed(1)) : null },
     }));
 
@@ -438,7 +435,7 @@ export function createTrustService(deps: {
     const list = await deps.subprocessors.publicList(db);
     out.push(at({
       id: 'subprocessors', control: name('subprocessors'), status: 'info',
-      detail: `List version ${list.version}: ${list.live.length} in use, ${list.announced.length} announced.`,
+      ...say(part('subprocessor_list', { version: list.version, live: list.live.length, announced: list.announced.length })),
       evidence: { version: list.version, live: list.live.length, announced: list.announced.length },
     }));
     return out;
