@@ -146,6 +146,8 @@ const en = {
 
 type DetailTexts = typeof en;
 export type DetailCode = keyof DetailTexts;
+/** Every detail code there is. */
+export const DETAIL_CODES = Object.keys(en) as DetailCode[];
 type ParamsOf<K extends DetailCode> = Parameters<DetailTexts[K]> extends [infer P] ? P : Record<string, never>;
 /** One sentence of a check's detail: a stable code and its parameters (numbers, strings, ISO timestamps, booleans). */
 export type DetailPart = { [K in DetailCode]: { code: K; params: ParamsOf<K> } }[DetailCode];
