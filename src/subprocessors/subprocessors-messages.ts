@@ -3,6 +3,8 @@ import type { Lang } from '../dashboard/messages.js';
 /** The texts of the public /subprocessors page (English defines the shape). */
 const en = {
   title: 'Sub-processors',
+  /** The h1: the title, with soft hyphens where a long word needs them on a 375 px screen. */
+  heading: 'Sub-processors',
   switchLabel: 'Language',
   /** Before the version, between it and the JSON link, the link, after. */
   intro: ['These companies process personal data on our behalf (GDPR Art. 28). List version ', '; also as ', 'JSON', '.'],
@@ -29,6 +31,7 @@ export type SubprocessorsMessages = typeof en;
 
 const de: SubprocessorsMessages = {
   title: 'Unterauftragsverarbeiter',
+  heading: 'Unter\u00adauftrags\u00adverarbeiter',
   switchLabel: 'Sprache',
   intro: ['Diese Unternehmen verarbeiten personenbezogene Daten in unserem Auftrag (Art. 28 DSGVO). Version der Liste: ', '; auch als ', 'JSON', '.'],
   entriesAsEntered: 'Die Angaben zu den einzelnen Unterauftragsverarbeitern geben wir so wieder, wie sie eingetragen wurden, meist auf Englisch.',
@@ -50,6 +53,7 @@ const de: SubprocessorsMessages = {
 
 const pl: SubprocessorsMessages = {
   title: 'Dalsze podmioty przetwarzające',
+  heading: 'Dalsze podmioty przetwarzające',
   switchLabel: 'Język',
   intro: ['Te firmy przetwarzają dane osobowe w naszym imieniu (art. 28 RODO). Wersja listy: ', '; dostępna także jako ', 'JSON', '.'],
   entriesAsEntered: 'Opisy poszczególnych podmiotów podajemy w brzmieniu, w jakim zostały wprowadzone, zwykle po angielsku.',

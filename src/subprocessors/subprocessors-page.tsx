@@ -46,7 +46,7 @@ export function subprocessorsPage(list: PublicList, lang: Lang = 'en'): string {
   const t = SUBPROCESSORS_MESSAGES[lang];
   return renderPage(
     <PublicLayout lang={lang} title={t.title} languages={{ label: t.switchLabel, links: languageLinks(lang, (l) => `/subprocessors?lang=${l}`) }}>
-      <h1>{t.title}</h1>
+      <h1>{t.heading}</h1>
       <p>
         {t.intro[0]}
         <code>{list.version}</code>

@@ -257,6 +257,8 @@ export function detailText(lang: Lang, parts: readonly DetailPart[]): string {
 const page = {
   en: {
     title: 'Trust controls',
+    /** The h1: the title, with soft hyphens where a long word needs them on a 375 px screen. */
+    heading: 'Trust controls',
     switchLabel: 'Language',
     intro: (seconds: number) =>
       `How this service protects the personal data of the people who call our customers’ agents. The results below are not written in advance: they are read from the database and the job history, for every organisation at once (as counts; no organisation is named), and refreshed at most once every ${seconds} seconds.`,
@@ -277,12 +279,13 @@ const page = {
   },
   de: {
     title: 'Vertrauenskontrollen',
+    heading: 'Vertrauens\u00adkontrollen',
     switchLabel: 'Sprache',
     intro: (seconds: number) =>
       `Wie dieser Dienst die personenbezogenen Daten der Menschen schützt, die bei den Agenten unserer Kunden anrufen. Die Ergebnisse unten sind nicht vorab geschrieben: Sie werden aus der Datenbank und dem Verlauf der Jobs gelesen, für alle Organisationen zugleich (als Zahlen; keine Organisation wird genannt), und höchstens alle ${seconds} Sekunden aufgefrischt.`,
     failing: (failing: number, total: number) => `${failing} von ${total} Prüfungen ${deN(failing, 'schlägt', 'schlagen')} fehl.`,
     noneFailing: (total: number) => `Keine Prüfung schlägt fehl (${total} Prüfungen).`,
-    pending: (n: number) => `${n} noch nicht gelaufen: Ihr Job ist seit Beginn dieser Installation noch nicht gelaufen.`,
+    pending: (n: number) => `Bei ${n} ${deN(n, 'Prüfung', 'Prüfungen')} steht das Ergebnis noch aus, weil der zugehörige Job seit Beginn dieser Installation noch nicht gelaufen ist.`,
     checked: 'Geprüft',
     liveResults: 'Aktuelle Ergebnisse',
     state: { pass: 'Bestanden', fail: 'Fehlgeschlagen', info: 'Zur Information', pending: 'Noch nicht gelaufen' },
@@ -295,12 +298,13 @@ const page = {
   },
   pl: {
     title: 'Mechanizmy zaufania',
+    heading: 'Mechanizmy zaufania',
     switchLabel: 'Język',
     intro: (seconds: number) =>
       `Jak ta usługa chroni dane osobowe osób, które dzwonią do agentów naszych klientów. Poniższe wyniki nie są przygotowane z góry: są odczytywane z bazy danych i historii zadań, dla wszystkich organizacji naraz (jako liczby; żadna organizacja nie jest wymieniona), i odświeżane najwyżej raz na ${seconds} sekund.`,
     failing: (failing: number, total: number) => `Sprawdzenia zakończone niepowodzeniem: ${failing} z ${total}.`,
     noneFailing: (total: number) => `Żadne sprawdzenie nie kończy się niepowodzeniem (wszystkich sprawdzeń: ${total}).`,
-    pending: (n: number) => `Jeszcze nieuruchomione: ${n}; ich zadanie nie zostało wykonane od uruchomienia tej instalacji.`,
+    pending: (n: number) => `Jeszcze nieuruchomione: ${n} – zadania, z których korzystają, nie zostały jeszcze wykonane w tej instalacji.`,
     checked: 'Sprawdzono',
     liveResults: 'Bieżące wyniki',
     state: { pass: 'Zaliczone', fail: 'Niezaliczone', info: 'Dla informacji', pending: 'Jeszcze nieuruchomione' },

@@ -17,7 +17,7 @@ export function trustPage(result: PlatformTrust, lang: Lang = 'en'): string {
   const pending = result.checks.filter((c) => c.status === 'pending').length;
   return renderPage(
     <PublicLayout lang={lang} title={t.title} languages={{ label: t.switchLabel, links: languageLinks(lang, (l) => `/trust?lang=${l}`) }}>
-      <h1>{t.title}</h1>
+      <h1>{t.heading}</h1>
       <p>{t.intro(result.cache_seconds)}</p>
       <p class={`summary ${failing ? 'fail' : 'pass'}`} id="trust-summary">
         <strong>{failing ? t.failing(failing, result.checks.length) : t.noneFailing(result.checks.length)}</strong>
