@@ -51,13 +51,13 @@ describe('the public pages, in a real browser', () => {
     await h.checkPage(page, 'public-subprocessors-de');
     await page.getByRole('link', { name: 'Vertrauenskontrollen' }).click();
     await page.getByRole('heading', { name: 'Aktuelle Ergebnisse' }).waitFor();
-    expect(await page.locator('#check-retention .state').textContent()).toBe('Bestanden');
+    expect(await page.locator('#check-retention .state').textContent()).toBe('Erfüllt');
     expect(await page.locator('#check-retention').textContent()).toContain('Die tägliche Löschung wurde zuletzt vor');
     await h.checkPage(page, 'public-trust-de');
     await page.getByRole('link', { name: 'Polski' }).click();
     await page.getByRole('heading', { name: 'Bieżące wyniki' }).waitFor();
     expect(await page.getAttribute('html', 'lang')).toBe('pl');
-    expect(await page.locator('#check-provider_deletions .state').textContent()).toBe('Zaliczone');
+    expect(await page.locator('#check-provider_deletions .state').textContent()).toBe('Działa');
     await h.checkPage(page, 'public-trust-pl');
 
     expect(problems).toEqual([]);

@@ -101,7 +101,7 @@ describe('/trust and /subprocessors in English, German and Polish', () => {
     expect(de.text).toContain('<title>Vertrauenskontrollen</title>');
     expect(de.text).toContain('<h1>Vertrauens\u00adkontrollen</h1>');
     expect(de.text).toContain('<h2>Aktuelle Ergebnisse</h2>');
-    expect(de.text).toContain('<strong>Mandantentrennung in der Datenbank</strong>');
+    expect(de.text).toContain('<strong>Trennung der Mandanten in der Datenbank</strong>');
     expect(de.text).toContain('<nav aria-label="Sprache">');
     expect(de.text).toContain('<a href="/trust?lang=en" hreflang="en" lang="en">English</a>');
     expect(de.text).toContain('<a href="/trust?lang=pl" hreflang="pl" lang="pl">Polski</a>');
@@ -114,7 +114,7 @@ describe('/trust and /subprocessors in English, German and Polish', () => {
     expect(pl.text).toContain('<html lang="pl">');
     expect(pl.text).toContain('<h1>Mechanizmy zaufania</h1>');
     expect(pl.text).toContain('<h2>Bieżące wyniki</h2>');
-    expect(pl.text).toContain('<strong>Niezmienny dziennik audytu</strong>');
+    expect(pl.text).toContain('<strong>Niezmienny dziennik zdarzeń</strong>');
     expect(pl.text).toContain('<nav aria-label="Język">');
     expect(pl.text).toContain('<a href="/trust?lang=de" hreflang="de" lang="de">Deutsch</a>');
     // A shared cache keeps the languages (and the JSON) apart.

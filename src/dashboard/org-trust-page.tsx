@@ -1,3 +1,4 @@
+import { CONTROL_TEXTS, type ControlId } from '../trust/trust-messages.js';
 import type { TrustCheck } from '../trust/trust-service.js';
 import { Layout, type PageContext } from './layout.js';
 import { ORG_TRUST_MESSAGES, type OrgTrustMessages } from './org-trust-messages.js';
@@ -38,7 +39,7 @@ export function OrgTrustPage({ ctx, orgName, report }: { ctx: PageContext; orgNa
       <ul class="trust-checks">
         {report.checks.map((c) => (
           <li class={`trust-check trust-${c.status}`}>
-            <h2 id={`check-${c.id}`}>{m.controls[c.id] ?? c.control}</h2>
+            <h2 id={`check-${c.id}`}>{CONTROL_TEXTS[ctx.lang][c.id as ControlId]?.control ?? c.control}</h2>
             <dl>
               <dt>{m.stateLabel}</dt>
               <dd>
