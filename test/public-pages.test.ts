@@ -170,7 +170,7 @@ describe('/trust and /subprocessors in English, German and Polish', () => {
   });
 
   it('every detail code is worded in German and Polish, not left in English', () => {
-    const sample = { tables: 3, missing: 'prevent_audit_delete', job: 'ops-alerts', installed_seconds_ago: 600, seconds_ago: 9000, late: true, failed_at: '2026-01-02T03:04:05.000Z', chains: 4, entries: 40, broken: 1, lagging: 1, max_minutes: 30, at: '2026-01-02T03:04:05.000Z', encrypted: 1, total: 2, organisations: 2, out_of_line: 1, agents: 3, failing: 1, overdue: 1, flagged: 1, open: 2, completed: 5, failed: 2, pending: 3, oldest_hours: 50.5, done: 7, kinds: 'job_failing (2)', since: '2026-01-02T03:04:05.000Z', version: 'v1', live: 2, announced: 1 };
+    const sample = { tables: 3, missing: 'prevent_audit_delete', job: 'ops-alerts', installed_seconds_ago: 600, seconds_ago: 9000, late: true, failed_at: '2026-01-02T03:04:05.000Z', chains: 4, entries: 40, broken: 1, lagging: 1, max_minutes: 30, at: '2026-01-02T03:04:05.000Z', encrypted: 1, total: 2, organisations: 2, out_of_line: 1, agents: 3, failing: 1, overdue: 1, flagged: 1, open: 2, completed: 5, failed: 2, pending: 3, oldest_hours: 50.5, done: 7, kinds: 'job_failing (2)', since: '2026-01-02T03:04:05.000Z', version: 'v1', live: 2, announced: 1, days: 90, percent: 99.5, stale: 1, delivered: 4, configured: false, entry: 7, problem: 'content_changed', found_at: '2026-01-02T03:04:05.000Z', through: 12, job_through: 10, job_at: '2026-01-02T03:04:05.000Z', job_seconds_ago: 120, checked_from: 11 };
     expect(DETAIL_CODES.length).toBeGreaterThan(25);
     for (const code of DETAIL_CODES) {
       const parts = [{ code, params: sample }] as unknown as DetailPart[];
@@ -182,6 +182,10 @@ describe('/trust and /subprocessors in English, German and Polish', () => {
         expect(text, `${lang} ${code}`).toMatch(/[.!]$/);
       }
     }
+    // A sentence ending in ';' goes on in the next part (the organisation's retention window before the purge's state).
+    const window = [{ code: 'retention_window', params: { days: 90 } }, { code: 'purge_finished', params: { seconds_ago: 360, late: false } }] as DetailPart[];
+    expect(detailText('en', window)).toBe('Window 90 days; the daily purge last finished 0.1 hours ago.');
+    expect(detailText('de', window)).toBe('Aufbewahrungsfrist 90 Tage. Die tägliche Löschung wurde zuletzt vor 0,1 Std. abgeschlossen.');
     // Numbers and moments the reader's way.
     expect(detailText('de', [{ code: 'purge_finished', params: { seconds_ago: 5400, late: false } }])).toBe('Die tägliche Löschung wurde zuletzt vor 1,5 Std. abgeschlossen.');
     expect(detailText('pl', [{ code: 'deletions_waiting', params: { pending: 2, oldest_hours: 50.5, late: true } }])).toBe(

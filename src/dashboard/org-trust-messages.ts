@@ -16,7 +16,6 @@ export const en = {
   statePending: 'Not yet run',
   stateLabel: 'State',
   checkedLabel: 'Checked',
-  detailsInEnglish: 'The details of each check are given in English.',
   publicList: 'What each control means',
 };
 
@@ -37,7 +36,6 @@ export const de: OrgTrustMessages = {
   statePending: 'Noch nicht gelaufen',
   stateLabel: 'Zustand',
   checkedLabel: 'Geprüft',
-  detailsInEnglish: 'Die Einzelheiten jeder Prüfung sind auf Englisch angegeben.',
   publicList: 'Was jede Kontrolle bedeutet',
 };
 
@@ -56,7 +54,6 @@ export const pl: OrgTrustMessages = {
   statePending: 'Jeszcze nie uruchomiono',
   stateLabel: 'Stan',
   checkedLabel: 'Sprawdzono',
-  detailsInEnglish: 'Szczegóły każdego sprawdzenia podane są po angielsku.',
   publicList: 'Co oznacza każdy mechanizm',
 };
 

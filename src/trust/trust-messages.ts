@@ -100,6 +100,19 @@ const JOBS: Record<Lang, Record<JobName, string>> = {
   pl: { 'retention-purge': 'codzienne usuwanie danych (03:00 UTC)', 'ops-alerts': 'zadanie alertów (co minutę)', 'audit-chain-verify': 'zadanie weryfikacji (co minutę)' },
 };
 
+/** What the audit verification job last did for one organisation's chain. */
+interface ChainJob {
+  job_through: number | null;
+  job_at: string | null;
+  job_seconds_ago: number | null;
+}
+function byJob(lang: Lang, p: ChainJob): string {
+  const ago = duration(lang, p.job_seconds_ago ?? 0);
+  if (lang === 'de') return p.job_at ? `der Prüf-Job hat #1–#${p.job_through} am ${moment('de', p.job_at)} geprüft (vor ${ago})` : 'der Prüf-Job hat diese Kette noch nie geprüft';
+  if (lang === 'pl') return p.job_at ? `zadanie weryfikacji sprawdziło #1–#${p.job_through}: ${moment('pl', p.job_at)} (${ago} temu)` : 'zadanie weryfikacji nigdy nie sprawdziło tego łańcucha';
+  return p.job_at ? `the verification job verified #1–#${p.job_through} at ${p.job_at} (${ago} ago)` : 'the verification job has never verified this chain';
+}
+
 /** Every detail a check can report, in English: the parameters each takes are the API's `details[].params`. */
 const en = {
   rls_off: (p: { tables: string }) => `Row-level security is OFF on: ${p.tables}.`,
@@ -142,6 +155,34 @@ const en = {
     `The alerts job last ran ${duration('en', p.seconds_ago)} ago — more than ${p.max_minutes} min: it is not running, so no alert would be raised.`,
   alerts_none: (p: { seconds_ago: number }) => `No alert condition is open; the alerts job last checked ${duration('en', p.seconds_ago)} ago.`,
   subprocessor_list: (p: { version: string; live: number; announced: number }) => `List version ${p.version}: ${p.live} in use, ${p.announced} announced.`,
+  // The checks of one organisation (GET /api/orgs/:orgId/trust and the dashboard).
+  retention_window: (p: { days: number }) => `Window ${p.days} days;`,
+  encryption_org: (p: { percent: number; total: number }) => `${p.percent.toFixed(1)} % of ${p.total} transcripts are encrypted.`,
+  encryption_org_off: (p: { encrypted: number; total: number }) => `Encryption is off for this organisation (${p.encrypted} of ${p.total} transcripts encrypted from earlier).`,
+  dtmf_off: () => 'Off: no keypad consent prompt; every call is recorded without asking first.',
+  dtmf_all_callers: () => 'On, for every caller: each caller is asked in their language before anything is recorded, and nothing is recorded without consent.',
+  dtmf_listed_countries: () => 'On, for callers from DE, AT, CH and PL: they are asked before anything is recorded; calls from other countries are recorded without asking first.',
+  agents_out_of_line_org: (p: { out_of_line: number; agents: number; failing: number }) =>
+    `${p.out_of_line} of ${p.agents} agent(s) not yet confirmed at the agent platform with this organisation's settings${p.failing ? `; ${p.failing} failing, retried with backoff` : ''}.`,
+  agents_confirmed_org: (p: { agents: number; days: number }) => `All ${p.agents} agent(s) confirmed: no voice recording, the stop-recording tool, a ${p.days}-day window.`,
+  erasures_late_org: (p: { overdue: number; flagged: number }) => `${p.overdue} overdue and ${p.flagged} flagged erasure request(s).`,
+  erasures_ok_org: () => 'No erasure request is overdue or stuck.',
+  incidents_open: (p: { open: number; stale: number; max_minutes: number }) =>
+    `${p.open} open incident(s) affecting this organisation; ${p.stale ? `${p.stale} not paged in the last ${p.max_minutes} minutes` : 'the DPO is being paged'}.`,
+  incidents_none: () => 'No open incident affects this organisation.',
+  recordings_failed: (p: { failed: number; delivered: number; pending: number }) =>
+    `${p.failed} recording(s) could not be delivered to your storage after every retry; Twilio's copy is kept until they are. ${p.delivered} delivered, ${p.pending} waiting.`,
+  recordings_ok: (p: { delivered: number; pending: number; configured: boolean }) =>
+    `${p.delivered} recording(s) delivered and confirmed by SHA-256; ${p.pending} waiting${p.configured ? '' : ' (no storage is configured now)'}.`,
+  chain_broken: (p: { entry: number; problem: string; found_at: string | null }) =>
+    `The audit chain is broken at entry #${p.entry} (${p.problem})${p.found_at ? `, found by the verification job at ${p.found_at}` : ''}.`,
+  chain_checked_here: (p: { through: number; entries: number; pending: number }) => `Entries #1–#${p.through} of ${p.entries} verify (this check); ${p.pending} wait for the job.`,
+  chain_stale: (p: ChainJob & { pending: number; max_minutes: number }) =>
+    `${p.pending} audit entries are not verified yet, and ${byJob('en', p)}${p.job_at ? ` — more than ${p.max_minutes} min ago: it is not running` : ''}.`,
+  chain_verified_org: (p: ChainJob & { through: number; entries: number; checked_from: number | null; pending: number }) =>
+    `Entries #1–#${p.through} of ${p.entries} verify: ${byJob('en', p)}${p.checked_from ? `, this check #${p.checked_from}–#${p.through}` : ''}${p.pending ? `; ${p.pending} newer entries wait for its next run` : ''}.`,
+  chain_full_verified: (p: { at: string; through: number }) => `Last complete re-verification from #1: started ${p.at}, up to #${p.through}.`,
+  chain_never_fully_verified: () => 'No complete re-verification from #1 yet.',
 };
 
 type DetailTexts = typeof en;
@@ -149,7 +190,7 @@ export type DetailCode = keyof DetailTexts;
 /** Every detail code there is. */
 export const DETAIL_CODES = Object.keys(en) as DetailCode[];
 type ParamsOf<K extends DetailCode> = Parameters<DetailTexts[K]> extends [infer P] ? P : Record<string, never>;
-/** One sentence of a check's detail: a stable code and its parameters (numbers, strings, ISO timestamps, booleans). */
+/** One sentence of a check's detail: a stable code and its parameters (numbers, strings, ISO timestamps, booleans, null for none). */
 export type DetailPart = { [K in DetailCode]: { code: K; params: ParamsOf<K> } }[DetailCode];
 
 /** A detail part (`params` may be left out for codes without any). */
@@ -203,6 +244,32 @@ const de: DetailTexts = {
     `Der Alarm-Job lief zuletzt vor ${duration('de', p.seconds_ago)}, also vor mehr als ${p.max_minutes} Minuten: Er läuft nicht, und kein Alarm würde ausgelöst.`,
   alerts_none: (p) => `Keine Alarmbedingung ist offen; der Alarm-Job hat zuletzt vor ${duration('de', p.seconds_ago)} geprüft.`,
   subprocessor_list: (p) => `Listenversion ${p.version}: ${p.live} im Einsatz, ${p.announced} angekündigt.`,
+  retention_window: (p) => `Aufbewahrungsfrist ${p.days} Tage.`,
+  encryption_org: (p) => `${decimal('de', p.percent)} % von ${p.total} Transkripten sind verschlüsselt.`,
+  encryption_org_off: (p) => `Die Verschlüsselung ist für diese Organisation ausgeschaltet (${p.encrypted} von ${p.total} Transkripten sind von früher verschlüsselt).`,
+  dtmf_off: () => 'Aus: keine Abfrage per Tastendruck; jeder Anruf wird ohne vorherige Nachfrage aufgezeichnet.',
+  dtmf_all_callers: () => 'Ein, für alle Anrufer: Jeder Anrufer wird in seiner Sprache gefragt, bevor irgendetwas aufgezeichnet wird, und ohne Einwilligung wird nichts aufgezeichnet.',
+  dtmf_listed_countries: () => 'Ein, für Anrufer aus DE, AT, CH und PL: Sie werden gefragt, bevor irgendetwas aufgezeichnet wird; Anrufe aus anderen Ländern werden ohne vorherige Nachfrage aufgezeichnet.',
+  agents_out_of_line_org: (p) =>
+    `${p.out_of_line} von ${p.agents} Agenten ${deN(p.out_of_line, 'ist', 'sind')} auf der Agentenplattform noch nicht mit den Einstellungen dieser Organisation bestätigt${p.failing ? `; bei ${p.failing} schlägt es fehl, und es wird in wachsenden Abständen wiederholt` : ''}.`,
+  agents_confirmed_org: (p) => `Alle Agenten (${p.agents}) sind bestätigt: keine Sprachaufzeichnung, das Werkzeug zum Beenden der Aufzeichnung, eine Frist von ${p.days} Tagen.`,
+  erasures_late_org: (p) => `Überfällige Löschanträge: ${p.overdue}, zur Prüfung markierte: ${p.flagged}.`,
+  erasures_ok_org: () => 'Kein Löschantrag ist überfällig oder hängt fest.',
+  incidents_open: (p) =>
+    `Offene Sicherheitsvorfälle, die diese Organisation betreffen: ${p.open}; ${p.stale ? `bei ${p.stale} wurde in den letzten ${p.max_minutes} Minuten nicht alarmiert` : 'der Datenschutzbeauftragte wird alarmiert'}.`,
+  incidents_none: () => 'Kein offener Sicherheitsvorfall betrifft diese Organisation.',
+  recordings_failed: (p) =>
+    `${p.failed} ${deN(p.failed, 'Aufzeichnung konnte', 'Aufzeichnungen konnten')} auch nach allen Versuchen nicht in Ihren Speicher übertragen werden; die Kopie bei Twilio bleibt, bis das gelingt. ${p.delivered} übertragen, ${p.pending} wartend.`,
+  recordings_ok: (p) =>
+    `${p.delivered} ${deN(p.delivered, 'Aufzeichnung', 'Aufzeichnungen')} übertragen und per SHA-256 bestätigt; ${p.pending} wartend${p.configured ? '' : ' (derzeit ist kein Speicher eingerichtet)'}.`,
+  chain_broken: (p) => `Die Audit-Kette ist bei Eintrag #${p.entry} unterbrochen (${p.problem})${p.found_at ? `, entdeckt vom Prüf-Job am ${moment('de', p.found_at)}` : ''}.`,
+  chain_checked_here: (p) => `Die Einträge #1–#${p.through} von ${p.entries} sind bestätigt (diese Prüfung); ${p.pending} warten auf den Prüf-Job.`,
+  chain_stale: (p) =>
+    `${p.pending} Audit-Einträge sind noch nicht geprüft, und ${byJob('de', p)}${p.job_at ? ` – vor mehr als ${p.max_minutes} Minuten: Er läuft nicht` : ''}.`,
+  chain_verified_org: (p) =>
+    `Die Einträge #1–#${p.through} von ${p.entries} sind bestätigt: ${byJob('de', p)}${p.checked_from ? `, diese Prüfung #${p.checked_from}–#${p.through}` : ''}${p.pending ? `; ${p.pending} neuere Einträge warten auf seinen nächsten Lauf` : ''}.`,
+  chain_full_verified: (p) => `Letzte vollständige Neuprüfung ab #1: begonnen am ${moment('de', p.at)}, bis #${p.through}.`,
+  chain_never_fully_verified: () => 'Noch keine vollständige Neuprüfung ab #1.',
 };
 
 const pl: DetailTexts = {
@@ -244,13 +311,41 @@ const pl: DetailTexts = {
     `Zadanie alertów ostatnio wykonało się ${duration('pl', p.seconds_ago)} temu, czyli ponad ${p.max_minutes} minut temu: nie działa, więc żaden alert nie zostałby wysłany.`,
   alerts_none: (p) => `Brak otwartych alertów; zadanie alertów ostatnio sprawdzało ${duration('pl', p.seconds_ago)} temu.`,
   subprocessor_list: (p) => `Wersja listy ${p.version}: w użyciu – ${p.live}, zapowiedziane – ${p.announced}.`,
+  retention_window: (p) => `Okres przechowywania: ${p.days} dni.`,
+  encryption_org: (p) => `Zaszyfrowane transkrypcje: ${decimal('pl', p.percent)} % z ${p.total}.`,
+  encryption_org_off: (p) => `Szyfrowanie jest wyłączone dla tej organizacji (transkrypcje zaszyfrowane wcześniej: ${p.encrypted} z ${p.total}).`,
+  dtmf_off: () => 'Wyłączone: bez pytania o zgodę klawiszem; każde połączenie jest nagrywane bez wcześniejszego pytania.',
+  dtmf_all_callers: () => 'Włączone, dla wszystkich dzwoniących: każdy jest pytany w swoim języku, zanim cokolwiek zostanie nagrane, a bez zgody nic nie jest nagrywane.',
+  dtmf_listed_countries: () => 'Włączone, dla dzwoniących z DE, AT, CH i PL: są pytani, zanim cokolwiek zostanie nagrane; połączenia z innych krajów są nagrywane bez wcześniejszego pytania.',
+  agents_out_of_line_org: (p) =>
+    `Agenci jeszcze niepotwierdzeni na platformie agentów z ustawieniami tej organizacji: ${p.out_of_line} z ${p.agents}${p.failing ? `; z błędem, ponawiani w rosnących odstępach: ${p.failing}` : ''}.`,
+  agents_confirmed_org: (p) => `Wszyscy agenci (${p.agents}) są potwierdzeni: bez nagrywania głosu, z narzędziem do zatrzymania nagrywania, z okresem przechowywania ${p.days} dni.`,
+  erasures_late_org: (p) => `Wnioski o usunięcie po terminie: ${p.overdue}, oznaczone do sprawdzenia: ${p.flagged}.`,
+  erasures_ok_org: () => 'Żaden wniosek o usunięcie nie jest po terminie ani nie utknął.',
+  incidents_open: (p) =>
+    `Otwarte incydenty dotyczące tej organizacji: ${p.open}; ${p.stale ? `bez powiadomienia w ostatnich ${p.max_minutes} minutach: ${p.stale}` : 'inspektor ochrony danych jest powiadamiany'}.`,
+  incidents_none: () => 'Żaden otwarty incydent nie dotyczy tej organizacji.',
+  recordings_failed: (p) =>
+    `Nagrania, których mimo wszystkich prób nie udało się dostarczyć do Państwa magazynu: ${p.failed}; kopia w Twilio jest przechowywana do czasu dostarczenia. Dostarczone: ${p.delivered}, oczekujące: ${p.pending}.`,
+  recordings_ok: (p) =>
+    `Nagrania dostarczone i potwierdzone skrótem SHA-256: ${p.delivered}; oczekujące: ${p.pending}${p.configured ? '' : ' (obecnie nie skonfigurowano magazynu)'}.`,
+  chain_broken: (p) => `Łańcuch dziennika zdarzeń jest przerwany przy wpisie #${p.entry} (${p.problem})${p.found_at ? `; wykryło to zadanie weryfikacji: ${moment('pl', p.found_at)}` : ''}.`,
+  chain_checked_here: (p) => `Wpisy #1–#${p.through} z ${p.entries} są zweryfikowane (to sprawdzenie); na zadanie czeka: ${p.pending}.`,
+  chain_stale: (p) =>
+    `Niezweryfikowane jeszcze wpisy dziennika zdarzeń: ${p.pending}; ${byJob('pl', p)}${p.job_at ? ` – ponad ${p.max_minutes} minut temu: zadanie nie działa` : ''}.`,
+  chain_verified_org: (p) =>
+    `Wpisy #1–#${p.through} z ${p.entries} są zweryfikowane: ${byJob('pl', p)}${p.checked_from ? `, to sprawdzenie #${p.checked_from}–#${p.through}` : ''}${p.pending ? `; nowsze wpisy czekające na następne wykonanie zadania: ${p.pending}` : ''}.`,
+  chain_full_verified: (p) => `Ostatnia pełna ponowna weryfikacja od #1: rozpoczęta ${moment('pl', p.at)}, do #${p.through}.`,
+  chain_never_fully_verified: () => 'Nie było jeszcze pełnej ponownej weryfikacji od #1.',
 };
 
 const DETAILS: Record<Lang, DetailTexts> = { en, de, pl };
 
 /** A check's detail parts as text in one language: the sentences one after another. */
 export function detailText(lang: Lang, parts: readonly DetailPart[]): string {
-  return parts.map((p) => (DETAILS[lang][p.code] as (params: unknown) => string)(p.params)).join(' ');
+  const texts = parts.map((p) => (DETAILS[lang][p.code] as (params: unknown) => string)(p.params));
+  // A sentence ending in ';' ("Window 30 days;") goes on in the next part, which then starts in lower case.
+  return texts.map((t, i) => (i > 0 && texts[i - 1]!.endsWith(';') ? `${t.charAt(0).toLowerCase()}${t.slice(1)}` : t)).join(' ');
 }
 
 /** The /trust page's own texts. */

@@ -28,16 +28,16 @@ const Check = z
     id: z.string(),
     control: z.string(),
     status: z.enum(['pass', 'fail', 'info', 'pending']),
-    detail: z.string().describe('The detail in English (the English wording of `details`, where the check has them).'),
+    detail: z.string().describe('The detail in English: the English wording of `details`.'),
     details: z
       .array(
         z.object({
           code: z.string().describe('A stable code for one sentence of the detail (src/trust/trust-messages.ts), e.g. `rls_on`, `purge_finished`, `deletions_waiting`.'),
-          params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).describe('Its values: counts, ISO 8601 timestamps, durations in seconds, flags.'),
+          params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).describe('Its values: counts, ISO 8601 timestamps, durations in seconds, flags; null where a value does not apply.'),
         }),
       )
       .optional()
-      .describe('The detail as codes with parameters, sentence by sentence, so that it can be shown in any language. Every check of GET /trust has them.'),
+      .describe('The detail as codes with parameters, sentence by sentence, so that it can be shown in any language (the dashboard and GET /trust do).'),
     evidence: z.record(z.string(), z.unknown()),
   })
   .meta({ id: 'TrustCheck' });

@@ -153,8 +153,7 @@ export function createTrustService(deps: {
     const retention = await retentionCheck(db);
     out.push({
       ...retention,
-      detail: `Window ${prefs?.retention_days ?? 30} days; ${retention.detail.charAt(0).toLowerCase()}${retention.detail.slice(1)}`,
-      details: undefined,
+      ...say(part('retention_window', { days: prefs?.retention_days ?? 30 }), ...(retention.details ?? [])),
       evidence: { retention_days: prefs?.retention_days ?? 30, ...retention.evidence },
     });
 
@@ -163,9 +162,9 @@ export function createTrustService(deps: {
     out.push({
       id: 'transcript_encryption', control: name('transcript_encryption'),
       status: prefs?.transcript_encryption ? (share === 1 ? 'pass' : 'fail') : 'info',
-      detail: prefs?.transcript_encryption
-        ? `${(share * 100).toFixed(1)} % of ${enc!.total} transcripts are encrypted.`
-        : `Encryption is off for this organisation (${enc!.encrypted} of ${enc!.total} transcripts encrypted from earlier).`,
+      ...say(prefs?.transcript_encryption
+        ? part('encryption_org', { percent: Number((share * 100).toFixed(1)), total: enc!.total })
+        : part('encryption_org_off', { encrypted: enc!.encrypted, total: enc!.total })),
       evidence: { switch: prefs?.transcript_encryption ?? false, ...enc },
     });
 
@@ -173,20 +172,16 @@ export function createTrustService(deps: {
     const scope = prefs?.consent_scope ?? 'listed_countries';
     out.push({
       id: 'dtmf_consent', control: name('dtmf_consent'), status: 'info',
-      detail: !dtmfOn
-        ? 'Off: no keypad consent prompt; every call is recorded without asking first.'
-        : scope === 'all_callers'
-          ? 'On, for every caller: each caller is asked in their language before anything is recorded, and nothing is recorded without consent.'
-          : 'On, for callers from DE, AT, CH and PL: they are asked before anything is recorded; calls from other countries are recorded without asking first.',
+      ...say(!dtmfOn ? part('dtmf_off') : scope === 'all_callers' ? part('dtmf_all_callers') : part('dtmf_listed_countries')),
       evidence: { switch: dtmfOn, scope },
     });
 
     const [sync] = await repo.agentSyncCounts(db, orgId);
     out.push({
       id: 'agent_platform', control: name('agent_platform'), status: sync!.out_of_line ? 'fail' : 'pass',
-      detail: sync!.out_of_line
-        ? `${sync!.out_of_line} of ${sync!.agents} agent(s) not yet confirmed at the agent platform with this organisation's settings${sync!.failing ? `; ${sync!.failing} failing, retried with backoff` : ''}.`
-        : `All ${sync!.agents} agent(s) confirmed: no voice recording, the stop-recording tool, a ${prefs?.retention_days ?? 30}-day window.`,
+      ...say(sync!.out_of_line
+        ? part('agents_out_of_line_org', { out_of_line: sync!.out_of_line, agents: sync!.agents, failing: sync!.failing })
+        : part('agents_confirmed_org', { agents: sync!.agents, days: prefs?.retention_days ?? 30 })),
       evidence: { agents: sync!.agents, out_of_line: sync!.out_of_line, failing: sync!.failing, config_version: AGENT_CONFIG_VERSION },
     });
 
@@ -196,7 +191,7 @@ export function createTrustService(deps: {
     const flagged = byStatus.flagged ?? 0;
     out.push({
       id: 'erasure_requests', control: name('erasure_requests'), status: overdue || flagged ? 'fail' : 'pass',
-      detail: overdue || flagged ? `${overdue} overdue and ${flagged} flagged erasure request(s).` : 'No erasure request is overdue or stuck.',
+      ...say(overdue || flagged ? part('erasures_late_org', { overdue, flagged }) : part('erasures_ok_org')),
       evidence: { by_status: byStatus, overdue },
     });
 
@@ -204,9 +199,7 @@ export function createTrustService(deps: {
     const stale = incidents.filter((i) => !i.last_paged_at || now().getTime() - i.last_paged_at.getTime() > PAGING_MAX_AGE_MINUTES * 60_000);
     out.push({
       id: 'incidents', control: name('incidents'), status: stale.length ? 'fail' : 'pass',
-      detail: incidents.length
-        ? `${incidents.length} open incident(s) affecting this organisation; ${stale.length ? `${stale.length} not paged in the last ${PAGING_MAX_AGE_MINUTES} minutes` : 'the DPO is being paged'}.`
-        : 'No open incident affects this organisation.',
+      ...say(incidents.length ? part('incidents_open', { open: incidents.length, stale: stale.length, max_minutes: PAGING_MAX_AGE_MINUTES }) : part('incidents_none')),
       evidence: { open: incidents.map((i) => ({ id: i.id, detected_at: i.detected_at, last_paged_at: i.last_paged_at })) },
     });
 
@@ -216,9 +209,9 @@ export function createTrustService(deps: {
     if (rs && (rs.configured || rs.pending || rs.failed || rs.delivered)) {
       out.push({
         id: 'recording_storage', control: name('recording_storage'), status: rs.failed ? 'fail' : 'pass',
-        detail: rs.failed
-          ? `${rs.failed} recording(s) could not be delivered to your storage after every retry; Twilio's copy is kept until they are. ${rs.delivered} delivered, ${rs.pending} waiting.`
-          : `${rs.delivered} recording(s) delivered and confirmed by SHA-256; ${rs.pending} waiting${rs.configured ? '' : ' (no storage is configured now)'}.`,
+        ...say(rs.failed
+          ? part('recordings_failed', { failed: rs.failed, delivered: rs.delivered, pending: rs.pending })
+          : part('recordings_ok', { delivered: rs.delivered, pending: rs.pending, configured: Boolean(rs.configured) })),
         evidence: { configured: rs.configured, delivered: rs.delivered, pending: rs.pending, failed: rs.failed, oldest_failed_at: rs.oldest_failed_at },
       });
     }
@@ -226,7 +219,7 @@ export function createTrustService(deps: {
     const list = await deps.subprocessors.publicList(db);
     out.push({
       id: 'subprocessors', control: name('subprocessors'), status: 'info',
-      detail: `List version ${list.version}: ${list.live.length} in use, ${list.announced.length} announced.`,
+      ...say(part('subprocessor_list', { version: list.version, live: list.live.length, announced: list.announced.length })),
       evidence: { version: list.version, live: list.live.length, announced: list.announced.length },
     });
     return out;
@@ -316,7 +309,6 @@ export function createTrustService(deps: {
     const pending = Number(BigInt(chain.latest) - BigInt(chain.checkedThrough));
     const jobAgeMinutes = cp?.verified_at ? (now().getTime() - cp.verified_at.getTime()) / 60_000 : Infinity;
     const stale = pending > 0 && jobAgeMinutes > AUDIT_VERIFY_MAX_AGE_MINUTES;
-    const ago = (minutes: number) => (minutes < 120 ? `${Math.max(0, Math.round(minutes))} min` : `${(minutes / 60).toFixed(1)} hours`);
     const evidence = {
       entries: Number(chain.latest),
       verified_through: chain.broken ? null : Number(chain.checkedThrough),
@@ -331,28 +323,32 @@ export function createTrustService(deps: {
     const base = { id: 'audit_chain', control: name('audit_chain'), evidence };
     if (chain.broken) {
       const b = chain.broken;
-      const when = cp?.broken_problem && cp.broken_index === b.chainIndex && cp.broken_found_at ? `, found by the verification job at ${cp.broken_found_at.toISOString()}` : '';
-      return { ...base, status: 'fail', detail: `The audit chain is broken at entry #${b.chainIndex} (${b.problem})${when}.` };
+      const found = cp?.broken_problem && cp.broken_index === b.chainIndex && cp.broken_found_at ? cp.broken_found_at.toISOString() : null;
+      return { ...base, status: 'fail', ...say(part('chain_broken', { entry: Number(b.chainIndex), problem: b.problem, found_at: found })) };
     }
-    if (chain.latest === '0') return { ...base, status: 'pass', detail: 'No audit entries yet.' };
-    const byJob = cp?.verified_at
-      ? `the verification job verified #1–#${jobThrough} at ${cp.verified_at.toISOString()} (${ago(jobAgeMinutes)} ago)`
-      : 'the verification job has never verified this chain';
-    const here = chain.checkedNow ? `, this check #${BigInt(chain.checkedThrough) - BigInt(chain.checkedNow) + 1n}–#${chain.checkedThrough}` : '';
+    if (chain.latest === '0') return { ...base, status: 'pass', ...say(part('no_audit_entries')) };
+    const job = {
+      job_through: cp?.verified_at ? Number(jobThrough) : null,
+      job_at: cp?.verified_at ? cp.verified_at.toISOString() : null,
+      job_seconds_ago: cp?.verified_at ? seconds(jobAgeMinutes * 60_000) : null,
+    };
     const full = cp?.full_verified_at
-      ? ` Last complete re-verification from #1: started ${cp.full_verified_at.toISOString()}, up to #${cp.full_verified_index}.`
-      : ' No complete re-verification from #1 yet.';
+      ? part('chain_full_verified', { at: cp.full_verified_at.toISOString(), through: Number(cp.full_verified_index) })
+      : part('chain_never_fully_verified');
     if (stale && !cp?.verified_at && !(await repo.lastFinishedRun(db, 'audit-chain-verify')).length) {
       // The job has not run at all yet: a fresh installation's, or one whose scheduler never started.
       const never = await neverRun(db, AUDIT_VERIFY_MAX_AGE_MINUTES * 60_000, 'audit-chain-verify');
-      return { ...base, status: never.status, detail: `${detailText('en', [never.part])} Entries #1–#${chain.checkedThrough} of ${chain.latest} verify (this check); ${pending} wait for the job.${full}` };
+      return {
+        ...base, status: never.status,
+        ...say(never.part, part('chain_checked_here', { through: Number(chain.checkedThrough), entries: Number(chain.latest), pending }), full),
+      };
     }
-    if (stale) {
-      const stopped = cp?.verified_at ? ` — more than ${AUDIT_VERIFY_MAX_AGE_MINUTES} min ago: it is not running` : '';
-      return { ...base, status: 'fail', detail: `${pending} audit entries are not verified yet, and ${byJob}${stopped}.${full}` };
-    }
-    const waiting = pending ? `; ${pending} newer entries wait for its next run` : '';
-    return { ...base, status: 'pass', detail: `Entries #1–#${chain.checkedThrough} of ${chain.latest} verify: ${byJob}${here}${waiting}.${full}` };
+    if (stale) return { ...base, status: 'fail', ...say(part('chain_stale', { ...job, pending, max_minutes: AUDIT_VERIFY_MAX_AGE_MINUTES }), full) };
+    const checkedFrom = chain.checkedNow ? Number(BigInt(chain.checkedThrough) - BigInt(chain.checkedNow) + 1n) : null;
+    return {
+      ...base, status: 'pass',
+      ...say(part('chain_verified_org', { ...job, through: Number(chain.checkedThrough), entries: Number(chain.latest), checked_from: checkedFrom, pending }), full),
+    };
   }
 
   /**
