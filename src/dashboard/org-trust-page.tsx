@@ -47,7 +47,7 @@ export function OrgTrustPage({ ctx, orgName, report }: { ctx: PageContext; orgNa
               <dt>{m.checkedLabel}</dt>
               <dd>{when(report.checked_at)}</dd>
             </dl>
-            <p>{c.details ? detailText(ctx.lang, c.details) : c.detail}</p>
+            <p>{detailText(ctx.lang, c.details)}</p>
           </li>
         ))}
       </ul>

@@ -36,7 +36,6 @@ const Check = z
           params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).describe('Its values: counts, ISO 8601 timestamps, durations in seconds, flags; null where a value does not apply.'),
         }),
       )
-      .optional()
       .describe('The detail as codes with parameters, sentence by sentence, so that it can be shown in any language (the dashboard and GET /trust do).'),
     evidence: z.record(z.string(), z.unknown()),
   })

@@ -30,7 +30,7 @@ export function trustPage(result: PlatformTrust, lang: Lang = 'en'): string {
           <li class={c.status} id={`check-${c.id}`}>
             <h3>{control(lang, c.id)?.control ?? c.control}</h3>
             <p>
-              <span class={`state ${c.status}`}>{t.state[c.status]}</span>: {c.details ? detailText(lang, c.details) : c.detail}
+              <span class={`state ${c.status}`}>{t.state[c.status]}</span>: {detailText(lang, c.details)}
             </p>
             <p class="checked-at">
               {t.checked} <time dateTime={c.checked_at.toISOString()}>{when(lang, c.checked_at)}</time>

@@ -57,14 +57,14 @@ export interface TrustCheck {
   id: string;
   control: string;
   status: TrustStatus;
-  /** The detail in English (the English rendering of `details` where a check has them). */
+  /** The detail in English: the English wording of `details`. */
   detail: string;
   /**
-   * The detail as stable codes with parameters (see src/trust/trust-messages.ts),
-   * so that a page can say it in the reader's language. Every check of the
-   * public /trust page has them.
+   * The detail as stable codes with parameters, sentence by sentence (see
+   * src/trust/trust-messages.ts), so that a page can say it in the reader's
+   * language.
    */
-  details?: DetailPart[];
+  details: DetailPart[];
   evidence: Record<string, unknown>;
 }
 
@@ -153,7 +153,7 @@ export function createTrustService(deps: {
     const retention = await retentionCheck(db);
     out.push({
       ...retention,
-      ...say(part('retention_window', { days: prefs?.retention_days ?? 30 }), ...(retention.details ?? [])),
+      ...say(part('retention_window', { days: prefs?.retention_days ?? 30 }), ...retention.details),
       evidence: { retention_days: prefs?.retention_days ?? 30, ...retention.evidence },
     });
 
