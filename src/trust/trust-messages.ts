@@ -206,7 +206,8 @@ const de: DetailTexts = {
   rls_on: (p) => `Die Zeilensicherheit ist für alle ${p.tables} Tabellen mit personenbezogenen Daten eingeschaltet.`,
   audit_guards_missing: (p) => `Fehlt oder ist abgeschaltet: ${p.missing}.`,
   audit_guards_ok: () => 'Die Regeln prevent_audit_update und prevent_audit_delete und der TRUNCATE-Trigger sind vorhanden.',
-  job_pending: (p) => `Noch nicht gelaufen: Diese Installation besteht seit ${duration('de', p.installed_seconds_ago)}, und ${JOBS.de[p.job]} ist seitdem noch nicht gelaufen.`,
+  // The state ("Noch nicht gelaufen") is said right before: the detail does not repeat it.
+  job_pending: (p) => `Diese Installation besteht seit ${duration('de', p.installed_seconds_ago)}, und ${JOBS.de[p.job]} ist seitdem noch nicht gelaufen.`,
   job_never_ran: (p) =>
     `${cap(JOBS.de[p.job])} ist in den ${duration('de', p.installed_seconds_ago)} seit Beginn dieser Installation kein einziges Mal gelaufen und läuft demnach nicht.`,
   purge_finished: (p) =>
@@ -277,7 +278,7 @@ const pl: DetailTexts = {
   rls_on: (p) => `Zabezpieczenia na poziomie wierszy są włączone we wszystkich tabelach z danymi osobowymi (${p.tables}).`,
   audit_guards_missing: (p) => `Brakuje lub wyłączono: ${p.missing}.`,
   audit_guards_ok: () => 'Reguły prevent_audit_update i prevent_audit_delete oraz wyzwalacz TRUNCATE są na miejscu.',
-  job_pending: (p) => `Jeszcze nie uruchomione: ${JOBS.pl[p.job]} nie zostało wykonane od uruchomienia tej instalacji ${duration('pl', p.installed_seconds_ago)} temu.`,
+  job_pending: (p) => `${cap(JOBS.pl[p.job])} nie zostało jeszcze wykonane od uruchomienia tej instalacji ${duration('pl', p.installed_seconds_ago)} temu.`,
   job_never_ran: (p) =>
     `${cap(JOBS.pl[p.job])} nie zostało wykonane ani razu w ciągu ${duration('pl', p.installed_seconds_ago)} od uruchomienia tej instalacji: nie działa.`,
   purge_finished: (p) =>
@@ -381,7 +382,7 @@ const page = {
     failing: (failing: number, total: number) => `${failing} von ${total} Prüfungen ${deN(failing, 'schlägt', 'schlagen')} fehl.`,
     noneFailing: (total: number) => `Keine Prüfung schlägt fehl (${total} Prüfungen).`,
     pending: (n: number) => `Bei ${n} ${deN(n, 'Prüfung', 'Prüfungen')} steht das Ergebnis noch aus, weil der zugehörige Job seit Beginn dieser Installation noch nicht gelaufen ist.`,
-    checked: 'Geprüft',
+    checked: 'Geprüft am',
     liveResults: 'Aktuelle Ergebnisse',
     state: { pass: 'Erfüllt', fail: 'Nicht erfüllt', info: 'Zur Information', pending: 'Noch nicht gelaufen' },
     perOrganisation:
@@ -399,7 +400,7 @@ const page = {
       `Jak ta usługa chroni dane osobowe osób, które dzwonią do agentów naszych klientów. Poniższe wyniki nie są przygotowane z góry: są odczytywane z bazy danych i historii zadań, dla wszystkich organizacji naraz (jako liczby; żadna organizacja nie jest wymieniona), i odświeżane najwyżej raz na ${seconds} sekund.`,
     failing: (failing: number, total: number) => `Sprawdzenia zakończone niepowodzeniem: ${failing} z ${total}.`,
     noneFailing: (total: number) => `Żadne sprawdzenie nie kończy się niepowodzeniem (wszystkich sprawdzeń: ${total}).`,
-    pending: (n: number) => `Jeszcze nieuruchomione: ${n} – zadania, z których korzystają, nie zostały jeszcze wykonane w tej instalacji.`,
+    pending: (n: number) => `Jeszcze nie uruchomiono: ${n} – zadania, z których korzystają, nie zostały jeszcze wykonane w tej instalacji.`,
     checked: 'Sprawdzono',
     liveResults: 'Bieżące wyniki',
     state: { pass: 'Działa', fail: 'Nie działa', info: 'Do wiadomości', pending: 'Jeszcze nie uruchomiono' },
