@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceDb } from '../src/db/database.js';
+import { detailText } from '../src/trust/trust-messages.js';
 import type { TrustCheck } from '../src/trust/trust-service.js';
 import { bearer, buildTestApp, createOrg, openTestDb, testConfig, type TestOrg, type TestUser } from './helpers/harness.js';
 
@@ -70,13 +71,27 @@ describe('dashboard trust page', () => {
     expect(passing).toContain('No open incident affects this organisation.');
   });
 
-  it('in German and Polish, with the control names translated', async () => {
+  it('in German and Polish, with the control names and every check\'s details translated', async () => {
+    const api = await request(app).get(`/api/orgs/${org.id}/trust`).set(...bearer(org.member));
+    const checks = api.body.checks as TrustCheck[];
     const de = await page(org.member).set('Accept-Language', 'de');
     expect(de.text).toContain('Frist für Meldungen von Datenpannen');
     expect(de.text).toContain('<strong>Nicht erfüllt</strong>');
-    expect(de.text).toContain('auf Englisch');
+    expect(de.text).not.toContain('auf Englisch');
+    const breach = itemOf(de.text, 'Frist für Meldungen von Datenpannen');
+    expect(breach).toContain('Offene Sicherheitsvorfälle, die diese Organisation betreffen: 1; bei 1 wurde in den letzten 35 Minuten nicht alarmiert.');
+    expect(itemOf(de.text, 'Aufbewahrungsfrist durchgesetzt')).toMatch(/Aufbewahrungsfrist \d+ Tage\. /);
     const pl = await page(org.member).set('Accept-Language', 'pl');
     expect(pl.text).toContain('<strong>Nie działa</strong>');
+    expect(itemOf(pl.text, 'Termin zgłoszenia naruszenia')).toContain('Otwarte incydenty dotyczące tej organizacji: 1; bez powiadomienia w ostatnich 35 minutach: 1.');
+    for (const c of checks) {
+      // Every check of an organisation has its detail as codes too, worded in English exactly as `detail`.
+      expect(detailText('en', c.details), c.id).toBe(c.detail);
+      const escape = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
+      expect(de.text, c.id).toContain(escape(detailText('de', c.details)));
+      expect(pl.text, c.id).toContain(escape(detailText('pl', c.details)));
+      expect(de.text, c.id).not.toContain(escape(c.detail));
+    }
   });
 
   it('never shows another organisation’s checks', async () => {

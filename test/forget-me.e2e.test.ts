@@ -327,10 +327,10 @@ describe('forget me, in a real browser', () => {
     const { page, problems } = await newPage();
     await page.goto(`${base}/forget-me?lang=de`);
     expect(await page.getAttribute('html', 'lang')).toBe('de');
-    expect(await page.locator('h1').textContent()).toBe('Meine Daten löschen');
+    expect(await page.locator('h1').textContent()).toBe('Ihre Daten: Auskunft, keine Aufzeichnung, Löschung');
     await page.getByRole('link', { name: 'English' }).click();
     await page.waitForURL(`${base}/forget-me?lang=en`);
-    expect(await page.locator('h1').textContent()).toBe('Forget me: erase your data');
+    expect(await page.locator('h1').textContent()).toBe('Your data: get a copy, stop recording, erase it');
     expect(problems).toEqual([]);
     await page.close();
   });
@@ -342,7 +342,7 @@ describe('forget me, in a real browser', () => {
     await page.getByRole('link', { name: 'Polski' }).click();
     await page.waitForURL(`${base}/forget-me?lang=pl`);
     expect(await page.getAttribute('html', 'lang')).toBe('pl');
-    expect(await page.locator('h1').textContent()).toBe('Zapomnij o mnie: usunięcie danych');
+    expect(await page.locator('h1').textContent()).toBe('Pana/Pani dane: kopia, bez nagrywania, usunięcie');
     const contact = page.getByRole('link', { name: world.config.operator.privacyEmail });
     await expect.poll(() => contact.isVisible()).toBe(true);
     expect(await contact.getAttribute('href')).toBe(`mailto:${world.config.operator.privacyEmail}`);

@@ -115,6 +115,7 @@ describe('GET /forget-me', () => {
     expect(res.status).toBe(200);
     expect(res.type).toBe('text/html');
     expect(res.text).toContain('<html lang="en">');
+    expect(res.text).toContain('<h1>Your data: get a copy, stop recording, erase it</h1>');
     expect(res.text).not.toContain('<script');
     expect(res.text).toContain('<form method="post" action="/forget-me"');
     for (const id of ['email', 'phone', 'contact_email']) {
@@ -130,7 +131,7 @@ describe('GET /forget-me', () => {
     for (const res of [await request(app).get('/forget-me?lang=de'), await request(app).get('/forget-me').set('Accept-Language', 'de-DE,de;q=0.9,en;q=0.5')]) {
       expect(res.status).toBe(200);
       expect(res.text).toContain('<html lang="de">');
-      expect(res.text).toContain('Meine Daten löschen');
+      expect(res.text).toContain('<h1>Ihre Daten: Auskunft, keine Aufzeichnung, Löschung</h1>');
       expect(res.text).toContain('verraten wir nie');
       expect(res.text).toContain('<input type="hidden" name="lang" value="de"/>');
       expect(res.text).toMatch(/<a href="\/forget-me\?lang=en" hreflang="en" lang="en">English<\/a>/);
@@ -141,7 +142,7 @@ describe('GET /forget-me', () => {
     for (const res of [await request(app).get('/forget-me?lang=pl'), await request(app).get('/forget-me').set('Accept-Language', 'pl-PL,pl;q=0.9,en;q=0.5')]) {
       expect(res.status).toBe(200);
       expect(res.text).toContain('<html lang="pl">');
-      expect(res.text).toContain('<h1>Zapomnij o mnie: usunięcie danych</h1>');
+      expect(res.text).toContain('<h1>Pana/Pani dane: kopia, bez nagrywania, usunięcie</h1>');
       expect(res.text).toContain('Nigdy nie ujawniamy');
       expect(res.text).toContain('<input type="hidden" name="lang" value="pl"/>');
       expect(res.text).toContain('<a href="/forget-me?lang=en" hreflang="en" lang="en">English</a>');

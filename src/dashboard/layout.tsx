@@ -177,6 +177,11 @@ export interface LanguageLink {
   href: string;
 }
 
+/** The language switch of a public page: `href(lang)` is this page in that language, for every language but the current one. */
+export function languageLinks(lang: Lang, href: (lang: Lang) => string): LanguageLink[] {
+  return LANGUAGES.filter((l) => l !== lang).map((l) => ({ lang: l, name: LANGUAGE_NAMES[l], href: href(l) }));
+}
+
 /**
  * The layout of the public pages (/forget-me, /trust, /subprocessors): the
  * dashboard's stylesheet and head, no session, so the language switch is a

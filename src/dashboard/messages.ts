@@ -470,3 +470,16 @@ export function languageOf(req: Request, cookies: Record<string, string>): Lang 
   const accepted = req.acceptsLanguages(...LANGUAGES);
   return accepted ? (accepted as Lang) : 'en';
 }
+
+/**
+ * The language of a public page (/forget-me, /trust, /subprocessors, …): there
+ * is no session there, so no cookie. The language switch's links carry
+ * `?lang=` (and a form on the page its hidden `lang` field); without one, the
+ * browser's preference (Accept-Language); else English.
+ */
+export function publicLanguageOf(req: Request): Lang {
+  const chosen = (req.query as Record<string, unknown>).lang ?? (req.body as Record<string, unknown> | undefined)?.lang;
+  if ((LANGUAGES as readonly unknown[]).includes(chosen)) return chosen as Lang;
+  const accepted = req.acceptsLanguages(...LANGUAGES);
+  return accepted ? (accepted as Lang) : 'en';
+}

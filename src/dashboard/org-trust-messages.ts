@@ -16,21 +16,7 @@ export const en = {
   statePending: 'Not yet run',
   stateLabel: 'State',
   checkedLabel: 'Checked',
-  detailsInEnglish: 'The details of each check are given in English.',
   publicList: 'What each control means',
-  controls: {
-    rls_enabled: 'Tenant isolation in the database',
-    audit_append_only: 'Unchangeable audit log',
-    audit_chain: 'Tamper-evident audit log',
-    retention: 'Retention window enforced',
-    transcript_encryption: 'Transcript encryption',
-    dtmf_consent: 'Keypad consent before recording',
-    agent_platform: 'Agents in line at ElevenLabs',
-    erasure_requests: 'Erasure requests answered in time',
-    incidents: 'Breach notification clock',
-    ops_alerts: 'Operational alerts',
-    subprocessors: 'Sub-processor list',
-  } as Record<string, string>,
 };
 
 export type OrgTrustMessages = typeof en;
@@ -50,21 +36,7 @@ export const de: OrgTrustMessages = {
   statePending: 'Noch nicht gelaufen',
   stateLabel: 'Zustand',
   checkedLabel: 'Geprüft',
-  detailsInEnglish: 'Die Einzelheiten jeder Prüfung sind auf Englisch angegeben.',
   publicList: 'Was jede Kontrolle bedeutet',
-  controls: {
-    rls_enabled: 'Trennung der Mandanten in der Datenbank',
-    audit_append_only: 'Unveränderliches Protokoll',
-    audit_chain: 'Manipulationssicheres Protokoll',
-    retention: 'Aufbewahrungsfrist durchgesetzt',
-    transcript_encryption: 'Verschlüsselung der Transkripte',
-    dtmf_consent: 'Einwilligung per Tastendruck vor der Aufnahme',
-    agent_platform: 'Agenten bei ElevenLabs richtig eingestellt',
-    erasure_requests: 'Löschanträge fristgerecht beantwortet',
-    incidents: 'Frist für Meldungen von Datenpannen',
-    ops_alerts: 'Betriebswarnungen',
-    subprocessors: 'Liste der Unterauftragsverarbeiter',
-  },
 };
 
 export const pl: OrgTrustMessages = {
@@ -82,21 +54,7 @@ export const pl: OrgTrustMessages = {
   statePending: 'Jeszcze nie uruchomiono',
   stateLabel: 'Stan',
   checkedLabel: 'Sprawdzono',
-  detailsInEnglish: 'Szczegóły każdego sprawdzenia podane są po angielsku.',
   publicList: 'Co oznacza każdy mechanizm',
-  controls: {
-    rls_enabled: 'Rozdzielenie organizacji w bazie danych',
-    audit_append_only: 'Niezmienny dziennik zdarzeń',
-    audit_chain: 'Dziennik zdarzeń odporny na manipulacje',
-    retention: 'Przestrzegany okres przechowywania',
-    transcript_encryption: 'Szyfrowanie transkrypcji',
-    dtmf_consent: 'Zgoda klawiszem przed nagrywaniem',
-    agent_platform: 'Agenci w ElevenLabs ustawieni zgodnie z zasadami',
-    erasure_requests: 'Żądania usunięcia obsłużone w terminie',
-    incidents: 'Termin zgłoszenia naruszenia',
-    ops_alerts: 'Alerty operacyjne',
-    subprocessors: 'Lista podmiotów przetwarzających',
-  },
 };
 
 export const ORG_TRUST_MESSAGES: Record<Lang, OrgTrustMessages> = { en, de, pl };

@@ -1,3 +1,4 @@
+import { CONTROL_TEXTS, detailText, type ControlId } from '../trust/trust-messages.js';
 import type { TrustCheck } from '../trust/trust-service.js';
 import { Layout, type PageContext } from './layout.js';
 import { ORG_TRUST_MESSAGES, type OrgTrustMessages } from './org-trust-messages.js';
@@ -34,11 +35,10 @@ export function OrgTrustPage({ ctx, orgName, report }: { ctx: PageContext; orgNa
         <strong>{failing ? m.someFail.replace('{n}', String(failing)).replace('{total}', String(report.checks.length)) : pending ? m.allRunPass : m.allPass}</strong>
         {pending ? ` ${m.somePending.replace('{n}', String(pending))}` : ''} {checkedAt}
       </p>
-      {ctx.lang !== 'en' && <p class="hint">{m.detailsInEnglish}</p>}
       <ul class="trust-checks">
         {report.checks.map((c) => (
           <li class={`trust-check trust-${c.status}`}>
-            <h2 id={`check-${c.id}`}>{m.controls[c.id] ?? c.control}</h2>
+            <h2 id={`check-${c.id}`}>{CONTROL_TEXTS[ctx.lang][c.id as ControlId]?.control ?? c.control}</h2>
             <dl>
               <dt>{m.stateLabel}</dt>
               <dd>
@@ -47,7 +47,7 @@ export function OrgTrustPage({ ctx, orgName, report }: { ctx: PageContext; orgNa
               <dt>{m.checkedLabel}</dt>
               <dd>{when(report.checked_at)}</dd>
             </dl>
-            <p>{c.detail}</p>
+            <p>{detailText(ctx.lang, c.details)}</p>
           </li>
         ))}
       </ul>

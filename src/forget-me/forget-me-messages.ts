@@ -11,7 +11,7 @@ export function confirmationMail(lang: Lang, link: string, validHours: number): 
       text: [
         'Guten Tag,',
         '',
-        'jemand (hoffentlich Sie) hat auf unserer Seite „Meine Daten löschen“ die Löschung aller Daten zu dieser E-Mail-Adresse beantragt.',
+        'jemand (hoffentlich Sie) hat auf unserer Datenschutzseite die Löschung aller Daten zu dieser E-Mail-Adresse beantragt.',
         '',
         `Zur Bestätigung öffnen Sie bitte diesen Link und drücken auf der Seite die Schaltfläche. Der Link gilt ${validHours} Stunden und nur einmal:`,
         link,
@@ -30,7 +30,7 @@ export function confirmationMail(lang: Lang, link: string, validHours: number): 
       text: [
         'Dzień dobry,',
         '',
-        'ktoś (mamy nadzieję, że Pan/Pani) złożył na naszej stronie „Zapomnij o mnie” wniosek o usunięcie wszystkich danych dotyczących tego adresu e-mail.',
+        'ktoś (mamy nadzieję, że Pan/Pani) złożył na naszej stronie prywatności wniosek o usunięcie wszystkich danych dotyczących tego adresu e-mail.',
         '',
         `Aby potwierdzić wniosek, prosimy otworzyć ten link i nacisnąć przycisk na stronie. Link jest ważny ${validHours} godziny i tylko jeden raz:`,
         link,
@@ -48,7 +48,7 @@ export function confirmationMail(lang: Lang, link: string, validHours: number): 
     text: [
       'Hello,',
       '',
-      'Someone (we hope you) asked on our "Forget me" page for every piece of data about this e-mail address to be erased.',
+      'Someone (we hope you) asked on our privacy page for every piece of data about this e-mail address to be erased.',
       '',
       `To confirm the request, open this link and press the button on the page. The link works for ${validHours} hours, and only once:`,
       link,

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
-import { PublicLayout, renderPage } from '../dashboard/layout.js';
-import { LANGS, type Lang } from './forget-me-messages.js';
+import { languageLinks, PublicLayout, renderPage } from '../dashboard/layout.js';
+import type { Lang } from './forget-me-messages.js';
 import type { Operator } from './forget-me-service.js';
 
 /**
@@ -15,7 +15,7 @@ const T = {
     switchLabel: 'Language',
     operatorLabel: 'This service is run by',
     contactLabel2: 'Questions about your data',
-    formTitle: 'Forget me: erase your data',
+    formTitle: 'Your data: get a copy, stop recording, erase it',
     intro: [
       'Companies use our service to answer their phone calls with an AI voice agent. If you called one of them, we may hold your phone number, a recording and a transcript of the call, or your name and e-mail address as a contact.',
       'Here you can ask for all of it to be erased, at every company that uses our service. You do not need an account.',
@@ -53,7 +53,7 @@ const T = {
     errCode: 'Please enter the 6 digits from the SMS.',
     askTitle: 'Confirm your erasure request',
     askBody: [
-      'Someone (we hope you) asked on our forget-me page for every piece of data about this e-mail address to be erased, at every organisation that uses our service. Nothing has been erased yet.',
+      'Someone (we hope you) asked on our privacy page for every piece of data about this e-mail address to be erased, at every organisation that uses our service. Nothing has been erased yet.',
       'When you press the button, we erase the contacts, calls, transcripts, recordings and proofs of consent linked to this address, including the copies at our processors Twilio and ElevenLabs.',
     ],
     askWarning: 'This cannot be undone.',
@@ -64,7 +64,7 @@ const T = {
       `We are erasing what we held about you at every organisation that uses our service, and asking Twilio and ElevenLabs to erase their copies. This is complete by ${due} at the latest, usually within minutes.`,
     doneNotice: 'If you gave us an e-mail address, we will tell you when it is done.',
     reference: 'Reference',
-    back: 'Back to the forget-me page',
+    back: 'Back to the privacy page',
     problems: {
       link_invalid: ['This link is not valid', 'Please open the link exactly as it was e-mailed, or ask again.'],
       link_expired: ['This link has expired', 'Confirmation links work for 24 hours. Please ask again: it only takes a minute.'],
@@ -126,7 +126,7 @@ const T = {
     switchLabel: 'Sprache',
     operatorLabel: 'Betreiber dieses Dienstes',
     contactLabel2: 'Fragen zu Ihren Daten',
-    formTitle: 'Meine Daten löschen',
+    formTitle: 'Ihre Daten: Auskunft, keine Aufzeichnung, Löschung',
     intro: [
       'Unternehmen nutzen unseren Dienst, um Anrufe mit einem KI-Sprachassistenten anzunehmen. Wenn Sie eines davon angerufen haben, speichern wir vielleicht Ihre Telefonnummer, eine Aufzeichnung und ein Transkript des Gesprächs oder Ihren Namen und Ihre E-Mail-Adresse als Kontakt.',
       'Hier können Sie beantragen, dass all das gelöscht wird, bei jedem Unternehmen, das unseren Dienst nutzt. Sie brauchen dafür kein Konto.',
@@ -164,7 +164,7 @@ const T = {
     errCode: 'Bitte geben Sie die 6 Ziffern aus der SMS ein.',
     askTitle: 'Bitte bestätigen Sie Ihren Löschantrag',
     askBody: [
-      'Jemand (hoffentlich Sie) hat auf unserer Seite „Meine Daten löschen“ beantragt, dass alle Daten zu dieser E-Mail-Adresse gelöscht werden, bei allen Organisationen, die unseren Dienst nutzen. Bisher wurde nichts gelöscht.',
+      'Jemand (hoffentlich Sie) hat auf unserer Datenschutzseite beantragt, dass alle Daten zu dieser E-Mail-Adresse gelöscht werden, bei allen Organisationen, die unseren Dienst nutzen. Bisher wurde nichts gelöscht.',
       'Wenn Sie die Schaltfläche drücken, löschen wir die Kontakte, Anrufe, Transkripte, Aufzeichnungen und Einwilligungsnachweise zu dieser Adresse, auch die Kopien bei unseren Auftragsverarbeitern Twilio und ElevenLabs.',
     ],
     askWarning: 'Das lässt sich nicht rückgängig machen.',
@@ -175,7 +175,7 @@ const T = {
       `Wir löschen bei allen Organisationen, die unseren Dienst nutzen, was wir über Sie gespeichert hatten, und beauftragen Twilio und ElevenLabs, ihre Kopien zu löschen. Spätestens am ${due} ist das erledigt, meist nach wenigen Minuten.`,
     doneNotice: 'Wenn Sie uns eine E-Mail-Adresse genannt haben, sagen wir Ihnen Bescheid, sobald es erledigt ist.',
     reference: 'Aktenzeichen',
-    back: 'Zurück zur Seite „Meine Daten löschen“',
+    back: 'Zurück zur Datenschutzseite',
     problems: {
       link_invalid: ['Dieser Link ist ungültig', 'Bitte öffnen Sie den Link genau so, wie er in der E-Mail steht, oder stellen Sie den Antrag erneut.'],
       link_expired: ['Dieser Link ist abgelaufen', 'Bestätigungslinks gelten 24 Stunden. Bitte stellen Sie den Antrag erneut; das dauert nur eine Minute.'],
@@ -237,7 +237,7 @@ const T = {
     switchLabel: 'Język',
     operatorLabel: 'Operator usługi',
     contactLabel2: 'Pytania dotyczące Pana/Pani danych',
-    formTitle: 'Zapomnij o mnie: usunięcie danych',
+    formTitle: 'Pana/Pani dane: kopia, bez nagrywania, usunięcie',
     intro: [
       'Firmy korzystają z naszej usługi, aby odbierać połączenia telefoniczne za pomocą asystenta głosowego AI. Jeśli dzwonił(a) Pan/Pani do jednej z nich, możemy przechowywać Pana/Pani numer telefonu, nagranie i transkrypcję rozmowy albo imię i nazwisko oraz adres e-mail jako dane kontaktowe.',
       'Tutaj może Pan/Pani zażądać usunięcia tych wszystkich danych we wszystkich firmach, które korzystają z naszej usługi. Konto nie jest potrzebne.',
@@ -275,7 +275,7 @@ const T = {
     errCode: 'Prosimy wpisać 6 cyfr z SMS-a.',
     askTitle: 'Prosimy potwierdzić wniosek o usunięcie danych',
     askBody: [
-      'Ktoś (mamy nadzieję, że Pan/Pani) złożył na naszej stronie „Zapomnij o mnie” wniosek o usunięcie wszystkich danych dotyczących tego adresu e-mail we wszystkich organizacjach korzystających z naszej usługi. Na razie nic nie zostało usunięte.',
+      'Ktoś (mamy nadzieję, że Pan/Pani) złożył na naszej stronie prywatności wniosek o usunięcie wszystkich danych dotyczących tego adresu e-mail we wszystkich organizacjach korzystających z naszej usługi. Na razie nic nie zostało usunięte.',
       'Po naciśnięciu przycisku usuniemy kontakty, połączenia, transkrypcje, nagrania i dowody zgody powiązane z tym adresem, także kopie u naszych podmiotów przetwarzających, Twilio i ElevenLabs.',
     ],
     askWarning: 'Tej operacji nie można cofnąć.',
@@ -286,7 +286,7 @@ const T = {
       `Usuwamy dane, które przechowywaliśmy na Pana/Pani temat, we wszystkich organizacjach korzystających z naszej usługi, i zlecamy Twilio oraz ElevenLabs usunięcie ich kopii. Nastąpi to najpóźniej ${due}, zwykle w ciągu kilku minut.`,
     doneNotice: 'Jeśli podał(a) nam Pan/Pani adres e-mail, poinformujemy o zakończeniu usuwania.',
     reference: 'Numer referencyjny',
-    back: 'Powrót do strony „Zapomnij o mnie”',
+    back: 'Powrót do strony prywatności',
     problems: {
       link_invalid: ['Ten link jest nieprawidłowy', 'Prosimy otworzyć link dokładnie w takiej postaci, w jakiej przyszedł e-mailem, albo złożyć wniosek ponownie.'],
       link_expired: ['Ten link wygasł', 'Linki potwierdzające są ważne 24 godziny. Prosimy złożyć wniosek ponownie: zajmie to tylko minutę.'],
@@ -346,8 +346,6 @@ const T = {
   },
 };
 
-/** Each language's name in itself, for the language switch. */
-const LANG_NAMES: Record<Lang, string> = { en: 'English', de: 'Deutsch', pl: 'Polski' };
 const LOCALE: Record<Lang, string> = { en: 'en-GB', de: 'de-DE', pl: 'pl-PL' };
 
 /** What every page needs besides its content: its language and who runs the service (Art. 13(1)(a)). */
@@ -360,7 +358,7 @@ export interface PageContext {
 function Page({ page, title, switchHref, children }: { page: PageContext; title: string; switchHref: (lang: Lang) => string; children: ComponentChildren }) {
   const { lang, operator } = page;
   const t = T[lang];
-  const links = LANGS.filter((l) => l !== lang).map((l) => ({ lang: l, name: LANG_NAMES[l], href: switchHref(l) }));
+  const links = languageLinks(lang, switchHref);
   const footer = (
     <>
       <p>

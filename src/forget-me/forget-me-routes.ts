@@ -7,7 +7,8 @@ import { AppError, ValidationError } from '../lib/errors.js';
 import { InvalidPhoneError, parsePhone } from '../lib/phone.js';
 import { logger } from '../lib/logger.js';
 import { pageSecurityPolicy } from '../lib/page-security.js';
-import { LANGS, type Lang } from './forget-me-messages.js';
+import { publicLanguageOf } from '../dashboard/messages.js';
+import type { Lang } from './forget-me-messages.js';
 import {
   accessPage,
   codePage,
@@ -61,13 +62,8 @@ export const confirmQuery = z.object({ token, lang });
 export const confirmBody = z.strictObject({ token, lang });
 const linkInvalid = () => new AppError(400, 'link_invalid', 'This confirmation link is not valid: please use the link exactly as it was e-mailed.');
 
-/** The page's language: ?lang= (or the form's hidden field), else Accept-Language, else English. */
-function pageLang(req: Request): Lang {
-  const chosen = (req.query as Record<string, unknown>).lang ?? (req.body as Record<string, unknown> | undefined)?.lang;
-  if ((LANGS as readonly unknown[]).includes(chosen)) return chosen as Lang;
-  const accepted = req.acceptsLanguages(...LANGS);
-  return accepted === false ? 'en' : (accepted as Lang);
-}
+/** The page's language: ?lang= (or the form's hidden field), else Accept-Language, else English (as every public page). */
+const pageLang = (req: Request): Lang => publicLanguageOf(req);
 
 /** A browser (form post, link) gets pages; an API client (JSON body or Accept: application/json) gets JSON. */
 function wantsHtml(req: Request): boolean {

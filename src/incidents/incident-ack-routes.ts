@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { AppError } from '../lib/errors.js';
 import { logger } from '../lib/logger.js';
 import { pageSecurityPolicy } from '../lib/page-security.js';
+import { publicLanguageOf } from '../dashboard/messages.js';
 import { ACK_LANGS, type AckLang } from './incident-ack-messages.js';
 import { ackAskPage, ackDonePage, ackProblemPage } from './incident-ack-page.js';
 import { AlreadyAcknowledgedError, LinkError, type IncidentNoticesService } from './incident-notices-service.js';
@@ -12,12 +13,8 @@ const token = z.string().min(1).max(2048);
 export const ackQuery = z.object({ token, lang: z.enum(ACK_LANGS).optional() });
 export const ackBody = z.object({ token, lang: z.enum(ACK_LANGS).optional() });
 
-function pageLang(req: Request): AckLang {
-  const chosen = (req.query as Record<string, unknown>).lang ?? (req.body as Record<string, unknown> | undefined)?.lang;
-  if ((ACK_LANGS as readonly unknown[]).includes(chosen)) return chosen as AckLang;
-  const accepted = req.acceptsLanguages(...ACK_LANGS);
-  return accepted === false ? 'en' : (accepted as AckLang);
-}
+/** The page's language, as on every public page: ?lang= (or the form's field), else Accept-Language, else English. */
+const pageLang = (req: Request): AckLang => publicLanguageOf(req);
 
 /** A browser gets pages; an API client (JSON body or Accept: application/json) gets JSON. */
 function wantsHtml(req: Request): boolean {

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { authOf } from '../auth/auth-middleware.js';
+import { publicLanguageOf } from '../dashboard/messages.js';
 import { parse } from '../lib/validate.js';
 import { pageSecurityPolicy } from '../lib/page-security.js';
 import { orgIdParams } from '../orgs/orgs-routes.js';
@@ -21,14 +22,15 @@ export const objectionBody = z.strictObject({ reason: z.string().trim().min(3).m
 export const resolveParams = z.object({ id: z.string().uuid(), orgId: z.string().uuid() });
 export const orgSpParams = orgIdParams.extend({ id: z.string().uuid() });
 
-/** GET /subprocessors (HTML) and /subprocessors.json: the public list. */
+/** GET /subprocessors (HTML, in the visitor's language: ?lang=, else Accept-Language, else English) and /subprocessors.json: the public list. */
 export function publicSubprocessorRoutes(service: SubprocessorsService): Router {
   const router = Router();
   const json = async (res: import('express').Response) => res.json(await service.publicList());
   router.get('/subprocessors.json', async (_req, res) => json(res));
   router.get('/subprocessors', pageSecurityPolicy(), async (req, res) => {
+    res.vary('Accept').vary('Accept-Language');
     if (req.accepts(['html', 'json']) === 'json') return json(res);
-    res.type('html').send(subprocessorsPage(await service.publicList()));
+    res.type('html').send(subprocessorsPage(await service.publicList(), publicLanguageOf(req)));
   });
   return router;
 }

@@ -28,7 +28,15 @@ const Check = z
     id: z.string(),
     control: z.string(),
     status: z.enum(['pass', 'fail', 'info', 'pending']),
-    detail: z.string(),
+    detail: z.string().describe('The detail in English: the English wording of `details`.'),
+    details: z
+      .array(
+        z.object({
+          code: z.string().describe('A stable code for one sentence of the detail (src/trust/trust-messages.ts), e.g. `rls_on`, `purge_finished`, `deletions_waiting`.'),
+          params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).describe('Its values: counts, ISO 8601 timestamps, durations in seconds, flags; null where a value does not apply.'),
+        }),
+      )
+      .describe('The detail as codes with parameters, sentence by sentence, so that it can be shown in any language (the dashboard and GET /trust do).'),
     evidence: z.record(z.string(), z.unknown()),
   })
   .meta({ id: 'TrustCheck' });
@@ -43,7 +51,12 @@ const PlatformTrust = z
   })
   .meta({ id: 'PlatformTrust' });
 
-const html = { description: 'The page (Accept: text/html) or JSON (Accept: application/json).' };
+const html = {
+  description:
+    'The page (Accept: text/html) or JSON (Accept: application/json). The page is in English, German or Polish: `?lang=` (its language links), else the browser’s Accept-Language, else English; the JSON does not depend on the language.',
+};
+/** The public pages' language switch. */
+const pageLang = z.object({ lang: z.enum(['en', 'de', 'pl']).optional() });
 
 /** Sub-processors and trust checks, public and per organisation (src/subprocessors/, src/trust/). */
 export const describePublic: Describe = (api) => {
@@ -52,6 +65,7 @@ export const describePublic: Describe = (api) => {
     method: 'get',
     path: '/subprocessors',
     tags: ['Public'],
+    query: pageLang,
     summary: 'The public list of sub-processors, as a page or JSON',
     responses: { 200: { ...html, content: { 'text/html': z.string(), 'application/json': PublicList } } },
     errors: [500],
@@ -61,6 +75,7 @@ export const describePublic: Describe = (api) => {
     method: 'get',
     path: '/trust',
     tags: ['Public'],
+    query: pageLang,
     summary: 'The live platform-wide trust checks (no organisation named), as a page or JSON',
     responses: { 200: { ...html, content: { 'text/html': z.string(), 'application/json': PlatformTrust } } },
     errors: [500],

@@ -1,68 +1,68 @@
-import { PublicLayout, renderPage } from '../dashboard/layout.js';
+import { languageLinks, PublicLayout, renderPage } from '../dashboard/layout.js';
+import type { Lang } from '../dashboard/messages.js';
+import { CONTROL_TEXTS, detailText, TRUST_LOCALE, TRUST_PAGE, type ControlId } from './trust-messages.js';
 import { CONTROLS, type PlatformTrust } from './trust-service.js';
 
-const STATE = { pass: 'Passing', fail: 'Failing', info: 'For information', pending: 'Not yet run' } as const;
-const when = (d: Date) => `${new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'medium', timeZone: 'UTC' }).format(d)} UTC`;
+const when = (lang: Lang, d: Date) => `${new Intl.DateTimeFormat(TRUST_LOCALE[lang], { dateStyle: 'medium', timeStyle: 'medium', timeZone: 'UTC' }).format(d)} UTC`;
+const control = (lang: Lang, id: string) => CONTROL_TEXTS[lang][id as ControlId];
 
 /**
  * GET /trust: the live platform-wide results of every check (counts over all
- * organisations, none named), then what each control is, in plain language.
+ * organisations, none named), then what each control is, in plain language;
+ * in English, German or Polish, with links to the page in the other two.
  */
-export function trustPage(result: PlatformTrust): string {
+export function trustPage(result: PlatformTrust, lang: Lang = 'en'): string {
+  const t = TRUST_PAGE[lang];
   const failing = result.checks.filter((c) => c.status === 'fail').length;
   const pending = result.checks.filter((c) => c.status === 'pending').length;
   return renderPage(
-    <PublicLayout lang="en" title="Trust controls">
-      <h1>Trust controls</h1>
-      <p>
-        How this service protects the personal data of the people who call our customers’ agents. The results below are not written in advance: they are
-        read from the database and the job history, for every organisation at once (as counts; no organisation is named), and refreshed at most once every{' '}
-        {result.cache_seconds} seconds.
-      </p>
+    <PublicLayout lang={lang} title={t.title} languages={{ label: t.switchLabel, links: languageLinks(lang, (l) => `/trust?lang=${l}`) }}>
+      <h1>{t.heading}</h1>
+      <p>{t.intro(result.cache_seconds)}</p>
       <p class={`summary ${failing ? 'fail' : 'pass'}`} id="trust-summary">
-        <strong>{failing ? `${failing} of ${result.checks.length} checks failing.` : `No check is failing (${result.checks.length} checks).`}</strong>
-        {pending ? ` ${pending} not yet run: their job has not run since this installation began.` : ''} Checked{' '}
-        <time dateTime={result.checked_at.toISOString()}>{when(result.checked_at)}</time>.
+        <strong>{failing ? t.failing(failing, result.checks.length) : t.noneFailing(result.checks.length)}</strong>
+        {pending ? ` ${t.pending(pending)}` : ''} {t.checked} <time dateTime={result.checked_at.toISOString()}>{when(lang, result.checked_at)}</time>.
       </p>
 
-      <h2>Live results</h2>
+      <h2>{t.liveResults}</h2>
       <ul class="checks">
         {result.checks.map((c) => (
           <li class={c.status} id={`check-${c.id}`}>
-            <h3>{c.control}</h3>
+            <h3>{control(lang, c.id)?.control ?? c.control}</h3>
             <p>
-              <span class={`state ${c.status}`}>{STATE[c.status]}</span>: {c.detail}
+              <span class={`state ${c.status}`}>{t.state[c.status]}</span>: {detailText(lang, c.details)}
             </p>
             <p class="checked-at">
-              Checked <time dateTime={c.checked_at.toISOString()}>{when(c.checked_at)}</time>
+              {t.checked} <time dateTime={c.checked_at.toISOString()}>{when(lang, c.checked_at)}</time>
             </p>
           </li>
         ))}
       </ul>
-      <p>
-        Keypad consent and open security incidents are checked for each organisation only: the first is each organisation’s own setting, and an incident is
-        reported to the organisations it affects and to the supervisory authority, not announced here.
-      </p>
+      <p>{t.perOrganisation}</p>
 
       <p>
-        A check is <em>not yet run</em> when the job it reads has not run yet on a new installation (the daily purge, for instance, first runs at
-        03:00 UTC); once that run is overdue, the check fails instead.
+        {t.notYetRun[0]}
+        <em>{t.notYetRun[1]}</em>
+        {t.notYetRun[2]}
       </p>
 
-      <h2>How the controls work</h2>
+      <h2>{t.howTitle}</h2>
       <dl>
         {CONTROLS.map((c) => (
           <>
             <dt>
-              <strong>{c.control}</strong>
+              <strong>{control(lang, c.id)?.control ?? c.control}</strong>
             </dt>
-            <dd>{c.description}</dd>
+            <dd>{control(lang, c.id)?.description ?? c.description}</dd>
           </>
         ))}
       </dl>
       <p>
-        Each customer sees these checks for their own organisation in the dashboard, and at <code>GET /api/orgs/&lt;organisation id&gt;/trust</code>. See
-        also the <a href="/subprocessors">sub-processor list</a>.
+        {t.ownChecks[0]}
+        <code>{t.apiPath}</code>
+        {t.ownChecks[1]}
+        <a href={`/subprocessors?lang=${lang}`}>{t.ownChecks[2]}</a>
+        {t.ownChecks[3]}
       </p>
     </PublicLayout>,
   );

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { authOf } from '../auth/auth-middleware.js';
+import { publicLanguageOf } from '../dashboard/messages.js';
 import { pageSecurityPolicy } from '../lib/page-security.js';
 import { parse } from '../lib/validate.js';
 import { orgIdParams } from '../orgs/orgs-routes.js';
@@ -8,7 +9,8 @@ import { CONTROLS, type TrustService } from './trust-service.js';
 
 /**
  * GET /trust (public): the live platform-wide results, as a page or as JSON
- * (with the plain-language controls). The service computes them at most once
+ * (with the plain-language controls); the page in the visitor's language
+ * (?lang=, else Accept-Language, else English). The service computes them at most once
  * a minute for everybody (PUBLIC_TRUST_CACHE_SECONDS).
  */
 export function publicTrustRoutes(service: Pick<TrustService, 'platform'>): Router {
@@ -16,8 +18,10 @@ export function publicTrustRoutes(service: Pick<TrustService, 'platform'>): Rout
   router.get('/trust', pageSecurityPolicy(), async (req, res) => {
     const result = await service.platform();
     res.set('Cache-Control', `public, max-age=${result.cache_seconds}`);
+    // A shared cache must keep the JSON and each language's page apart.
+    res.vary('Accept').vary('Accept-Language');
     if (req.accepts(['html', 'json']) === 'json') return res.json({ ...result, controls: CONTROLS });
-    res.type('html').send(trustPage(result));
+    res.type('html').send(trustPage(result, publicLanguageOf(req)));
   });
   return router;
 }

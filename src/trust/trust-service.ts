@@ -6,6 +6,7 @@ import type { UserDb } from '../db/user-db.js';
 import { requireOrgRole } from '../orgs/org-access.js';
 import type { SubprocessorsService } from '../subprocessors/subprocessors-service.js';
 import * as repo from './trust-repo.js';
+import { CONTROL_IDS, CONTROL_TEXTS, detailText, part, type DetailPart, type JobName } from './trust-messages.js';
 
 /** Tables that hold personal data: each must have row-level security enabled. */
 export const PERSONAL_DATA_TABLES = [
@@ -56,7 +57,14 @@ export interface TrustCheck {
   id: string;
   control: string;
   status: TrustStatus;
+  /** The detail in English: the English wording of `details`. */
   detail: string;
+  /**
+   * The detail as stable codes with parameters, sentence by sentence (see
+   * src/trust/trust-messages.ts), so that a page can say it in the reader's
+   * language.
+   */
+  details: DetailPart[];
   evidence: Record<string, unknown>;
 }
 
@@ -74,28 +82,20 @@ export interface PlatformTrust {
   cache_seconds: number;
 }
 
-/** Plain-language descriptions of every control, for the public /trust page. */
-export const CONTROLS: { id: string; control: string; description: string }[] = [
-  { id: 'rls_enabled', control: 'Tenant isolation in the database', description: 'Every table that holds personal data has PostgreSQL row-level security switched on, so the database itself, not only our code, keeps each organisation’s data apart.' },
-  { id: 'audit_append_only', control: 'Unchangeable audit log', description: 'Database rules turn any change or deletion of the audit log into nothing, and emptying it is refused.' },
-  { id: 'audit_chain', control: 'Tamper-evident audit log', description: 'Each organisation’s audit entries are linked by hashes. A job verifies every new entry within minutes and walks each chain again from its first entry in the background, so an entry altered or removed later is found too; we show up to which entry the chain was verified and when.' },
-  { id: 'retention', control: 'Retention window enforced', description: 'Transcripts, recordings and caller details older than your chosen window (30, 90, 180 or 365 days) are deleted by a daily job; we show when it last ran and what it removed.' },
-  { id: 'transcript_encryption', control: 'Transcript encryption', description: 'With encryption on, transcripts are stored encrypted with AES-256-GCM under keys only the backend holds; we show the share encrypted.' },
-  { id: 'dtmf_consent', control: 'Keypad consent before recording', description: 'With the switch on, callers from Germany, Austria, Switzerland and Poland, or every caller if the organisation chooses, are asked to press 1 before anything is recorded; without consent nothing is recorded.' },
-  { id: 'agent_platform', control: 'Agents in line at ElevenLabs', description: 'Every agent at ElevenLabs records no voice, carries the tool a caller uses to stop the recording mid-call, and keeps conversations no longer than your retention window. Changes are pushed at once and retried until ElevenLabs confirms them; this check fails while any agent there differs.' },
-  { id: 'erasure_requests', control: 'Erasure requests answered in time', description: 'Requests to erase a person are worked through Twilio and ElevenLabs too, within one month (Art. 12(3)); we show their state.' },
-  { id: 'provider_deletions', control: 'Deletions at Twilio and ElevenLabs', description: 'Every recording and conversation we must delete at Twilio or ElevenLabs (after a refused consent, the retention window, an erasure) is queued in the same transaction as the decision, and retried until the provider confirms it; we show how many wait, how many were given up for a person to look at, and how many were done in the last 30 days.' },
-  { id: 'recording_storage', control: 'Recordings delivered to your own storage', description: 'With your own S3-compatible storage configured, each recording is uploaded there with its SHA-256 checked in transit and confirmed after the upload; only then is the copy at Twilio deleted. Failed uploads are retried with backoff; one given up after every retry fails this check and alerts the DPO and operations.' },
-  { id: 'incidents', control: 'Breach notification clock', description: 'Open security incidents page the data-protection officer every 30 minutes until the supervisory authority has been told.' },
-  { id: 'ops_alerts', control: 'Operational alerts', description: 'A job failing three runs in a row, a deletion at Twilio or ElevenLabs or a customer webhook delivery given up, an erasure request past its deadline: each e-mails the operations team once, and this check fails, naming the kind, until it clears. A job checks every minute.' },
-  { id: 'subprocessors', control: 'Sub-processor list', description: 'The processors we use are listed publicly; new ones are announced 30 days ahead and customers may object.' },
-];
+/** Plain-language descriptions of every control, for the public /trust page (in English; the page's other languages: trust-messages.ts). */
+export const CONTROLS: { id: string; control: string; description: string }[] = CONTROL_IDS.map((id) => ({ id, ...CONTROL_TEXTS.en[id] }));
+
+/** A detail from its parts: the English text and the parts themselves. */
+function say(...parts: (DetailPart | false | null | undefined)[]): Pick<TrustCheck, 'detail' | 'details'> {
+  const details = parts.filter((p): p is DetailPart => Boolean(p));
+  return { detail: detailText('en', details), details };
+}
+/** A duration for a detail's parameters, in whole seconds (never negative: the database's clock may run a little ahead of ours). */
+const seconds = (ms: number) => Math.max(0, Math.round(ms / 1000));
 
 const name = (id: string) => CONTROLS.find((c) => c.id === id)!.control;
 
 const HOUR_MS = 3_600_000;
-const hoursText = (ms: number) => `${(ms / HOUR_MS).toFixed(1)} hours`;
-const minutesText = (ms: number) => (ms < 2 * HOUR_MS ? `${Math.max(0, Math.round(ms / 60_000))} min` : hoursText(ms));
 
 /** The kind of an alert condition (`job_failing:retention-purge` is of kind `job_failing`). */
 export function alertKind(condition: string): string {
@@ -123,7 +123,7 @@ export function createTrustService(deps: {
     const off = rls.filter((r) => !r.enabled).map((r) => r.table);
     return {
       id: 'rls_enabled', control: name('rls_enabled'), status: off.length ? 'fail' : 'pass',
-      detail: off.length ? `Row-level security is OFF on: ${off.join(', ')}.` : `Row-level security is on for all ${rls.length} personal-data tables.`,
+      ...say(off.length ? part('rls_off', { tables: off.join(', ') }) : part('rls_on', { tables: rls.length })),
       evidence: { tables: rls.length, disabled: off },
     };
   }
@@ -135,7 +135,7 @@ export function createTrustService(deps: {
     if (!catalogue!.trigger_enabled) missing.push('prevent_audit_truncate (trigger)');
     return {
       id: 'audit_append_only', control: name('audit_append_only'), status: missing.length ? 'fail' : 'pass',
-      detail: missing.length ? `Missing or disabled: ${missing.join(', ')}.` : 'Rules prevent_audit_update and prevent_audit_delete and the TRUNCATE trigger are in place.',
+      ...say(missing.length ? part('audit_guards_missing', { missing: missing.join(', ') }) : part('audit_guards_ok')),
       evidence: { rules: catalogue!.rules, truncate_trigger: catalogue!.trigger_enabled },
     };
   }
@@ -153,7 +153,7 @@ export function createTrustService(deps: {
     const retention = await retentionCheck(db);
     out.push({
       ...retention,
-      detail: `Window ${prefs?.retention_days ?? 30} days; ${retention.detail.charAt(0).toLowerCase()}${retention.detail.slice(1)}`,
+      ...say(part('retention_window', { days: prefs?.retention_days ?? 30 }), ...retention.details),
       evidence: { retention_days: prefs?.retention_days ?? 30, ...retention.evidence },
     });
 
@@ -162,9 +162,9 @@ export function createTrustService(deps: {
     out.push({
       id: 'transcript_encryption', control: name('transcript_encryption'),
       status: prefs?.transcript_encryption ? (share === 1 ? 'pass' : 'fail') : 'info',
-      detail: prefs?.transcript_encryption
-        ? `${(share * 100).toFixed(1)} % of ${enc!.total} transcripts are encrypted.`
-        : `Encryption is off for this organisation (${enc!.encrypted} of ${enc!.total} transcripts encrypted from earlier).`,
+      ...say(prefs?.transcript_encryption
+        ? part('encryption_org', { percent: Number((share * 100).toFixed(1)), total: enc!.total })
+        : part('encryption_org_off', { encrypted: enc!.encrypted, total: enc!.total })),
       evidence: { switch: prefs?.transcript_encryption ?? false, ...enc },
     });
 
@@ -172,20 +172,16 @@ export function createTrustService(deps: {
     const scope = prefs?.consent_scope ?? 'listed_countries';
     out.push({
       id: 'dtmf_consent', control: name('dtmf_consent'), status: 'info',
-      detail: !dtmfOn
-        ? 'Off: no keypad consent prompt; every call is recorded without asking first.'
-        : scope === 'all_callers'
-          ? 'On, for every caller: each caller is asked in their language before anything is recorded, and nothing is recorded without consent.'
-          : 'On, for callers from DE, AT, CH and PL: they are asked before anything is recorded; calls from other countries are recorded without asking first.',
+      ...say(!dtmfOn ? part('dtmf_off') : scope === 'all_callers' ? part('dtmf_all_callers') : part('dtmf_listed_countries')),
       evidence: { switch: dtmfOn, scope },
     });
 
     const [sync] = await repo.agentSyncCounts(db, orgId);
     out.push({
       id: 'agent_platform', control: name('agent_platform'), status: sync!.out_of_line ? 'fail' : 'pass',
-      detail: sync!.out_of_line
-        ? `${sync!.out_of_line} of ${sync!.agents} agent(s) not yet confirmed at the agent platform with this organisation's settings${sync!.failing ? `; ${sync!.failing} failing, retried with backoff` : ''}.`
-        : `All ${sync!.agents} agent(s) confirmed: no voice recording, the stop-recording tool, a ${prefs?.retention_days ?? 30}-day window.`,
+      ...say(sync!.out_of_line
+        ? part('agents_out_of_line_org', { out_of_line: sync!.out_of_line, agents: sync!.agents, failing: sync!.failing })
+        : part('agents_confirmed_org', { agents: sync!.agents, days: prefs?.retention_days ?? 30 })),
       evidence: { agents: sync!.agents, out_of_line: sync!.out_of_line, failing: sync!.failing, config_version: AGENT_CONFIG_VERSION },
     });
 
@@ -195,7 +191,7 @@ export function createTrustService(deps: {
     const flagged = byStatus.flagged ?? 0;
     out.push({
       id: 'erasure_requests', control: name('erasure_requests'), status: overdue || flagged ? 'fail' : 'pass',
-      detail: overdue || flagged ? `${overdue} overdue and ${flagged} flagged erasure request(s).` : 'No erasure request is overdue or stuck.',
+      ...say(overdue || flagged ? part('erasures_late_org', { overdue, flagged }) : part('erasures_ok_org')),
       evidence: { by_status: byStatus, overdue },
     });
 
@@ -203,9 +199,7 @@ export function createTrustService(deps: {
     const stale = incidents.filter((i) => !i.last_paged_at || now().getTime() - i.last_paged_at.getTime() > PAGING_MAX_AGE_MINUTES * 60_000);
     out.push({
       id: 'incidents', control: name('incidents'), status: stale.length ? 'fail' : 'pass',
-      detail: incidents.length
-        ? `${incidents.length} open incident(s) affecting this organisation; ${stale.length ? `${stale.length} not paged in the last ${PAGING_MAX_AGE_MINUTES} minutes` : 'the DPO is being paged'}.`
-        : 'No open incident affects this organisation.',
+      ...say(incidents.length ? part('incidents_open', { open: incidents.length, stale: stale.length, max_minutes: PAGING_MAX_AGE_MINUTES }) : part('incidents_none')),
       evidence: { open: incidents.map((i) => ({ id: i.id, detected_at: i.detected_at, last_paged_at: i.last_paged_at })) },
     });
 
@@ -215,9 +209,9 @@ export function createTrustService(deps: {
     if (rs && (rs.configured || rs.pending || rs.failed || rs.delivered)) {
       out.push({
         id: 'recording_storage', control: name('recording_storage'), status: rs.failed ? 'fail' : 'pass',
-        detail: rs.failed
-          ? `${rs.failed} recording(s) could not be delivered to your storage after every retry; Twilio's copy is kept until they are. ${rs.delivered} delivered, ${rs.pending} waiting.`
-          : `${rs.delivered} recording(s) delivered and confirmed by SHA-256; ${rs.pending} waiting${rs.configured ? '' : ' (no storage is configured now)'}.`,
+        ...say(rs.failed
+          ? part('recordings_failed', { failed: rs.failed, delivered: rs.delivered, pending: rs.pending })
+          : part('recordings_ok', { delivered: rs.delivered, pending: rs.pending, configured: Boolean(rs.configured) })),
         evidence: { configured: rs.configured, delivered: rs.delivered, pending: rs.pending, failed: rs.failed, oldest_failed_at: rs.oldest_failed_at },
       });
     }
@@ -225,7 +219,7 @@ export function createTrustService(deps: {
     const list = await deps.subprocessors.publicList(db);
     out.push({
       id: 'subprocessors', control: name('subprocessors'), status: 'info',
-      detail: `List version ${list.version}: ${list.live.length} in use, ${list.announced.length} announced.`,
+      ...say(part('subprocessor_list', { version: list.version, live: list.live.length, announced: list.announced.length })),
       evidence: { version: list.version, live: list.live.length, announced: list.announced.length },
     });
     return out;
@@ -242,12 +236,13 @@ export function createTrustService(deps: {
    * installation is younger than `graceMs` (its first run is not yet overdue),
    * `fail` after. The detail names the job's schedule in words.
    */
-  async function neverRun(db: ServiceDb | Tx, graceMs: number, what: string): Promise<Pick<TrustCheck, 'status' | 'detail'>> {
+  async function neverRun(db: ServiceDb | Tx, graceMs: number, job: JobName): Promise<{ status: TrustStatus; part: DetailPart }> {
     const age = await installationAgeMs(db);
-    return age <= graceMs
-      ? { status: 'pending', detail: `Not yet run: ${what} has not run since this installation began ${minutesText(age)} ago.` }
-      : { status: 'fail', detail: `${what.charAt(0).toUpperCase()}${what.slice(1)} has never run in the ${minutesText(age)} since this installation began: it is not running.` };
+    const params = { job, installed_seconds_ago: seconds(age) };
+    return age <= graceMs ? { status: 'pending', part: part('job_pending', params) } : { status: 'fail', part: part('job_never_ran', params) };
   }
+  /** A check whose job has never run: its state, and the detail saying so. */
+  const neverRunCheck = (never: { status: TrustStatus; part: DetailPart }) => ({ status: never.status, ...say(never.part) });
 
   /** The daily retention purge, by its newest successful run (shared by both lists; the per-organisation one adds the window). */
   async function retentionCheck(db: ServiceDb | Tx): Promise<TrustCheck> {
@@ -259,14 +254,14 @@ export function createTrustService(deps: {
       const late = age > PURGE_MAX_AGE_HOURS * HOUR_MS;
       return {
         ...base, status: late ? 'fail' : 'pass', evidence,
-        detail: `The daily purge last finished ${hoursText(age)} ago${late ? ' — more than two days: it is not running' : ''}.`,
+        ...say(part('purge_finished', { seconds_ago: seconds(age), late })),
       };
     }
     const [last] = await repo.lastFinishedRun(db, 'retention-purge');
     if (last) {
-      return { ...base, status: 'fail', evidence, detail: `The purge has never completed: its last run failed at ${last.finished_at.toISOString()}.` };
+      return { ...base, status: 'fail', evidence, ...say(part('purge_never_completed', { failed_at: last.finished_at.toISOString() })) };
     }
-    return { ...base, ...(await neverRun(db, PURGE_MAX_AGE_HOURS * HOUR_MS, 'the daily purge (03:00 UTC)')), evidence };
+    return { ...base, ...neverRunCheck(await neverRun(db, PURGE_MAX_AGE_HOURS * HOUR_MS, 'retention-purge')), evidence };
   }
 
   /**
@@ -289,14 +284,17 @@ export function createTrustService(deps: {
       const since = open.reduce((a, o) => (o.opened_at < a ? o.opened_at : a), open[0]!.opened_at);
       return {
         ...base, status: 'fail', evidence,
-        detail: `${open.length} alert condition(s) open: ${kinds}; the oldest since ${since.toISOString()}. The operations team has been e-mailed.${last && stopped ? ` The alerts job last ran ${minutesText(jobAge)} ago: it is not running.` : ''}`,
+        ...say(
+          part('alerts_open', { open: open.length, kinds, since: since.toISOString() }),
+          last && stopped && part('alerts_job_not_running', { seconds_ago: seconds(jobAge) }),
+        ),
       };
     }
-    if (!last) return { ...base, ...(await neverRun(db, OPS_ALERTS_MAX_AGE_MINUTES * 60_000, 'the alerts job (every minute)')), evidence };
+    if (!last) return { ...base, ...neverRunCheck(await neverRun(db, OPS_ALERTS_MAX_AGE_MINUTES * 60_000, 'ops-alerts')), evidence };
     if (stopped) {
-      return { ...base, status: 'fail', evidence, detail: `The alerts job last ran ${minutesText(jobAge)} ago — more than ${OPS_ALERTS_MAX_AGE_MINUTES} min: it is not running, so no alert would be raised.` };
+      return { ...base, status: 'fail', evidence, ...say(part('alerts_job_stopped', { seconds_ago: seconds(jobAge), max_minutes: OPS_ALERTS_MAX_AGE_MINUTES })) };
     }
-    return { ...base, status: 'pass', evidence, detail: `No alert condition is open; the alerts job last checked ${minutesText(jobAge)} ago.` };
+    return { ...base, status: 'pass', evidence, ...say(part('alerts_none', { seconds_ago: seconds(jobAge) })) };
   }
 
   /**
@@ -311,7 +309,6 @@ export function createTrustService(deps: {
     const pending = Number(BigInt(chain.latest) - BigInt(chain.checkedThrough));
     const jobAgeMinutes = cp?.verified_at ? (now().getTime() - cp.verified_at.getTime()) / 60_000 : Infinity;
     const stale = pending > 0 && jobAgeMinutes > AUDIT_VERIFY_MAX_AGE_MINUTES;
-    const ago = (minutes: number) => (minutes < 120 ? `${Math.max(0, Math.round(minutes))} min` : `${(minutes / 60).toFixed(1)} hours`);
     const evidence = {
       entries: Number(chain.latest),
       verified_through: chain.broken ? null : Number(chain.checkedThrough),
@@ -326,28 +323,32 @@ export function createTrustService(deps: {
     const base = { id: 'audit_chain', control: name('audit_chain'), evidence };
     if (chain.broken) {
       const b = chain.broken;
-      const when = cp?.broken_problem && cp.broken_index === b.chainIndex && cp.broken_found_at ? `, found by the verification job at ${cp.broken_found_at.toISOString()}` : '';
-      return { ...base, status: 'fail', detail: `The audit chain is broken at entry #${b.chainIndex} (${b.problem})${when}.` };
+      const found = cp?.broken_problem && cp.broken_index === b.chainIndex && cp.broken_found_at ? cp.broken_found_at.toISOString() : null;
+      return { ...base, status: 'fail', ...say(part('chain_broken', { entry: Number(b.chainIndex), problem: b.problem, found_at: found })) };
     }
-    if (chain.latest === '0') return { ...base, status: 'pass', detail: 'No audit entries yet.' };
-    const byJob = cp?.verified_at
-      ? `the verification job verified #1–#${jobThrough} at ${cp.verified_at.toISOString()} (${ago(jobAgeMinutes)} ago)`
-      : 'the verification job has never verified this chain';
-    const here = chain.checkedNow ? `, this check #${BigInt(chain.checkedThrough) - BigInt(chain.checkedNow) + 1n}–#${chain.checkedThrough}` : '';
+    if (chain.latest === '0') return { ...base, status: 'pass', ...say(part('no_audit_entries')) };
+    const job = {
+      job_through: cp?.verified_at ? Number(jobThrough) : null,
+      job_at: cp?.verified_at ? cp.verified_at.toISOString() : null,
+      job_seconds_ago: cp?.verified_at ? seconds(jobAgeMinutes * 60_000) : null,
+    };
     const full = cp?.full_verified_at
-      ? ` Last complete re-verification from #1: started ${cp.full_verified_at.toISOString()}, up to #${cp.full_verified_index}.`
-      : ' No complete re-verification from #1 yet.';
+      ? part('chain_full_verified', { at: cp.full_verified_at.toISOString(), through: Number(cp.full_verified_index) })
+      : part('chain_never_fully_verified');
     if (stale && !cp?.verified_at && !(await repo.lastFinishedRun(db, 'audit-chain-verify')).length) {
       // The job has not run at all yet: a fresh installation's, or one whose scheduler never started.
-      const never = await neverRun(db, AUDIT_VERIFY_MAX_AGE_MINUTES * 60_000, 'the verification job (every minute)');
-      return { ...base, status: never.status, detail: `${never.detail} Entries #1–#${chain.checkedThrough} of ${chain.latest} verify (this check); ${pending} wait for the job.${full}` };
+      const never = await neverRun(db, AUDIT_VERIFY_MAX_AGE_MINUTES * 60_000, 'audit-chain-verify');
+      return {
+        ...base, status: never.status,
+        ...say(never.part, part('chain_checked_here', { through: Number(chain.checkedThrough), entries: Number(chain.latest), pending }), full),
+      };
     }
-    if (stale) {
-      const stopped = cp?.verified_at ? ` — more than ${AUDIT_VERIFY_MAX_AGE_MINUTES} min ago: it is not running` : '';
-      return { ...base, status: 'fail', detail: `${pending} audit entries are not verified yet, and ${byJob}${stopped}.${full}` };
-    }
-    const waiting = pending ? `; ${pending} newer entries wait for its next run` : '';
-    return { ...base, status: 'pass', detail: `Entries #1–#${chain.checkedThrough} of ${chain.latest} verify: ${byJob}${here}${waiting}.${full}` };
+    if (stale) return { ...base, status: 'fail', ...say(part('chain_stale', { ...job, pending, max_minutes: AUDIT_VERIFY_MAX_AGE_MINUTES }), full) };
+    const checkedFrom = chain.checkedNow ? Number(BigInt(chain.checkedThrough) - BigInt(chain.checkedNow) + 1n) : null;
+    return {
+      ...base, status: 'pass',
+      ...say(part('chain_verified_org', { ...job, through: Number(chain.checkedThrough), entries: Number(chain.latest), checked_from: checkedFrom, pending }), full),
+    };
   }
 
   /**
@@ -367,19 +368,19 @@ export function createTrustService(deps: {
 
     const [chains] = await repo.platformAuditChains(db, new Date(now().getTime() - AUDIT_VERIFY_MAX_AGE_MINUTES * 60_000));
     const c = chains!;
-    const lastVerified = c.last_verified_at ? ` The verification job last confirmed a chain at ${c.last_verified_at.toISOString()}.` : '';
+    const lastVerified = c.last_verified_at && part('chains_last_verified', { at: c.last_verified_at.toISOString() });
     const never = !c.broken && c.lagging && !(await repo.lastFinishedRun(db, 'audit-chain-verify')).length
-      ? await neverRun(db, AUDIT_VERIFY_MAX_AGE_MINUTES * 60_000, 'the verification job (every minute)')
+      ? await neverRun(db, AUDIT_VERIFY_MAX_AGE_MINUTES * 60_000, 'audit-chain-verify')
       : undefined;
     out.push(at({
       id: 'audit_chain', control: name('audit_chain'), status: never?.status ?? (c.broken || c.lagging ? 'fail' : 'pass'),
-      detail: never ? `${never.detail} ${c.chains} audit chain(s), ${c.entries} entries, wait for its first run.` : c.broken
-        ? `${c.broken} of ${c.chains} organisations' audit chains are broken: an entry was altered or removed.${lastVerified}`
+      ...(never ? say(never.part, part('chains_wait_first_run', { chains: c.chains, entries: Number(c.entries) })) : c.broken
+        ? say(part('chains_broken', { broken: c.broken, chains: c.chains }), lastVerified)
         : c.lagging
-          ? `${c.lagging} of ${c.chains} audit chains have entries the verification job has not verified for more than ${AUDIT_VERIFY_MAX_AGE_MINUTES} minutes: it is not running.${lastVerified}`
+          ? say(part('chains_lagging', { lagging: c.lagging, chains: c.chains, max_minutes: AUDIT_VERIFY_MAX_AGE_MINUTES }), lastVerified)
           : c.chains
-            ? `All ${c.chains} audit chains (${c.entries} entries) verify up to the job's last run.${lastVerified}`
-            : 'No audit entries yet.',
+            ? say(part('chains_verified', { chains: c.chains, entries: Number(c.entries) }), lastVerified)
+            : say(part('no_audit_entries'))),
       evidence: { chains: c.chains, entries: Number(c.entries), broken: c.broken, lagging: c.lagging, last_verified_at: c.last_verified_at, never_fully_verified: c.never_fully_verified },
     }));
 
@@ -390,9 +391,7 @@ export function createTrustService(deps: {
     out.push(at({
       id: 'transcript_encryption', control: name('transcript_encryption'),
       status: e.orgs_on === 0 ? 'info' : e.encrypted === e.total ? 'pass' : 'fail',
-      detail: e.orgs_on === 0
-        ? 'No organisation has switched transcript encryption on.'
-        : `${e.encrypted} of ${e.total} transcripts of the ${e.orgs_on} organisation(s) with encryption on are encrypted${e.encrypted === e.total ? '' : ': some are stored in plain text'}.`,
+      ...say(e.orgs_on === 0 ? part('encryption_nowhere') : part('encryption_share', { encrypted: e.encrypted, total: e.total, organisations: e.orgs_on })),
       evidence: { ...e },
     }));
 
@@ -400,9 +399,7 @@ export function createTrustService(deps: {
     const a = sync!;
     out.push(at({
       id: 'agent_platform', control: name('agent_platform'), status: a.out_of_line ? 'fail' : 'pass',
-      detail: a.out_of_line
-        ? `${a.out_of_line} of ${a.agents} agent(s) not yet confirmed at ElevenLabs with their organisation's settings${a.failing ? `; ${a.failing} failing, retried with backoff` : ''}.`
-        : `All ${a.agents} agent(s) confirmed at ElevenLabs: no voice recording, the stop-recording tool, their organisation's retention window.`,
+      ...say(a.out_of_line ? part('agents_out_of_line', { out_of_line: a.out_of_line, agents: a.agents, failing: a.failing }) : part('agents_confirmed', { agents: a.agents })),
       evidence: { ...a, config_version: AGENT_CONFIG_VERSION },
     }));
 
@@ -410,9 +407,7 @@ export function createTrustService(deps: {
     const r = erasure!;
     out.push(at({
       id: 'erasure_requests', control: name('erasure_requests'), status: r.overdue || r.flagged ? 'fail' : 'pass',
-      detail: r.overdue || r.flagged
-        ? `${r.overdue} overdue and ${r.flagged} flagged erasure request(s), of ${r.open} open.`
-        : `No erasure request is overdue or stuck: ${r.open} open, ${r.completed} completed.`,
+      ...say(r.overdue || r.flagged ? part('erasures_late', { overdue: r.overdue, flagged: r.flagged, open: r.open }) : part('erasures_ok', { open: r.open, completed: r.completed })),
       evidence: { ...r },
     }));
 
@@ -423,13 +418,11 @@ export function createTrustService(deps: {
     const late = oldestHours > PROVIDER_DELETION_MAX_AGE_HOURS;
     out.push(at({
       id: 'provider_deletions', control: name('provider_deletions'), status: d.failed || late ? 'fail' : 'pass',
-      detail: [
-        d.failed ? `${d.failed} deletion(s) at the providers were given up after repeated errors and wait for a person.` : 'No deletion at the providers has been given up.',
-        d.pending
-          ? `${d.pending} waiting, the oldest for ${oldestHours.toFixed(1)} hours${late ? ' — more than two days: the deletions job is not running' : ''}.`
-          : 'None waiting.',
-        `${d.done_recently} done in the last 30 days.`,
-      ].join(' '),
+      ...say(
+        d.failed ? part('deletions_given_up', { failed: d.failed }) : part('deletions_none_given_up'),
+        d.pending ? part('deletions_waiting', { pending: d.pending, oldest_hours: Number(oldestHours.toFixed(1)), late }) : part('deletions_none_waiting'),
+        part('deletions_done', { done: d.done_recently }),
+      ),
       evidence: { pending: d.pending, failed: d.failed, done_last_30_days: d.done_recently, oldest_pending_hours: d.pending ? Number(oldestHours.toFixed(1)) : null },
     }));
 
@@ -438,7 +431,7 @@ export function createTrustService(deps: {
     const list = await deps.subprocessors.publicList(db);
     out.push(at({
       id: 'subprocessors', control: name('subprocessors'), status: 'info',
-      detail: `List version ${list.version}: ${list.live.length} in use, ${list.announced.length} announced.`,
+      ...say(part('subprocessor_list', { version: list.version, live: list.live.length, announced: list.announced.length })),
       evidence: { version: list.version, live: list.live.length, announced: list.announced.length },
     }));
     return out;
