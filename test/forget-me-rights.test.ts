@@ -354,14 +354,142 @@ describe('do not record (Art. 21)', () => {
   });
 });
 
+describe('allow recording again (the objection withdrawn)', () => {
+  const hashOf = (phone: string) => keyedHash(config.blindIndexKey, 'phone', phone);
+  const listed = async (phone: string) => (await db`select 1 from public.do_not_record_numbers where phone_hash = ${hashOf(phone)}`).length;
+  /** Files a request by phone and confirms it with the texted code; returns both answers and the SMS. */
+  async function byCode(phone: string, requestType: 'do_not_record' | 'recording_allowed') {
+    const filed = await postJson({ phone, request_type: requestType });
+    expect(filed.status).toBe(202);
+    const sms = smsTo(phone).at(-1)!;
+    const verified = await request(app).post('/forget-me/verify').set('X-Forwarded-For', newIp()).send({ request_id: filed.body.request_id, code: codeIn(sms.body) });
+    expect(verified.status).toBe(200);
+    return { filed, sms, verified };
+  }
+  /** A call from the number to the line: its stored consent state. */
+  async function callFrom(phone: string, line: AgentLine) {
+    const sid = newCallSid();
+    const res = await twilioPost(world, '/webhooks/twilio/voice', { CallSid: sid, AccountSid: TWILIO_TEST_SID, From: phone, To: line.number, CallStatus: 'ringing' });
+    expect(res.status).toBe(200);
+    const [call] = await db<{ consent_state: string; recording_allowed: boolean }[]>`
+      select consent_state, recording_allowed from public.calls where twilio_call_sid = ${sid}`;
+    return { text: res.text, call: call! };
+  }
+
+  it('an e-mail address gets 422: it works by phone number only', async () => {
+    const res = await postJson({ email: uniqueEmail('ra'), request_type: 'recording_allowed' });
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe('phone_required');
+    expect(res.body.error.message).toContain('phone number only');
+    const page = await postForm({ email: uniqueEmail('ra'), request_type: 'recording_allowed' });
+    expect(page.status).toBe(422);
+  });
+
+  it('by SMS code: a listed number leaves the list, is audited by ids and hashes only, and its next call is asked for consent again', async () => {
+    // The default scope: callers from listed countries (Germany, +49) are asked.
+    const line = await createAgentLine(db, world, { dtmfConsent: true });
+    const phone = uniquePhone();
+    expect((await callFrom(phone, line)).call.consent_state).toBe('pending');
+    await byCode(phone, 'do_not_record');
+    expect(await listed(phone)).toBe(1);
+    expect((await callFrom(phone, line)).call.consent_state).toBe('do_not_record');
+
+    const { filed, sms, verified } = await byCode(phone, 'recording_allowed');
+    expect(filed.body).toMatchObject({ status: 'code_sent', channel: 'sms' });
+    expect(sms.body).toContain('your calls may be recorded again');
+    expect(verified.body).toEqual({
+      status: 'confirmed',
+      request_type: 'recording_allowed',
+      request: { id: filed.body.request_id, status: 'completed', received_at: expect.any(String), confirmed_at: expect.any(String) },
+    });
+    expect(await listed(phone)).toBe(0);
+
+    // The request log: completed, the hash forgotten.
+    const [logged] = await db`select request_type, subject_type, status, subject_hash from public.privacy_requests where id = ${filed.body.request_id}`;
+    expect(logged).toEqual({ request_type: 'recording_allowed', subject_type: 'phone', status: 'completed', subject_hash: null });
+
+    // Audited in the platform's chain like do_not_record.added: ids and the keyed hash, never the number.
+    const rows = await db<{ org_id: string | null; actor_type: string; target_type: string; target_id: string; metadata: Record<string, unknown> }[]>`
+      select org_id, actor_type, target_type, target_id, metadata from public.audit_logs
+      where action = 'do_not_record.removed' and target_id = ${filed.body.request_id}`;
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ org_id: null, target_type: 'privacy_request', metadata: { subject_hash: hashOf(phone).toString('hex') } });
+    const digits = phone.replace(/\D/g, '');
+    expect(JSON.stringify(rows[0])).not.toContain(digits);
+    expect(JSON.stringify(rows[0])).not.toContain(digits.slice(-7));
+
+    // The next call is asked for consent again, as before the objection.
+    const after = await callFrom(phone, line);
+    expect(after.call.consent_state).toBe('pending');
+    expect(after.text).toContain('<Gather');
+
+    // The SMS code is used up: a second confirmation changes nothing.
+    const again = await request(app).post('/forget-me/verify').set('X-Forwarded-For', newIp()).send({ request_id: filed.body.request_id, code: codeIn(sms.body) });
+    expect(again.status).toBe(410);
+  });
+
+  it('a number that was never listed gets the same answers, and nothing else changes', async () => {
+    const listedPhone = uniquePhone();
+    const otherListed = uniquePhone();
+    const unlisted = uniquePhone();
+    await byCode(listedPhone, 'do_not_record');
+    await byCode(otherListed, 'do_not_record');
+    const shape = (body: Record<string, unknown>) => JSON.parse(JSON.stringify(body).replace(/"[0-9a-f-]{36}"/g, '"<id>"').replace(/"\d{4}-\d\d-\d\dT[^"]+"/g, '"<t>"'));
+
+    const a = await byCode(listedPhone, 'recording_allowed');
+    const b = await byCode(unlisted, 'recording_allowed');
+    expect(shape(b.filed.body)).toEqual(shape(a.filed.body));
+    expect(shape(b.verified.body)).toEqual(shape(a.verified.body));
+    expect(b.sms.body.replace(/\d{6}/, '')).toBe(a.sms.body.replace(/\d{6}/, ''));
+    expect(await listed(listedPhone)).toBe(0);
+    expect(await listed(unlisted)).toBe(0);
+    // Another number's objection stays.
+    expect(await listed(otherListed)).toBe(1);
+    // The unlisted number's request is logged and audited the same way.
+    const [audit] = await db`select count(*)::int as n from public.audit_logs where action = 'do_not_record.removed' and target_id = ${b.filed.body.request_id}`;
+    expect(audit!.n).toBe(1);
+
+    // The page answers the same (a browser's form post and code).
+    const pages: string[] = [];
+    for (const phone of [otherListed, uniquePhone()]) {
+      const filed = await postForm({ phone, request_type: 'recording_allowed', lang: 'de' });
+      expect(filed.status).toBe(202);
+      expect(filed.text).toContain('Bestätigen: Aufzeichnung wieder erlauben');
+      const requestId = /name="request_id" value="([0-9a-f-]{36})"/.exec(filed.text)![1]!;
+      const sms = smsTo(phone).at(-1)!;
+      expect(sms.body).toContain('wieder aufgezeichnet werden dürfen');
+      const done = await request(app)
+        .post('/forget-me/verify')
+        .set('X-Forwarded-For', newIp())
+        .set('Accept', 'text/html')
+        .type('form')
+        .send({ request_id: requestId, code: codeIn(sms.body), request_type: 'recording_allowed', lang: 'de' });
+      expect(done.status).toBe(200);
+      expect(done.text).toContain('Diese Nummer steht nicht auf der Liste');
+      pages.push(done.text.replace(requestId, '<id>'));
+    }
+    expect(pages[1]).toBe(pages[0]);
+    expect(await listed(otherListed)).toBe(0);
+  });
+});
+
 describe('the page offers each right', () => {
   it('in English, German and Polish, with the three choices', async () => {
     const en = await request(app).get('/forget-me');
     expect(en.status).toBe(200);
-    for (const s of ['Send me my data', 'Do not record my calls', 'Erase my data', 'name="request_type" value="access"', 'name="request_type" value="do_not_record"']) expect(en.text).toContain(s);
+    for (const s of [
+      'Send me my data',
+      'Do not record my calls',
+      'Allow recording again',
+      'Erase my data',
+      'name="request_type" value="access"',
+      'name="request_type" value="do_not_record"',
+      'name="request_type" value="recording_allowed"',
+    ])
+      expect(en.text).toContain(s);
     const de = await request(app).get('/forget-me?lang=de');
-    for (const s of ['Meine Daten zusenden', 'Meine Anrufe nicht aufzeichnen', 'Meine Daten löschen lassen']) expect(de.text).toContain(s);
+    for (const s of ['Meine Daten zusenden', 'Meine Anrufe nicht aufzeichnen', 'Aufzeichnung wieder erlauben', 'Meine Daten löschen lassen']) expect(de.text).toContain(s);
     const pl = await request(app).get('/forget-me?lang=pl');
-    for (const s of ['Prześlij mi moje dane', 'Nie nagrywaj moich połączeń', 'Usuń moje dane']) expect(pl.text).toContain(s);
+    for (const s of ['Prześlij mi moje dane', 'Nie nagrywaj moich połączeń', 'Ponownie zezwól na nagrywanie', 'Usuń moje dane']) expect(pl.text).toContain(s);
   });
 });

@@ -26,10 +26,11 @@ export interface CallerRightsDeps {
   now?: () => Date;
 }
 
-/** What a verified access or do-not-record request answers. */
+/** What a verified access, do-not-record or recording-allowed request answers. */
 export type RightsOutcome =
   | { type: 'access'; id: string; received_at: Date; confirmed_at: Date; download_urls: string[]; expires_at: Date }
-  | { type: 'do_not_record'; id: string; received_at: Date; confirmed_at: Date };
+  | { type: 'do_not_record'; id: string; received_at: Date; confirmed_at: Date }
+  | { type: 'recording_allowed'; id: string; received_at: Date; confirmed_at: Date };
 
 const sha256 = (token: string) => createHash('sha256').update(token, 'utf8').digest();
 
@@ -46,6 +47,8 @@ const sha256 = (token: string) => createHash('sha256').update(token, 'utf8').dig
  *   (`access.completed` webhook, written by a trigger on the download row).
  * - objection to recording (Art. 21): the number's keyed hash goes on the
  *   platform-wide do-not-record list, which call intake reads.
+ * - withdrawing that objection (recording allowed again): the number's keyed
+ *   hash leaves the list, so its next call is asked for consent as any other.
  *
  * Filing a request does the same work whoever the person is; only the
  * verified answer says what was found.
@@ -76,7 +79,7 @@ export function createCallerRightsService(deps: CallerRightsDeps) {
       if (request.status === 'cancelled') throw new AppError(410, 'link_expired', 'This request has expired: please ask again on the forget-me page.');
       return request.request_type === 'access'
         ? { type: 'access', id: request.id, received_at: request.received_at, confirmed_at: request.confirmed_at ?? at, download_urls: [], expires_at: at }
-        : { type: 'do_not_record', id: request.id, received_at: request.received_at, confirmed_at: request.confirmed_at ?? at };
+        : { type: request.request_type, id: request.id, received_at: request.received_at, confirmed_at: request.confirmed_at ?? at };
     }
     const hash = request.subject_hash;
     if (request.request_type === 'do_not_record') {
@@ -91,6 +94,19 @@ export function createCallerRightsService(deps: CallerRightsDeps) {
         metadata: { subject_hash: hash.toString('hex') },
       });
       return { type: 'do_not_record', id: request.id, received_at: request.received_at, confirmed_at: at };
+    }
+    if (request.request_type === 'recording_allowed') {
+      // The same work whether or not the number was on the list: the answer does not say.
+      await repo.removeDoNotRecord(tx, hash);
+      await repo.completeRequest(tx, request.id, at, null);
+      await writeAudit(tx, { type: 'public' }, {
+        orgId: null,
+        action: 'do_not_record.removed',
+        targetType: 'privacy_request',
+        targetId: request.id,
+        metadata: { subject_hash: hash.toString('hex') },
+      });
+      return { type: 'recording_allowed', id: request.id, received_at: request.received_at, confirmed_at: at };
     }
 
     const orgs = await repo.organizationsHolding(tx, hash);

@@ -116,7 +116,7 @@ export function accessConfirmationMail(lang: Lang, link: string, validHours: num
 }
 
 /** The SMS carrying the code that proves a phone number, for the request it confirms. */
-export function codeSms(lang: Lang, code: string, validMinutes: number, type: 'erasure' | 'access' | 'do_not_record' = 'erasure'): string {
+export function codeSms(lang: Lang, code: string, validMinutes: number, type: 'erasure' | 'access' | 'do_not_record' | 'recording_allowed' = 'erasure'): string {
   if (type === 'access') {
     if (lang === 'pl') return `Kod potwierdzający wniosek o kopię danych: ${code}. Ważny ${validMinutes} minut. To nie Pan/Pani? Prosimy zignorować tę wiadomość.`;
     if (lang === 'de') return `Ihr Code zur Bestätigung des Auskunftsantrags: ${code}. Er gilt ${validMinutes} Minuten. Nicht beantragt? Dann ignorieren Sie diese Nachricht.`;
@@ -126,6 +126,11 @@ export function codeSms(lang: Lang, code: string, validMinutes: number, type: 'e
     if (lang === 'pl') return `Kod potwierdzający, że Pana/Pani połączenia nie mają być nagrywane: ${code}. Ważny ${validMinutes} minut. To nie Pan/Pani? Prosimy zignorować.`;
     if (lang === 'de') return `Ihr Code zur Bestätigung, dass Ihre Anrufe nicht aufgezeichnet werden: ${code}. Er gilt ${validMinutes} Minuten. Nicht beantragt? Ignorieren Sie diese Nachricht.`;
     return `Your code to confirm that your calls are not recorded: ${code}. It works for ${validMinutes} minutes. Did not ask? Ignore this message.`;
+  }
+  if (type === 'recording_allowed') {
+    if (lang === 'pl') return `Kod potwierdzający, że Pana/Pani połączenia mogą znów być nagrywane za zgodą: ${code}. Ważny ${validMinutes} minut. To nie Pan/Pani? Prosimy zignorować.`;
+    if (lang === 'de') return `Ihr Code zur Bestätigung, dass Ihre Anrufe mit Ihrer Zustimmung wieder aufgezeichnet werden dürfen: ${code}. Er gilt ${validMinutes} Minuten. Nicht beantragt? Ignorieren Sie diese Nachricht.`;
+    return `Your code to confirm that your calls may be recorded again, if you agree: ${code}. It works for ${validMinutes} minutes. Did not ask? Ignore this message.`;
   }
   if (lang === 'pl') return `Kod potwierdzający wniosek o usunięcie danych: ${code}. Ważny ${validMinutes} minut. To nie Pan/Pani? Prosimy zignorować tę wiadomość.`;
   return lang === 'de'

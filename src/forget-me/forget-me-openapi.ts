@@ -28,8 +28,16 @@ const Confirmed = z
       expires_at: timestamp.meta({ description: 'When the download links stop working (24 hours).' }),
     }),
     z.object({ status: z.literal('confirmed'), request_type: z.literal('do_not_record'), request: rightsRequest }),
+    z.object({
+      status: z.literal('confirmed'),
+      request_type: z.literal('recording_allowed'),
+      request: rightsRequest.meta({ description: 'The same answer whether or not the number was on the do-not-record list.' }),
+    }),
   ])
-  .meta({ id: 'ForgetMeConfirmed', description: 'A verified request: erasure (Art. 17), access (Art. 15) or do-not-record (Art. 21).' });
+  .meta({
+    id: 'ForgetMeConfirmed',
+    description: 'A verified request: erasure (Art. 17), access (Art. 15), do-not-record (Art. 21), or recording allowed again (the do-not-record objection withdrawn).',
+  });
 
 const AccessDownload = z
   .looseObject({
@@ -71,9 +79,9 @@ export const describeForgetMe: Describe = (api) => {
     method: 'post',
     path: '/forget-me',
     tags,
-    summary: 'Ask for erasure, access or do-not-record by e-mail (a confirmation link is sent) or by phone (an SMS code is sent)',
+    summary: 'Ask for erasure, access, do-not-record or recording allowed again by e-mail (a confirmation link is sent) or by phone (an SMS code is sent)',
     description:
-      'Answers take the same time and say the same whether or not anything is held. `request_type`: `erasure` (default), `access` or `do_not_record` (by phone only: 422 `phone_required`).',
+      'Answers take the same time and say the same whether or not anything is held. `request_type`: `erasure` (default), `access`, `do_not_record` (by phone only: 422 `phone_required`) or `recording_allowed` (takes the number off the do-not-record list, so its calls are asked for consent again; by phone only: 422 `phone_required`).',
     request: { body: bodies(requestBody) },
     responses: answers({ 202: Receipt }, [400, 413, 415, 422, 429, 500, 503]),
   });

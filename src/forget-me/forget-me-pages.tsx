@@ -88,7 +88,7 @@ const T = {
       internal: ['Something went wrong on our side', 'Nothing was lost. Please try again in a few minutes.'],
     } as Record<string, [string, string]>,
     rights: {
-      intro: 'You can ask for three things here, at every company that uses our service, without an account: a copy of your data, that your calls are not recorded, or that your data is erased.',
+      intro: 'You can ask for three things here, at every company that uses our service, without an account: a copy of your data, that your calls are not recorded (and, later, that they may be again), or that your data is erased.',
       accessTitle: 'Send me my data',
       accessIntro:
         'A copy of what each company holds about you (Art. 15 GDPR): calls, recordings\u2019 details, transcripts, contacts and proofs of consent, with who receives the data and how long it is kept. Once you confirm, you get one download per company, each working once, for 24 hours.',
@@ -117,7 +117,15 @@ const T = {
       dnrDoneTitle: 'Your calls will not be recorded',
       dnrDoneBody:
         'From now on, calls from this number to any company that uses our service are connected without a recording and without asking you, and the greeting says the call is not recorded. This also holds for companies you have not called yet, and it stays if you later ask for erasure.',
-      dnrUndo: 'To undo it, write to the privacy contact below.',
+      dnrUndo: 'To undo it, use \u201cAllow recording again\u201d on the privacy page.',
+      raTitle: 'Allow recording again',
+      raIntro:
+        'Withdraws your objection to recording: this number is taken off the do-not-record list, and from then on your calls from it are handled like anyone else\u2019s. Where a company asks for consent, you are asked at the start of the call, and nothing is recorded unless you agree. It works by phone number only, confirmed by a code we text to it.',
+      raSendCode: 'Text me a code to allow recording again',
+      confirmRa: 'Confirm: allow recording again',
+      raDoneTitle: 'This number is not on the do-not-record list',
+      raDoneBody:
+        'From now on, calls from this number are handled like anyone else\u2019s: where a company asks for consent to recording, you are asked at the start of the call, and nothing is recorded unless you agree. You can object again at any time on the privacy page.',
       errPhoneOnly: 'Not recording calls works by phone number only: please give the number you call from.',
     },
     triesLeft: (n: number) => `${n} ${n === 1 ? 'try' : 'tries'} left.`,
@@ -199,7 +207,7 @@ const T = {
       internal: ['Bei uns ist etwas schiefgegangen', 'Es ging nichts verloren. Bitte versuchen Sie es in ein paar Minuten noch einmal.'],
     } as Record<string, [string, string]>,
     rights: {
-      intro: 'Hier können Sie drei Dinge beantragen, bei jedem Unternehmen, das unseren Dienst nutzt, ohne Konto: eine Kopie Ihrer Daten, dass Ihre Anrufe nicht aufgezeichnet werden, oder die Löschung Ihrer Daten.',
+      intro: 'Hier können Sie drei Dinge beantragen, bei jedem Unternehmen, das unseren Dienst nutzt, ohne Konto: eine Kopie Ihrer Daten, dass Ihre Anrufe nicht aufgezeichnet werden (und dies später wieder zurücknehmen), oder die Löschung Ihrer Daten.',
       accessTitle: 'Meine Daten zusenden',
       accessIntro:
         'Eine Kopie dessen, was jedes Unternehmen über Sie gespeichert hat (Art. 15 DSGVO): Anrufe, Angaben zu Aufzeichnungen, Transkripte, Kontakte und Einwilligungsnachweise, dazu wer die Daten erhält und wie lange sie gespeichert werden. Nach Ihrer Bestätigung erhalten Sie je Unternehmen einen Download, einmal nutzbar und 24 Stunden gültig.',
@@ -228,7 +236,15 @@ const T = {
       dnrDoneTitle: 'Ihre Anrufe werden nicht aufgezeichnet',
       dnrDoneBody:
         'Ab jetzt werden Anrufe von dieser Nummer bei jedem Unternehmen, das unseren Dienst nutzt, ohne Aufzeichnung und ohne Nachfrage verbunden, und die Begrüßung sagt, dass nicht aufgezeichnet wird. Das gilt auch für Unternehmen, die Sie noch nicht angerufen haben, und bleibt bestehen, wenn Sie später die Löschung verlangen.',
-      dnrUndo: 'Um das rückgängig zu machen, schreiben Sie an den Datenschutzkontakt unten.',
+      dnrUndo: 'Rückgängig machen können Sie das auf der Datenschutzseite unter \u201eAufzeichnung wieder erlauben\u201c.',
+      raTitle: 'Aufzeichnung wieder erlauben',
+      raIntro:
+        'Damit nehmen Sie Ihren Widerspruch gegen die Aufzeichnung zurück: Diese Nummer wird von der Liste \u201eNicht aufzeichnen\u201c gestrichen, und Ihre Anrufe von ihr werden danach wie alle anderen behandelt. Wo ein Unternehmen um Einwilligung bittet, werden Sie zu Beginn des Anrufs gefragt, und ohne Ihre Zustimmung wird nichts aufgezeichnet. Das geht nur per Telefonnummer, bestätigt mit einem Code per SMS.',
+      raSendCode: 'Code zum Erlauben per SMS senden',
+      confirmRa: 'Bestätigen: Aufzeichnung wieder erlauben',
+      raDoneTitle: 'Diese Nummer steht nicht auf der Liste \u201eNicht aufzeichnen\u201c',
+      raDoneBody:
+        'Ab jetzt werden Anrufe von dieser Nummer wie alle anderen behandelt: Wo ein Unternehmen um Einwilligung zur Aufzeichnung bittet, werden Sie zu Beginn des Anrufs gefragt, und ohne Ihre Zustimmung wird nichts aufgezeichnet. Sie können jederzeit auf der Datenschutzseite erneut widersprechen.',
       errPhoneOnly: 'Das Nicht-Aufzeichnen geht nur per Telefonnummer: Bitte geben Sie die Nummer an, von der Sie anrufen.',
     },
     triesLeft: (n: number) => `Noch ${n} ${n === 1 ? 'Versuch' : 'Versuche'}.`,
@@ -310,7 +326,7 @@ const T = {
       internal: ['Wystąpił błąd po naszej stronie', 'Nic nie zostało utracone. Prosimy spróbować ponownie za kilka minut.'],
     } as Record<string, [string, string]>,
     rights: {
-      intro: 'Tutaj, bez konta, może Pan/Pani zażądać we wszystkich firmach korzystających z naszej usługi jednej z trzech rzeczy: kopii swoich danych, nienagrywania swoich połączeń albo usunięcia swoich danych.',
+      intro: 'Tutaj, bez konta, może Pan/Pani zażądać we wszystkich firmach korzystających z naszej usługi jednej z trzech rzeczy: kopii swoich danych, nienagrywania swoich połączeń (a później wycofania tego sprzeciwu) albo usunięcia swoich danych.',
       accessTitle: 'Prześlij mi moje dane',
       accessIntro:
         'Kopia tego, co każda firma przechowuje na Pana/Pani temat (art. 15 RODO): połączenia, informacje o nagraniach, transkrypcje, kontakty i dowody zgody, wraz z odbiorcami danych i okresem ich przechowywania. Po potwierdzeniu otrzyma Pan/Pani jeden plik do pobrania na firmę, jednorazowy i ważny 24 godziny.',
@@ -339,7 +355,15 @@ const T = {
       dnrDoneTitle: 'Pana/Pani połączenia nie będą nagrywane',
       dnrDoneBody:
         'Od teraz połączenia z tego numeru do każdej firmy korzystającej z naszej usługi są łączone bez nagrywania i bez pytania, a powitanie informuje, że rozmowa nie jest nagrywana. Dotyczy to także firm, do których jeszcze Pan/Pani nie dzwonił(a), i pozostaje w mocy po ewentualnym usunięciu danych.',
-      dnrUndo: 'Aby to cofnąć, prosimy napisać na adres kontaktowy ds. prywatności poniżej.',
+      dnrUndo: 'Można to cofnąć na stronie prywatności, wybierając \u201ePonownie zezwól na nagrywanie\u201d.',
+      raTitle: 'Ponownie zezwól na nagrywanie',
+      raIntro:
+        'Wycofanie sprzeciwu wobec nagrywania: ten numer zostaje usunięty z listy numerów, których nie nagrywamy, a połączenia z niego są odtąd traktowane jak wszystkie inne. Jeśli firma prosi o zgodę, zapytamy o nią na początku rozmowy, a bez Pana/Pani zgody nic nie zostanie nagrane. Działa tylko dla numeru telefonu, potwierdzonego kodem SMS.',
+      raSendCode: 'Wyślij SMS-em kod, aby zezwolić na nagrywanie',
+      confirmRa: 'Potwierdź: ponownie zezwól na nagrywanie',
+      raDoneTitle: 'Tego numeru nie ma na liście numerów, których nie nagrywamy',
+      raDoneBody:
+        'Od teraz połączenia z tego numeru są traktowane jak wszystkie inne: jeśli firma prosi o zgodę na nagrywanie, zapytamy o nią na początku rozmowy, a bez Pana/Pani zgody nic nie zostanie nagrane. W każdej chwili może Pan/Pani ponownie zgłosić sprzeciw na stronie prywatności.',
       errPhoneOnly: 'Nienagrywanie działa tylko dla numeru telefonu: prosimy podać numer, z którego Pan/Pani dzwoni.',
     },
     triesLeft: (n: number) => `Pozostało prób: ${n}.`,
@@ -384,7 +408,7 @@ const formHref = (lang: Lang) => `/forget-me?lang=${lang}`;
 export type FormField = 'email' | 'phone' | 'contact_email';
 
 /** The right a form asks for (the `request_type` it posts). */
-export type RequestKind = 'erasure' | 'access' | 'do_not_record';
+export type RequestKind = 'erasure' | 'access' | 'do_not_record' | 'recording_allowed';
 
 export interface FormState {
   /** Which form was refused: its fields get the values and the error back. Erasure when not given. */
@@ -486,6 +510,34 @@ export function formPage(page: PageContext, state: FormState = {}, opts: { phone
             </span>
             <input id="dnr-phone" name="phone" type="tel" autocomplete="tel" required maxLength={32} value={v('do_not_record').phone ?? ''} {...described('phone', 'dnr-phone-hint', 'do_not_record')} />
             <button type="submit">{r.dnrSendCode}</button>
+          </form>
+        )}
+      </>
+
+      <>
+        <h2 id="ra-title">{r.raTitle}</h2>
+        <p>{r.raIntro}</p>
+        {opts.phone === false ? (
+          phoneOff('ra-phone-unavailable')
+        ) : (
+          <form method="post" action="/forget-me" aria-label={r.raTitle}>
+            <LangField lang={lang} />
+            <TypeField type="recording_allowed" />
+            <label for="ra-phone">{r.dnrPhoneLabel}</label>
+            <span class="hint" id="ra-phone-hint">
+              {t.phoneHint}
+            </span>
+            <input
+              id="ra-phone"
+              name="phone"
+              type="tel"
+              autocomplete="tel"
+              required
+              maxLength={32}
+              value={v('recording_allowed').phone ?? ''}
+              {...described('phone', 'ra-phone-hint', 'recording_allowed')}
+            />
+            <button type="submit">{r.raSendCode}</button>
           </form>
         )}
       </>
@@ -598,7 +650,15 @@ export function codePage(
           aria-invalid={errorMessage ? 'true' : undefined}
           aria-describedby={errorMessage ? 'code-error' : undefined}
         />
-        <button type="submit">{opts.requestType === 'access' ? t.rights.confirmAccess : opts.requestType === 'do_not_record' ? t.rights.confirmDnr : t.confirm}</button>
+        <button type="submit">
+          {opts.requestType === 'access'
+            ? t.rights.confirmAccess
+            : opts.requestType === 'do_not_record'
+              ? t.rights.confirmDnr
+              : opts.requestType === 'recording_allowed'
+                ? t.rights.confirmRa
+                : t.confirm}
+        </button>
       </form>
       <p class="note">{t.secret}</p>
       <p>
@@ -729,6 +789,22 @@ export function problemPage(page: PageContext, code: string, extra?: string): st
       </div>
       <p>
         <a href={formHref(lang)}>{t.back}</a>
+      </p>
+    </Page>,
+  );
+}
+
+/** A verified recording-allowed request: the number is not on the list (the same words whether or not it was). */
+export function recordingAllowedPage(page: PageContext, answer: { id: string }): string {
+  const { lang } = page;
+  const t = T[lang];
+  const r = t.rights;
+  return renderPage(
+    <Page page={page} title={r.raDoneTitle} switchHref={formHref}>
+      <h1>{r.raDoneTitle}</h1>
+      <p role="status">{r.raDoneBody}</p>
+      <p>
+        {t.reference}: <code>{answer.id}</code>
       </p>
     </Page>,
   );

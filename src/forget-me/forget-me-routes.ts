@@ -18,6 +18,7 @@ import {
   formPage,
   linkSentPage,
   problemPage,
+  recordingAllowedPage,
   type FormField,
   type FormState,
   type PageContext,
@@ -116,13 +117,14 @@ function confirmationJson(c: Confirmation) {
     return { status: 'confirmed', request_type: 'erasure', request: { id: r.id, status: r.status, received_at: r.received_at, due_at: r.due_at } };
   }
   const request = { id: c.id, status: 'completed', received_at: c.received_at, confirmed_at: c.confirmed_at };
-  if (c.type === 'do_not_record') return { status: 'confirmed', request_type: 'do_not_record', request };
+  if (c.type === 'do_not_record' || c.type === 'recording_allowed') return { status: 'confirmed', request_type: c.type, request };
   return { status: 'confirmed', request_type: 'access', request, download_urls: c.download_urls, expires_at: c.expires_at };
 }
 
 /** The page answering a verified request. */
 function confirmationPage(page: PageContext, c: Confirmation): string {
   if (c.type === 'erasure') return confirmedPage(page, c.request);
+  if (c.type === 'recording_allowed') return recordingAllowedPage(page, c);
   return c.type === 'access' ? accessPage(page, c) : doNotRecordPage(page, c);
 }
 

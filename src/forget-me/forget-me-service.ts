@@ -63,12 +63,15 @@ export interface ForgetMeDeps {
   smsVerification?: Feature;
   /** Who runs the service and the privacy contact (config.operator), named on every page. */
   operator: Operator;
-  /** Access and do-not-record requests; without it only erasure is offered (503 for the others). */
+  /** Access, do-not-record and recording-allowed requests; without it only erasure is offered (503 for the others). */
   rights?: CallerRightsService;
 }
 
-/** The rights the public page offers: erasure (Art. 17), access (Art. 15), objection to recording (Art. 21). */
-export const REQUEST_TYPES = ['erasure', 'access', 'do_not_record'] as const;
+/**
+ * The rights the public page offers: erasure (Art. 17), access (Art. 15), objection to recording (Art. 21),
+ * and withdrawing that objection (recording allowed again).
+ */
+export const REQUEST_TYPES = ['erasure', 'access', 'do_not_record', 'recording_allowed'] as const;
 export type RequestType = (typeof REQUEST_TYPES)[number];
 
 /** A verified request: an erasure under way, or an access or do-not-record request answered. */
@@ -146,6 +149,9 @@ export function createForgetMeService(deps: ForgetMeDeps) {
     const type = input.requestType ?? 'erasure';
     if (type === 'do_not_record' && input.subject.type !== 'phone') {
       throw new AppError(422, 'phone_required', 'Not recording calls works by phone number only: please give the number you call from, with its country code.');
+    }
+    if (type === 'recording_allowed' && input.subject.type !== 'phone') {
+      throw new AppError(422, 'phone_required', 'Allowing recording again works by phone number only: please give the number you call from, with its country code.');
     }
     if (type !== 'erasure' && !deps.rights) throw new AppError(503, 'feature_unavailable', 'Only erasure can be asked for here at the moment.');
     if (input.subject.type === 'phone' && !smsVerification.on) {
@@ -236,7 +242,7 @@ export function createForgetMeService(deps: ForgetMeDeps) {
     return confirmed;
   }
 
-  /** Confirms whichever request the id is: a privacy request (access, do-not-record), else an erasure. */
+  /** Confirms whichever request the id is: a privacy request (access, do-not-record, recording allowed), else an erasure. */
   async function confirmIn(tx: Tx, requestId: string): Promise<Confirmation> {
     const rights = deps.rights ? await deps.rights.confirmIn(tx, requestId) : undefined;
     return rights ?? { type: 'erasure', request: await deps.erasure.confirmPublicRequestIn(tx, requestId) };

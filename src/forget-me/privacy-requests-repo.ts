@@ -3,13 +3,14 @@ import type { ServiceDb, Tx } from '../db/database.js';
 /**
  * SQL for the public requests other than erasure (public.privacy_requests):
  * access (Art. 15), answered with single-use downloads (public.access_downloads),
- * and objection to recording (Art. 21), kept on the platform-wide do-not-record
- * list (public.do_not_record_numbers). Backend connection only.
+ * objection to recording (Art. 21), kept on the platform-wide do-not-record
+ * list (public.do_not_record_numbers), and its withdrawal (recording allowed
+ * again: the number leaves the list). Backend connection only.
  */
 
 type Db = Tx | ServiceDb;
 
-export type PrivacyRequestType = 'access' | 'do_not_record';
+export type PrivacyRequestType = 'access' | 'do_not_record' | 'recording_allowed';
 
 export interface PrivacyRequestRow {
   id: string;
@@ -123,4 +124,9 @@ export async function addDoNotRecord(tx: Tx, phoneHash: Buffer, requestId: strin
   await tx`
     insert into public.do_not_record_numbers (phone_hash, request_id) values (${phoneHash}, ${requestId})
     on conflict (phone_hash) do nothing`;
+}
+
+/** Takes a number (its keyed hash) off the do-not-record list; not there: nothing changes. */
+export async function removeDoNotRecord(tx: Tx, phoneHash: Buffer): Promise<void> {
+  await tx`delete from public.do_not_record_numbers where phone_hash = ${phoneHash}`;
 }

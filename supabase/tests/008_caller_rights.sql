@@ -24,7 +24,7 @@ $$;
 create temp view customer_tables as
   select unnest(coalesce(nullif(current_setting('tests.customer_tables', true), ''), '{}')::regclass[]) as oid;
 
-select plan(12);
+select plan(14);
 
 select table_privs_are('public', 'do_not_record_numbers', 'anon',          array[]::text[], 'anon: no privilege on do_not_record_numbers');
 select table_privs_are('public', 'do_not_record_numbers', 'authenticated', array[]::text[], 'authenticated: no privilege on do_not_record_numbers');
@@ -50,6 +50,13 @@ select is(
 select throws_ok(
   $$ insert into public.privacy_requests (request_type, subject_type) values ('do_not_record', 'email') $$,
   '23514', null, 'a do-not-record request by e-mail address is refused by the database');
+
+select throws_ok(
+  $$ insert into public.privacy_requests (request_type, subject_type) values ('recording_allowed', 'email') $$,
+  '23514', null, 'a request to allow recording again by e-mail address is refused by the database');
+select lives_ok(
+  $$ insert into public.privacy_requests (request_type, subject_type) values ('recording_allowed', 'phone') $$,
+  'a request to allow recording again by phone number is accepted');
 
 select * from finish();
 ROLLBACK;
