@@ -141,7 +141,7 @@ describe('a caller exercises their rights, in a real browser', () => {
     await page.close();
   });
 
-  it('asks not to be recorded by SMS code; the next call from that number is connected unrecorded, with no prompt and a greeting saying so', async () => {
+  it('asks not to be recorded by SMS code; the next call from that number is connected unrecorded, with no prompt and a greeting saying so; allowing recording again brings the prompt back', async () => {
     const phone = `+4930${randomInt(10_000_000, 99_999_999)}`;
     const line = await createAgentLine(db, world, { dtmfConsent: true });
     // Before: a German caller of this organisation is asked.
@@ -175,5 +175,24 @@ describe('a caller exercises their rights, in a real browser', () => {
     expect(greeting).not.toContain(en.recording_notice);
     await sleep(200);
     expect(world.twilioFake.requests.filter((r) => r.method === 'POST' && r.path.includes(`/Calls/${sid}/Recordings`))).toHaveLength(0);
+
+    // Then allows recording again on the same page: the next call is asked for consent again.
+    const again = await newPage();
+    await again.page.goto(`${base}/forget-me`);
+    await again.page.getByLabel('Number to allow recording for').fill(phone);
+    await Promise.all([again.page.waitForURL(`${base}/forget-me`), again.page.getByRole('button', { name: 'Text me a code to allow recording again' }).click()]);
+    await expect.poll(() => again.page.locator('h1').textContent()).toBe('Enter the code from the SMS');
+    const allowSms = world.twilioFake.messages.filter((m) => m.to === phone).at(-1)!;
+    expect(allowSms.body).toContain('may be recorded again');
+    await again.page.getByLabel('Code (6 digits)').fill(/(\d{6})/.exec(allowSms.body)![1]!);
+    await Promise.all([again.page.waitForURL(`${base}/forget-me/verify`), again.page.getByRole('button', { name: 'Confirm: allow recording again' }).click()]);
+    await expect.poll(() => again.page.locator('h1').textContent()).toBe('This number is not on the do-not-record list');
+    expect(again.problems).toEqual([]);
+    await again.page.close();
+    expect(await db`select 1 from public.do_not_record_numbers where phone_hash = ${keyedHash(world.config.blindIndexKey, 'phone', phone)}`).toHaveLength(0);
+    const askedSid = newCallSid();
+    expect((await voice(line, askedSid, phone)).text).toContain('<Gather');
+    const [asked] = await db`select consent_state from public.calls where twilio_call_sid = ${askedSid}`;
+    expect(asked).toEqual({ consent_state: 'pending' });
   });
 });

@@ -121,6 +121,7 @@ const T = {
       raTitle: 'Allow recording again',
       raIntro:
         'Withdraws your objection to recording: this number is taken off the do-not-record list, and from then on your calls from it are handled like anyone else\u2019s. Where a company asks for consent, you are asked at the start of the call, and nothing is recorded unless you agree. It works by phone number only, confirmed by a code we text to it.',
+      raPhoneLabel: 'Number to allow recording for',
       raSendCode: 'Text me a code to allow recording again',
       confirmRa: 'Confirm: allow recording again',
       raDoneTitle: 'This number is not on the do-not-record list',
@@ -240,6 +241,7 @@ const T = {
       raTitle: 'Aufzeichnung wieder erlauben',
       raIntro:
         'Damit nehmen Sie Ihren Widerspruch gegen die Aufzeichnung zurück: Diese Nummer wird von der Liste \u201eNicht aufzeichnen\u201c gestrichen, und Ihre Anrufe von ihr werden danach wie alle anderen behandelt. Wo ein Unternehmen um Einwilligung bittet, werden Sie zu Beginn des Anrufs gefragt, und ohne Ihre Zustimmung wird nichts aufgezeichnet. Das geht nur per Telefonnummer, bestätigt mit einem Code per SMS.',
+      raPhoneLabel: 'Nummer, für die Aufzeichnung wieder erlaubt wird',
       raSendCode: 'Code zum Erlauben per SMS senden',
       confirmRa: 'Bestätigen: Aufzeichnung wieder erlauben',
       raDoneTitle: 'Diese Nummer steht nicht auf der Liste \u201eNicht aufzeichnen\u201c',
@@ -359,6 +361,7 @@ const T = {
       raTitle: 'Ponownie zezwól na nagrywanie',
       raIntro:
         'Wycofanie sprzeciwu wobec nagrywania: ten numer zostaje usunięty z listy numerów, których nie nagrywamy, a połączenia z niego są odtąd traktowane jak wszystkie inne. Jeśli firma prosi o zgodę, zapytamy o nią na początku rozmowy, a bez Pana/Pani zgody nic nie zostanie nagrane. Działa tylko dla numeru telefonu, potwierdzonego kodem SMS.',
+      raPhoneLabel: 'Numer, dla którego zezwalam na nagrywanie',
       raSendCode: 'Wyślij SMS-em kod, aby zezwolić na nagrywanie',
       confirmRa: 'Potwierdź: ponownie zezwól na nagrywanie',
       raDoneTitle: 'Tego numeru nie ma na liście numerów, których nie nagrywamy',
@@ -523,7 +526,7 @@ export function formPage(page: PageContext, state: FormState = {}, opts: { phone
           <form method="post" action="/forget-me" aria-label={r.raTitle}>
             <LangField lang={lang} />
             <TypeField type="recording_allowed" />
-            <label for="ra-phone">{r.dnrPhoneLabel}</label>
+            <label for="ra-phone">{r.raPhoneLabel}</label>
             <span class="hint" id="ra-phone-hint">
               {t.phoneHint}
             </span>
