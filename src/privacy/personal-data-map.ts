@@ -484,7 +484,7 @@ const map: Record<string, TableMap> = {
         category: 'identifier', subjects: ['callers'],
         erasure: { action: 'keep', reason: 'The caller\'s objection to recording (Art. 21) must outlast the erasure of their data, or erasing them would start recording them again; it is a keyed hash only, and says nothing about which organisations they called' },
         accountDeletion: { action: 'keep', reason: 'The list is the platform\'s, for every organisation, not one organisation\'s' },
-        retention: { rule: 'until', event: 'the caller withdraws the objection (through the privacy contact named on /forget-me)' },
+        retention: { rule: 'until', event: 'the caller withdraws the objection (on /forget-me, "Allow recording again", or through the privacy contact named there)' },
         exported: false, legalBasis: ['art6_1_c'],
       },
     },
