@@ -262,7 +262,7 @@ describe('do not record (Art. 21)', () => {
     expect(res.body.error.message).toContain('phone number only');
     const page = await postForm({ email: uniqueEmail('dnr'), request_type: 'do_not_record' });
     expect(page.status).toBe(422);
-    expect(page.text).toContain('Not recording calls works by phone number only');
+    expect(page.text).toContain('Not recording calls, and allowing it again, work by phone number only');
     const bad = await postJson({ phone: uniquePhone(), request_type: 'record_everything' });
     expect(bad.status).toBe(400);
   });
