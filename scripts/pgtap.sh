@@ -70,7 +70,8 @@ done
 
 PSQL=(psql -X -q -v ON_ERROR_STOP=1 --no-password)
 
-# Test files: arguments, or every supabase/tests/*.sql in name order.
+# Test files: arguments, or every supabase/tests/*.sql in name order (each includes
+# supabase/tests/lib/use-pgtap.sql, which finds pgTAP's schema; lib/ is not a test).
 if (($# > 0)); then
   TESTS=("$@")
 else

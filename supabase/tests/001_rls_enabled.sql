@@ -4,23 +4,7 @@
 -- pgTAP installed once by the runner). Everything happens in one transaction
 -- that is rolled back.
 BEGIN;
-set local client_min_messages to warning;
-
--- Make pgTAP callable wherever the runner (or Supabase, in schema extensions)
--- installed it. Nothing here outlives the transaction.
-do $$
-declare
-  v_schema name;
-begin
-  select n.nspname into v_schema
-    from pg_catalog.pg_extension e join pg_catalog.pg_namespace n on n.oid = e.extnamespace
-    where e.extname = 'pgtap';
-  if v_schema is null then
-    raise exception 'pgTAP is not installed in this database (create extension pgtap)';
-  end if;
-  perform pg_catalog.set_config('search_path', format('public, %I', v_schema), true);
-end
-$$;
+\ir lib/use-pgtap.sql
 
 -- Tables in public that are not the project's: a customer's own tables on
 -- their Supabase project (scripts/pgtap.sh sets tests.customer_tables from

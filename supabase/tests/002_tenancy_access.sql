@@ -16,23 +16,7 @@
 -- tests.authenticate_as pattern, with small local helpers). Everything,
 -- helpers included, is rolled back at the end.
 BEGIN;
-set local client_min_messages to warning;
-
-do $$
-declare
-  v_schema name;
-begin
-  select n.nspname into v_schema
-    from pg_catalog.pg_extension e join pg_catalog.pg_namespace n on n.oid = e.extnamespace
-    where e.extname = 'pgtap';
-  if v_schema is null then
-    raise exception 'pgTAP is not installed in this database (create extension pgtap)';
-  end if;
-  perform pg_catalog.set_config('search_path', format('public, %I', v_schema), true);
-  -- The request roles call pgTAP while they are the current role.
-  execute format('grant usage on schema %I to anon, authenticated, service_role', v_schema);
-end
-$$;
+\ir lib/use-pgtap.sql
 
 -- Helpers ------------------------------------------------------------------------
 create schema if not exists tests;

@@ -9,21 +9,7 @@
 -- The customer's own tables (tests.customer_tables) are not the project's and
 -- are left out. Everything happens in one transaction that is rolled back.
 BEGIN;
-set local client_min_messages to warning;
-
-do $$
-declare
-  v_schema name;
-begin
-  select n.nspname into v_schema
-    from pg_catalog.pg_extension e join pg_catalog.pg_namespace n on n.oid = e.extnamespace
-    where e.extname = 'pgtap';
-  if v_schema is null then
-    raise exception 'pgTAP is not installed in this database (create extension pgtap)';
-  end if;
-  perform pg_catalog.set_config('search_path', format('public, %I', v_schema), true);
-end
-$$;
+\ir lib/use-pgtap.sql
 
 create temp view customer_tables as
   select unnest(coalesce(nullif(current_setting('tests.customer_tables', true), ''), '{}')::regclass[]) as oid;

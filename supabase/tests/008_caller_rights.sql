@@ -2,21 +2,7 @@
 -- downloads are the backend's alone (no request role reads them), and a call of a listed number
 -- may carry consent_state do_not_record.
 BEGIN;
-set local client_min_messages to warning;
-
-do $$
-declare
-  v_schema name;
-begin
-  select n.nspname into v_schema
-    from pg_catalog.pg_extension e join pg_catalog.pg_namespace n on n.oid = e.extnamespace
-    where e.extname = 'pgtap';
-  if v_schema is null then
-    raise exception 'pgTAP is not installed in this database (create extension pgtap)';
-  end if;
-  perform pg_catalog.set_config('search_path', format('public, %I', v_schema), true);
-end
-$$;
+\ir lib/use-pgtap.sql
 
 -- Tables in public that are not the project's: a customer's own tables on
 -- their Supabase project (scripts/pgtap.sh sets tests.customer_tables from

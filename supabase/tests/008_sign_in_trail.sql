@@ -4,21 +4,7 @@
 -- cannot append one, not even for themselves in their own organisation.
 -- Everything is rolled back at the end.
 BEGIN;
-set local client_min_messages to warning;
-
-do $$
-declare
-  v_schema name;
-begin
-  select n.nspname into v_schema
-    from pg_catalog.pg_extension e join pg_catalog.pg_namespace n on n.oid = e.extnamespace
-    where e.extname = 'pgtap';
-  if v_schema is null then
-    raise exception 'pgTAP is not installed in this database (create extension pgtap)';
-  end if;
-  perform pg_catalog.set_config('search_path', format('public, %I', v_schema), true);
-end
-$$;
+\ir lib/use-pgtap.sql
 
 select plan(12);
 
