@@ -65,14 +65,17 @@ export function createCallFlowService(deps: CallFlowDeps) {
 
   // Incoming calls that arrive together are routed and stored together: one
   // statement and one commit per batch, and each caller is answered only once
-  // their call is stored. Two batches are in flight at most; calls arriving
+  // their call is stored. One batch is in flight at a time; calls arriving
   // meanwhile join the next one (natural batching: no added wait when calls
   // are few, bigger batches when they are many). Measured with the server in
-  // its own process (`npm run bench -- incoming`), a second batch keeps the
-  // event loop busy while the first commits (about 6 % more calls per second);
-  // more compete for the same parent rows' key-share locks and for CPU. A
-  // failed batch is retried call by call, so one bad call never fails the others.
-  const MAX_IN_FLIGHT = 2;
+  // its own process (`npm run bench -- incoming`, webhooks served ahead of
+  // Express), one batch in flight beats two: its batches are larger (about 24
+  // calls a commit against 16) and two batches in flight take key-share locks
+  // on the same parent rows at once (organisation, agent, number), which makes
+  // the database create a multixact each time; the database spends 58-70 µs
+  // a call against 75-79. A failed batch is retried call by call, so one bad
+  // call never fails the others.
+  const MAX_IN_FLIGHT = 1;
   let inFlight = 0;
   const waiting: (() => void)[] = [];
   const nextBatch = () => {
