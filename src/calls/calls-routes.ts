@@ -29,7 +29,7 @@ export function callsRoutes(service: CallsService): Router {
   });
   // The recording's audio, streamed from wherever it lives, with its SHA-256 as RFC 9530's
   // Repr-Digest (base64 of the raw digest). The bytes sent are hashed on the way; the download
-  // is audited (with whether they matched) before the response ends.
+  // is audited (with whether they matched) before the last chunk is sent.
   router.get('/:callId/recording', async (req, res) => {
     const { orgId, callId } = parse(callParams, req.params, 'path');
     const { recording_id: recordingId } = parse(recordingQuery, req.query, 'query');
@@ -42,10 +42,14 @@ export function callsRoutes(service: CallsService): Router {
     });
     if (r.length !== null) res.set('Content-Length', String(r.length));
     const hash = createHash('sha256');
+    // The last chunk is held back until the download is audited: with a Content-Length the
+    // client has the whole body with its last byte, so the audit must be committed by then.
+    let held: Buffer | null = null;
     try {
       for await (const chunk of r.body) {
         hash.update(chunk as Buffer);
-        if (!res.write(chunk)) await once(res, 'drain');
+        if (held && !res.write(held)) await once(res, 'drain');
+        held = chunk as Buffer;
       }
     } catch (err) {
       logger.warn({ recording_id: r.recordingId, err_name: (err as Error).name }, 'recording download interrupted');
@@ -54,7 +58,8 @@ export function callsRoutes(service: CallsService): Router {
       return;
     }
     await r.finish(hash.digest('hex'));
-    res.end();
+    if (held) res.end(held);
+    else res.end();
   });
   router.delete('/:callId', async (req, res) => {
     const { orgId, callId } = parse(callParams, req.params, 'path');
