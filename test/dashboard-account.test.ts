@@ -147,6 +147,26 @@ describe('invitations', () => {
     expect((await request(world.app).get(`/api/orgs/${org.id}`).set(...bearer(invitee))).status).toBe(200);
   });
 
+  it('the API declines an invitation for the invitee only (204, audited); a second decline or a stranger gets 404', async () => {
+    const invitee = await createUser(db, world.config);
+    const stranger = await createUser(db, world.config);
+    expect((await request(world.app).post(`/api/orgs/${org.id}/members`).set(...bearer(org.owner)).send({ email: invitee.email, role: 'admin' })).status).toBe(201);
+    expect((await request(world.app).delete(`/api/invitations/${org.id}`).set(...bearer(stranger))).status).toBe(404);
+    expect((await request(world.app).delete(`/api/invitations/${org.id}`).set(...bearer(org.owner))).status).toBe(404);
+    expect(await membership(invitee.email)).toMatchObject({ role: 'admin', accepted_at: null });
+
+    const declined = await request(world.app).delete(`/api/invitations/${org.id}`).set(...bearer(invitee));
+    expect(declined.status).toBe(204);
+    expect(await membership(invitee.email)).toBeUndefined();
+    const [audit] = await db`select actor_id, metadata from public.audit_logs where org_id = ${org.id} and action = 'member.declined' and target_id = ${invitee.id}`;
+    expect(audit).toEqual({ actor_id: invitee.id, metadata: { role: 'admin' } });
+    const again = await request(world.app).delete(`/api/invitations/${org.id}`).set(...bearer(invitee));
+    expect(again.status).toBe(404);
+    expect(again.body.error.code).toBe('not_found');
+    expect((await request(world.app).delete(`/api/invitations/not-a-uuid`).set(...bearer(invitee))).status).toBe(400);
+    expect((await request(world.app).delete(`/api/invitations/${org.id}`)).status).toBe(401);
+  });
+
   it('an invited owner who has not accepted is not an owner: the last accepted owner stays, the invitation can be withdrawn', async () => {
     const fresh = await createOrg(db, world.config);
     const invitee = await createUser(db, world.config);

@@ -16,12 +16,13 @@ let deps: ReturnType<typeof buildTestApp>['deps'];
 let operator: TestUser;
 let org: TestOrg;
 let other: TestOrg;
+let config: ReturnType<typeof testConfig>;
 
 beforeAll(async () => {
   db = openTestDb();
   smtp = await startSmtp();
   // Listed in another case, with blanks around it, beside another address.
-  const config = testConfig({ SMTP_URL: smtp.url, OPERATOR_EMAILS: ` ${OPS_EMAIL.toUpperCase()} , second-ops@example.test` });
+  config = testConfig({ SMTP_URL: smtp.url, OPERATOR_EMAILS: ` ${OPS_EMAIL.toUpperCase()} , second-ops@example.test` });
   ({ app, deps } = buildTestApp(db, config));
   operator = await createUser(db, config, { operator: true });
   org = await createOrg(db, config);
@@ -228,6 +229,39 @@ describe('incidents page', () => {
     const ok = await post(form, `${path}/notified`, { ...COMPLETE, authority_reference: 'LATE-1', delay_reason: 'The leak was only understood after the forensic report.' });
     expect(ok.status).toBe(303);
     expect((await db`select delay_reason from public.security_incidents where id = ${incident.id as string}`)[0]!.delay_reason).toBe('The leak was only understood after the forensic report.');
+  });
+
+  it('names more organisations in an incident: added to the list, audited; a malformed id or an unknown organisation changes nothing (400)', async () => {
+    const incident = await deps.incidents.create({ type: 'operator', id: operator.id }, { title: `Amend me ${Date.now()}`, severity: 'high', detected_at: hoursAgo(1), affected_org_ids: [org.id] });
+    const path = `/app/admin/incidents/${incident.id}`;
+    const form = await openForm(operator, path);
+    expect(form.html).toContain(`action="${path}/organizations"`);
+    const affected = async () => (await db`select affected_org_ids from public.security_incidents where id = ${incident.id as string}`)[0]!.affected_org_ids as string[];
+
+    const malformed = await post(form, `${path}/organizations`, { org_ids: `${other.id}\nnot-an-id` });
+    expect(malformed.status).toBe(400);
+    expect(malformed.text).toContain('<li>not-an-id</li>');
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    const stranger = await post(form, `${path}/organizations`, { org_ids: `${other.id}, ${unknown}` });
+    expect(stranger.status).toBe(400);
+    expect(stranger.text).toContain(`<li>${unknown}</li>`);
+    expect(stranger.text).toContain('Nothing was changed');
+    expect(await post(form, `${path}/organizations`, { org_ids: '  ' })).toHaveProperty('status', 400);
+    expect(await affected()).toEqual([org.id]);
+
+    const ok = await post(form, `${path}/organizations`, { org_ids: `${other.id}\n${org.id}` });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.location).toBe(`${path}?added=1#notices-title`);
+    expect(await affected()).toEqual([org.id, other.id]);
+    expect(await db`select kind from public.security_incident_events where incident_id = ${incident.id as string} order by created_at`).toEqual([{ kind: 'created' }, { kind: 'updated' }]);
+    const page = await request(app).get(`${path}?added=1`).set('Cookie', `session=${operator.token}`);
+    expect(page.text).toContain('Added: the organisations are told within a minute.');
+
+    // An owner cannot do it, even with a valid form token of their own.
+    const ownerForm = await openForm(org.owner, `/app/orgs/${org.id}/subprocessors`);
+    const third = await createOrg(db, config);
+    expect((await post(ownerForm, `${path}/organizations`, { org_ids: third.id })).status).toBe(403);
+    expect(await affected()).toEqual([org.id, other.id]);
   });
 
   it('refuses a POST without the CSRF token', async () => {
