@@ -70,6 +70,9 @@ const deliver = (timeoutMs = 2000) => runWebhookDeliveries({ serviceDb: db, poli
 beforeAll(async () => {
   isolated = await openIsolatedTestDb();
   db = isolated.db;
+  // The worker sends every due delivery. The embedded database is shared by the run's files (one
+  // after another): deliveries an earlier file left pending would be counted here, so they wait.
+  await db`update public.webhook_deliveries set next_attempt_at = 'infinity' where status = 'pending'`;
   world = await startCallWorld(db, { WEBHOOKS_ALLOW_PRIVATE_NETWORK: 'true' });
   deps = buildAppDeps(world.config, db);
   receiver = await startReceiver();
