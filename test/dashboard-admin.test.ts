@@ -257,11 +257,17 @@ describe('incidents page', () => {
     const page = await request(app).get(`${path}?added=1`).set('Cookie', `session=${operator.token}`);
     expect(page.text).toContain('Added: the organisations are told within a minute.');
 
+    // Two operators adding at once: both organisations are named (the union is taken under the row's lock).
+    const [x, y] = [await createOrg(db, config), await createOrg(db, config)];
+    const both = await Promise.all([post(form, `${path}/organizations`, { org_ids: x.id }), post(form, `${path}/organizations`, { org_ids: y.id })]);
+    expect(both.map((r) => r.status)).toEqual([303, 303]);
+    expect(new Set(await affected())).toEqual(new Set([org.id, other.id, x.id, y.id]));
+
     // An owner cannot do it, even with a valid form token of their own.
     const ownerForm = await openForm(org.owner, `/app/orgs/${org.id}/subprocessors`);
     const third = await createOrg(db, config);
     expect((await post(ownerForm, `${path}/organizations`, { org_ids: third.id })).status).toBe(403);
-    expect(await affected()).toEqual([org.id, other.id]);
+    expect(await affected()).toHaveLength(4);
   });
 
   it('refuses a POST without the CSRF token', async () => {

@@ -188,9 +188,8 @@ export function adminIncidentsRoutes(deps: AdminIncidentsRoutesDeps): Router {
       await renderOne(req, res, id, { orgsError: (m) => ({ title: m.addOrgsTitle, intro: m.unknownOrgs, items: wrong }), status: 400 });
       return;
     }
-    const current = (await deps.incidents.get(id)) as unknown as IncidentDetail;
     try {
-      await deps.incidents.update(authOf(req).actor, id, { affected_org_ids: [...new Set([...current.affected_org_ids, ...added])] });
+      await deps.incidents.addOrganizations(authOf(req).actor, id, added);
     } catch (err) {
       if (err instanceof AppError && err.code === 'unknown_organization') {
         const ids = ((err.details as { org_ids?: string[] } | undefined)?.org_ids ?? []) as string[];

@@ -47,8 +47,9 @@ export function insertEvent(tx: Tx, incidentId: string, actorId: string | null, 
   return tx`insert into public.security_incident_events (incident_id, actor_id, kind, changes) values (${incidentId}, ${actorId}, 'notified', ${tx.json(changes as never)})`;
 }
 
-export function lockIncidentId(tx: Tx, id: string) {
-  return tx`select id from public.security_incidents where id = ${id} for update`;
+/** Locks the incident's row for a change; gives the organisations it names. */
+export function lockIncidentNamed(tx: Tx, id: string) {
+  return tx<{ affected_org_ids: string[] }[]>`select affected_org_ids from public.security_incidents where id = ${id} for update`;
 }
 
 export function lockIncident(tx: Tx, id: string) {

@@ -143,6 +143,22 @@ export function createIncidentsService(deps: { serviceDb: ServiceDb; mailer: Mai
     }
   }
 
+  /** Changes an incident, as `changeOf` makes the change from the organisations it names, under the row's lock; recorded and audited. */
+  async function amend(actor: AuditActor, id: string, changeOf: (named: string[]) => IncidentChange) {
+    await db.begin(async (tx) => {
+      const [current] = await repo.lockIncidentNamed(tx, id);
+      if (!current) throw new NotFoundError('No such incident.');
+      const change = changeOf(current.affected_org_ids);
+      const fields = FIELDS.filter((f) => f in change);
+      if (fields.length === 0) return;
+      await checkOrganizations(tx, id, change.affected_org_ids);
+      await repo.updateIncident(tx, id, change, fields);
+      await repo.insertEvent(tx, id, actor.id ?? null, 'updated', change);
+      await writeAudit(tx, actor, { orgId: null, action: 'incident.updated', targetType: 'security_incident', targetId: id, metadata: { fields } });
+    });
+    return get(id);
+  }
+
   return {
     get,
 
@@ -163,18 +179,13 @@ export function createIncidentsService(deps: { serviceDb: ServiceDb; mailer: Mai
       }).then(get);
     },
 
-    async update(actor: AuditActor, id: string, change: IncidentChange) {
-      await db.begin(async (tx) => {
-        const [current] = await repo.lockIncidentId(tx, id);
-        if (!current) throw new NotFoundError('No such incident.');
-        const fields = FIELDS.filter((f) => f in change);
-        if (fields.length === 0) return;
-        await checkOrganizations(tx, id, change.affected_org_ids);
-        await repo.updateIncident(tx, id, change, fields);
-        await repo.insertEvent(tx, id, actor.id ?? null, 'updated', change);
-        await writeAudit(tx, actor, { orgId: null, action: 'incident.updated', targetType: 'security_incident', targetId: id, metadata: { fields } });
-      });
-      return get(id);
+    update(actor: AuditActor, id: string, change: IncidentChange) {
+      return amend(actor, id, () => change);
+    },
+
+    /** Names more organisations in an incident: the union with those already named, taken under the row's lock, so two amendments at once both count. */
+    addOrganizations(actor: AuditActor, id: string, orgIds: string[]) {
+      return amend(actor, id, (named) => ({ affected_org_ids: [...new Set([...named, ...orgIds])] }));
     },
 
     /**
